@@ -1,0 +1,125 @@
+//! SPEC §4 steps 5 and 6: drop grants that cannot count, find each user's standing, and
+//! decide who is eligible.
+
+use super::context::{Context, UserId};
+use crate::decision::IgnoreReason;
+use crate::model::{Action, Grant, Request};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+/// A grant that did not count, with when it was given (for a stable order).
+#[derive(Debug, Clone)]
+pub(crate) struct Dropped {
+    pub by: String,
+    pub at: Timestamp,
+    pub reason: IgnoreReason,
+}
+
+/// The outcome of normalising grants.
+#[derive(Debug, Default)]
+pub(crate) struct Standings {
+    /// Eligible users whose standing is an approval, sorted by id (so by name).
+    pub approvers: Vec<UserId>,
+    /// Eligible users whose standing is a rejection, sorted.
+    pub rejecters: Vec<UserId>,
+    /// When each eligible approver's standing approval was given.
+    pub approved_at: BTreeMap<UserId, Timestamp>,
+    pub dropped: Vec<Dropped>,
+}
+
+/// Who a request keeps out of every pool, sorted: the requester unless self-approval is
+/// allowed, and contributors unless they may approve.
+pub(crate) fn excluded(context: &Context<'_>, request: &Request) -> Vec<UserId> {
+    let options = &context.policy.options;
+    let mut out = Vec::new();
+    if !options.self_approval {
+        out.extend(context.id(&request.requester));
+    }
+    if !options.contributors_can_approve {
+        out.extend(request.contributors.iter().filter_map(|c| context.id(c)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+pub(crate) fn standings(context: &Context<'_>, request: &Request, grants: &[Grant], now: Timestamp) -> Standings {
+    let options = &context.policy.options;
+    let mut out = Standings::default();
+    let mut latest: BTreeMap<UserId, (Timestamp, usize)> = BTreeMap::new();
+    let mut kept: Vec<(usize, UserId)> = Vec::new();
+    for (index, grant) in grants.iter().enumerate() {
+        let drop = |reason| Dropped { by: grant.by.clone(), at: grant.at, reason };
+        let Some(id) = context.id(&grant.by) else {
+            // Tokens are known, but never approve.
+            let reason = if context.tokens.contains(&grant.by) {
+                IgnoreReason::NotApprover
+            } else {
+                IgnoreReason::UnknownUser
+            };
+            out.dropped.push(drop(reason));
+            continue;
+        };
+        let on_revision = match (&grant.revision, &request.revision) {
+            (Some(given), Some(current)) => given == current,
+            (Some(_), None) | (None, _) => true,
+        };
+        if options.invalidate_on_push && !on_revision {
+            out.dropped.push(drop(IgnoreReason::Stale));
+            continue;
+        }
+        if let Some(limit) = options.expires_after {
+            if now.duration_since(grant.at) > limit {
+                out.dropped.push(drop(IgnoreReason::Expired));
+                continue;
+            }
+        }
+        if grant.at > now {
+            out.dropped.push(drop(IgnoreReason::Future));
+            continue;
+        }
+        let key = (grant.at, index);
+        let entry = latest.entry(id).or_insert(key);
+        if key > *entry {
+            *entry = key;
+        }
+        kept.push((index, id));
+    }
+    let excluded = excluded(context, request);
+    for (index, id) in kept {
+        let Some(grant) = grants.get(index) else { continue };
+        if latest.get(&id).map(|(_, i)| *i) != Some(index) {
+            out.dropped.push(Dropped { by: grant.by.clone(), at: grant.at, reason: IgnoreReason::Superseded });
+            continue;
+        }
+        if grant.action == Action::Revoke {
+            continue;
+        }
+        let ineligible = if !context.has_role(id, request.kind) {
+            Some(IgnoreReason::NotApprover)
+        } else if excluded.binary_search(&id).is_ok() {
+            Some(if grant.by == request.requester && !options.self_approval {
+                IgnoreReason::SelfApproval
+            } else {
+                IgnoreReason::Contributor
+            })
+        } else {
+            None
+        };
+        if let Some(reason) = ineligible {
+            out.dropped.push(Dropped { by: grant.by.clone(), at: grant.at, reason });
+            continue;
+        }
+        match grant.action {
+            Action::Approve => {
+                out.approvers.push(id);
+                out.approved_at.insert(id, grant.at);
+            }
+            Action::Reject => out.rejecters.push(id),
+            Action::Revoke => {}
+        }
+    }
+    out.approvers.sort_unstable();
+    out.rejecters.sort_unstable();
+    out
+}

@@ -1,0 +1,216 @@
+//! SPEC §4 step 8: each policy's requirements against the eligible approvals.
+
+use super::context::{Context, UserId, need};
+use super::distinct::{self, LeafSlots};
+use super::grants::Standings;
+use crate::compile::{Count, Leaf, Req, Source};
+use crate::decision::{PolicyResult, RequirementResult};
+use crate::model::Kind;
+use std::collections::BTreeSet;
+
+/// At most this many candidates are listed per requirement; the rest are counted.
+pub const CANDIDATES_SHOWN: usize = 50;
+
+/// A leaf requirement measured against this request.
+struct LeafState<'a> {
+    /// Role holders in the source, before the request's exclusions.
+    base: &'a [UserId],
+    pool_len: usize,
+    need: u32,
+    /// Approvers in the pool, sorted.
+    approved: Vec<UserId>,
+}
+
+pub(crate) struct PolicyInputs<'a, 'p> {
+    pub context: &'a Context<'p>,
+    pub kind: Kind,
+    pub excluded: &'a [UserId],
+    pub standings: &'a Standings,
+}
+
+impl PolicyInputs<'_, '_> {
+    fn in_pool(&self, base: &[UserId], id: UserId) -> bool {
+        base.binary_search(&id).is_ok() && self.excluded.binary_search(&id).is_err()
+    }
+
+    /// Eligible users of a leaf who have not approved, in name order.
+    fn candidates<'b>(&'b self, state: &'b LeafState<'b>) -> impl Iterator<Item = UserId> + 'b {
+        state.base.iter().copied().filter(move |id| {
+            self.excluded.binary_search(id).is_err() && self.standings.approvers.binary_search(id).is_err()
+        })
+    }
+}
+
+pub(crate) fn evaluate_policy(inputs: &PolicyInputs<'_, '_>, index: usize) -> Option<PolicyResult> {
+    let policy = inputs.context.policy.policies.get(index)?;
+    let states: Vec<LeafState<'_>> = policy
+        .leaves
+        .iter()
+        .enumerate()
+        .map(|(leaf_index, leaf)| {
+            let base = inputs.context.pool(inputs.kind, index, leaf_index);
+            let excluded_here = inputs.excluded.iter().filter(|id| base.binary_search(id).is_ok()).count();
+            let pool_len = base.len() - excluded_here;
+            let approved = inputs.standings.approvers.iter().copied().filter(|id| inputs.in_pool(base, *id)).collect();
+            LeafState { base, pool_len, need: need(leaf, pool_len), approved }
+        })
+        .collect();
+    let counted: Vec<Vec<UserId>> = if policy.distinct {
+        let slots: Vec<LeafSlots<'_>> =
+            states.iter().map(|s| LeafSlots { need: s.need, approved: &s.approved }).collect();
+        distinct::assign(&policy.requires, &slots)
+    } else {
+        states.iter().map(|s| s.approved.clone()).collect()
+    };
+    let builder = TreeBuilder { inputs, leaves: &policy.leaves, states: &states, counted: &counted };
+    let requirements: Vec<RequirementResult> = policy.requires.iter().map(|r| builder.build(r)).collect();
+    let satisfied = requirements.iter().all(|r| r.satisfied);
+    Some(PolicyResult { name: policy.name.clone(), satisfied, requirements })
+}
+
+/// Is this user in the pool of any leaf of the policy?
+pub(crate) fn in_any_pool(inputs: &PolicyInputs<'_, '_>, index: usize, id: UserId) -> bool {
+    let Some(policy) = inputs.context.policy.policies.get(index) else { return false };
+    (0..policy.leaves.len()).any(|leaf| inputs.in_pool(inputs.context.pool(inputs.kind, index, leaf), id))
+}
+
+struct TreeBuilder<'a, 'b, 'p> {
+    inputs: &'a PolicyInputs<'b, 'p>,
+    leaves: &'a [Leaf],
+    states: &'a [LeafState<'a>],
+    counted: &'a [Vec<UserId>],
+}
+
+impl TreeBuilder<'_, '_, '_> {
+    fn names(&self, ids: impl IntoIterator<Item = UserId>) -> Vec<String> {
+        ids.into_iter().map(|id| self.inputs.context.name(id).to_owned()).collect()
+    }
+
+    fn build(&self, req: &Req) -> RequirementResult {
+        match req {
+            Req::Leaf(i) => self.leaf(*i),
+            Req::AnyOf(children) | Req::AllOf(children) => {
+                let any = matches!(req, Req::AnyOf(_));
+                let results: Vec<RequirementResult> = children.iter().map(|c| self.build(c)).collect();
+                let done = results.iter().filter(|r| r.satisfied).count();
+                let (need, satisfied, unsatisfiable) = if any {
+                    (1, done >= 1, results.iter().all(|r| r.unsatisfiable))
+                } else {
+                    (results.len(), done == results.len(), results.iter().any(|r| r.unsatisfiable))
+                };
+                let approved: BTreeSet<String> = results.iter().flat_map(|r| r.approved_by.iter().cloned()).collect();
+                let mut open = BTreeSet::new();
+                if !satisfied {
+                    self.open_candidates(req, &mut open);
+                }
+                let more = open.len().saturating_sub(CANDIDATES_SHOWN);
+                let label = if any {
+                    format!("one of {} options", results.len())
+                } else {
+                    format!("all of {} requirements", results.len())
+                };
+                let need = u32::try_from(need).unwrap_or(u32::MAX);
+                let have = u32::try_from(done).unwrap_or(u32::MAX).min(need);
+                let (any_of, all_of) = if any { (Some(results), None) } else { (None, Some(results)) };
+                RequirementResult {
+                    label,
+                    need,
+                    have,
+                    approved_by: approved.into_iter().collect(),
+                    candidates: self.names(open.into_iter().take(CANDIDATES_SHOWN)),
+                    candidates_more: u32::try_from(more).unwrap_or(u32::MAX),
+                    satisfied,
+                    unsatisfiable,
+                    any_of,
+                    all_of,
+                }
+            }
+        }
+    }
+
+    /// Candidates of the unsatisfied leaves below a composite requirement.
+    fn open_candidates(&self, req: &Req, out: &mut BTreeSet<UserId>) {
+        match req {
+            Req::Leaf(i) => {
+                if let Some(state) = self.states.get(*i) {
+                    let have = self.counted.get(*i).map_or(0, Vec::len);
+                    if have < state.need as usize {
+                        out.extend(self.inputs.candidates(state));
+                    }
+                }
+            }
+            Req::AnyOf(children) | Req::AllOf(children) => {
+                for c in children {
+                    self.open_candidates(c, out);
+                }
+            }
+        }
+    }
+
+    fn leaf(&self, i: usize) -> RequirementResult {
+        let (Some(leaf), Some(state)) = (self.leaves.get(i), self.states.get(i)) else {
+            return RequirementResult {
+                label: String::new(),
+                need: 0,
+                have: 0,
+                approved_by: Vec::new(),
+                candidates: Vec::new(),
+                candidates_more: 0,
+                satisfied: false,
+                unsatisfiable: true,
+                any_of: None,
+                all_of: None,
+            };
+        };
+        let counted = self.counted.get(i).map_or(&[][..], Vec::as_slice);
+        let have = u32::try_from(counted.len()).unwrap_or(u32::MAX).min(state.need);
+        let candidates: Vec<UserId> = self.inputs.candidates(state).take(CANDIDATES_SHOWN).collect();
+        let open = state.pool_len.saturating_sub(state.approved.len());
+        let more = open.saturating_sub(candidates.len());
+        RequirementResult {
+            label: label(leaf, state.need),
+            need: state.need,
+            have,
+            approved_by: self.names(counted.iter().copied()),
+            candidates: self.names(candidates),
+            candidates_more: u32::try_from(more).unwrap_or(u32::MAX),
+            satisfied: have >= state.need,
+            unsatisfiable: state.pool_len < state.need as usize,
+            any_of: None,
+            all_of: None,
+        }
+    }
+}
+
+/// "2 from group security", "all of john, jane, jessy", "50% (2) of group qa".
+pub(crate) fn label(leaf: &Leaf, need: u32) -> String {
+    let amount = match leaf.count {
+        Count::Percent(h) => format!("{} ({need})", percent(h)),
+        _ => need.to_string(),
+    };
+    match &leaf.source {
+        Source::Any => format!("{amount} from anyone"),
+        Source::Group(g) => format!("{amount} from group {g}"),
+        Source::Users(users) if leaf.count == Count::Default => format!("all of {}", users.join(", ")),
+        Source::Users(users) => format!("{amount} of {}", users.join(", ")),
+        Source::From { users, groups } => format!("{amount} from {}", from_list(users, groups)),
+    }
+}
+
+/// "groups a, b or users c" in short: "a, b, c" with groups marked.
+pub(crate) fn from_list(users: &[String], groups: &[String]) -> String {
+    groups
+        .iter()
+        .map(|g| format!("group {g}"))
+        .chain(users.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn percent(hundredths: u32) -> String {
+    if hundredths % 100 == 0 {
+        format!("{}%", hundredths / 100)
+    } else {
+        format!("{}.{:02}%", hundredths / 100, hundredths % 100).replace("0%", "%")
+    }
+}

@@ -1,0 +1,116 @@
+//! The one-line summary (≤ 140 characters) that becomes a commit status description:
+//! what decided it, and for a pending request what is still missing, in words.
+
+use super::context::Context;
+use super::requirements::from_list;
+use crate::compile::{Count, Req, Source};
+use crate::decision::{Decision, ExemptReason, Outcome, RequirementResult};
+use crate::model::Request;
+use crate::model::policy::WindowKind;
+
+pub const MAX_SUMMARY: usize = 140;
+
+pub(crate) fn summarize(decision: &Decision, request: &Request, context: &Context<'_>, effective: &[usize]) -> String {
+    let text = match decision.decision {
+        Outcome::Blocked => blocked(decision),
+        Outcome::NotRequired => "No approval required: no policy applies".to_owned(),
+        Outcome::Exempt => exempt(decision, request),
+        Outcome::Rejected => format!("Rejected by {}", decision.rejected_by.join(", ")),
+        Outcome::Approved => {
+            let mut names: Vec<&String> = decision
+                .policies
+                .iter()
+                .flat_map(|p| p.requirements.iter())
+                .flat_map(|r| r.approved_by.iter())
+                .collect();
+            names.sort();
+            names.dedup();
+            let names: Vec<&str> = names.into_iter().map(String::as_str).collect();
+            format!("Approved by {}", names.join(", "))
+        }
+        Outcome::Pending => {
+            let mut parts: Vec<String> = Vec::new();
+            for (result, &index) in decision.policies.iter().zip(effective) {
+                let Some(policy) = context.policy.policies.get(index) else { continue };
+                for (req, r) in policy.requires.iter().zip(&result.requirements) {
+                    if let Some(part) = missing(req, r, &policy.leaves) {
+                        if !parts.contains(&part) {
+                            parts.push(part);
+                        }
+                    }
+                }
+            }
+            format!("Pending: {}", parts.join("; "))
+        }
+    };
+    truncate(&text)
+}
+
+fn blocked(decision: &Decision) -> String {
+    let Some(w) = &decision.window else { return "Blocked".to_owned() };
+    match (w.kind, w.until) {
+        (WindowKind::Blackout, Some(until)) => format!("Blocked: blackout {} until {until}", w.name),
+        (WindowKind::Blackout, None) => format!("Blocked: blackout {}", w.name),
+        (WindowKind::Maintenance, Some(next)) => {
+            format!("Blocked: outside maintenance window {}; next opens {next}", w.name)
+        }
+        (WindowKind::Maintenance, None) => format!("Blocked: outside maintenance window {}; no opening ahead", w.name),
+    }
+}
+
+fn exempt(decision: &Decision, request: &Request) -> String {
+    let who = &request.requester;
+    match decision.exempt.as_ref().map(|e| e.reason) {
+        Some(ExemptReason::SuperAdmin) => format!("Exempt: {who} is a super-admin"),
+        Some(ExemptReason::User) => format!("Exempt: {who} is listed in the exceptions"),
+        Some(ExemptReason::Group) => format!("Exempt: {who} is in an exempt group"),
+        Some(ExemptReason::Token) => format!("Exempt: token {who} is listed in the exceptions"),
+        None => "Exempt".to_owned(),
+    }
+}
+
+/// What a requirement still lacks, or `None` when it is satisfied.
+fn missing(req: &Req, result: &RequirementResult, leaves: &[crate::compile::Leaf]) -> Option<String> {
+    if result.satisfied {
+        return None;
+    }
+    let short = result.need.saturating_sub(result.have);
+    match req {
+        Req::Leaf(i) => {
+            let leaf = leaves.get(*i)?;
+            let text = match &leaf.source {
+                Source::Users(users) if leaf.count == Count::Default => {
+                    let waiting: Vec<&str> =
+                        users.iter().filter(|u| !result.approved_by.contains(u)).map(String::as_str).collect();
+                    format!("{} must approve", waiting.join(", "))
+                }
+                Source::Users(users) => format!("{short} more of {}", users.join(", ")),
+                Source::Any => format!("{short} more from anyone"),
+                Source::Group(g) => format!("{short} more from group {g}"),
+                Source::From { users, groups } => format!("{short} more from {}", from_list(users, groups)),
+            };
+            Some(if result.unsatisfiable { format!("{text} (not enough eligible approvers)") } else { text })
+        }
+        Req::AllOf(children) => {
+            let parts: Vec<String> =
+                children.iter().zip(result.children()).filter_map(|(c, r)| missing(c, r, leaves)).collect();
+            Some(parts.join("; "))
+        }
+        Req::AnyOf(children) => {
+            let parts: Vec<String> =
+                children.iter().zip(result.children()).filter_map(|(c, r)| missing(c, r, leaves)).collect();
+            Some(format!("either {}", parts.join(" or ")))
+        }
+    }
+}
+
+/// Cuts to at most 140 characters, ending with "…" when cut, and keeps it on one line.
+fn truncate(text: &str) -> String {
+    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if one_line.chars().count() <= MAX_SUMMARY {
+        return one_line;
+    }
+    let mut out: String = one_line.chars().take(MAX_SUMMARY - 1).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,59 @@
+//! YAML 1.2 (and so JSON) into our serde types, with every error located.
+//!
+//! saphyr gives a tree of nodes that know their position; [`NodeDeserializer`] walks that
+//! tree as a serde `Deserializer`, so the derived types reject unknown fields and wrong
+//! types on their own, and any error without a position takes the position of the node
+//! being read. [`Spanned`] lets a type keep a node's position for later checks (an unknown
+//! policy named in a binding, a bad glob), which happen after deserialisation.
+
+mod de;
+mod spanned;
+
+pub(crate) use de::{DeError, from_node};
+pub use spanned::Spanned;
+
+use crate::diagnostic::{Problem, Span};
+use saphyr::{LoadableYamlNode, MarkedYaml, YamlData};
+
+/// A parsed YAML document: its root node.
+pub(crate) type Node<'i> = MarkedYaml<'i>;
+
+/// Loads the single document of `text`. An empty text is an error: an empty policy must
+/// never mean "no approvals needed" by accident.
+pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
+    let mut docs = MarkedYaml::load_from_str(text).map_err(|e| {
+        Problem::error("syntax", Span::at_marker(*e.marker()), format!("invalid YAML: {}", e.info()))
+    })?;
+    match docs.len() {
+        0 => Err(Problem::error("syntax", Span { line: 1, col: 1, end_line: 1, end_col: 1 }, "the document is empty")),
+        1 => Ok(docs.remove(0)),
+        _ => {
+            let span = docs.get(1).map(|d| Span::from_yaml(d.span)).unwrap_or_default();
+            Err(Problem::error("syntax", span, "expected one YAML document, found several"))
+        }
+    }
+}
+
+/// Looks through tags (`!!str`, custom tags) to the node they carry.
+pub(crate) fn untag<'a, 'i>(node: &'a Node<'i>) -> &'a Node<'i> {
+    match &node.data {
+        YamlData::Tagged(_, inner) => untag(inner),
+        _ => node,
+    }
+}
+
+/// The entries of a mapping node, or `None` when it is not a mapping.
+pub(crate) fn entries<'a, 'i>(node: &'a Node<'i>) -> Option<impl Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
+    match &untag(node).data {
+        YamlData::Mapping(map) => Some(map.iter()),
+        _ => None,
+    }
+}
+
+/// The text of a scalar node used as a mapping key, if it is a plain string.
+pub(crate) fn key_str<'a>(node: &'a Node<'_>) -> Option<&'a str> {
+    match &untag(node).data {
+        YamlData::Value(saphyr::Scalar::String(s)) => Some(s),
+        _ => None,
+    }
+}
