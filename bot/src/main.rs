@@ -1,4 +1,4 @@
-//! `signoff`: lint policies, evaluate and test cases, and (later) serve the bot.
+//! `signoff`: lint policies, evaluate and test cases, serve the bot, list its audit log.
 
 mod cli;
 
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "signoff", version = signoff::VERSION, about = "Approval policies: lint, evaluate, test")]
+#[command(name = "signoff", version = signoff::VERSION, about = "Approval policies: lint, evaluate, test, serve")]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -32,6 +32,25 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Run the webhook bot (configuration: file, then SIGNOFF_* variables; see docs/bot.md).
+    Serve {
+        /// A TOML configuration file; without one, the embedded defaults.
+        #[arg(long, env = "SIGNOFF_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// List the decisions the bot posted, oldest first.
+    Audit {
+        #[arg(long, env = "SIGNOFF_CONFIG")]
+        config: Option<PathBuf>,
+        /// Only this repository (`owner/name`).
+        #[arg(long)]
+        repo: Option<String>,
+        /// From this time (RFC 3339) or this long ago (`24h`, `7d`).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,5 +59,64 @@ fn main() -> ExitCode {
         Command::Lint { files, directory, format } => cli::lint::run(&files, directory.as_deref(), format),
         Command::Eval { case } => cli::eval::run(&case),
         Command::Test { paths } => cli::test::run(&paths),
+        Command::Serve { config } => serve(config.as_deref()),
+        Command::Audit { config, repo, since, format } => audit(config.as_deref(), repo.as_deref(), since.as_deref(), format),
+    }
+}
+
+fn load(config: Option<&std::path::Path>) -> Result<signoff_bot::config::Config, ExitCode> {
+    signoff_bot::config::Config::load(config, std::env::vars()).map_err(|e| {
+        eprintln!("signoff: configuration: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+        eprintln!("signoff: {e}");
+        ExitCode::FAILURE
+    })
+}
+
+fn serve(config: Option<&std::path::Path>) -> ExitCode {
+    let config = match load(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    signoff_bot::init_logging(config.log_format == signoff_bot::config::LogFormat::Json);
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    match rt.block_on(signoff_bot::server::serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("signoff: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn audit(config: Option<&std::path::Path>, repo: Option<&str>, since: Option<&str>, format: cli::Format) -> ExitCode {
+    let config = match load(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let json = matches!(format, cli::Format::Json);
+    match rt.block_on(signoff_bot::audit::run(&config.database, repo, since, json)) {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("signoff: {e}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -158,6 +158,24 @@ impl PolicySet {
     pub fn groups(&self) -> &BTreeMap<String, BTreeSet<String>> {
         &self.groups
     }
+
+    /// Every group name the policy refers to (requirements, exceptions, window allow
+    /// lists), sorted, without repeats: what a directory must resolve for this policy.
+    pub fn referenced_groups(&self) -> BTreeSet<&str> {
+        let mut out = BTreeSet::new();
+        for leaf in self.policies.iter().flat_map(|p| &p.leaves) {
+            match &leaf.source {
+                Source::Group(g) => {
+                    out.insert(g.as_str());
+                }
+                Source::From { groups, .. } => out.extend(groups.iter().map(String::as_str)),
+                Source::Any | Source::Users(_) => {}
+            }
+        }
+        out.extend(self.exceptions.iter().flat_map(|e| e.groups.iter().map(String::as_str)));
+        out.extend(self.windows.iter().flat_map(|w| w.allow_groups.iter().map(String::as_str)));
+        out
+    }
 }
 
 /// Parses text into a policy set, or every problem found, sorted by position.
@@ -598,4 +616,17 @@ fn parse_percent(text: &str) -> Option<u32> {
     let whole: u32 = whole.parse().ok()?;
     let frac: u32 = format!("{frac:0<2}").parse().ok()?;
     whole.checked_mul(100)?.checked_add(frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PolicySet;
+
+    #[test]
+    fn referenced_groups_lists_every_use() {
+        let text = "version: 1\npolicies:\n  p:\n    requires:\n      - group: acme/sec\n      - from: { groups: [qa], users: [x] }\n      - any_of: [ { group: acme/sec }, { any: 1 } ]\napply: [ { policies: [p], to: deployment } ]\nexceptions:\n  deployment: { groups: [sre] }\n";
+        let policy = PolicySet::parse(text, "p.yml").map_err(|d| d[0].to_string()).unwrap();
+        let groups: Vec<&str> = policy.referenced_groups().into_iter().collect();
+        assert_eq!(groups, vec!["acme/sec", "qa", "sre"]);
+    }
 }

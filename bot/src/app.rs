@@ -1,0 +1,41 @@
+//! What every request handler and worker shares.
+
+use crate::config::{Config, Secret};
+use crate::github::GitHub;
+use crate::store::Store;
+use signoff::model::policy::Commands;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub github: Option<Arc<GitHub>>,
+    /// GitHub webhook secrets (several during a rotation).
+    pub github_secrets: Vec<Secret>,
+    /// The organisation-wide policy: its file name and text, read at start.
+    pub org_policy: Option<(String, String)>,
+    /// Signs details links.
+    pub details_key: Secret,
+    /// Wakes a worker when a delivery is queued.
+    pub work: Notify,
+    /// Command words last seen in each repository's policy, so comments without any
+    /// command are skipped without asking the forge.
+    pub commands: Mutex<HashMap<String, Commands>>,
+}
+
+impl App {
+    pub fn known_commands(&self, repo: &str) -> Commands {
+        self.commands.lock().ok().and_then(|m| m.get(repo).cloned()).unwrap_or_default()
+    }
+
+    pub fn remember_commands(&self, repo: &str, commands: &Commands) {
+        if let Ok(mut map) = self.commands.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(repo.to_owned(), commands.clone());
+        }
+    }
+}

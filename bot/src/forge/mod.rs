@@ -1,0 +1,136 @@
+//! The forge seam: the few things the gates need from GitHub (and later GitLab). Each
+//! method is one question or one action; the adapters own pagination, caching, auth
+//! and rate limits. Pure code turns the answers into the core's inputs.
+
+pub mod commands;
+
+use crate::event::{ForgeKind, GateRequest, Repo};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A pull request (GitLab: merge request) as the forge says it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub number: u64,
+    pub head_sha: String,
+    pub head_ref: String,
+    pub base_ref: String,
+    pub author: String,
+    pub labels: Vec<String>,
+    /// Changed paths, relative to the repository root.
+    pub paths: Vec<String>,
+    /// Authors and committers of the change's commits other than the forge itself.
+    pub contributors: Vec<String>,
+    pub open: bool,
+}
+
+/// Something a person did that may be a grant: a review, a comment, a deployment review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub author: String,
+    pub at: Timestamp,
+    /// Text that may hold comment commands.
+    pub body: String,
+    pub kind: ActivityKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActivityKind {
+    /// A review of `commit` (GitLab: an approval of the head).
+    Review { state: ReviewState, commit: Option<String> },
+    Comment { id: u64 },
+    /// An environment review of a deployment.
+    DeploymentReview { approved: bool, environments: Vec<String> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Dismissed,
+    Commented,
+}
+
+/// Who may approve in a repository: people with write access, and the members of the
+/// groups (teams) a policy names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct People {
+    pub writers: BTreeSet<String>,
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusState {
+    Success,
+    Pending,
+    Failure,
+}
+
+impl StatusState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusState::Success => "success",
+            StatusState::Pending => "pending",
+            StatusState::Failure => "failure",
+        }
+    }
+}
+
+/// A gate shown on a revision: a commit status, and where the forge has them a check
+/// run with the explanation in Markdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub sha: String,
+    pub context: String,
+    pub state: StatusState,
+    /// One line, at most 140 characters.
+    pub description: String,
+    pub target_url: Option<String>,
+    pub markdown: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateAnswer {
+    Approve,
+    Reject,
+    /// Explain, and keep the deployment waiting.
+    Report,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForgeError {
+    /// Worth retrying: a 5xx, a timeout, a refused connection.
+    #[error("forge unavailable: {0}")]
+    Transient(String),
+    /// Wait until the given time (Unix milliseconds) before calling again.
+    #[error("rate limited until {until_ms}: {message}")]
+    RateLimited { until_ms: i64, message: String },
+    /// Retrying will not help: a 4xx other than rate limiting.
+    #[error("forge refused: {0}")]
+    Fatal(String),
+}
+
+pub type Result<T> = std::result::Result<T, ForgeError>;
+
+#[async_trait]
+pub trait Forge: Send + Sync {
+    fn kind(&self) -> ForgeKind;
+    /// Where the policy file lives in a repository.
+    fn policy_path(&self) -> &'static str;
+    /// A browser link to a file at a ref.
+    fn file_url(&self, repo: &Repo, git_ref: &str, path: &str) -> String;
+    /// The policy file at a ref; `None` when the file does not exist there.
+    async fn policy_file(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>>;
+    async fn change(&self, repo: &Repo, number: u64) -> Result<Change>;
+    /// Reviews and comments on a change, oldest first.
+    async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>>;
+    /// Environment reviews of a waiting deployment.
+    async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>>;
+    /// Writers of the repository and members of the named groups the forge knows.
+    async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People>;
+    async fn set_status(&self, repo: &Repo, status: &Status) -> Result<()>;
+    async fn answer_gate(&self, repo: &Repo, gate: &GateRequest, answer: GateAnswer, comment: &str) -> Result<()>;
+    /// API requests made through this handle so far.
+    fn api_calls(&self) -> u32;
+}

@@ -1,0 +1,69 @@
+//! Gates: gather inputs from the forge, call the core, then act (status, deployment
+//! answer, audit record). `inputs` and `verdict` are pure; the rest is the shell.
+
+pub mod deployment;
+pub mod inputs;
+pub mod publish;
+pub mod pull_request;
+pub mod verdict;
+
+use crate::forge::ForgeError;
+
+/// Why handling an event did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error(transparent)]
+    Forge(#[from] ForgeError),
+    #[error("store: {0}")]
+    Store(#[from] sqlx::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl HandlerError {
+    /// Worth another attempt?
+    pub fn retryable(&self) -> bool {
+        match self {
+            HandlerError::Forge(ForgeError::Fatal(_)) | HandlerError::Other(_) => false,
+            HandlerError::Forge(_) | HandlerError::Store(_) => true,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, HandlerError>;
+
+/// The policies a gate evaluates, in order: the organisation's (from configuration),
+/// then the repository's (from the forge).
+pub struct Policies<'a> {
+    pub org: Option<(&'a str, &'a str)>,
+    pub repo: Option<String>,
+}
+
+impl Policies<'_> {
+    /// Parsed policies, for their command words and the groups they name; invalid ones
+    /// are skipped here (they show as errors in the verdict).
+    pub fn parsed(&self, repo_file: &str) -> Vec<signoff::PolicySet> {
+        let mut out = Vec::new();
+        if let Some((file, text)) = self.org {
+            out.extend(signoff::PolicySet::parse(text, file).ok());
+        }
+        if let Some(text) = &self.repo {
+            out.extend(signoff::PolicySet::parse(text, repo_file).ok());
+        }
+        out
+    }
+}
+
+/// The command words in force: the repository policy's, else the organisation's, else
+/// the defaults.
+pub fn commands_of(parsed: &[signoff::PolicySet]) -> signoff::model::policy::Commands {
+    parsed.last().map(|p| p.commands().clone()).unwrap_or_default()
+}
+
+/// Every group the policies name, for the forge to resolve.
+pub fn groups_of(parsed: &[signoff::PolicySet]) -> Vec<String> {
+    let mut out: Vec<String> = parsed.iter().flat_map(|p| p.referenced_groups()).map(str::to_owned).collect();
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,23 @@
+//! The signoff bot: configuration, webhook intake, durable queue, forge adapters, gates,
+//! pages and the audit log. The `signoff` binary's `serve` and `audit` run this.
+
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod event;
+pub mod forge;
+pub mod gate;
+pub mod github;
+pub mod pages;
+pub mod server;
+pub mod store;
+pub mod webhook;
+pub mod worker;
+
+/// Installs the log subscriber: `SIGNOFF_LOG` (default `info`) filters, JSON on request.
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}

@@ -1,0 +1,153 @@
+//! `GET /details/{id}/{signature}`: one posted evaluation in HTML — who counted, who was
+//! ignored and why, who can still approve — with a link to the policy file and "open in
+//! simulator" links carrying each exact case (`/#case=<base64url of the case JSON>`).
+
+use super::{STYLE, escape, verify};
+use crate::app::App;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use serde_json::Value;
+use signoff::{Decision, RequirementResult};
+use std::sync::Arc;
+
+pub async fn page(State(app): State<Arc<App>>, Path((id, signature)): Path<(i64, String)>) -> Response {
+    if !verify(&app.details_key, id, &signature) {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
+    match app.store.audit_entry(id).await {
+        Ok(Some(entry)) => match serde_json::from_str::<Value>(&entry.record) {
+            Ok(record) => Html(render(&record, entry.at)).into_response(),
+            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response(),
+        },
+        Ok(None) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "details page");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+/// The simulator link for a case.
+pub fn simulator_link(case: &Value) -> String {
+    let json = serde_json::to_vec(case).unwrap_or_default();
+    format!("/#case={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn render(record: &Value, at_ms: i64) -> String {
+    let outcome = text(record, "/verdict/outcome");
+    let when = jiff::Timestamp::from_millisecond(at_ms).map(|t| t.to_string()).unwrap_or_default();
+    let mut out = format!(
+        "<!doctype html><html><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
+<title>signoff: {repo} {target}</title><style>{STYLE}</style></head><body>\
+<h1>{repo} {target}</h1><p>{kind} at <code>{rev}</code>, evaluated {when}</p>\
+<h2 class=\"{cls}\">{outcome}: {summary}</h2><p>Status <code>{context}</code></p>",
+        repo = escape(text(record, "/repo")),
+        target = escape(text(record, "/target")),
+        kind = escape(&text(record, "/kind").replace('_', " ")),
+        rev = escape(text(record, "/revision")),
+        cls = escape(outcome),
+        outcome = escape(outcome),
+        summary = escape(text(record, "/verdict/summary")),
+        context = escape(text(record, "/context")),
+    );
+    for layer in record.get("layers").and_then(Value::as_array).into_iter().flatten() {
+        let file = escape(text(layer, "/file"));
+        let title = match layer.get("link").and_then(Value::as_str) {
+            Some(link) => format!("<a href=\"{}\"><code>{file}</code></a>", escape(link)),
+            None => format!("<code>{file}</code>"),
+        };
+        out.push_str(&format!("<h2>{} policy {title}</h2>", escape(text(layer, "/source"))));
+        match text(layer, "/result/type") {
+            "missing" => out.push_str("<p>No policy file.</p>"),
+            "invalid" => {
+                out.push_str("<p class=error>The policy file is invalid, so the gate fails closed:</p><pre>");
+                for d in layer.pointer("/result/diagnostics").and_then(Value::as_array).into_iter().flatten() {
+                    out.push_str(&escape(d.as_str().unwrap_or("")));
+                    out.push('\n');
+                }
+                out.push_str("</pre>");
+            }
+            _ => {
+                if let Some(decision) = layer.pointer("/result/decision").and_then(|d| serde_json::from_value::<Decision>(d.clone()).ok()) {
+                    decision_html(&decision, &mut out);
+                }
+                if let Some(case) = layer.pointer("/result/case") {
+                    out.push_str(&format!(
+                        "<p><a href=\"{}\">Open in simulator</a> with exactly these inputs.</p>",
+                        escape(&simulator_link(case))
+                    ));
+                }
+            }
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn decision_html(d: &Decision, out: &mut String) {
+    out.push_str(&format!(
+        "<p><b class=\"{0}\">{0}</b> — {1}</p>",
+        escape(d.decision.as_str()),
+        escape(&d.summary)
+    ));
+    if let Some(e) = &d.exempt {
+        out.push_str(&format!("<p>Exempt: {:?}</p>", e.reason));
+    }
+    if let Some(w) = &d.window {
+        let until = w.until.map_or("further notice".to_owned(), |u| u.to_string());
+        out.push_str(&format!("<p>Window <code>{}</code> blocks until {}</p>", escape(&w.name), escape(&until)));
+    }
+    for p in &d.policies {
+        out.push_str(&format!(
+            "<h3>{} {}</h3><table><tr><th>requirement</th><th>have</th><th>approved by</th><th>can still approve</th></tr>",
+            escape(&p.name),
+            if p.satisfied { "✅" } else { "⏳" }
+        ));
+        for r in &p.requirements {
+            requirement_html(r, 0, out);
+        }
+        out.push_str("</table>");
+    }
+    if !d.rejected_by.is_empty() {
+        out.push_str(&format!("<p class=rejected>Rejected by {}</p>", escape(&d.rejected_by.join(", "))));
+    }
+    if !d.ignored.is_empty() {
+        out.push_str("<h3>Ignored</h3><ul>");
+        for i in &d.ignored {
+            out.push_str(&format!(
+                "<li><b>{}</b>: {} <code>{}</code></li>",
+                escape(&i.by),
+                escape(i.reason.describe()),
+                i.reason.as_str()
+            ));
+        }
+        out.push_str("</ul>");
+    }
+}
+
+fn requirement_html(r: &RequirementResult, depth: usize, out: &mut String) {
+    let mark = if r.satisfied { "✅" } else if r.unsatisfiable { "⛔ cannot be met" } else { "⏳" };
+    let mut can = r.candidates.join(", ");
+    if r.candidates_more > 0 {
+        can.push_str(&format!(" and {} more", r.candidates_more));
+    }
+    out.push_str(&format!(
+        "<tr><td style=\"padding-left:{}rem\">{} {}</td><td>{}/{}</td><td>{}</td><td>{}</td></tr>",
+        0.5 + 1.5 * depth as f64,
+        escape(&r.label),
+        mark,
+        r.have,
+        r.need,
+        escape(&r.approved_by.join(", ")),
+        escape(&can)
+    ));
+    for c in r.children() {
+        requirement_html(c, depth + 1, out);
+    }
+}

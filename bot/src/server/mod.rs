@@ -1,0 +1,186 @@
+//! `signoff serve`: the axum server, the workers, graceful shutdown.
+
+use crate::app::App;
+use crate::config::{Config, Secret};
+use crate::github::GitHub;
+use crate::github::client::GitHubClient;
+use crate::store::Store;
+use crate::{pages, webhook};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+/// A started server: its address, and the handle to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+fn random_key() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness for the details key: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
+/// Connects the store, binds the address, starts the server and the workers.
+pub async fn start(config: Config) -> Result<Running, String> {
+    let store = Store::connect(&config.database)
+        .await
+        .map_err(|e| format!("database {}: {e}", crate::store::redact(&config.database)))?;
+    let github = if config.github.token.is_some() || config.github.app_id.is_some() {
+        let client = GitHubClient::new(&config.github)?;
+        let ttl = Duration::from_secs(config.cache.ttl_secs);
+        Some(Arc::new(GitHub::new(client, ttl, config.github.check_runs, &config.github.api_url)))
+    } else {
+        tracing::warn!("no github.token or github.app_id: deliveries are stored but cannot be processed");
+        None
+    };
+    let github_secrets = config.github_secrets();
+    if github_secrets.is_empty() {
+        tracing::warn!("no github.webhook_secret: every GitHub delivery is refused with 401");
+    }
+    let org_policy = match &config.policy {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("policy {}: {e}", path.display()))?;
+            let name = path.display().to_string();
+            if let Err(diagnostics) = signoff::PolicySet::parse(&text, &name) {
+                for d in &diagnostics {
+                    tracing::error!("{d}");
+                }
+                tracing::error!("the organisation policy is invalid: every gate fails until it is fixed");
+            }
+            Some((name, text))
+        }
+    };
+    let details_key = match &config.details_key {
+        Some(key) => key.clone(),
+        None => Secret::new(store.setting_or_insert("details_key", &random_key()?).await.map_err(|e| e.to_string())?),
+    };
+    let listener = tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("listen {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let workers = config.workers;
+    let app = Arc::new(App {
+        config,
+        store,
+        github,
+        github_secrets,
+        org_policy,
+        details_key,
+        work: Notify::new(),
+        commands: std::sync::Mutex::new(std::collections::HashMap::new()),
+    });
+    let (stop, stopped) = watch::channel(false);
+    let router = router(Arc::clone(&app));
+    let mut on_stop = stopped.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = on_stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    let workers = (0..workers).map(|i| tokio::spawn(crate::worker::run(Arc::clone(&app), i, stopped.clone()))).collect();
+    tracing::info!(%addr, "signoff listening");
+    Ok(Running { addr, app, stop, server, workers })
+}
+
+impl Running {
+    /// Stops accepting, lets workers finish the delivery in hand, closes the store.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        match self.server.await {
+            Ok(Err(e)) => tracing::error!(error = %e, "server"),
+            Err(e) => tracing::error!(error = %e, "server task"),
+            Ok(Ok(())) => {}
+        }
+        for w in self.workers {
+            let _ = w.await;
+        }
+        self.app.store.close().await;
+    }
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let web_dir = app.config.web_dir.clone();
+    let router = Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .route("/webhooks/github", post(webhook::github).layer(DefaultBodyLimit::max(webhook::BODY_LIMIT)))
+        .route("/webhooks/gitlab", post(webhook::gitlab))
+        .route("/details/{id}/{signature}", get(pages::details::page));
+    let router = if web_dir.join("index.html").is_file() {
+        router.fallback_service(ServeDir::new(web_dir))
+    } else {
+        let shown = web_dir.display().to_string();
+        router.fallback(get(move || pages::home_unbuilt(shown.clone())))
+    };
+    router.layer(TraceLayer::new_for_http()).with_state(app)
+}
+
+async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
+    match app.store.counts().await {
+        Ok(_) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+    let mut out = String::new();
+    if let Ok(c) = app.store.counts().await {
+        for (state, n) in [("queued", c.queued), ("running", c.running), ("done", c.done), ("failed", c.failed)] {
+            out.push_str(&format!("signoff_deliveries{{state=\"{state}\"}} {n}\n"));
+        }
+    }
+    if let Some(gh) = &app.github {
+        use std::sync::atomic::Ordering;
+        out.push_str(&format!("signoff_github_api_calls_total {}\n", gh.client.calls.load(Ordering::Relaxed)));
+        out.push_str(&format!("signoff_github_not_modified_total {}\n", gh.client.not_modified.load(Ordering::Relaxed)));
+    }
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// Runs until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let running = start(config).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

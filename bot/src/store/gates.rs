@@ -1,0 +1,94 @@
+//! Deployment gates the bot has been asked to answer. Pending gates survive restarts
+//! and are re-evaluated when later grants arrive.
+
+use super::{Result, Store};
+use crate::event::{GateRequest, Repo};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGate {
+    pub forge: String,
+    pub repo: Repo,
+    pub installation: Option<u64>,
+    pub request: GateRequest,
+    /// `pending`, `approved` or `rejected`.
+    pub state: String,
+}
+
+fn encode(e: serde_json::Error) -> sqlx::Error {
+    sqlx::Error::Encode(Box::new(e))
+}
+
+impl Store {
+    /// Records a gate as pending (again, when GitHub asks again for the same run).
+    pub async fn upsert_gate(&self, forge: &str, repo: &Repo, installation: Option<u64>, gate: &GateRequest, now: i64) -> Result<()> {
+        let request = serde_json::to_string(gate).map_err(encode)?;
+        sqlx::query(
+            "INSERT INTO gates (forge, repo, run_id, environment, installation, request, state, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)
+             ON CONFLICT (forge, repo, run_id, environment)
+             DO UPDATE SET request = $6, installation = $5, state = 'pending', updated_at = $7",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(i64::try_from(gate.run_id).unwrap_or(i64::MAX))
+        .bind(&gate.environment)
+        .bind(installation.and_then(|i| i64::try_from(i).ok()))
+        .bind(request)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_gate_state(&self, forge: &str, repo: &Repo, run_id: u64, environment: &str, state: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE gates SET state = $5, updated_at = $6 WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(i64::try_from(run_id).unwrap_or(i64::MAX))
+        .bind(environment)
+        .bind(state)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Pending gates of a repository, oldest first.
+    pub async fn pending_gates(&self, forge: &str, repo: &Repo) -> Result<Vec<StoredGate>> {
+        let rows = sqlx::query(
+            "SELECT forge, repo, installation, request, state FROM gates
+             WHERE forge = $1 AND repo = $2 AND state = 'pending' ORDER BY created_at, run_id, environment",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let repo: String = r.try_get("repo")?;
+                let request: String = r.try_get("request")?;
+                Ok(StoredGate {
+                    forge: r.try_get("forge")?,
+                    repo: Repo::parse(&repo).unwrap_or_else(|| Repo::new(repo.clone(), "")),
+                    installation: r.try_get::<Option<i64>, _>("installation")?.and_then(|i| u64::try_from(i).ok()),
+                    request: serde_json::from_str(&request).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    state: r.try_get("state")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn gate_state(&self, forge: &str, repo: &Repo, run_id: u64, environment: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT state FROM gates WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4")
+            .bind(forge)
+            .bind(repo.to_string())
+            .bind(i64::try_from(run_id).unwrap_or(i64::MAX))
+            .bind(environment)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| r.try_get("state")).transpose()
+    }
+}

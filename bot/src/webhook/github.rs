@@ -1,0 +1,278 @@
+//! GitHub payloads into the bot's events: small private structs holding only the fields
+//! used. Anything not acted on gives `None` and is acknowledged and dropped.
+
+use crate::event::{CommentAction, CommentEvent, Event, GateRequest, Head, Repo};
+use jiff::Timestamp;
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+#[error("malformed {event} payload: {source}")]
+pub struct ParseError {
+    event: String,
+    source: serde_json::Error,
+}
+
+/// Maps a verified delivery (its `X-GitHub-Event` name and body) to an event.
+pub fn parse(event: &str, body: &[u8]) -> Result<Option<Event>, ParseError> {
+    let err = |source| ParseError { event: event.to_owned(), source };
+    match event {
+        "pull_request" => serde_json::from_slice::<PullRequestPayload>(body).map(pull_request).map_err(err),
+        "pull_request_review" => serde_json::from_slice::<ReviewPayload>(body).map(review).map_err(err),
+        "issue_comment" => serde_json::from_slice::<CommentPayload>(body).map(comment).map_err(err),
+        "deployment_protection_rule" => serde_json::from_slice::<GatePayload>(body).map(gate).map_err(err),
+        "deployment_review" => serde_json::from_slice::<DeploymentReviewPayload>(body).map(deployment_review).map_err(err),
+        "installation" => serde_json::from_slice::<InstallationPayload>(body)
+            .map(|p| Some(Event::Installation { installation: p.installation.map(|i| i.id), action: p.action }))
+            .map_err(err),
+        _ => Ok(None),
+    }
+}
+
+#[derive(Deserialize)]
+struct RepositoryPayload {
+    name: String,
+    owner: Login,
+    #[serde(default)]
+    default_branch: Option<String>,
+}
+
+impl RepositoryPayload {
+    fn repo(&self) -> Repo {
+        Repo::new(&self.owner.login, &self.name)
+    }
+}
+
+#[derive(Deserialize)]
+struct Login {
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct Installation {
+    id: u64,
+}
+
+#[derive(Deserialize)]
+struct PullRequestPayload {
+    action: String,
+    number: u64,
+    pull_request: PullRequest,
+    repository: RepositoryPayload,
+    installation: Option<Installation>,
+}
+
+#[derive(Deserialize)]
+struct PullRequest {
+    head: Sha,
+    updated_at: Timestamp,
+}
+
+#[derive(Deserialize)]
+struct Sha {
+    sha: String,
+}
+
+const CHANGE_ACTIONS: &[&str] =
+    &["opened", "synchronize", "reopened", "edited", "ready_for_review", "labeled", "unlabeled"];
+
+fn pull_request(p: PullRequestPayload) -> Option<Event> {
+    if !CHANGE_ACTIONS.contains(&p.action.as_str()) {
+        return None;
+    }
+    let pushed = matches!(p.action.as_str(), "opened" | "synchronize" | "reopened");
+    let head = pushed.then(|| Head { sha: p.pull_request.head.sha, at: p.pull_request.updated_at });
+    Some(Event::Change {
+        repo: p.repository.repo(),
+        installation: p.installation.map(|i| i.id),
+        number: p.number,
+        action: p.action,
+        head,
+    })
+}
+
+#[derive(Deserialize)]
+struct ReviewPayload {
+    action: String,
+    pull_request: Number,
+    repository: RepositoryPayload,
+    installation: Option<Installation>,
+}
+
+#[derive(Deserialize)]
+struct Number {
+    number: u64,
+}
+
+fn review(p: ReviewPayload) -> Option<Event> {
+    matches!(p.action.as_str(), "submitted" | "edited" | "dismissed").then(|| Event::Review {
+        repo: p.repository.repo(),
+        installation: p.installation.map(|i| i.id),
+        number: p.pull_request.number,
+    })
+}
+
+#[derive(Deserialize)]
+struct CommentPayload {
+    action: String,
+    issue: Issue,
+    comment: Comment,
+    #[serde(default)]
+    changes: Option<Changes>,
+    repository: RepositoryPayload,
+    installation: Option<Installation>,
+    sender: Login,
+}
+
+#[derive(Deserialize)]
+struct Issue {
+    number: u64,
+    /// Present when the issue is a pull request.
+    #[serde(default)]
+    pull_request: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Comment {
+    id: u64,
+    user: Login,
+    #[serde(default)]
+    body: Option<String>,
+    updated_at: Timestamp,
+}
+
+#[derive(Deserialize)]
+struct Changes {
+    #[serde(default)]
+    body: Option<From>,
+}
+
+#[derive(Deserialize)]
+struct From {
+    from: String,
+}
+
+fn comment(p: CommentPayload) -> Option<Event> {
+    p.issue.pull_request.as_ref()?;
+    let action = match p.action.as_str() {
+        "created" => CommentAction::Created,
+        "edited" => CommentAction::Edited,
+        "deleted" => CommentAction::Deleted,
+        _ => return None,
+    };
+    Some(Event::Comment {
+        repo: p.repository.repo(),
+        installation: p.installation.map(|i| i.id),
+        number: p.issue.number,
+        comment: CommentEvent {
+            id: p.comment.id,
+            action,
+            author: p.comment.user.login,
+            sender: p.sender.login,
+            body: p.comment.body.unwrap_or_default(),
+            previous: p.changes.and_then(|c| c.body).map(|b| b.from),
+            at: p.comment.updated_at,
+        },
+    })
+}
+
+#[derive(Deserialize)]
+struct GatePayload {
+    action: String,
+    environment: Option<String>,
+    deployment_callback_url: Option<String>,
+    deployment: Option<Deployment>,
+    #[serde(default)]
+    pull_requests: Vec<Number>,
+    repository: RepositoryPayload,
+    installation: Option<Installation>,
+    sender: Login,
+}
+
+#[derive(Deserialize)]
+struct Deployment {
+    sha: String,
+    #[serde(rename = "ref")]
+    git_ref: String,
+    creator: Option<Login>,
+}
+
+fn gate(p: GatePayload) -> Option<Event> {
+    if p.action != "requested" {
+        return None;
+    }
+    let callback = callback_path(p.deployment_callback_url.as_deref()?)?;
+    let run_id = run_id(&callback)?;
+    let deployment = p.deployment?;
+    let requester = deployment.creator.map_or(p.sender.login, |c| c.login);
+    Some(Event::DeploymentGate {
+        repo: p.repository.repo(),
+        installation: p.installation.map(|i| i.id),
+        gate: GateRequest {
+            run_id,
+            environment: p.environment?,
+            callback,
+            sha: deployment.sha,
+            git_ref: deployment.git_ref,
+            requester,
+            pulls: p.pull_requests.into_iter().map(|n| n.number).collect(),
+            default_branch: p.repository.default_branch.unwrap_or_else(|| "main".to_owned()),
+        },
+    })
+}
+
+/// The path of the callback URL, from `/repos/`: the bot answers through its own API
+/// base (and its credentials go only there), never to a host named in a payload.
+fn callback_path(url: &str) -> Option<String> {
+    let start = url.find("/repos/")?;
+    let path = url.get(start..)?;
+    path.ends_with("/deployment_protection_rule").then(|| path.to_owned())
+}
+
+fn run_id(path: &str) -> Option<u64> {
+    let rest = path.split("/actions/runs/").nth(1)?;
+    rest.split('/').next()?.parse().ok()
+}
+
+#[derive(Deserialize)]
+struct DeploymentReviewPayload {
+    action: String,
+    workflow_run: Option<Id>,
+    repository: RepositoryPayload,
+    installation: Option<Installation>,
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: u64,
+}
+
+fn deployment_review(p: DeploymentReviewPayload) -> Option<Event> {
+    if !matches!(p.action.as_str(), "approved" | "rejected") {
+        return None;
+    }
+    Some(Event::DeploymentReview {
+        repo: p.repository.repo(),
+        installation: p.installation.map(|i| i.id),
+        run_id: p.workflow_run?.id,
+    })
+}
+
+#[derive(Deserialize)]
+struct InstallationPayload {
+    action: String,
+    installation: Option<Installation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_urls_become_paths() {
+        let path =
+            callback_path("https://api.github.com/repos/o/r/actions/runs/42/deployment_protection_rule").unwrap();
+        assert_eq!(path, "/repos/o/r/actions/runs/42/deployment_protection_rule");
+        assert_eq!(run_id(&path), Some(42));
+        assert_eq!(callback_path("https://evil.example/steal"), None);
+    }
+}

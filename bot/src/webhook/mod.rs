@@ -1,0 +1,81 @@
+//! Webhook intake: verify in an extractor before anything is parsed, map to the bot's
+//! event, record durably (deduplicated), acknowledge, wake a worker.
+
+pub mod github;
+pub mod signature;
+
+use crate::app::App;
+use crate::event::ForgeKind;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use std::sync::Arc;
+
+/// Largest delivery accepted (GitHub caps payloads at 25 MB).
+pub const BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// A GitHub delivery whose `X-Hub-Signature-256` matched one of the configured secrets.
+pub struct VerifiedGitHub {
+    pub event: String,
+    pub delivery: String,
+    pub hook_id: String,
+    pub body: Bytes,
+}
+
+impl FromRequest<Arc<App>> for VerifiedGitHub {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let (signature, event, delivery, hook_id) = {
+            let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            (
+                header("x-hub-signature-256"),
+                header("x-github-event"),
+                header("x-github-delivery"),
+                header("x-github-hook-id").unwrap_or_default(),
+            )
+        };
+        let body = Bytes::from_request(req, app).await.map_err(IntoResponse::into_response)?;
+        let Some(signature) = signature else {
+            return Err((StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256\n").into_response());
+        };
+        if !signature::verify_github(&app.github_secrets, &signature, &body) {
+            tracing::warn!(delivery = delivery.as_deref().unwrap_or(""), "webhook signature mismatch");
+            return Err((StatusCode::UNAUTHORIZED, "bad signature\n").into_response());
+        }
+        let (Some(event), Some(delivery)) = (event, delivery) else {
+            return Err((StatusCode::BAD_REQUEST, "missing X-GitHub-Event or X-GitHub-Delivery\n").into_response());
+        };
+        Ok(VerifiedGitHub { event, delivery, hook_id, body })
+    }
+}
+
+pub async fn github(State(app): State<Arc<App>>, hook: VerifiedGitHub) -> Response {
+    let event = match github::parse(&hook.event, &hook.body) {
+        Ok(Some(event)) => event,
+        Ok(None) => return (StatusCode::OK, "ignored\n").into_response(),
+        Err(e) => {
+            tracing::warn!(delivery = hook.delivery, error = %e, "unreadable delivery");
+            return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();
+        }
+    };
+    let now = crate::store::now_ms();
+    match app.store.enqueue(ForgeKind::GitHub.as_str(), &hook.hook_id, &hook.delivery, &event, now).await {
+        Ok(true) => {
+            tracing::debug!(delivery = hook.delivery, event = event.name(), key = event.work_key(), "queued");
+            app.work.notify_one();
+            (StatusCode::ACCEPTED, "queued\n").into_response()
+        }
+        Ok(false) => (StatusCode::OK, "duplicate\n").into_response(),
+        Err(e) => {
+            tracing::error!(delivery = hook.delivery, error = %e, "cannot store delivery");
+            (StatusCode::SERVICE_UNAVAILABLE, "cannot store the delivery; redeliver later\n").into_response()
+        }
+    }
+}
+
+/// GitLab support comes in a later release; say so rather than 404.
+pub async fn gitlab() -> Response {
+    (StatusCode::NOT_IMPLEMENTED, "GitLab webhooks are not supported yet\n").into_response()
+}

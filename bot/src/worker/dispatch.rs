@@ -1,0 +1,109 @@
+//! One event, one handler.
+
+use crate::app::App;
+use crate::event::{CommentAction, Event, Repo};
+use crate::forge::{Forge, commands};
+use crate::gate::pull_request::Suspect;
+use crate::gate::{HandlerError, Result, deployment, publish, pull_request};
+use crate::github::GitHubForge;
+
+fn github(app: &App, installation: Option<u64>) -> Result<GitHubForge> {
+    let gh = app.github.as_ref().ok_or_else(|| HandlerError::Other("GitHub is not configured".to_owned()))?;
+    Ok(gh.handle(installation)?)
+}
+
+/// Handles an event; returns the result and the API calls it made.
+pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
+    let installation = match event {
+        Event::Change { installation, .. }
+        | Event::Review { installation, .. }
+        | Event::Comment { installation, .. }
+        | Event::DeploymentGate { installation, .. }
+        | Event::DeploymentReview { installation, .. }
+        | Event::Installation { installation, .. } => *installation,
+    };
+    if let Event::Installation { installation, action } = event {
+        tracing::info!(installation, action, "installation changed");
+        return (Ok(()), 0);
+    }
+    let forge = match github(app, installation) {
+        Ok(forge) => forge,
+        Err(e) => return (Err(e), 0),
+    };
+    let result = handle(app, &forge, event).await;
+    (result, forge.api_calls())
+}
+
+async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
+    match event {
+        Event::Change { repo, number, head, .. } => {
+            if let Some(head) = head {
+                app.store.record_head(repo, *number, &head.sha, head.at.as_millisecond()).await?;
+            }
+            pull_request::evaluate(app, forge, repo, *number, None).await
+        }
+        Event::Review { repo, number, .. } => {
+            pull_request::evaluate(app, forge, repo, *number, None).await?;
+            gates_of_pull(app, forge, repo, *number).await
+        }
+        Event::Comment { repo, number, comment, .. } => {
+            let known = app.known_commands(&repo.to_string());
+            let relevant = commands::mentions(&comment.body, &known)
+                || comment.previous.as_deref().is_some_and(|p| commands::mentions(p, &known))
+                || (comment.action == CommentAction::Deleted && comment.sender != comment.author);
+            if !relevant {
+                return Ok(());
+            }
+            pull_request::evaluate(app, forge, repo, *number, Some(Suspect(comment))).await?;
+            gates_of_pull(app, forge, repo, *number).await
+        }
+        Event::DeploymentGate { repo, installation, gate } => {
+            let forge_name = forge.kind().as_str();
+            let now = crate::store::now_ms();
+            app.store.upsert_gate(forge_name, repo, *installation, gate, now).await?;
+            deployment::evaluate(app, forge, repo, gate).await
+        }
+        Event::DeploymentReview { repo, run_id, .. } => {
+            for stored in app.store.pending_gates(forge.kind().as_str(), repo).await? {
+                if stored.request.run_id == *run_id {
+                    deployment::evaluate(app, forge, repo, &stored.request).await?;
+                }
+            }
+            Ok(())
+        }
+        Event::Installation { .. } => Ok(()),
+    }
+}
+
+/// Pending deployment gates whose run is associated with this pull request: its
+/// `/approve <environment>` comments may have changed their answer.
+async fn gates_of_pull(app: &App, forge: &dyn Forge, repo: &Repo, number: u64) -> Result<()> {
+    for stored in app.store.pending_gates(forge.kind().as_str(), repo).await? {
+        if stored.request.pulls.contains(&number) {
+            deployment::evaluate(app, forge, repo, &stored.request).await?;
+        }
+    }
+    Ok(())
+}
+
+/// After the last attempt: a failure status on the change, when the forge can take one.
+pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
+    let (Event::Change { repo, number, installation, .. }
+    | Event::Review { repo, number, installation }
+    | Event::Comment { repo, number, installation, .. }) = event
+    else {
+        return;
+    };
+    let Ok(forge) = github(app, *installation) else { return };
+    let reason = match error {
+        HandlerError::Forge(e) => e.to_string(),
+        _ => "internal error".to_owned(),
+    };
+    let sha = match forge.change(repo, *number).await {
+        Ok(change) => change.head_sha,
+        Err(_) => return,
+    };
+    if let Err(e) = publish::post_error(&forge, repo, &sha, &app.config.status_context, &reason).await {
+        tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
+    }
+}
