@@ -10,6 +10,8 @@ use tokio::sync::Notify;
 
 pub struct App {
     pub config: Config,
+    /// Base of details links: `public_url`, or the address actually bound.
+    pub public_url: String,
     pub store: Store,
     pub github: Option<Arc<GitHub>>,
     /// GitHub webhook secrets (several during a rotation).
@@ -27,7 +29,11 @@ pub struct App {
 
 impl App {
     pub fn known_commands(&self, repo: &str) -> Commands {
-        self.commands.lock().ok().and_then(|m| m.get(repo).cloned()).unwrap_or_default()
+        self.commands
+            .lock()
+            .ok()
+            .and_then(|m| m.get(repo).cloned())
+            .unwrap_or_default()
     }
 
     pub fn remember_commands(&self, repo: &str, commands: &Commands) {

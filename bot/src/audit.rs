@@ -8,18 +8,24 @@ pub fn parse_since(text: &str, now: jiff::Timestamp) -> Result<i64, String> {
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Ok(t.as_millisecond());
     }
-    let days = text.strip_suffix('d').and_then(|d| d.trim().parse::<i64>().ok());
+    let days = text
+        .strip_suffix('d')
+        .and_then(|d| d.trim().parse::<i64>().ok());
     let span = match days {
         Some(d) => jiff::SignedDuration::from_hours(d.saturating_mul(24)),
         None => text
             .parse::<jiff::SignedDuration>()
             .map_err(|_| format!("--since: expected a time like 2026-01-31T00:00:00Z or a span like 24h or 7d, got {text:?}"))?,
     };
-    now.checked_sub(span).map(|t| t.as_millisecond()).map_err(|e| format!("--since: {e}"))
+    now.checked_sub(span)
+        .map(|t| t.as_millisecond())
+        .map_err(|e| format!("--since: {e}"))
 }
 
 pub fn line(e: &AuditEntry) -> String {
-    let at = jiff::Timestamp::from_millisecond(e.at).map(|t| t.to_string()).unwrap_or_default();
+    let at = jiff::Timestamp::from_millisecond(e.at)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
     let rev: String = e.revision.chars().take(12).collect();
     format!(
         "{at} {} {} {} {} {rev} {} {:?} approvers={} ignored={} answer={} digest={}",
@@ -37,7 +43,9 @@ pub fn line(e: &AuditEntry) -> String {
 }
 
 pub fn json(e: &AuditEntry) -> serde_json::Value {
-    let at = jiff::Timestamp::from_millisecond(e.at).map(|t| t.to_string()).unwrap_or_default();
+    let at = jiff::Timestamp::from_millisecond(e.at)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
     serde_json::json!({
         "id": e.id,
         "at": at,
@@ -55,12 +63,33 @@ pub fn json(e: &AuditEntry) -> serde_json::Value {
     })
 }
 
-pub async fn run(database: &str, repo: Option<&str>, since: Option<&str>, as_json: bool) -> Result<Vec<String>, String> {
-    let since = since.map(|s| parse_since(s, jiff::Timestamp::now())).transpose()?;
-    let store = Store::connect(database).await.map_err(|e| format!("database {}: {e}", crate::store::redact(database)))?;
-    let entries = store.list_audit(repo, since).await.map_err(|e| e.to_string())?;
+pub async fn run(
+    database: &str,
+    repo: Option<&str>,
+    since: Option<&str>,
+    as_json: bool,
+) -> Result<Vec<String>, String> {
+    let since = since
+        .map(|s| parse_since(s, jiff::Timestamp::now()))
+        .transpose()?;
+    let store = Store::connect(database)
+        .await
+        .map_err(|e| format!("database {}: {e}", crate::store::redact(database)))?;
+    let entries = store
+        .list_audit(repo, since)
+        .await
+        .map_err(|e| e.to_string())?;
     store.close().await;
-    Ok(entries.iter().map(|e| if as_json { json(e).to_string() } else { line(e) }).collect())
+    Ok(entries
+        .iter()
+        .map(|e| {
+            if as_json {
+                json(e).to_string()
+            } else {
+                line(e)
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -71,9 +100,15 @@ mod tests {
     fn since_accepts_times_and_spans() {
         let now: jiff::Timestamp = "2026-01-10T00:00:00Z".parse().unwrap();
         let day = 86_400_000;
-        assert_eq!(parse_since("2026-01-09T00:00:00Z", now).unwrap(), now.as_millisecond() - day);
+        assert_eq!(
+            parse_since("2026-01-09T00:00:00Z", now).unwrap(),
+            now.as_millisecond() - day
+        );
         assert_eq!(parse_since("24h", now).unwrap(), now.as_millisecond() - day);
-        assert_eq!(parse_since("2d", now).unwrap(), now.as_millisecond() - 2 * day);
+        assert_eq!(
+            parse_since("2d", now).unwrap(),
+            now.as_millisecond() - 2 * day
+        );
         assert!(parse_since("yesterday", now).is_err());
     }
 }

@@ -138,7 +138,13 @@ impl Default for Config {
 
 impl Default for QueueConfig {
     fn default() -> Self {
-        QueueConfig { max_attempts: 8, backoff_base_ms: 1_000, backoff_max_ms: 600_000, lease_secs: 300, poll_ms: 1_000 }
+        QueueConfig {
+            max_attempts: 8,
+            backoff_base_ms: 1_000,
+            backoff_max_ms: 600_000,
+            lease_secs: 300,
+            poll_ms: 1_000,
+        }
     }
 }
 
@@ -178,20 +184,27 @@ const NOT_KEYS: &[&str] = &["SIGNOFF_CONFIG", "SIGNOFF_LOG"];
 
 impl Config {
     /// Reads the file (if given), then applies `SIGNOFF_*` variables from `env`.
-    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, String> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, String> {
         let mut config = match file {
             Some(path) => {
-                let text =
-                    std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
                 toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
             }
             None => Config::default(),
         };
-        let mut vars: Vec<(String, String)> =
-            env.into_iter().filter(|(k, _)| k.starts_with("SIGNOFF_") && !NOT_KEYS.contains(&k.as_str())).collect();
+        let mut vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("SIGNOFF_") && !NOT_KEYS.contains(&k.as_str()))
+            .collect();
         vars.sort();
         for (key, value) in vars {
-            config.set(&key, &value).map_err(|e| format!("{key}: {e}"))?;
+            config
+                .set(&key, &value)
+                .map_err(|e| format!("{key}: {e}"))?;
         }
         config.check()?;
         Ok(config)
@@ -202,7 +215,14 @@ impl Config {
         let key = var.trim_start_matches("SIGNOFF_").to_ascii_lowercase();
         let text = || value.to_owned();
         let secret = || Secret::new(value);
-        let list = || value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        let list = || {
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
         match key.as_str() {
             "listen" => self.listen = text(),
             "database" => self.database = text(),
@@ -249,8 +269,14 @@ impl Config {
         if self.github.token.is_some() && self.github.app_id.is_some() {
             return Err("github: set either `token` or `app_id`, not both".to_owned());
         }
-        if self.github.app_id.is_some() && self.github.private_key.is_none() && self.github.private_key_file.is_none() {
-            return Err("github: `app_id` needs `private_key_file` (or SIGNOFF_GITHUB_PRIVATE_KEY)".to_owned());
+        if self.github.app_id.is_some()
+            && self.github.private_key.is_none()
+            && self.github.private_key_file.is_none()
+        {
+            return Err(
+                "github: `app_id` needs `private_key_file` (or SIGNOFF_GITHUB_PRIVATE_KEY)"
+                    .to_owned(),
+            );
         }
         Ok(())
     }
@@ -268,7 +294,11 @@ impl Config {
     }
 
     pub fn public_url(&self) -> String {
-        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_owned()
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn backoff(&self) -> crate::worker::backoff::Backoff {
@@ -280,7 +310,10 @@ impl Config {
 }
 
 fn number<T: std::str::FromStr>(value: &str) -> Result<T, String> {
-    value.trim().parse().map_err(|_| format!("expected a number, got {value:?}"))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number, got {value:?}"))
 }
 
 fn boolean(value: &str) -> Result<bool, String> {
@@ -296,7 +329,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -319,13 +355,21 @@ mod tests {
         .unwrap();
         let c = Config::load(
             Some(&path),
-            env(&[("SIGNOFF_GITHUB_WEBHOOK_SECRET", "new, old"), ("SIGNOFF_LISTEN", "127.0.0.1:1"), ("HOME", "/")]),
+            env(&[
+                ("SIGNOFF_GITHUB_WEBHOOK_SECRET", "new, old"),
+                ("SIGNOFF_LISTEN", "127.0.0.1:1"),
+                ("HOME", "/"),
+            ]),
         )
         .unwrap();
         assert_eq!(c.listen, "127.0.0.1:1");
         assert_eq!(c.super_admins, vec!["root"]);
         assert_eq!(c.github.app_id, Some(7));
-        let secrets: Vec<String> = c.github_secrets().iter().map(|s| s.expose().to_owned()).collect();
+        let secrets: Vec<String> = c
+            .github_secrets()
+            .iter()
+            .map(|s| s.expose().to_owned())
+            .collect();
         assert_eq!(secrets, vec!["new", "old"]);
     }
 
@@ -336,14 +380,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "lissten = \"x\"\n").unwrap();
-        assert!(Config::load(Some(&path), env(&[])).unwrap_err().contains("lissten"));
+        assert!(
+            Config::load(Some(&path), env(&[]))
+                .unwrap_err()
+                .contains("lissten")
+        );
     }
 
     #[test]
     fn secrets_are_not_printed() {
-        let c = Config::load(None, env(&[("SIGNOFF_GITHUB_TOKEN", "ghp_secret"), ("SIGNOFF_GITHUB_WEBHOOK_SECRET", "s3")]))
-            .unwrap();
+        let c = Config::load(
+            None,
+            env(&[
+                ("SIGNOFF_GITHUB_TOKEN", "ghp_secret"),
+                ("SIGNOFF_GITHUB_WEBHOOK_SECRET", "s3"),
+            ]),
+        )
+        .unwrap();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("ghp_secret") && !shown.contains("s3\""), "{shown}");
+        assert!(
+            !shown.contains("ghp_secret") && !shown.contains("s3\""),
+            "{shown}"
+        );
     }
 }

@@ -14,7 +14,10 @@ pub struct Repo {
 
 impl Repo {
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Repo {
-        Repo { owner: owner.into(), name: name.into() }
+        Repo {
+            owner: owner.into(),
+            name: name.into(),
+        }
     }
 
     /// Parses `owner/name`.
@@ -52,17 +55,43 @@ impl ForgeKind {
 pub enum Event {
     /// A change (pull request) was opened, pushed to, edited, labelled…: re-evaluate it.
     /// `head` records a push: the new head and when it was seen.
-    Change { repo: Repo, installation: Option<u64>, number: u64, action: String, head: Option<Head> },
+    Change {
+        repo: Repo,
+        installation: Option<u64>,
+        number: u64,
+        action: String,
+        head: Option<Head>,
+    },
     /// A review was submitted, edited or dismissed.
-    Review { repo: Repo, installation: Option<u64>, number: u64 },
+    Review {
+        repo: Repo,
+        installation: Option<u64>,
+        number: u64,
+    },
     /// A comment on a change was written, edited or deleted.
-    Comment { repo: Repo, installation: Option<u64>, number: u64, comment: CommentEvent },
+    Comment {
+        repo: Repo,
+        installation: Option<u64>,
+        number: u64,
+        comment: CommentEvent,
+    },
     /// A deployment waits for the bot's protection rule.
-    DeploymentGate { repo: Repo, installation: Option<u64>, gate: GateRequest },
+    DeploymentGate {
+        repo: Repo,
+        installation: Option<u64>,
+        gate: GateRequest,
+    },
     /// Someone reviewed a deployment of a workflow run.
-    DeploymentReview { repo: Repo, installation: Option<u64>, run_id: u64 },
+    DeploymentReview {
+        repo: Repo,
+        installation: Option<u64>,
+        run_id: u64,
+    },
     /// The App was installed, removed or changed.
-    Installation { installation: Option<u64>, action: String },
+    Installation {
+        installation: Option<u64>,
+        action: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,12 +153,16 @@ impl Event {
     /// status from an older evaluation never lands after a newer one.
     pub fn work_key(&self) -> String {
         match self {
-            Event::Change { repo, number, .. } | Event::Review { repo, number, .. } | Event::Comment { repo, number, .. } => {
+            Event::Change { repo, number, .. }
+            | Event::Review { repo, number, .. }
+            | Event::Comment { repo, number, .. } => {
                 format!("{repo}#{number}")
             }
             Event::DeploymentGate { repo, gate, .. } => format!("{repo}@run{}", gate.run_id),
             Event::DeploymentReview { repo, run_id, .. } => format!("{repo}@run{run_id}"),
-            Event::Installation { installation, .. } => format!("installation/{}", installation.unwrap_or(0)),
+            Event::Installation { installation, .. } => {
+                format!("installation/{}", installation.unwrap_or(0))
+            }
         }
     }
 

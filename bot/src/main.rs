@@ -56,11 +56,20 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
-        Command::Lint { files, directory, format } => cli::lint::run(&files, directory.as_deref(), format),
+        Command::Lint {
+            files,
+            directory,
+            format,
+        } => cli::lint::run(&files, directory.as_deref(), format),
         Command::Eval { case } => cli::eval::run(&case),
         Command::Test { paths } => cli::test::run(&paths),
         Command::Serve { config } => serve(config.as_deref()),
-        Command::Audit { config, repo, since, format } => audit(config.as_deref(), repo.as_deref(), since.as_deref(), format),
+        Command::Audit {
+            config,
+            repo,
+            since,
+            format,
+        } => audit(config.as_deref(), repo.as_deref(), since.as_deref(), format),
     }
 }
 
@@ -72,10 +81,13 @@ fn load(config: Option<&std::path::Path>) -> Result<signoff_bot::config::Config,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
-        eprintln!("signoff: {e}");
-        ExitCode::FAILURE
-    })
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("signoff: {e}");
+            ExitCode::FAILURE
+        })
 }
 
 fn serve(config: Option<&std::path::Path>) -> ExitCode {
@@ -97,7 +109,12 @@ fn serve(config: Option<&std::path::Path>) -> ExitCode {
     }
 }
 
-fn audit(config: Option<&std::path::Path>, repo: Option<&str>, since: Option<&str>, format: cli::Format) -> ExitCode {
+fn audit(
+    config: Option<&std::path::Path>,
+    repo: Option<&str>,
+    since: Option<&str>,
+    format: cli::Format,
+) -> ExitCode {
     let config = match load(config) {
         Ok(c) => c,
         Err(code) => return code,

@@ -38,10 +38,18 @@ pub struct Activity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActivityKind {
     /// A review of `commit` (GitLab: an approval of the head).
-    Review { state: ReviewState, commit: Option<String> },
-    Comment { id: u64 },
+    Review {
+        state: ReviewState,
+        commit: Option<String>,
+    },
+    Comment {
+        id: u64,
+    },
     /// An environment review of a deployment.
-    DeploymentReview { approved: bool, environments: Vec<String> },
+    DeploymentReview {
+        approved: bool,
+        environments: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +138,13 @@ pub trait Forge: Send + Sync {
     /// Writers of the repository and members of the named groups the forge knows.
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People>;
     async fn set_status(&self, repo: &Repo, status: &Status) -> Result<()>;
-    async fn answer_gate(&self, repo: &Repo, gate: &GateRequest, answer: GateAnswer, comment: &str) -> Result<()>;
+    async fn answer_gate(
+        &self,
+        repo: &Repo,
+        gate: &GateRequest,
+        answer: GateAnswer,
+        comment: &str,
+    ) -> Result<()>;
     /// API requests made through this handle so far.
     fn api_calls(&self) -> u32;
 }

@@ -14,13 +14,18 @@ use signoff::{Attributes, Kind, Request};
 
 pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequest) -> Result<()> {
     let forge_name = forge.kind().as_str();
-    let state = app.store.gate_state(forge_name, repo, gate.run_id, &gate.environment).await?;
+    let state = app
+        .store
+        .gate_state(forge_name, repo, gate.run_id, &gate.environment)
+        .await?;
     if state.as_deref() != Some("pending") {
         return Ok(());
     }
-    let now = jiff::Timestamp::now();
     let policies = Policies {
-        org: app.org_policy.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+        org: app
+            .org_policy
+            .as_ref()
+            .map(|(f, t)| (f.as_str(), t.as_str())),
         repo: forge.policy_file(repo, &gate.default_branch).await?,
     };
     let parsed = policies.parsed(forge.policy_path());
@@ -30,7 +35,9 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     for number in &gate.pulls {
         let activity = forge.change_activity(repo, *number).await?;
         let heads = app.store.heads(repo, *number).await?;
-        let current = heads.last().map_or_else(|| gate.sha.clone(), |h| h.sha.clone());
+        let current = heads
+            .last()
+            .map_or_else(|| gate.sha.clone(), |h| h.sha.clone());
         pulls.push((activity, heads, current));
     }
     let grants = deployment_grants(&reviews, &pulls, &commands, &gate.environment, &gate.sha);
@@ -38,7 +45,11 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     let people = forge.people(repo, &group_refs).await?;
     let directory = directory(&people, &grants, &app.config.super_admins);
-    let branch = gate.git_ref.strip_prefix("refs/heads/").unwrap_or(&gate.git_ref).to_owned();
+    let branch = gate
+        .git_ref
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&gate.git_ref)
+        .to_owned();
     let request = Request {
         kind: Kind::Deployment,
         config: None,
@@ -52,7 +63,13 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         },
         contributors: Vec::new(),
     };
-    let inputs = Inputs { request: &request, directory: &directory, grants: &grants, now };
+    let now = super::evaluation_time(&grants);
+    let inputs = Inputs {
+        request: &request,
+        directory: &directory,
+        grants: &grants,
+        now,
+    };
     let layers = layers(forge, repo, &gate.default_branch, &policies, &inputs);
     // No policy at all: nothing is required of this deployment (SPEC §4.3).
     let verdict = combine(&layers, &[]).unwrap_or_else(|| Verdict {
@@ -60,6 +77,14 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         summary: "No signoff policy applies".to_owned(),
         allows: true,
     });
-    publish(app, forge, repo, &Target::Deployment { gate }, &verdict, &layers).await?;
+    publish(
+        app,
+        forge,
+        repo,
+        &Target::Deployment { gate },
+        &verdict,
+        &layers,
+    )
+    .await?;
     Ok(())
 }

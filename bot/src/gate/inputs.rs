@@ -18,19 +18,35 @@ pub fn head_at(heads: &[SeenHead], at_ms: i64, current: &str) -> String {
         .iter()
         .filter(|h| h.since <= at_ms)
         .last()
-        .map_or_else(|| "unknown (written before the first push seen)".to_owned(), |h| h.sha.clone())
+        .map_or_else(
+            || "unknown (written before the first push seen)".to_owned(),
+            |h| h.sha.clone(),
+        )
 }
 
 fn grant(by: &str, action: Action, revision: String, at: jiff::Timestamp, via: Via) -> Grant {
-    Grant { by: by.to_owned(), action, revision: Some(revision), at, via: Some(via) }
+    Grant {
+        by: by.to_owned(),
+        action,
+        revision: Some(revision),
+        at,
+        via: Some(via),
+    }
 }
 
 /// Grants on a pull request: review states, and comment commands without an environment.
-pub fn change_grants(activity: &[Activity], commands: &Commands, heads: &[SeenHead], current: &str) -> Vec<Grant> {
+pub fn change_grants(
+    activity: &[Activity],
+    commands: &Commands,
+    heads: &[SeenHead],
+    current: &str,
+) -> Vec<Grant> {
     let mut out = Vec::new();
     for a in activity {
         let written_on = |a: &Activity| match &a.kind {
-            ActivityKind::Review { commit: Some(c), .. } => c.clone(),
+            ActivityKind::Review {
+                commit: Some(c), ..
+            } => c.clone(),
             _ => head_at(heads, a.at.as_millisecond(), current),
         };
         if let ActivityKind::Review { state, commit } = &a.kind {
@@ -48,7 +64,11 @@ pub fn change_grants(activity: &[Activity], commands: &Commands, heads: &[SeenHe
         if matches!(a.kind, ActivityKind::DeploymentReview { .. }) {
             continue;
         }
-        for Command { action, environment } in commands::parse(&a.body, commands) {
+        for Command {
+            action,
+            environment,
+        } in commands::parse(&a.body, commands)
+        {
             if environment.is_none() {
                 out.push(grant(&a.author, action, written_on(a), a.at, Via::Comment));
             }
@@ -69,10 +89,27 @@ pub fn deployment_grants(
 ) -> Vec<Grant> {
     let mut out = Vec::new();
     for a in reviews {
-        if let ActivityKind::DeploymentReview { approved, environments } = &a.kind {
-            if environments.iter().any(|e| e.eq_ignore_ascii_case(environment)) {
-                let action = if *approved { Action::Approve } else { Action::Reject };
-                out.push(grant(&a.author, action, sha.to_owned(), a.at, Via::DeploymentReview));
+        if let ActivityKind::DeploymentReview {
+            approved,
+            environments,
+        } = &a.kind
+        {
+            if environments
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(environment))
+            {
+                let action = if *approved {
+                    Action::Approve
+                } else {
+                    Action::Reject
+                };
+                out.push(grant(
+                    &a.author,
+                    action,
+                    sha.to_owned(),
+                    a.at,
+                    Via::DeploymentReview,
+                ));
             }
         }
     }
@@ -83,12 +120,24 @@ pub fn deployment_grants(
                 continue;
             }
             let revision = match &a.kind {
-                ActivityKind::Review { commit: Some(c), .. } => c.clone(),
+                ActivityKind::Review {
+                    commit: Some(c), ..
+                } => c.clone(),
                 _ => head_at(heads, a.at.as_millisecond(), current),
             };
-            for Command { action, environment: env } in commands::parse(&a.body, commands) {
+            for Command {
+                action,
+                environment: env,
+            } in commands::parse(&a.body, commands)
+            {
                 if env.is_some_and(|e| e.eq_ignore_ascii_case(environment)) {
-                    comments.push(grant(&a.author, action, revision.clone(), a.at, Via::Comment));
+                    comments.push(grant(
+                        &a.author,
+                        action,
+                        revision.clone(),
+                        a.at,
+                        Via::Comment,
+                    ));
                 }
             }
         }
@@ -103,9 +152,19 @@ pub fn deployment_grants(
 /// not as unknown); super-admins come from the bot's configuration.
 pub fn directory(people: &People, grants: &[Grant], super_admins: &[String]) -> Directory {
     let mut dir = Directory::default();
-    let roles = vec![Role::DeploymentApprover, Role::ConfigApprover, Role::PullRequestApprover];
+    let roles = vec![
+        Role::DeploymentApprover,
+        Role::ConfigApprover,
+        Role::PullRequestApprover,
+    ];
     for w in &people.writers {
-        dir.users.insert(w.clone(), User { roles: roles.clone(), ..User::default() });
+        dir.users.insert(
+            w.clone(),
+            User {
+                roles: roles.clone(),
+                ..User::default()
+            },
+        );
     }
     for members in people.groups.values() {
         for m in members {
@@ -135,13 +194,24 @@ mod tests {
 
     fn heads() -> Vec<SeenHead> {
         vec![
-            SeenHead { sha: "a".into(), since: at("2026-01-01T10:00:00Z").as_millisecond() },
-            SeenHead { sha: "b".into(), since: at("2026-01-01T12:00:00Z").as_millisecond() },
+            SeenHead {
+                sha: "a".into(),
+                since: at("2026-01-01T10:00:00Z").as_millisecond(),
+            },
+            SeenHead {
+                sha: "b".into(),
+                since: at("2026-01-01T12:00:00Z").as_millisecond(),
+            },
         ]
     }
 
     fn comment(by: &str, when: &str, body: &str) -> Activity {
-        Activity { author: by.into(), at: at(when), body: body.into(), kind: ActivityKind::Comment { id: 1 } }
+        Activity {
+            author: by.into(),
+            at: at(when),
+            body: body.into(),
+            kind: ActivityKind::Comment { id: 1 },
+        }
     }
 
     #[test]
@@ -154,21 +224,36 @@ mod tests {
                 author: "dee".into(),
                 at: at("2026-01-01T13:30:00Z"),
                 body: String::new(),
-                kind: ActivityKind::Review { state: ReviewState::ChangesRequested, commit: Some("b".into()) },
+                kind: ActivityKind::Review {
+                    state: ReviewState::ChangesRequested,
+                    commit: Some("b".into()),
+                },
             },
         ];
         let grants = change_grants(&activity, &Commands::default(), &heads(), "b");
-        let got: Vec<(&str, Action, &str)> =
-            grants.iter().map(|g| (g.by.as_str(), g.action, g.revision.as_deref().unwrap())).collect();
+        let got: Vec<(&str, Action, &str)> = grants
+            .iter()
+            .map(|g| (g.by.as_str(), g.action, g.revision.as_deref().unwrap()))
+            .collect();
         assert_eq!(
             got,
             vec![
-                ("ann", Action::Approve, "unknown (written before the first push seen)"),
+                (
+                    "ann",
+                    Action::Approve,
+                    "unknown (written before the first push seen)"
+                ),
                 ("bob", Action::Approve, "a"),
                 ("dee", Action::Reject, "b"),
             ]
         );
-        let deploy = deployment_grants(&[], &[(activity, heads(), "b".into())], &Commands::default(), "Production", "b");
+        let deploy = deployment_grants(
+            &[],
+            &[(activity, heads(), "b".into())],
+            &Commands::default(),
+            "Production",
+            "b",
+        );
         assert_eq!(deploy.len(), 1);
         assert_eq!(deploy[0].by, "cy");
         assert_eq!(deploy[0].revision.as_deref(), Some("b"));
@@ -178,8 +263,16 @@ mod tests {
     fn directory_roles() {
         let mut people = People::default();
         people.writers.insert("w".into());
-        people.groups.insert("acme/sec".into(), vec!["w".into(), "t".into()]);
-        let grants = vec![grant("outsider", Action::Approve, "x".into(), at("2026-01-01T00:00:00Z"), Via::Review)];
+        people
+            .groups
+            .insert("acme/sec".into(), vec!["w".into(), "t".into()]);
+        let grants = vec![grant(
+            "outsider",
+            Action::Approve,
+            "x".into(),
+            at("2026-01-01T00:00:00Z"),
+            Via::Review,
+        )];
         let dir = directory(&people, &grants, &["root".to_owned()]);
         assert_eq!(dir.users["w"].roles.len(), 3);
         assert!(dir.users["t"].roles.is_empty());

@@ -57,12 +57,30 @@ impl Policies<'_> {
 /// The command words in force: the repository policy's, else the organisation's, else
 /// the defaults.
 pub fn commands_of(parsed: &[signoff::PolicySet]) -> signoff::model::policy::Commands {
-    parsed.last().map(|p| p.commands().clone()).unwrap_or_default()
+    parsed
+        .last()
+        .map(|p| p.commands().clone())
+        .unwrap_or_default()
+}
+
+/// The evaluation time: now, or the latest grant's time when the forge's clock runs
+/// ahead of ours, so a fresh grant is never dropped as `future` for clock skew.
+pub fn evaluation_time(grants: &[signoff::Grant]) -> jiff::Timestamp {
+    let now = jiff::Timestamp::now();
+    grants
+        .iter()
+        .map(|g| g.at)
+        .max()
+        .map_or(now, |latest| latest.max(now))
 }
 
 /// Every group the policies name, for the forge to resolve.
 pub fn groups_of(parsed: &[signoff::PolicySet]) -> Vec<String> {
-    let mut out: Vec<String> = parsed.iter().flat_map(|p| p.referenced_groups()).map(str::to_owned).collect();
+    let mut out: Vec<String> = parsed
+        .iter()
+        .flat_map(|p| p.referenced_groups())
+        .map(str::to_owned)
+        .collect();
     out.sort();
     out.dedup();
     out

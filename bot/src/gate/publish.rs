@@ -57,7 +57,10 @@ fn digest(target: &str, verdict: &Verdict, layers: &[Layer]) -> String {
     hasher.update(serde_json::to_vec(verdict).unwrap_or_default());
     for layer in layers {
         let mut value = serde_json::to_value(layer).unwrap_or_default();
-        if let Some(case) = value.pointer_mut("/result/case").and_then(|c| c.as_object_mut()) {
+        if let Some(case) = value
+            .pointer_mut("/result/case")
+            .and_then(|c| c.as_object_mut())
+        {
             case.remove("now");
         }
         hasher.update(serde_json::to_vec(&value).unwrap_or_default());
@@ -66,22 +69,43 @@ fn digest(target: &str, verdict: &Verdict, layers: &[Layer]) -> String {
 }
 
 pub fn details_url(app: &App, id: i64) -> String {
-    format!("{}/details/{id}/{}", app.config.public_url(), crate::pages::sign(&app.details_key, id))
+    format!(
+        "{}/details/{id}/{}",
+        app.public_url,
+        crate::pages::sign(&app.details_key, id)
+    )
 }
 
 /// Posts the verdict unless the same was posted last; returns the audit id when posted.
-pub async fn publish(app: &App, forge: &dyn Forge, repo: &Repo, target: &Target<'_>, verdict: &Verdict, layers: &[Layer]) -> Result<Option<i64>> {
+pub async fn publish(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    target: &Target<'_>,
+    verdict: &Verdict,
+    layers: &[Layer],
+) -> Result<Option<i64>> {
     let forge_name = forge.kind().as_str();
     let name = target.name();
-    let digest = digest(&format!("{}:{name}:{}", target.kind(), target.revision()), verdict, layers);
-    if let Some(last) = app.store.last_audit(forge_name, &repo.to_string(), target.kind(), &name).await? {
+    let digest = digest(
+        &format!("{}:{name}:{}", target.kind(), target.revision()),
+        verdict,
+        layers,
+    );
+    if let Some(last) = app
+        .store
+        .last_audit(forge_name, &repo.to_string(), target.kind(), &name)
+        .await?
+    {
         if last.digest == digest {
             return Ok(None);
         }
     }
     let status_context = match target {
         Target::Change { .. } => app.config.status_context.clone(),
-        Target::Deployment { gate } => format!("{}/{}", app.config.status_context, gate.environment),
+        Target::Deployment { gate } => {
+            format!("{}/{}", app.config.status_context, gate.environment)
+        }
     };
     let answer = match target {
         Target::Change { .. } => format!("status:{}", verdict.status().as_str()),
@@ -142,20 +166,43 @@ pub async fn publish(app: &App, forge: &dyn Forge, repo: &Repo, target: &Target<
     let posted = async {
         if let Target::Deployment { gate } = target {
             let answer = gate_answer(verdict);
-            forge.answer_gate(repo, gate, answer, &format!("{}: {}\n\n{}", verdict.outcome, verdict.summary, details_line(&status))).await?;
+            forge
+                .answer_gate(
+                    repo,
+                    gate,
+                    answer,
+                    &format!(
+                        "{}: {}\n\n{}",
+                        verdict.outcome,
+                        verdict.summary,
+                        details_line(&status)
+                    ),
+                )
+                .await?;
             let state = match answer {
                 GateAnswer::Approve => "approved",
                 GateAnswer::Reject => "rejected",
                 GateAnswer::Report => "pending",
             };
-            app.store.set_gate_state(forge_name, repo, gate.run_id, &gate.environment, state, crate::store::now_ms()).await?;
+            app.store
+                .set_gate_state(
+                    forge_name,
+                    repo,
+                    gate.run_id,
+                    &gate.environment,
+                    state,
+                    crate::store::now_ms(),
+                )
+                .await?;
         }
         forge.set_status(repo, &status).await?;
         Ok::<(), super::HandlerError>(())
     }
     .await;
     if let Err(e) = posted {
-        app.store.mark_audit_unposted(id, &format!("failed: {e}")).await?;
+        app.store
+            .mark_audit_unposted(id, &format!("failed: {e}"))
+            .await?;
         return Err(e);
     }
     tracing::info!(repo = %repo, target = entry.target, decision = entry.decision, state = status.state.as_str(), audit = id, "posted");
@@ -163,7 +210,10 @@ pub async fn publish(app: &App, forge: &dyn Forge, repo: &Repo, target: &Target<
 }
 
 fn details_line(status: &Status) -> String {
-    status.target_url.as_ref().map_or_else(String::new, |u| format!("Details: {u}"))
+    status
+        .target_url
+        .as_ref()
+        .map_or_else(String::new, |u| format!("Details: {u}"))
 }
 
 fn collect_approvers(requirements: &[signoff::RequirementResult], out: &mut Vec<String>) {
@@ -174,7 +224,13 @@ fn collect_approvers(requirements: &[signoff::RequirementResult], out: &mut Vec<
 }
 
 /// Fail closed after the last attempt: a failure status saying the bot could not decide.
-pub async fn post_error(forge: &dyn Forge, repo: &Repo, sha: &str, context: &str, error: &str) -> Result<()> {
+pub async fn post_error(
+    forge: &dyn Forge,
+    repo: &Repo,
+    sha: &str,
+    context: &str,
+    error: &str,
+) -> Result<()> {
     let description = super::verdict::clip(&format!("signoff could not evaluate: {error}"));
     let status = Status {
         sha: sha.to_owned(),

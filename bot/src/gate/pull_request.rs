@@ -14,7 +14,13 @@ use signoff::{Attributes, Kind, Request};
 /// someone else?
 pub struct Suspect<'a>(pub &'a CommentEvent);
 
-pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, number: u64, suspect: Option<Suspect<'_>>) -> Result<()> {
+pub async fn evaluate(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    number: u64,
+    suspect: Option<Suspect<'_>>,
+) -> Result<()> {
     let change = forge.change(repo, number).await?;
     if !change.open {
         return Ok(());
@@ -23,11 +29,16 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, number: u64, su
     let mut heads = app.store.heads(repo, number).await?;
     if !heads.iter().any(|h| h.sha == change.head_sha) {
         // A push we were not told about: comments from before now belong to older heads.
-        app.store.record_head(repo, number, &change.head_sha, now.as_millisecond()).await?;
+        app.store
+            .record_head(repo, number, &change.head_sha, now.as_millisecond())
+            .await?;
         heads = app.store.heads(repo, number).await?;
     }
     let policies = Policies {
-        org: app.org_policy.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+        org: app
+            .org_policy
+            .as_ref()
+            .map(|(f, t)| (f.as_str(), t.as_str())),
         repo: forge.policy_file(repo, &change.base_ref).await?,
     };
     let parsed = policies.parsed(forge.policy_path());
@@ -35,13 +46,25 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, number: u64, su
     app.remember_commands(&repo.to_string(), &commands);
 
     if let Some(Suspect(c)) = suspect {
-        let changed_by_other = c.sender != c.author && matches!(c.action, CommentAction::Edited | CommentAction::Deleted);
+        let changed_by_other = c.sender != c.author
+            && matches!(c.action, CommentAction::Edited | CommentAction::Deleted);
         let touched_command = commands::mentions(&c.body, &commands)
-            || c.previous.as_deref().is_some_and(|p| commands::mentions(p, &commands));
+            || c.previous
+                .as_deref()
+                .is_some_and(|p| commands::mentions(p, &commands));
         if changed_by_other && touched_command {
             tracing::warn!(repo = %repo, number, comment = c.id, author = c.author, by = c.sender, "approval comment tampered with");
             app.store
-                .record_tamper(repo, number, &change.head_sha, c.id, &c.author, &c.sender, c.action.as_str(), now.as_millisecond())
+                .record_tamper(
+                    repo,
+                    number,
+                    &change.head_sha,
+                    c.id,
+                    &c.author,
+                    &c.sender,
+                    c.action.as_str(),
+                    now.as_millisecond(),
+                )
                 .await?;
         }
     }
@@ -65,27 +88,61 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, number: u64, su
             paths: change.paths.clone(),
             ..Attributes::default()
         },
-        contributors: change.contributors.iter().filter(|c| **c != change.author).cloned().collect(),
+        contributors: change
+            .contributors
+            .iter()
+            .filter(|c| **c != change.author)
+            .cloned()
+            .collect(),
     };
-    let inputs = Inputs { request: &request, directory: &directory, grants: &grants, now };
+    let now = super::evaluation_time(&grants);
+    let inputs = Inputs {
+        request: &request,
+        directory: &directory,
+        grants: &grants,
+        now,
+    };
     let layers = layers(forge, repo, &change.base_ref, &policies, &inputs);
     let tampers = app.store.tampers(repo, number, &change.head_sha).await?;
     let Some(verdict) = combine(&layers, &tampers) else {
         tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
         return Ok(());
     };
-    publish(app, forge, repo, &Target::Change { number, sha: &change.head_sha }, &verdict, &layers).await?;
+    publish(
+        app,
+        forge,
+        repo,
+        &Target::Change {
+            number,
+            sha: &change.head_sha,
+        },
+        &verdict,
+        &layers,
+    )
+    .await?;
     Ok(())
 }
 
 /// The organisation's layer (when configured) and the repository's.
-pub fn layers(forge: &dyn Forge, repo: &Repo, git_ref: &str, policies: &Policies<'_>, inputs: &Inputs<'_>) -> Vec<Layer> {
+pub fn layers(
+    forge: &dyn Forge,
+    repo: &Repo,
+    git_ref: &str,
+    policies: &Policies<'_>,
+    inputs: &Inputs<'_>,
+) -> Vec<Layer> {
     let mut out = Vec::new();
     if let Some((file, text)) = policies.org {
         out.push(layer("organisation", file, None, Some(text), inputs));
     }
     let path = forge.policy_path();
     let link = Some(forge.file_url(repo, git_ref, path));
-    out.push(layer("repository", path, link, policies.repo.as_deref(), inputs));
+    out.push(layer(
+        "repository",
+        path,
+        link,
+        policies.repo.as_deref(),
+        inputs,
+    ));
     out
 }

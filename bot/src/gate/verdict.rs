@@ -24,7 +24,10 @@ pub struct Layer {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LayerResult {
     /// Evaluated: the decision, and the case (SPEC §7) that reproduces it.
-    Decided { decision: Decision, case: serde_json::Value },
+    Decided {
+        decision: Decision,
+        case: serde_json::Value,
+    },
     /// The policy file does not parse: every diagnostic, `file:line:col: error: …`.
     Invalid { diagnostics: Vec<String> },
     /// No policy file.
@@ -40,13 +43,25 @@ pub struct Inputs<'a> {
 }
 
 /// Parses and evaluates one policy text (or notes it missing).
-pub fn layer(source: &str, file: &str, link: Option<String>, text: Option<&str>, inputs: &Inputs<'_>) -> Layer {
+pub fn layer(
+    source: &str,
+    file: &str,
+    link: Option<String>,
+    text: Option<&str>,
+    inputs: &Inputs<'_>,
+) -> Layer {
     let result = match text {
         None => LayerResult::Missing,
         Some(text) => match PolicySet::parse(text, file) {
-            Err(diagnostics) => LayerResult::Invalid { diagnostics: diagnostics.iter().map(ToString::to_string).collect() },
+            Err(diagnostics) => LayerResult::Invalid {
+                diagnostics: diagnostics.iter().map(ToString::to_string).collect(),
+            },
             Ok(policy) => {
-                let decision = signoff::Context::new(&policy, inputs.directory).evaluate(inputs.request, inputs.grants, inputs.now);
+                let decision = signoff::Context::new(&policy, inputs.directory).evaluate(
+                    inputs.request,
+                    inputs.grants,
+                    inputs.now,
+                );
                 let case = serde_json::json!({
                     "name": format!("{source} policy {file}"),
                     "policy": text,
@@ -59,7 +74,12 @@ pub fn layer(source: &str, file: &str, link: Option<String>, text: Option<&str>,
             }
         },
     };
-    Layer { source: source.to_owned(), file: file.to_owned(), link, result }
+    Layer {
+        source: source.to_owned(),
+        file: file.to_owned(),
+        link,
+        result,
+    }
 }
 
 /// The gate's answer from all layers.
@@ -99,8 +119,15 @@ fn rank(outcome: &str) -> u8 {
 /// `None` when no layer has a policy: nothing to gate.
 pub fn combine(layers: &[Layer], tampers: &[Tamper]) -> Option<Verdict> {
     if let Some(t) = tampers.first() {
-        let summary = format!("Approval comment by {} was {} by {}", t.author, t.action, t.by);
-        return Some(Verdict { outcome: "tampered".to_owned(), summary: clip(&summary), allows: false });
+        let summary = format!(
+            "Approval comment by {} was {} by {}",
+            t.author, t.action, t.by
+        );
+        return Some(Verdict {
+            outcome: "tampered".to_owned(),
+            summary: clip(&summary),
+            allows: false,
+        });
     }
     let mut worst: Option<Verdict> = None;
     for layer in layers {
@@ -108,7 +135,11 @@ pub fn combine(layers: &[Layer], tampers: &[Tamper]) -> Option<Verdict> {
             LayerResult::Missing => continue,
             LayerResult::Invalid { diagnostics } => {
                 let first = diagnostics.first().map_or("invalid", String::as_str);
-                Verdict { outcome: "error".to_owned(), summary: clip(&format!("Invalid policy: {first}")), allows: false }
+                Verdict {
+                    outcome: "error".to_owned(),
+                    summary: clip(&format!("Invalid policy: {first}")),
+                    allows: false,
+                }
             }
             LayerResult::Decided { decision, .. } => Verdict {
                 outcome: decision.decision.as_str().to_owned(),
@@ -116,7 +147,9 @@ pub fn combine(layers: &[Layer], tampers: &[Tamper]) -> Option<Verdict> {
                 allows: decision.decision.allows(),
             },
         };
-        let worse = worst.as_ref().is_none_or(|w| rank(&verdict.outcome) > rank(&w.outcome));
+        let worse = worst
+            .as_ref()
+            .is_none_or(|w| rank(&verdict.outcome) > rank(&w.outcome));
         if worse {
             worst = Some(verdict);
         }
@@ -138,7 +171,10 @@ pub fn clip(text: &str) -> String {
 pub fn markdown(verdict: &Verdict, layers: &[Layer], details: Option<&str>) -> String {
     let mut out = format!("**{}**: {}\n", verdict.outcome, verdict.summary);
     for layer in layers {
-        out.push_str(&format!("\n### {} policy `{}`\n\n", layer.source, layer.file));
+        out.push_str(&format!(
+            "\n### {} policy `{}`\n\n",
+            layer.source, layer.file
+        ));
         match &layer.result {
             LayerResult::Missing => out.push_str("No policy file.\n"),
             LayerResult::Invalid { diagnostics } => {
@@ -159,7 +195,11 @@ pub fn markdown(verdict: &Verdict, layers: &[Layer], details: Option<&str>) -> S
 }
 
 fn decision_markdown(decision: &Decision, out: &mut String) {
-    out.push_str(&format!("{} — {}\n", decision.decision.as_str(), decision.summary));
+    out.push_str(&format!(
+        "{} — {}\n",
+        decision.decision.as_str(),
+        decision.summary
+    ));
     if !decision.policies.is_empty() {
         out.push_str("\n| policy | requirement | have | approved by | can still approve |\n|---|---|---|---|---|\n");
         for p in &decision.policies {
@@ -169,17 +209,30 @@ fn decision_markdown(decision: &Decision, out: &mut String) {
         }
     }
     if !decision.rejected_by.is_empty() {
-        out.push_str(&format!("\nRejected by: {}\n", decision.rejected_by.join(", ")));
+        out.push_str(&format!(
+            "\nRejected by: {}\n",
+            decision.rejected_by.join(", ")
+        ));
     }
     if !decision.ignored.is_empty() {
         out.push_str("\nIgnored:\n");
         for i in &decision.ignored {
-            out.push_str(&format!("- {}: {} (`{}`)\n", i.by, i.reason.describe(), i.reason.as_str()));
+            out.push_str(&format!(
+                "- {}: {} (`{}`)\n",
+                i.by,
+                i.reason.describe(),
+                i.reason.as_str()
+            ));
         }
     }
     if decision.decision == Outcome::Blocked {
         if let Some(w) = &decision.window {
-            out.push_str(&format!("\nWindow `{}` blocks until {}\n", w.name, w.until.map_or("further notice".to_owned(), |u| u.to_string())));
+            out.push_str(&format!(
+                "\nWindow `{}` blocks until {}\n",
+                w.name,
+                w.until
+                    .map_or("further notice".to_owned(), |u| u.to_string())
+            ));
         }
     }
 }
@@ -189,7 +242,13 @@ fn requirement_rows(policy: &str, r: &signoff::RequirementResult, depth: usize, 
     if r.candidates_more > 0 {
         can.push_str(&format!(" and {} more", r.candidates_more));
     }
-    let mark = if r.satisfied { "✅" } else if r.unsatisfiable { "⛔" } else { "⏳" };
+    let mark = if r.satisfied {
+        "✅"
+    } else if r.unsatisfiable {
+        "⛔"
+    } else {
+        "⏳"
+    };
     out.push_str(&format!(
         "| {policy} | {}{mark} {} | {}/{} | {} | {} |\n",
         "&nbsp;&nbsp;".repeat(depth),
@@ -214,7 +273,15 @@ mod tests {
             "exempt": null, "window": null
         }))
         .unwrap();
-        Layer { source: "repository".into(), file: "f".into(), link: None, result: LayerResult::Decided { decision, case: serde_json::Value::Null } }
+        Layer {
+            source: "repository".into(),
+            file: "f".into(),
+            link: None,
+            result: LayerResult::Decided {
+                decision,
+                case: serde_json::Value::Null,
+            },
+        }
     }
 
     #[test]
@@ -222,16 +289,33 @@ mod tests {
         let org = decided("approved", "Approved");
         let repo = decided("pending", "Pending: 1 more");
         let v = combine(&[org.clone(), repo], &[]).unwrap();
-        assert_eq!((v.outcome.as_str(), v.summary.as_str(), v.status()), ("pending", "Pending: 1 more", StatusState::Pending));
-        let invalid = Layer { result: LayerResult::Invalid { diagnostics: vec!["f:1:2: error: x [c]".into()] }, ..org.clone() };
+        assert_eq!(
+            (v.outcome.as_str(), v.summary.as_str(), v.status()),
+            ("pending", "Pending: 1 more", StatusState::Pending)
+        );
+        let invalid = Layer {
+            result: LayerResult::Invalid {
+                diagnostics: vec!["f:1:2: error: x [c]".into()],
+            },
+            ..org.clone()
+        };
         let v = combine(&[invalid, decided("pending", "p")], &[]).unwrap();
-        assert_eq!((v.outcome.as_str(), v.status()), ("error", StatusState::Failure));
+        assert_eq!(
+            (v.outcome.as_str(), v.status()),
+            ("error", StatusState::Failure)
+        );
         assert!(v.summary.contains("f:1:2"));
         let v = combine(&[decided("blocked", "b"), decided("rejected", "r")], &[]).unwrap();
         assert_eq!(v.outcome, "blocked");
         let v = combine(&[decided("not_required", "n"), decided("exempt", "e")], &[]).unwrap();
-        assert_eq!((v.outcome.as_str(), v.status()), ("exempt", StatusState::Success));
-        let missing = Layer { result: LayerResult::Missing, ..org };
+        assert_eq!(
+            (v.outcome.as_str(), v.status()),
+            ("exempt", StatusState::Success)
+        );
+        let missing = Layer {
+            result: LayerResult::Missing,
+            ..org
+        };
         assert!(combine(&[missing], &[]).is_none());
     }
 

@@ -47,17 +47,20 @@ impl GitHubClient {
             .set_connect_timeout(Some(Duration::from_secs(10)))
             .set_read_timeout(Some(Duration::from_secs(30)));
         let (root, app) = match (&config.token, config.app_id) {
-            (Some(token), _) => (builder.personal_token(token.expose().to_owned()).build(), false),
+            (Some(token), _) => (
+                builder.personal_token(token.expose().to_owned()).build(),
+                false,
+            ),
             (None, Some(app_id)) => {
                 let pem = match (&config.private_key, &config.private_key_file) {
                     (Some(pem), _) => pem.expose().as_bytes().to_vec(),
-                    (None, Some(path)) => {
-                        std::fs::read(path).map_err(|e| format!("github.private_key_file {}: {e}", path.display()))?
-                    }
+                    (None, Some(path)) => std::fs::read(path)
+                        .map_err(|e| format!("github.private_key_file {}: {e}", path.display()))?,
                     (None, None) => return Err("github: an App needs a private key".to_owned()),
                 };
-                let key = octocrab::EncodingKey::from_rsa_pem(&pem)
-                    .map_err(|e| format!("github: the App private key is not an RSA PEM key: {e}"))?;
+                let key = octocrab::EncodingKey::from_rsa_pem(&pem).map_err(|e| {
+                    format!("github: the App private key is not an RSA PEM key: {e}")
+                })?;
                 (builder.app(AppId(app_id), key).build(), true)
             }
             (None, None) => (builder.build(), false),
@@ -82,29 +85,48 @@ impl GitHubClient {
     pub fn for_installation(&self, installation: Option<u64>) -> Result<Octocrab, ForgeError> {
         let (true, Some(id)) = (self.app, installation) else {
             if self.app {
-                return Err(ForgeError::Fatal("App auth: the delivery names no installation".to_owned()));
+                return Err(ForgeError::Fatal(
+                    "App auth: the delivery names no installation".to_owned(),
+                ));
             }
             return Ok(self.root.clone());
         };
-        let mut map = self.installations.lock().map_err(|_| ForgeError::Transient("lock poisoned".to_owned()))?;
+        let mut map = self
+            .installations
+            .lock()
+            .map_err(|_| ForgeError::Transient("lock poisoned".to_owned()))?;
         if let Some(crab) = map.get(&id) {
             return Ok(crab.clone());
         }
-        let crab = self.root.installation(InstallationId(id)).map_err(|e| ForgeError::Fatal(format!("installation {id}: {e}")))?;
+        let crab = self
+            .root
+            .installation(InstallationId(id))
+            .map_err(|e| ForgeError::Fatal(format!("installation {id}: {e}")))?;
         map.insert(id, crab.clone());
         Ok(crab)
     }
 
     /// GET a path (with query), conditionally when a cached copy exists.
-    pub async fn get(&self, crab: &Octocrab, path: &str, calls: &std::sync::atomic::AtomicU32) -> Result<Response, ForgeError> {
+    pub async fn get(
+        &self,
+        crab: &Octocrab,
+        path: &str,
+        calls: &std::sync::atomic::AtomicU32,
+    ) -> Result<Response, ForgeError> {
         let cached = self.etags.lock().ok().and_then(|m| m.get(path).cloned());
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/vnd.github+json"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
         if let Some((etag, _)) = &cached {
             headers.insert(IF_NONE_MATCH, etag.clone());
         }
         self.before_call(calls)?;
-        let response = crab._get_with_headers(path, Some(headers)).await.map_err(transport)?;
+        let response = crab
+            ._get_with_headers(path, Some(headers))
+            .await
+            .map_err(transport)?;
         let mut response = self.read(response).await?;
         if response.status == StatusCode::NOT_MODIFIED {
             if let Some((_, body)) = cached {
@@ -141,13 +163,21 @@ impl GitHubClient {
         while let Some(path) = next.take() {
             let response = self.get(crab, &path, calls).await?;
             if !response.status.is_success() {
-                return Err(ForgeError::Fatal(format!("GET {}: {}", strip_query(&path), response.status)));
+                return Err(ForgeError::Fatal(format!(
+                    "GET {}: {}",
+                    strip_query(&path),
+                    response.status
+                )));
             }
             let page: Vec<T> = json(&response.body)?;
             out.extend(page);
             pages += 1;
             if pages < MAX_PAGES {
-                next = response.headers.get(LINK).and_then(|v| v.to_str().ok()).and_then(next_link);
+                next = response
+                    .headers
+                    .get(LINK)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(next_link);
             }
         }
         Ok(out)
@@ -165,7 +195,12 @@ impl GitHubClient {
         let response = self.read(response).await?;
         self.check(&response)?;
         if !response.status.is_success() {
-            return Err(ForgeError::Fatal(format!("POST {}: {} {}", strip_query(path), response.status, snippet(&response.body))));
+            return Err(ForgeError::Fatal(format!(
+                "POST {}: {} {}",
+                strip_query(path),
+                response.status,
+                snippet(&response.body)
+            )));
         }
         Ok(response)
     }
@@ -173,24 +208,42 @@ impl GitHubClient {
     fn before_call(&self, calls: &std::sync::atomic::AtomicU32) -> Result<(), ForgeError> {
         let until = self.paused_until.load(Ordering::Relaxed);
         if until > crate::store::now_ms() {
-            return Err(ForgeError::RateLimited { until_ms: until, message: "waiting for the rate limit to reset".to_owned() });
+            return Err(ForgeError::RateLimited {
+                until_ms: until,
+                message: "waiting for the rate limit to reset".to_owned(),
+            });
         }
         calls.fetch_add(1, Ordering::Relaxed);
         self.calls.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
-    async fn read(&self, response: http::Response<http_body_util::combinators::BoxBody<Bytes, octocrab::Error>>) -> Result<Response, ForgeError> {
+    async fn read(
+        &self,
+        response: http::Response<http_body_util::combinators::BoxBody<Bytes, octocrab::Error>>,
+    ) -> Result<Response, ForgeError> {
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map_err(transport)?.to_bytes();
-        Ok(Response { status: parts.status, headers: parts.headers, body })
+        Ok(Response {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
     }
 
     /// Turns rate limiting and server errors into errors; remembers a spent limit.
     fn check(&self, response: &Response) -> Result<(), ForgeError> {
-        let header = |name: &str| response.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let header = |name: &str| {
+            response
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
         let remaining = header("x-ratelimit-remaining").and_then(|v| v.parse::<i64>().ok());
-        let reset_ms = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()).map(|s| s * 1000);
+        let reset_ms = header("x-ratelimit-reset")
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(|s| s * 1000);
         let retry_after_ms = response
             .headers
             .get(RETRY_AFTER)
@@ -202,11 +255,17 @@ impl GitHubClient {
             let until = retry_after_ms.or(if remaining == Some(0) { reset_ms } else { None });
             if let Some(until_ms) = until {
                 self.paused_until.fetch_max(until_ms, Ordering::Relaxed);
-                return Err(ForgeError::RateLimited { until_ms, message: format!("{status}: {}", snippet(&response.body)) });
+                return Err(ForgeError::RateLimited {
+                    until_ms,
+                    message: format!("{status}: {}", snippet(&response.body)),
+                });
             }
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let until_ms = crate::store::now_ms() + 60_000;
-                return Err(ForgeError::RateLimited { until_ms, message: "429 without Retry-After".to_owned() });
+                return Err(ForgeError::RateLimited {
+                    until_ms,
+                    message: "429 without Retry-After".to_owned(),
+                });
             }
         }
         if remaining == Some(0) {
@@ -215,7 +274,10 @@ impl GitHubClient {
             }
         }
         if status.is_server_error() {
-            return Err(ForgeError::Transient(format!("{status}: {}", snippet(&response.body))));
+            return Err(ForgeError::Transient(format!(
+                "{status}: {}",
+                snippet(&response.body)
+            )));
         }
         Ok(())
     }
@@ -240,10 +302,18 @@ fn strip_query(path: &str) -> &str {
 
 /// The `rel="next"` target of a Link header, as a path with query.
 pub fn next_link(header: &str) -> Option<String> {
-    header.split(',').find(|part| part.contains("rel=\"next\"")).and_then(|part| {
-        let url = part.split(';').next()?.trim().trim_start_matches('<').trim_end_matches('>');
-        Some(path_of(url))
-    })
+    header
+        .split(',')
+        .find(|part| part.contains("rel=\"next\""))
+        .and_then(|part| {
+            let url = part
+                .split(';')
+                .next()?
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>');
+            Some(path_of(url))
+        })
 }
 
 /// `https://host/api/v3/repos/x?page=2` → `/repos/x?page=2` when the base has no path;
@@ -252,7 +322,10 @@ pub fn path_of(url: &str) -> String {
     match url.find("://") {
         Some(i) => {
             let rest = url.get(i + 3..).unwrap_or("");
-            rest.find('/').and_then(|j| rest.get(j..)).unwrap_or("/").to_owned()
+            rest.find('/')
+                .and_then(|j| rest.get(j..))
+                .unwrap_or("/")
+                .to_owned()
         }
         None => url.to_owned(),
     }
@@ -263,7 +336,9 @@ pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -279,7 +354,10 @@ mod tests {
     #[test]
     fn links_and_paths() {
         let h = "<https://api.github.com/repos/o/r/pulls/1/files?page=2>; rel=\"next\", <https://api.github.com/repos/o/r/pulls/1/files?page=5>; rel=\"last\"";
-        assert_eq!(next_link(h).as_deref(), Some("/repos/o/r/pulls/1/files?page=2"));
+        assert_eq!(
+            next_link(h).as_deref(),
+            Some("/repos/o/r/pulls/1/files?page=2")
+        );
         assert_eq!(next_link("<x>; rel=\"last\""), None);
         assert_eq!(encode("feat/a b&c"), "feat/a%20b%26c");
     }

@@ -5,7 +5,10 @@
 use super::api;
 use super::client::{GitHubClient, encode, json};
 use crate::event::{ForgeKind, GateRequest, Repo};
-use crate::forge::{Activity, ActivityKind, Change, Forge, ForgeError, GateAnswer, People, Result, ReviewState, Status};
+use crate::forge::{
+    Activity, ActivityKind, Change, Forge, ForgeError, GateAnswer, People, Result, ReviewState,
+    Status,
+};
 use async_trait::async_trait;
 use base64::Engine;
 use http::StatusCode;
@@ -36,7 +39,11 @@ struct Caches {
     heads: Mutex<HashMap<String, (Vec<String>, Vec<String>)>>,
 }
 
-fn fresh<V: Clone>(map: &Mutex<HashMap<String, (Instant, V)>>, key: &str, ttl: Duration) -> Option<V> {
+fn fresh<V: Clone>(
+    map: &Mutex<HashMap<String, (Instant, V)>>,
+    key: &str,
+    ttl: Duration,
+) -> Option<V> {
     let map = map.lock().ok()?;
     let (at, value) = map.get(key)?;
     (at.elapsed() < ttl).then(|| value.clone())
@@ -56,15 +63,28 @@ impl GitHub {
         let web_url = if api_url.contains("api.github.com") {
             "https://github.com".to_owned()
         } else {
-            api_url.trim_end_matches('/').trim_end_matches("/api/v3").to_owned()
+            api_url
+                .trim_end_matches('/')
+                .trim_end_matches("/api/v3")
+                .to_owned()
         };
         let check_runs = check_runs && client.is_app();
-        GitHub { client: Arc::new(client), caches: Caches::default(), ttl, check_runs, web_url }
+        GitHub {
+            client: Arc::new(client),
+            caches: Caches::default(),
+            ttl,
+            check_runs,
+            web_url,
+        }
     }
 
     /// A handle for one event: the installation's credentials and its own call count.
     pub fn handle(self: &Arc<Self>, installation: Option<u64>) -> Result<GitHubForge> {
-        Ok(GitHubForge { github: Arc::clone(self), crab: self.client.for_installation(installation)?, calls: AtomicU32::new(0) })
+        Ok(GitHubForge {
+            github: Arc::clone(self),
+            crab: self.client.for_installation(installation)?,
+            calls: AtomicU32::new(0),
+        })
     }
 }
 
@@ -76,33 +96,66 @@ pub struct GitHubForge {
 
 impl GitHubForge {
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let response = self.github.client.get(&self.crab, path, &self.calls).await?;
+        let response = self
+            .github
+            .client
+            .get(&self.crab, path, &self.calls)
+            .await?;
         if !response.status.is_success() {
-            return Err(ForgeError::Fatal(format!("GET {}: {}", path.split('?').next().unwrap_or(path), response.status)));
+            return Err(ForgeError::Fatal(format!(
+                "GET {}: {}",
+                path.split('?').next().unwrap_or(path),
+                response.status
+            )));
         }
         json(&response.body)
     }
 
     async fn list<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
-        self.github.client.get_all(&self.crab, path, &self.calls).await
+        self.github
+            .client
+            .get_all(&self.crab, path, &self.calls)
+            .await
     }
 
     async fn post(&self, path: &str, body: &serde_json::Value) -> Result<()> {
-        self.github.client.post(&self.crab, path, body, &self.calls).await.map(|_| ())
+        self.github
+            .client
+            .post(&self.crab, path, body, &self.calls)
+            .await
+            .map(|_| ())
     }
 
-    async fn files_and_contributors(&self, repo: &Repo, number: u64, head: &str) -> Result<(Vec<String>, Vec<String>)> {
+    async fn files_and_contributors(
+        &self,
+        repo: &Repo,
+        number: u64,
+        head: &str,
+    ) -> Result<(Vec<String>, Vec<String>)> {
         let key = format!("{repo}#{number}@{head}");
-        if let Some(hit) = self.github.caches.heads.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(hit) = self
+            .github
+            .caches
+            .heads
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
             return Ok(hit);
         }
-        let files: Vec<api::File> = self.list(&format!("/repos/{repo}/pulls/{number}/files?per_page=100")).await?;
+        let files: Vec<api::File> = self
+            .list(&format!("/repos/{repo}/pulls/{number}/files?per_page=100"))
+            .await?;
         let mut paths: BTreeSet<String> = BTreeSet::new();
         for f in files {
             paths.extend(f.previous_filename);
             paths.insert(f.filename);
         }
-        let commits: Vec<api::Commit> = self.list(&format!("/repos/{repo}/pulls/{number}/commits?per_page=100")).await?;
+        let commits: Vec<api::Commit> = self
+            .list(&format!(
+                "/repos/{repo}/pulls/{number}/commits?per_page=100"
+            ))
+            .await?;
         let mut contributors = BTreeSet::new();
         for c in commits {
             for user in [c.author, c.committer].into_iter().flatten() {
@@ -112,7 +165,10 @@ impl GitHubForge {
                 }
             }
         }
-        let value = (paths.into_iter().collect::<Vec<_>>(), contributors.into_iter().collect::<Vec<_>>());
+        let value = (
+            paths.into_iter().collect::<Vec<_>>(),
+            contributors.into_iter().collect::<Vec<_>>(),
+        );
         remember(&self.github.caches.heads, key, value.clone());
         Ok(value)
     }
@@ -122,31 +178,55 @@ impl GitHubForge {
         if let Some(hit) = fresh(&self.github.caches.writers, &key, self.github.ttl) {
             return Ok(hit);
         }
-        let people: Vec<api::Collaborator> = self.list(&format!("/repos/{repo}/collaborators?per_page=100")).await?;
+        let people: Vec<api::Collaborator> = self
+            .list(&format!("/repos/{repo}/collaborators?per_page=100"))
+            .await?;
         let writers: BTreeSet<String> = people
             .into_iter()
-            .filter(|c| c.permissions.as_ref().is_some_and(|p| p.push || p.maintain || p.admin))
+            .filter(|c| {
+                c.permissions
+                    .as_ref()
+                    .is_some_and(|p| p.push || p.maintain || p.admin)
+            })
             .map(|c| c.login)
             .collect();
-        remember(&self.github.caches.writers, key, (Instant::now(), writers.clone()));
+        remember(
+            &self.github.caches.writers,
+            key,
+            (Instant::now(), writers.clone()),
+        );
         Ok(writers)
     }
 
     /// Members of `org/team`, or `None` when GitHub has no such team.
     async fn team(&self, group: &str) -> Result<Option<Vec<String>>> {
-        let Some((org, team)) = group.split_once('/') else { return Ok(None) };
+        let Some((org, team)) = group.split_once('/') else {
+            return Ok(None);
+        };
         if let Some(hit) = fresh(&self.github.caches.teams, group, self.github.ttl) {
             return Ok(hit);
         }
-        let path = format!("/orgs/{}/teams/{}/members?per_page=100", encode(org), encode(team));
-        let first = self.github.client.get(&self.crab, &path, &self.calls).await?;
+        let path = format!(
+            "/orgs/{}/teams/{}/members?per_page=100",
+            encode(org),
+            encode(team)
+        );
+        let first = self
+            .github
+            .client
+            .get(&self.crab, &path, &self.calls)
+            .await?;
         let members = if first.status == StatusCode::NOT_FOUND {
             None
         } else {
             let users: Vec<api::User> = self.list(&path).await?;
             Some(users.into_iter().map(|u| u.login).collect())
         };
-        remember(&self.github.caches.teams, group.to_owned(), (Instant::now(), members.clone()));
+        remember(
+            &self.github.caches.teams,
+            group.to_owned(),
+            (Instant::now(), members.clone()),
+        );
         Ok(members)
     }
 }
@@ -172,32 +252,59 @@ impl Forge for GitHubForge {
     }
 
     fn file_url(&self, repo: &Repo, git_ref: &str, path: &str) -> String {
-        format!("{}/{repo}/blob/{}/{path}", self.github.web_url, encode(git_ref))
+        format!(
+            "{}/{repo}/blob/{}/{path}",
+            self.github.web_url,
+            encode(git_ref)
+        )
     }
 
     async fn policy_file(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
-        let path = format!("/repos/{repo}/contents/{POLICY_PATH}?ref={}", encode(git_ref));
-        let response = self.github.client.get(&self.crab, &path, &self.calls).await?;
+        let path = format!(
+            "/repos/{repo}/contents/{POLICY_PATH}?ref={}",
+            encode(git_ref)
+        );
+        let response = self
+            .github
+            .client
+            .get(&self.crab, &path, &self.calls)
+            .await?;
         if response.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !response.status.is_success() {
-            return Err(ForgeError::Fatal(format!("reading {POLICY_PATH}: {}", response.status)));
+            return Err(ForgeError::Fatal(format!(
+                "reading {POLICY_PATH}: {}",
+                response.status
+            )));
         }
         let content: api::Content = json(&response.body)?;
-        let encoded: String = content.content.unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
+        let encoded: String = content
+            .content
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         if content.encoding.as_deref().unwrap_or("base64") != "base64" {
-            return Err(ForgeError::Fatal(format!("{POLICY_PATH}: unexpected encoding")));
+            return Err(ForgeError::Fatal(format!(
+                "{POLICY_PATH}: unexpected encoding"
+            )));
         }
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(encoded)
             .map_err(|e| ForgeError::Fatal(format!("{POLICY_PATH}: {e}")))?;
-        String::from_utf8(bytes).map(Some).map_err(|_| ForgeError::Fatal(format!("{POLICY_PATH} is not UTF-8")))
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| ForgeError::Fatal(format!("{POLICY_PATH} is not UTF-8")))
     }
 
     async fn change(&self, repo: &Repo, number: u64) -> Result<Change> {
-        let pr: api::PullRequest = self.get_json(&format!("/repos/{repo}/pulls/{number}")).await?;
-        let (paths, contributors) = self.files_and_contributors(repo, number, &pr.head.sha).await?;
+        let pr: api::PullRequest = self
+            .get_json(&format!("/repos/{repo}/pulls/{number}"))
+            .await?;
+        let (paths, contributors) = self
+            .files_and_contributors(repo, number, &pr.head.sha)
+            .await?;
         Ok(Change {
             number: pr.number,
             head_sha: pr.head.sha,
@@ -212,30 +319,53 @@ impl Forge for GitHubForge {
     }
 
     async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>> {
-        let reviews: Vec<api::Review> = self.list(&format!("/repos/{repo}/pulls/{number}/reviews?per_page=100")).await?;
-        let comments: Vec<api::IssueComment> =
-            self.list(&format!("/repos/{repo}/issues/{number}/comments?per_page=100")).await?;
+        let reviews: Vec<api::Review> = self
+            .list(&format!(
+                "/repos/{repo}/pulls/{number}/reviews?per_page=100"
+            ))
+            .await?;
+        let comments: Vec<api::IssueComment> = self
+            .list(&format!(
+                "/repos/{repo}/issues/{number}/comments?per_page=100"
+            ))
+            .await?;
         let mut out = Vec::new();
         for r in reviews {
-            let (Some(user), Some(at), Some(state)) = (r.user, r.submitted_at, review_state(&r.state)) else { continue };
+            let (Some(user), Some(at), Some(state)) =
+                (r.user, r.submitted_at, review_state(&r.state))
+            else {
+                continue;
+            };
             out.push(Activity {
                 author: user.login,
                 at,
                 body: r.body.unwrap_or_default(),
-                kind: ActivityKind::Review { state, commit: r.commit_id },
+                kind: ActivityKind::Review {
+                    state,
+                    commit: r.commit_id,
+                },
             });
         }
         for c in comments {
             let Some(user) = c.user else { continue };
-            out.push(Activity { author: user.login, at: c.updated_at, body: c.body.unwrap_or_default(), kind: ActivityKind::Comment { id: c.id } });
+            out.push(Activity {
+                author: user.login,
+                at: c.updated_at,
+                body: c.body.unwrap_or_default(),
+                kind: ActivityKind::Comment { id: c.id },
+            });
         }
         out.sort_by_key(|a| a.at);
         Ok(out)
     }
 
     async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>> {
-        let approvals: Vec<api::Approval> =
-            self.get_json(&format!("/repos/{repo}/actions/runs/{}/approvals", gate.run_id)).await?;
+        let approvals: Vec<api::Approval> = self
+            .get_json(&format!(
+                "/repos/{repo}/actions/runs/{}/approvals",
+                gate.run_id
+            ))
+            .await?;
         // The API gives no times: each review counts as of now, in the order listed.
         let now = jiff::Timestamp::now();
         Ok(approvals
@@ -253,7 +383,10 @@ impl Forge for GitHubForge {
     }
 
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People> {
-        let mut people = People { writers: self.writers(repo).await?, ..People::default() };
+        let mut people = People {
+            writers: self.writers(repo).await?,
+            ..People::default()
+        };
         for group in groups {
             if let Some(members) = self.team(group).await? {
                 people.groups.insert((*group).to_owned(), members);
@@ -271,7 +404,8 @@ impl Forge for GitHubForge {
         if let (Some(url), Some(map)) = (&status.target_url, body.as_object_mut()) {
             map.insert("target_url".to_owned(), json!(url));
         }
-        self.post(&format!("/repos/{repo}/statuses/{}", status.sha), &body).await?;
+        self.post(&format!("/repos/{repo}/statuses/{}", status.sha), &body)
+            .await?;
         if self.github.check_runs {
             let mut run = json!({
                 "name": status.context,
@@ -288,7 +422,11 @@ impl Forge for GitHubForge {
                     }
                     state => {
                         map.insert("status".to_owned(), json!("completed"));
-                        let conclusion = if state == crate::forge::StatusState::Success { "success" } else { "failure" };
+                        let conclusion = if state == crate::forge::StatusState::Success {
+                            "success"
+                        } else {
+                            "failure"
+                        };
                         map.insert("conclusion".to_owned(), json!(conclusion));
                     }
                 }
@@ -296,17 +434,30 @@ impl Forge for GitHubForge {
                     map.insert("details_url".to_owned(), json!(url));
                 }
             }
-            self.post(&format!("/repos/{repo}/check-runs"), &run).await?;
+            self.post(&format!("/repos/{repo}/check-runs"), &run)
+                .await?;
         }
         Ok(())
     }
 
-    async fn answer_gate(&self, _repo: &Repo, gate: &GateRequest, answer: GateAnswer, comment: &str) -> Result<()> {
+    async fn answer_gate(
+        &self,
+        _repo: &Repo,
+        gate: &GateRequest,
+        answer: GateAnswer,
+        comment: &str,
+    ) -> Result<()> {
         let comment = truncate(comment, 1_000);
         let body = match answer {
-            GateAnswer::Approve => json!({ "environment_name": gate.environment, "state": "approved", "comment": comment }),
-            GateAnswer::Reject => json!({ "environment_name": gate.environment, "state": "rejected", "comment": comment }),
-            GateAnswer::Report => json!({ "environment_name": gate.environment, "comment": comment }),
+            GateAnswer::Approve => {
+                json!({ "environment_name": gate.environment, "state": "approved", "comment": comment })
+            }
+            GateAnswer::Reject => {
+                json!({ "environment_name": gate.environment, "state": "rejected", "comment": comment })
+            }
+            GateAnswer::Report => {
+                json!({ "environment_name": gate.environment, "comment": comment })
+            }
         };
         self.post(&gate.callback, &body).await
     }

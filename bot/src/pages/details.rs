@@ -12,7 +12,10 @@ use serde_json::Value;
 use signoff::{Decision, RequirementResult};
 use std::sync::Arc;
 
-pub async fn page(State(app): State<Arc<App>>, Path((id, signature)): Path<(i64, String)>) -> Response {
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Path((id, signature)): Path<(i64, String)>,
+) -> Response {
     if !verify(&app.details_key, id, &signature) {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
@@ -32,7 +35,10 @@ pub async fn page(State(app): State<Arc<App>>, Path((id, signature)): Path<(i64,
 /// The simulator link for a case.
 pub fn simulator_link(case: &Value) -> String {
     let json = serde_json::to_vec(case).unwrap_or_default();
-    format!("/#case={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+    format!(
+        "/#case={}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    )
 }
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
@@ -41,7 +47,9 @@ fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
 
 pub fn render(record: &Value, at_ms: i64) -> String {
     let outcome = text(record, "/verdict/outcome");
-    let when = jiff::Timestamp::from_millisecond(at_ms).map(|t| t.to_string()).unwrap_or_default();
+    let when = jiff::Timestamp::from_millisecond(at_ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
     let mut out = format!(
         "<!doctype html><html><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
 <title>signoff: {repo} {target}</title><style>{STYLE}</style></head><body>\
@@ -56,25 +64,43 @@ pub fn render(record: &Value, at_ms: i64) -> String {
         summary = escape(text(record, "/verdict/summary")),
         context = escape(text(record, "/context")),
     );
-    for layer in record.get("layers").and_then(Value::as_array).into_iter().flatten() {
+    for layer in record
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let file = escape(text(layer, "/file"));
         let title = match layer.get("link").and_then(Value::as_str) {
             Some(link) => format!("<a href=\"{}\"><code>{file}</code></a>", escape(link)),
             None => format!("<code>{file}</code>"),
         };
-        out.push_str(&format!("<h2>{} policy {title}</h2>", escape(text(layer, "/source"))));
+        out.push_str(&format!(
+            "<h2>{} policy {title}</h2>",
+            escape(text(layer, "/source"))
+        ));
         match text(layer, "/result/type") {
             "missing" => out.push_str("<p>No policy file.</p>"),
             "invalid" => {
-                out.push_str("<p class=error>The policy file is invalid, so the gate fails closed:</p><pre>");
-                for d in layer.pointer("/result/diagnostics").and_then(Value::as_array).into_iter().flatten() {
+                out.push_str(
+                    "<p class=error>The policy file is invalid, so the gate fails closed:</p><pre>",
+                );
+                for d in layer
+                    .pointer("/result/diagnostics")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     out.push_str(&escape(d.as_str().unwrap_or("")));
                     out.push('\n');
                 }
                 out.push_str("</pre>");
             }
             _ => {
-                if let Some(decision) = layer.pointer("/result/decision").and_then(|d| serde_json::from_value::<Decision>(d.clone()).ok()) {
+                if let Some(decision) = layer
+                    .pointer("/result/decision")
+                    .and_then(|d| serde_json::from_value::<Decision>(d.clone()).ok())
+                {
                     decision_html(&decision, &mut out);
                 }
                 if let Some(case) = layer.pointer("/result/case") {
@@ -100,8 +126,14 @@ fn decision_html(d: &Decision, out: &mut String) {
         out.push_str(&format!("<p>Exempt: {:?}</p>", e.reason));
     }
     if let Some(w) = &d.window {
-        let until = w.until.map_or("further notice".to_owned(), |u| u.to_string());
-        out.push_str(&format!("<p>Window <code>{}</code> blocks until {}</p>", escape(&w.name), escape(&until)));
+        let until = w
+            .until
+            .map_or("further notice".to_owned(), |u| u.to_string());
+        out.push_str(&format!(
+            "<p>Window <code>{}</code> blocks until {}</p>",
+            escape(&w.name),
+            escape(&until)
+        ));
     }
     for p in &d.policies {
         out.push_str(&format!(
@@ -115,7 +147,10 @@ fn decision_html(d: &Decision, out: &mut String) {
         out.push_str("</table>");
     }
     if !d.rejected_by.is_empty() {
-        out.push_str(&format!("<p class=rejected>Rejected by {}</p>", escape(&d.rejected_by.join(", "))));
+        out.push_str(&format!(
+            "<p class=rejected>Rejected by {}</p>",
+            escape(&d.rejected_by.join(", "))
+        ));
     }
     if !d.ignored.is_empty() {
         out.push_str("<h3>Ignored</h3><ul>");
@@ -132,7 +167,13 @@ fn decision_html(d: &Decision, out: &mut String) {
 }
 
 fn requirement_html(r: &RequirementResult, depth: usize, out: &mut String) {
-    let mark = if r.satisfied { "✅" } else if r.unsatisfiable { "⛔ cannot be met" } else { "⏳" };
+    let mark = if r.satisfied {
+        "✅"
+    } else if r.unsatisfiable {
+        "⛔ cannot be met"
+    } else {
+        "⏳"
+    };
     let mut can = r.candidates.join(", ");
     if r.candidates_more > 0 {
         can.push_str(&format!(" and {} more", r.candidates_more));

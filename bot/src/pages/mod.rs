@@ -10,14 +10,20 @@ use sha2::Sha256;
 /// The signature in a details link: HMAC-SHA256 of the audit id under the server key,
 /// so pages cannot be enumerated.
 pub fn sign(key: &Secret, id: i64) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()) else { return String::new() };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()) else {
+        return String::new();
+    };
     mac.update(format!("details:{id}").as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
 pub fn verify(key: &Secret, id: i64, signature: &str) -> bool {
-    let Ok(expected) = hex::decode(signature) else { return false };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()) else { return false };
+    let Ok(expected) = hex::decode(signature) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()) else {
+        return false;
+    };
     mac.update(format!("details:{id}").as_bytes());
     mac.verify_slice(&expected).is_ok()
 }
@@ -67,6 +73,9 @@ mod tests {
         assert!(!verify(&key, 8, &sig));
         assert!(!verify(&Secret::new("other"), 7, &sig));
         assert!(!verify(&key, 7, "nothex"));
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

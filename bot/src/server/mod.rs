@@ -30,7 +30,8 @@ pub struct Running {
 
 fn random_key() -> Result<String, String> {
     let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness for the details key: {e}"))?;
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| format!("no randomness for the details key: {e}"))?;
     Ok(hex::encode(bytes))
 }
 
@@ -42,9 +43,16 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let github = if config.github.token.is_some() || config.github.app_id.is_some() {
         let client = GitHubClient::new(&config.github)?;
         let ttl = Duration::from_secs(config.cache.ttl_secs);
-        Some(Arc::new(GitHub::new(client, ttl, config.github.check_runs, &config.github.api_url)))
+        Some(Arc::new(GitHub::new(
+            client,
+            ttl,
+            config.github.check_runs,
+            &config.github.api_url,
+        )))
     } else {
-        tracing::warn!("no github.token or github.app_id: deliveries are stored but cannot be processed");
+        tracing::warn!(
+            "no github.token or github.app_id: deliveries are stored but cannot be processed"
+        );
         None
     };
     let github_secrets = config.github_secrets();
@@ -54,25 +62,40 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let org_policy = match &config.policy {
         None => None,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("policy {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("policy {}: {e}", path.display()))?;
             let name = path.display().to_string();
             if let Err(diagnostics) = signoff::PolicySet::parse(&text, &name) {
                 for d in &diagnostics {
                     tracing::error!("{d}");
                 }
-                tracing::error!("the organisation policy is invalid: every gate fails until it is fixed");
+                tracing::error!(
+                    "the organisation policy is invalid: every gate fails until it is fixed"
+                );
             }
             Some((name, text))
         }
     };
     let details_key = match &config.details_key {
         Some(key) => key.clone(),
-        None => Secret::new(store.setting_or_insert("details_key", &random_key()?).await.map_err(|e| e.to_string())?),
+        None => Secret::new(
+            store
+                .setting_or_insert("details_key", &random_key()?)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
     };
-    let listener = tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("listen {}: {e}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("listen {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let workers = config.workers;
+    let public_url = match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{addr}"),
+    };
     let app = Arc::new(App {
+        public_url,
         config,
         store,
         github,
@@ -92,9 +115,17 @@ pub async fn start(config: Config) -> Result<Running, String> {
             })
             .await
     });
-    let workers = (0..workers).map(|i| tokio::spawn(crate::worker::run(Arc::clone(&app), i, stopped.clone()))).collect();
+    let workers = (0..workers)
+        .map(|i| tokio::spawn(crate::worker::run(Arc::clone(&app), i, stopped.clone())))
+        .collect();
     tracing::info!(%addr, "signoff listening");
-    Ok(Running { addr, app, stop, server, workers })
+    Ok(Running {
+        addr,
+        app,
+        stop,
+        server,
+        workers,
+    })
 }
 
 impl Running {
@@ -118,7 +149,10 @@ pub fn router(app: Arc<App>) -> Router {
     let router = Router::new()
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
-        .route("/webhooks/github", post(webhook::github).layer(DefaultBodyLimit::max(webhook::BODY_LIMIT)))
+        .route(
+            "/webhooks/github",
+            post(webhook::github).layer(DefaultBodyLimit::max(webhook::BODY_LIMIT)),
+        )
         .route("/webhooks/gitlab", post(webhook::gitlab))
         .route("/details/{id}/{signature}", get(pages::details::page));
     let router = if web_dir.join("index.html").is_file() {
@@ -143,16 +177,33 @@ async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     let mut out = String::new();
     if let Ok(c) = app.store.counts().await {
-        for (state, n) in [("queued", c.queued), ("running", c.running), ("done", c.done), ("failed", c.failed)] {
+        for (state, n) in [
+            ("queued", c.queued),
+            ("running", c.running),
+            ("done", c.done),
+            ("failed", c.failed),
+        ] {
             out.push_str(&format!("signoff_deliveries{{state=\"{state}\"}} {n}\n"));
         }
     }
     if let Some(gh) = &app.github {
         use std::sync::atomic::Ordering;
-        out.push_str(&format!("signoff_github_api_calls_total {}\n", gh.client.calls.load(Ordering::Relaxed)));
-        out.push_str(&format!("signoff_github_not_modified_total {}\n", gh.client.not_modified.load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "signoff_github_api_calls_total {}\n",
+            gh.client.calls.load(Ordering::Relaxed)
+        ));
+        out.push_str(&format!(
+            "signoff_github_not_modified_total {}\n",
+            gh.client.not_modified.load(Ordering::Relaxed)
+        ));
     }
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        out,
+    )
 }
 
 /// Runs until Ctrl-C or SIGTERM.

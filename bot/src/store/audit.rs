@@ -85,7 +85,13 @@ impl Store {
     }
 
     /// The latest entry for a target, to skip posting what was already posted.
-    pub async fn last_audit(&self, forge: &str, repo: &str, kind: &str, target: &str) -> Result<Option<AuditEntry>> {
+    pub async fn last_audit(
+        &self,
+        forge: &str,
+        repo: &str,
+        kind: &str,
+        target: &str,
+    ) -> Result<Option<AuditEntry>> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM audit WHERE forge = $1 AND repo = $2 AND kind = $3 AND target = $4 ORDER BY id DESC LIMIT 1"
         ))
@@ -99,7 +105,11 @@ impl Store {
     }
 
     /// Entries oldest first, optionally for one repository and from a time on.
-    pub async fn list_audit(&self, repo: Option<&str>, since: Option<i64>) -> Result<Vec<AuditEntry>> {
+    pub async fn list_audit(
+        &self,
+        repo: Option<&str>,
+        since: Option<i64>,
+    ) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM audit WHERE ($1 = '' OR repo = $1) AND at >= $2 ORDER BY at, id"
         ))
@@ -114,7 +124,11 @@ impl Store {
 impl Store {
     /// Notes that posting an entry failed, so the same verdict is posted next time.
     pub async fn mark_audit_unposted(&self, id: i64, answer: &str) -> Result<()> {
-        sqlx::query("UPDATE audit SET answer = $2, digest = '' WHERE id = $1").bind(id).bind(answer).execute(self.pool()).await?;
+        sqlx::query("UPDATE audit SET answer = $2, digest = '' WHERE id = $1")
+            .bind(id)
+            .bind(answer)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 }

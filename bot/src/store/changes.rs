@@ -37,12 +37,21 @@ impl Store {
 
     /// Heads seen, oldest first.
     pub async fn heads(&self, repo: &Repo, number: u64) -> Result<Vec<SeenHead>> {
-        let rows = sqlx::query("SELECT sha, since FROM heads WHERE repo = $1 AND number = $2 ORDER BY since, sha")
-            .bind(repo.to_string())
-            .bind(i64::try_from(number).unwrap_or(i64::MAX))
-            .fetch_all(self.pool())
-            .await?;
-        rows.into_iter().map(|r| Ok(SeenHead { sha: r.try_get("sha")?, since: r.try_get("since")? })).collect()
+        let rows = sqlx::query(
+            "SELECT sha, since FROM heads WHERE repo = $1 AND number = $2 ORDER BY since, sha",
+        )
+        .bind(repo.to_string())
+        .bind(i64::try_from(number).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(SeenHead {
+                    sha: r.try_get("sha")?,
+                    since: r.try_get("since")?,
+                })
+            })
+            .collect()
     }
 
     #[expect(clippy::too_many_arguments, reason = "one row's columns")]

@@ -21,7 +21,14 @@ fn encode(e: serde_json::Error) -> sqlx::Error {
 
 impl Store {
     /// Records a gate as pending (again, when GitHub asks again for the same run).
-    pub async fn upsert_gate(&self, forge: &str, repo: &Repo, installation: Option<u64>, gate: &GateRequest, now: i64) -> Result<()> {
+    pub async fn upsert_gate(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        installation: Option<u64>,
+        gate: &GateRequest,
+        now: i64,
+    ) -> Result<()> {
         let request = serde_json::to_string(gate).map_err(encode)?;
         sqlx::query(
             "INSERT INTO gates (forge, repo, run_id, environment, installation, request, state, created_at, updated_at)
@@ -41,7 +48,15 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_gate_state(&self, forge: &str, repo: &Repo, run_id: u64, environment: &str, state: &str, now: i64) -> Result<()> {
+    pub async fn set_gate_state(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        run_id: u64,
+        environment: &str,
+        state: &str,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE gates SET state = $5, updated_at = $6 WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4",
         )
@@ -73,15 +88,24 @@ impl Store {
                 Ok(StoredGate {
                     forge: r.try_get("forge")?,
                     repo: Repo::parse(&repo).unwrap_or_else(|| Repo::new(repo.clone(), "")),
-                    installation: r.try_get::<Option<i64>, _>("installation")?.and_then(|i| u64::try_from(i).ok()),
-                    request: serde_json::from_str(&request).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    installation: r
+                        .try_get::<Option<i64>, _>("installation")?
+                        .and_then(|i| u64::try_from(i).ok()),
+                    request: serde_json::from_str(&request)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
                     state: r.try_get("state")?,
                 })
             })
             .collect()
     }
 
-    pub async fn gate_state(&self, forge: &str, repo: &Repo, run_id: u64, environment: &str) -> Result<Option<String>> {
+    pub async fn gate_state(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        run_id: u64,
+        environment: &str,
+    ) -> Result<Option<String>> {
         let row = sqlx::query("SELECT state FROM gates WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4")
             .bind(forge)
             .bind(repo.to_string())

@@ -37,7 +37,11 @@ impl Store {
             Backend::Sqlite
         } else {
             return Err(sqlx::Error::Configuration(
-                format!("database: expected a sqlite:// or postgres:// URL, got {:?}", redact(url)).into(),
+                format!(
+                    "database: expected a sqlite:// or postgres:// URL, got {:?}",
+                    redact(url)
+                )
+                .into(),
             ));
         };
         let url = match backend {
@@ -55,9 +59,15 @@ impl Store {
                 Box::pin(async move {
                     // WAL lets readers work beside the writer; NORMAL syncs at checkpoints,
                     // which keeps committed deliveries across a process crash.
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             }),
@@ -77,18 +87,26 @@ impl Store {
     }
 
     pub async fn setting(&self, name: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT value FROM settings WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| r.try_get::<String, _>("value")).transpose()
     }
 
     /// Stores `value` unless the setting exists; returns the stored value either way.
     pub async fn setting_or_insert(&self, name: &str, value: &str) -> Result<String> {
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(self.setting(name).await?.unwrap_or_else(|| value.to_owned()))
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(self
+            .setting(name)
+            .await?
+            .unwrap_or_else(|| value.to_owned()))
     }
 
     pub async fn close(&self) {
@@ -102,7 +120,11 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = url.get(scheme + 3..at).unwrap_or("");
             let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", url.get(..scheme + 3).unwrap_or(""), url.get(at..).unwrap_or(""))
+            format!(
+                "{}{user}:***{}",
+                url.get(..scheme + 3).unwrap_or(""),
+                url.get(at..).unwrap_or("")
+            )
         }
         _ => url.to_owned(),
     }
@@ -118,14 +140,19 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://bot:hunter2@db/signoff"), "postgres://bot:***@db/signoff");
+        assert_eq!(
+            redact("postgres://bot:hunter2@db/signoff"),
+            "postgres://bot:***@db/signoff"
+        );
         assert_eq!(redact("sqlite://signoff.db"), "sqlite://signoff.db");
     }
 
     #[tokio::test]
     async fn settings_keep_the_first_value() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("s.db").display()))
+            .await
+            .unwrap();
         assert_eq!(store.setting_or_insert("k", "one").await.unwrap(), "one");
         assert_eq!(store.setting_or_insert("k", "two").await.unwrap(), "one");
     }

@@ -27,7 +27,14 @@ pub struct Counts {
 
 impl Store {
     /// Records a delivery; false when (forge, hook, delivery) was already recorded.
-    pub async fn enqueue(&self, forge: &str, hook_id: &str, delivery_id: &str, event: &Event, now: i64) -> Result<bool> {
+    pub async fn enqueue(
+        &self,
+        forge: &str,
+        hook_id: &str,
+        delivery_id: &str,
+        event: &Event,
+        now: i64,
+    ) -> Result<bool> {
         let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         let done = sqlx::query(
             "INSERT INTO deliveries (forge, hook_id, delivery_id, event, work_key, payload, state, attempts, next_at, received_at)
@@ -86,7 +93,14 @@ impl Store {
 
     /// Puts a delivery back for a later attempt. `refund` gives the attempt back (a
     /// rate-limit wait is not a failure).
-    pub async fn retry(&self, id: i64, next_at: i64, error: &str, api_calls: u32, refund: bool) -> Result<()> {
+    pub async fn retry(
+        &self,
+        id: i64,
+        next_at: i64,
+        error: &str,
+        api_calls: u32,
+        refund: bool,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET state = 'queued', next_at = $2, last_error = $3, locked_until = 0,
                     api_calls = api_calls + $4, attempts = attempts - $5 WHERE id = $1",
@@ -115,7 +129,9 @@ impl Store {
     }
 
     pub async fn counts(&self) -> Result<Counts> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+            .fetch_all(self.pool())
+            .await?;
         let mut counts = Counts::default();
         for row in rows {
             let n: i64 = row.try_get("n")?;
@@ -142,11 +158,18 @@ impl Store {
 
     /// The last errors of failed deliveries, for tests and operators.
     pub async fn failures(&self) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query("SELECT id, last_error FROM deliveries WHERE state = 'failed' ORDER BY id")
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, last_error FROM deliveries WHERE state = 'failed' ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
         rows.into_iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get::<Option<String>, _>("last_error")?.unwrap_or_default())))
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get::<Option<String>, _>("last_error")?
+                        .unwrap_or_default(),
+                ))
+            })
             .collect()
     }
 }
@@ -158,43 +181,85 @@ mod tests {
 
     async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::connect(&format!("sqlite://{}", dir.path().join("q.db").display())).await.unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("q.db").display()))
+            .await
+            .unwrap();
         (dir, store)
     }
 
     fn review(number: u64) -> Event {
-        Event::Review { repo: Repo::new("o", "r"), installation: None, number }
+        Event::Review {
+            repo: Repo::new("o", "r"),
+            installation: None,
+            number,
+        }
     }
 
     #[tokio::test]
     async fn duplicates_are_recorded_once() {
         let (_dir, store) = store().await;
-        assert!(store.enqueue("github", "1", "d1", &review(1), 0).await.unwrap());
-        assert!(!store.enqueue("github", "1", "d1", &review(1), 0).await.unwrap());
-        assert!(store.enqueue("github", "2", "d1", &review(1), 0).await.unwrap());
+        assert!(
+            store
+                .enqueue("github", "1", "d1", &review(1), 0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .enqueue("github", "1", "d1", &review(1), 0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .enqueue("github", "2", "d1", &review(1), 0)
+                .await
+                .unwrap()
+        );
         assert_eq!(store.counts().await.unwrap().queued, 2);
     }
 
     #[tokio::test]
     async fn one_key_at_a_time_and_leases_expire() {
         let (_dir, store) = store().await;
-        store.enqueue("github", "1", "a", &review(1), 0).await.unwrap();
-        store.enqueue("github", "1", "b", &review(1), 0).await.unwrap();
-        store.enqueue("github", "1", "c", &review(2), 0).await.unwrap();
+        store
+            .enqueue("github", "1", "a", &review(1), 0)
+            .await
+            .unwrap();
+        store
+            .enqueue("github", "1", "b", &review(1), 0)
+            .await
+            .unwrap();
+        store
+            .enqueue("github", "1", "c", &review(2), 0)
+            .await
+            .unwrap();
         let first = store.claim(10, 100).await.unwrap().unwrap();
         let second = store.claim(10, 100).await.unwrap().unwrap();
-        assert_ne!(first.payload, second.payload, "the second PR, not the same PR's next delivery");
+        assert_ne!(
+            first.payload, second.payload,
+            "the second PR, not the same PR's next delivery"
+        );
         assert!(store.claim(10, 100).await.unwrap().is_none());
         // The lease ends: another worker takes the first over.
         let again = store.claim(200, 100).await.unwrap().unwrap();
         assert_eq!(again.id, first.id);
         assert_eq!(again.attempts, 2);
         store.finish(again.id, 201, 3).await.unwrap();
-        store.retry(second.id, 1_000, "boom", 1, false).await.unwrap();
+        store
+            .retry(second.id, 1_000, "boom", 1, false)
+            .await
+            .unwrap();
         let next = store.claim(300, 100).await.unwrap().unwrap();
         assert_eq!(next.event, "review");
-        assert!(store.claim(300, 100).await.unwrap().is_none(), "retry not due yet");
+        assert!(
+            store.claim(300, 100).await.unwrap().is_none(),
+            "retry not due yet"
+        );
         store.finish(next.id, 301, 0).await.unwrap();
-        assert_eq!(store.claim(1_000, 100).await.unwrap().unwrap().id, second.id);
+        assert_eq!(
+            store.claim(1_000, 100).await.unwrap().unwrap().id,
+            second.id
+        );
     }
 }

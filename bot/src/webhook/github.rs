@@ -14,15 +14,33 @@ pub struct ParseError {
 
 /// Maps a verified delivery (its `X-GitHub-Event` name and body) to an event.
 pub fn parse(event: &str, body: &[u8]) -> Result<Option<Event>, ParseError> {
-    let err = |source| ParseError { event: event.to_owned(), source };
+    let err = |source| ParseError {
+        event: event.to_owned(),
+        source,
+    };
     match event {
-        "pull_request" => serde_json::from_slice::<PullRequestPayload>(body).map(pull_request).map_err(err),
-        "pull_request_review" => serde_json::from_slice::<ReviewPayload>(body).map(review).map_err(err),
-        "issue_comment" => serde_json::from_slice::<CommentPayload>(body).map(comment).map_err(err),
-        "deployment_protection_rule" => serde_json::from_slice::<GatePayload>(body).map(gate).map_err(err),
-        "deployment_review" => serde_json::from_slice::<DeploymentReviewPayload>(body).map(deployment_review).map_err(err),
+        "pull_request" => serde_json::from_slice::<PullRequestPayload>(body)
+            .map(pull_request)
+            .map_err(err),
+        "pull_request_review" => serde_json::from_slice::<ReviewPayload>(body)
+            .map(review)
+            .map_err(err),
+        "issue_comment" => serde_json::from_slice::<CommentPayload>(body)
+            .map(comment)
+            .map_err(err),
+        "deployment_protection_rule" => serde_json::from_slice::<GatePayload>(body)
+            .map(gate)
+            .map_err(err),
+        "deployment_review" => serde_json::from_slice::<DeploymentReviewPayload>(body)
+            .map(deployment_review)
+            .map_err(err),
         "installation" => serde_json::from_slice::<InstallationPayload>(body)
-            .map(|p| Some(Event::Installation { installation: p.installation.map(|i| i.id), action: p.action }))
+            .map(|p| {
+                Some(Event::Installation {
+                    installation: p.installation.map(|i| i.id),
+                    action: p.action,
+                })
+            })
             .map_err(err),
         _ => Ok(None),
     }
@@ -72,15 +90,25 @@ struct Sha {
     sha: String,
 }
 
-const CHANGE_ACTIONS: &[&str] =
-    &["opened", "synchronize", "reopened", "edited", "ready_for_review", "labeled", "unlabeled"];
+const CHANGE_ACTIONS: &[&str] = &[
+    "opened",
+    "synchronize",
+    "reopened",
+    "edited",
+    "ready_for_review",
+    "labeled",
+    "unlabeled",
+];
 
 fn pull_request(p: PullRequestPayload) -> Option<Event> {
     if !CHANGE_ACTIONS.contains(&p.action.as_str()) {
         return None;
     }
     let pushed = matches!(p.action.as_str(), "opened" | "synchronize" | "reopened");
-    let head = pushed.then(|| Head { sha: p.pull_request.head.sha, at: p.pull_request.updated_at });
+    let head = pushed.then(|| Head {
+        sha: p.pull_request.head.sha,
+        at: p.pull_request.updated_at,
+    });
     Some(Event::Change {
         repo: p.repository.repo(),
         installation: p.installation.map(|i| i.id),
@@ -215,7 +243,10 @@ fn gate(p: GatePayload) -> Option<Event> {
             git_ref: deployment.git_ref,
             requester,
             pulls: p.pull_requests.into_iter().map(|n| n.number).collect(),
-            default_branch: p.repository.default_branch.unwrap_or_else(|| "main".to_owned()),
+            default_branch: p
+                .repository
+                .default_branch
+                .unwrap_or_else(|| "main".to_owned()),
         },
     })
 }
@@ -225,7 +256,8 @@ fn gate(p: GatePayload) -> Option<Event> {
 fn callback_path(url: &str) -> Option<String> {
     let start = url.find("/repos/")?;
     let path = url.get(start..)?;
-    path.ends_with("/deployment_protection_rule").then(|| path.to_owned())
+    path.ends_with("/deployment_protection_rule")
+        .then(|| path.to_owned())
 }
 
 fn run_id(path: &str) -> Option<u64> {
@@ -269,9 +301,14 @@ mod tests {
 
     #[test]
     fn callback_urls_become_paths() {
-        let path =
-            callback_path("https://api.github.com/repos/o/r/actions/runs/42/deployment_protection_rule").unwrap();
-        assert_eq!(path, "/repos/o/r/actions/runs/42/deployment_protection_rule");
+        let path = callback_path(
+            "https://api.github.com/repos/o/r/actions/runs/42/deployment_protection_rule",
+        )
+        .unwrap();
+        assert_eq!(
+            path,
+            "/repos/o/r/actions/runs/42/deployment_protection_rule"
+        );
         assert_eq!(run_id(&path), Some(42));
         assert_eq!(callback_path("https://evil.example/steal"), None);
     }

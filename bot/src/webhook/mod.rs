@@ -28,7 +28,12 @@ impl FromRequest<Arc<App>> for VerifiedGitHub {
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let (signature, event, delivery, hook_id) = {
-            let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let header = |name: &str| {
+                req.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
             (
                 header("x-hub-signature-256"),
                 header("x-github-event"),
@@ -36,18 +41,32 @@ impl FromRequest<Arc<App>> for VerifiedGitHub {
                 header("x-github-hook-id").unwrap_or_default(),
             )
         };
-        let body = Bytes::from_request(req, app).await.map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(req, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let Some(signature) = signature else {
             return Err((StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256\n").into_response());
         };
         if !signature::verify_github(&app.github_secrets, &signature, &body) {
-            tracing::warn!(delivery = delivery.as_deref().unwrap_or(""), "webhook signature mismatch");
+            tracing::warn!(
+                delivery = delivery.as_deref().unwrap_or(""),
+                "webhook signature mismatch"
+            );
             return Err((StatusCode::UNAUTHORIZED, "bad signature\n").into_response());
         }
         let (Some(event), Some(delivery)) = (event, delivery) else {
-            return Err((StatusCode::BAD_REQUEST, "missing X-GitHub-Event or X-GitHub-Delivery\n").into_response());
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "missing X-GitHub-Event or X-GitHub-Delivery\n",
+            )
+                .into_response());
         };
-        Ok(VerifiedGitHub { event, delivery, hook_id, body })
+        Ok(VerifiedGitHub {
+            event,
+            delivery,
+            hook_id,
+            body,
+        })
     }
 }
 
@@ -61,21 +80,44 @@ pub async fn github(State(app): State<Arc<App>>, hook: VerifiedGitHub) -> Respon
         }
     };
     let now = crate::store::now_ms();
-    match app.store.enqueue(ForgeKind::GitHub.as_str(), &hook.hook_id, &hook.delivery, &event, now).await {
+    match app
+        .store
+        .enqueue(
+            ForgeKind::GitHub.as_str(),
+            &hook.hook_id,
+            &hook.delivery,
+            &event,
+            now,
+        )
+        .await
+    {
         Ok(true) => {
-            tracing::debug!(delivery = hook.delivery, event = event.name(), key = event.work_key(), "queued");
+            tracing::debug!(
+                delivery = hook.delivery,
+                event = event.name(),
+                key = event.work_key(),
+                "queued"
+            );
             app.work.notify_one();
             (StatusCode::ACCEPTED, "queued\n").into_response()
         }
         Ok(false) => (StatusCode::OK, "duplicate\n").into_response(),
         Err(e) => {
             tracing::error!(delivery = hook.delivery, error = %e, "cannot store delivery");
-            (StatusCode::SERVICE_UNAVAILABLE, "cannot store the delivery; redeliver later\n").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot store the delivery; redeliver later\n",
+            )
+                .into_response()
         }
     }
 }
 
 /// GitLab support comes in a later release; say so rather than 404.
 pub async fn gitlab() -> Response {
-    (StatusCode::NOT_IMPLEMENTED, "GitLab webhooks are not supported yet\n").into_response()
+    (
+        StatusCode::NOT_IMPLEMENTED,
+        "GitLab webhooks are not supported yet\n",
+    )
+        .into_response()
 }

@@ -6,12 +6,18 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub fn verify_github(secrets: &[Secret], header: &str, body: &[u8]) -> bool {
-    let Some(hex_sig) = header.trim().strip_prefix("sha256=") else { return false };
-    let Ok(expected) = hex::decode(hex_sig) else { return false };
+    let Some(hex_sig) = header.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(expected) = hex::decode(hex_sig) else {
+        return false;
+    };
     // Check every secret, so the time taken does not tell which one matched.
     let mut ok = false;
     for secret in secrets {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()) else { continue };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()) else {
+            continue;
+        };
         mac.update(body);
         ok |= mac.verify_slice(&expected).is_ok();
     }
@@ -20,7 +26,9 @@ pub fn verify_github(secrets: &[Secret], header: &str, body: &[u8]) -> bool {
 
 /// The header value GitHub would send for `body` signed with `secret`.
 pub fn sign_github(secret: &str, body: &[u8]) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }

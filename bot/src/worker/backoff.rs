@@ -30,7 +30,10 @@ mod tests {
 
     #[test]
     fn doubles_then_caps_with_jitter() {
-        let b = Backoff { base: Duration::from_millis(100), max: Duration::from_secs(1) };
+        let b = Backoff {
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        };
         assert_eq!(b.delay(1, 1.0), Duration::from_millis(100));
         assert_eq!(b.delay(2, 1.0), Duration::from_millis(200));
         assert_eq!(b.delay(3, 0.0), Duration::from_millis(200));

@@ -8,7 +8,10 @@ use crate::gate::{HandlerError, Result, deployment, publish, pull_request};
 use crate::github::GitHubForge;
 
 fn github(app: &App, installation: Option<u64>) -> Result<GitHubForge> {
-    let gh = app.github.as_ref().ok_or_else(|| HandlerError::Other("GitHub is not configured".to_owned()))?;
+    let gh = app
+        .github
+        .as_ref()
+        .ok_or_else(|| HandlerError::Other("GitHub is not configured".to_owned()))?;
     Ok(gh.handle(installation)?)
 }
 
@@ -22,7 +25,11 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
         | Event::DeploymentReview { installation, .. }
         | Event::Installation { installation, .. } => *installation,
     };
-    if let Event::Installation { installation, action } = event {
+    if let Event::Installation {
+        installation,
+        action,
+    } = event
+    {
         tracing::info!(installation, action, "installation changed");
         return (Ok(()), 0);
     }
@@ -36,9 +43,13 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
 
 async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
     match event {
-        Event::Change { repo, number, head, .. } => {
+        Event::Change {
+            repo, number, head, ..
+        } => {
             if let Some(head) = head {
-                app.store.record_head(repo, *number, &head.sha, head.at.as_millisecond()).await?;
+                app.store
+                    .record_head(repo, *number, &head.sha, head.at.as_millisecond())
+                    .await?;
             }
             pull_request::evaluate(app, forge, repo, *number, None).await
         }
@@ -46,10 +57,18 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             pull_request::evaluate(app, forge, repo, *number, None).await?;
             gates_of_pull(app, forge, repo, *number).await
         }
-        Event::Comment { repo, number, comment, .. } => {
+        Event::Comment {
+            repo,
+            number,
+            comment,
+            ..
+        } => {
             let known = app.known_commands(&repo.to_string());
             let relevant = commands::mentions(&comment.body, &known)
-                || comment.previous.as_deref().is_some_and(|p| commands::mentions(p, &known))
+                || comment
+                    .previous
+                    .as_deref()
+                    .is_some_and(|p| commands::mentions(p, &known))
                 || (comment.action == CommentAction::Deleted && comment.sender != comment.author);
             if !relevant {
                 return Ok(());
@@ -57,10 +76,16 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             pull_request::evaluate(app, forge, repo, *number, Some(Suspect(comment))).await?;
             gates_of_pull(app, forge, repo, *number).await
         }
-        Event::DeploymentGate { repo, installation, gate } => {
+        Event::DeploymentGate {
+            repo,
+            installation,
+            gate,
+        } => {
             let forge_name = forge.kind().as_str();
             let now = crate::store::now_ms();
-            app.store.upsert_gate(forge_name, repo, *installation, gate, now).await?;
+            app.store
+                .upsert_gate(forge_name, repo, *installation, gate, now)
+                .await?;
             deployment::evaluate(app, forge, repo, gate).await
         }
         Event::DeploymentReview { repo, run_id, .. } => {
@@ -88,13 +113,29 @@ async fn gates_of_pull(app: &App, forge: &dyn Forge, repo: &Repo, number: u64) -
 
 /// After the last attempt: a failure status on the change, when the forge can take one.
 pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
-    let (Event::Change { repo, number, installation, .. }
-    | Event::Review { repo, number, installation }
-    | Event::Comment { repo, number, installation, .. }) = event
+    let (Event::Change {
+        repo,
+        number,
+        installation,
+        ..
+    }
+    | Event::Review {
+        repo,
+        number,
+        installation,
+    }
+    | Event::Comment {
+        repo,
+        number,
+        installation,
+        ..
+    }) = event
     else {
         return;
     };
-    let Ok(forge) = github(app, *installation) else { return };
+    let Ok(forge) = github(app, *installation) else {
+        return;
+    };
     let reason = match error {
         HandlerError::Forge(e) => e.to_string(),
         _ => "internal error".to_owned(),
@@ -103,7 +144,9 @@ pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
         Ok(change) => change.head_sha,
         Err(_) => return,
     };
-    if let Err(e) = publish::post_error(&forge, repo, &sha, &app.config.status_context, &reason).await {
+    if let Err(e) =
+        publish::post_error(&forge, repo, &sha, &app.config.status_context, &reason).await
+    {
         tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
     }
 }

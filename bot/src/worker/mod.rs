@@ -44,7 +44,15 @@ async fn process(app: &App, job: crate::store::queue::Claimed) {
     let event: Event = match serde_json::from_str(&job.payload) {
         Ok(event) => event,
         Err(e) => {
-            let _ = app.store.fail(job.id, now_ms(), &format!("unreadable stored event: {e}"), 0).await;
+            let _ = app
+                .store
+                .fail(
+                    job.id,
+                    now_ms(),
+                    &format!("unreadable stored event: {e}"),
+                    0,
+                )
+                .await;
             return;
         }
     };
@@ -61,12 +69,16 @@ async fn process(app: &App, job: crate::store::queue::Claimed) {
             let delay = app.config.backoff().delay_random(job.attempts);
             tracing::warn!(delivery = job.id, attempt = job.attempts, error = %e, retry_in_ms = delay.as_millis(), "will retry");
             let next = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
-            app.store.retry(job.id, next, &e.to_string(), calls, false).await
+            app.store
+                .retry(job.id, next, &e.to_string(), calls, false)
+                .await
         }
         Err(e) => {
             tracing::error!(delivery = job.id, attempt = job.attempts, error = %e, "giving up");
             dispatch::fail_closed(app, &event, &e).await;
-            app.store.fail(job.id, now_ms(), &e.to_string(), calls).await
+            app.store
+                .fail(job.id, now_ms(), &e.to_string(), calls)
+                .await
         }
     };
     if let Err(e) = outcome {

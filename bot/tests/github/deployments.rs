@@ -1,0 +1,108 @@
+//! Deployment protection rules end to end.
+
+use super::harness::{Harness, REPO, sha};
+
+const PROD: &str = "version: 1\npolicies:\n  prod:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\n";
+
+fn answers(h: &Harness, run: u64) -> Vec<serde_json::Value> {
+    h.fake.with(|s| {
+        s.gate_answers
+            .iter()
+            .filter(|(_, r, _)| *r == run)
+            .map(|(_, _, b)| b.clone())
+            .collect()
+    })
+}
+
+#[tokio::test]
+async fn approved_after_environment_reviews_meet_the_policy() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    h.request_deployment(42, "production", &sha(9), "erin", &[])
+        .await;
+    h.settle().await;
+    let first = answers(&h, 42);
+    assert_eq!(first.len(), 1);
+    assert!(
+        first[0]["state"].is_null() && first[0]["comment"].as_str().unwrap().contains("Pending"),
+        "{first:?}"
+    );
+    assert_eq!(h.status_of(&sha(9), "signoff/production").0, "pending");
+    h.deployment_review(42, "production", "alice", true).await;
+    h.settle().await;
+    h.deployment_review(42, "production", "bob", true).await;
+    h.settle().await;
+    let all = answers(&h, 42);
+    assert_eq!(all.last().unwrap()["state"], "approved", "{all:?}");
+    assert_eq!(all.last().unwrap()["environment_name"], "production");
+    assert_eq!(h.status_of(&sha(9), "signoff/production").0, "success");
+    // Answered gates are not answered again.
+    h.deployment_review(42, "production", "carol", true).await;
+    h.settle().await;
+    assert_eq!(answers(&h, 42).len(), all.len());
+    let callbacks: Vec<String> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.contains("deployment_protection_rule"))
+        .map(|r| r.path)
+        .collect();
+    assert!(
+        callbacks
+            .iter()
+            .all(|p| p == "/repos/acme/app/actions/runs/42/deployment_protection_rule"),
+        "{callbacks:?}"
+    );
+}
+
+#[tokio::test]
+async fn approve_environment_comments_on_the_pull_request_count() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    h.open_pr(5, "erin", &sha(5), &["src/lib.rs"]).await;
+    h.settle().await;
+    h.request_deployment(43, "production", &sha(5), "erin", &[5])
+        .await;
+    h.comment(5, "alice", "/approve production").await;
+    h.comment(5, "bob", "/approve staging").await;
+    h.settle().await;
+    assert!(answers(&h, 43).iter().all(|a| a["state"].is_null()));
+    h.comment(5, "carol", "/approve Production").await;
+    h.settle().await;
+    assert_eq!(answers(&h, 43).last().unwrap()["state"], "approved");
+}
+
+#[tokio::test]
+async fn a_rejecting_review_rejects_and_no_policy_approves() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    h.request_deployment(44, "production", &sha(4), "erin", &[])
+        .await;
+    h.deployment_review(44, "production", "alice", false).await;
+    h.settle().await;
+    assert_eq!(answers(&h, 44).last().unwrap()["state"], "rejected");
+    h.request_deployment(45, "staging", &sha(4), "erin", &[])
+        .await;
+    h.settle().await;
+    assert_eq!(
+        answers(&h, 45).last().unwrap()["state"],
+        "approved",
+        "no policy applies to staging"
+    );
+}
+
+#[tokio::test]
+async fn pending_gates_survive_a_restart() {
+    let mut h = Harness::new().await;
+    h.set_policy("main", PROD);
+    h.request_deployment(46, "production", &sha(6), "erin", &[])
+        .await;
+    h.deployment_review(46, "production", "alice", true).await;
+    h.settle().await;
+    h.stop_bot().await;
+    h.start_bot().await;
+    h.deployment_review(46, "production", "bob", true).await;
+    h.settle().await;
+    assert_eq!(answers(&h, 46).last().unwrap()["state"], "approved");
+    let _ = REPO;
+}

@@ -1,0 +1,490 @@
+//! A fake GitHub on loopback: the REST paths and response shapes the bot uses, state the
+//! harness changes, every request recorded, failures injected on demand, ETags honoured.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Option<Value>,
+    pub at: jiff::Timestamp,
+    pub authorization: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// A 5xx answer.
+    Server(u16),
+    /// 403 with `x-ratelimit-remaining: 0` and a reset this many seconds ahead.
+    RateLimit { reset_in_secs: i64 },
+    /// 429 with `Retry-After`.
+    RetryAfter { secs: i64 },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Pull {
+    pub number: u64,
+    pub author: String,
+    pub head_sha: String,
+    pub head_ref: String,
+    pub base_ref: String,
+    pub labels: Vec<String>,
+    pub files: Vec<String>,
+    pub commit_authors: Vec<String>,
+    pub reviews: Vec<Value>,
+    pub comments: Vec<Value>,
+    pub open: bool,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RepoState {
+    pub default_branch: String,
+    /// (branch, path) → text
+    pub files: HashMap<(String, String), String>,
+    /// login → permission (`admin`, `write`, `read`)
+    pub collaborators: BTreeMap<String, String>,
+    pub pulls: BTreeMap<u64, Pull>,
+    /// run → approvals (deployment reviews)
+    pub approvals: HashMap<u64, Vec<Value>>,
+}
+
+#[derive(Debug, Default)]
+pub struct FakeState {
+    pub repos: HashMap<String, RepoState>,
+    pub teams: HashMap<String, Vec<String>>,
+    pub requests: Vec<Recorded>,
+    pub failures: VecDeque<Failure>,
+    /// Every request whose path contains the text gets this status, until removed.
+    pub broken: Vec<(String, u16)>,
+    pub statuses: Vec<(String, String, Value)>,
+    pub check_runs: Vec<(String, Value)>,
+    pub gate_answers: Vec<(String, u64, Value)>,
+    pub next_id: u64,
+}
+
+#[derive(Clone)]
+pub struct FakeGitHub {
+    pub addr: SocketAddr,
+    pub state: Arc<Mutex<FakeState>>,
+}
+
+type S = State<Arc<Mutex<FakeState>>>;
+
+impl FakeGitHub {
+    pub async fn start() -> FakeGitHub {
+        let state = Arc::new(Mutex::new(FakeState {
+            next_id: 1000,
+            ..FakeState::default()
+        }));
+        let app = Router::new()
+            .route("/repos/{o}/{r}/pulls/{n}", get(pull))
+            .route("/repos/{o}/{r}/pulls/{n}/files", get(files))
+            .route("/repos/{o}/{r}/pulls/{n}/commits", get(commits))
+            .route("/repos/{o}/{r}/pulls/{n}/reviews", get(reviews))
+            .route("/repos/{o}/{r}/issues/{n}/comments", get(comments))
+            .route("/repos/{o}/{r}/contents/{*path}", get(contents))
+            .route("/repos/{o}/{r}/collaborators", get(collaborators))
+            .route("/orgs/{org}/teams/{team}/members", get(team_members))
+            .route("/repos/{o}/{r}/statuses/{sha}", post(create_status))
+            .route("/repos/{o}/{r}/check-runs", post(create_check_run))
+            .route(
+                "/repos/{o}/{r}/actions/runs/{run}/approvals",
+                get(approvals),
+            )
+            .route(
+                "/repos/{o}/{r}/actions/runs/{run}/deployment_protection_rule",
+                post(answer_gate),
+            )
+            .route("/app/installations/{id}/access_tokens", post(access_token))
+            .layer(middleware::from_fn_with_state(Arc::clone(&state), record))
+            .with_state(Arc::clone(&state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FakeGitHub { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    pub fn repo<T>(&self, full: &str, f: impl FnOnce(&mut RepoState) -> T) -> T {
+        self.with(|s| {
+            f(s.repos.entry(full.to_owned()).or_insert_with(|| RepoState {
+                default_branch: "main".into(),
+                ..RepoState::default()
+            }))
+        })
+    }
+
+    pub fn fail_next(&self, failure: Failure) {
+        self.with(|s| s.failures.push_back(failure));
+    }
+
+    /// The latest commit status with `context` on `sha`.
+    pub fn status(&self, sha: &str, context: &str) -> Option<Value> {
+        self.with(|s| {
+            s.statuses
+                .iter()
+                .rev()
+                .find(|(h, c, _)| h == sha && c == context)
+                .map(|(_, _, v)| v.clone())
+        })
+    }
+
+    pub fn statuses(&self) -> Vec<(String, String, Value)> {
+        self.with(|s| s.statuses.clone())
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.with(|s| s.requests.clone())
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.with(|s| {
+            s.next_id += 1;
+            s.next_id
+        })
+    }
+}
+
+async fn record(State(state): S, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let if_none_match = req.headers().get("if-none-match").cloned();
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 10 << 20)
+        .await
+        .unwrap_or_default();
+    let json_body = serde_json::from_slice::<Value>(&bytes).ok();
+    let failure = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(Recorded {
+            method: method.to_string(),
+            path: path.clone(),
+            body: json_body,
+            at: jiff::Timestamp::now(),
+            authorization,
+        });
+        let broken = s
+            .broken
+            .iter()
+            .find(|(part, _)| path.contains(part.as_str()))
+            .map(|(_, code)| Failure::Server(*code));
+        broken.or_else(|| s.failures.pop_front())
+    };
+    if let Some(failure) = failure {
+        return fail(failure);
+    }
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from_static("4999"));
+    if method == Method::GET && response.status() == StatusCode::OK {
+        let (mut parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 10 << 20)
+            .await
+            .unwrap_or_default();
+        let etag = format!("\"{:x}\"", fxhash(&bytes));
+        if if_none_match.as_ref().and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+            let mut r = StatusCode::NOT_MODIFIED.into_response();
+            r.headers_mut()
+                .insert("etag", HeaderValue::from_str(&etag).unwrap());
+            return r;
+        }
+        parts
+            .headers
+            .insert("etag", HeaderValue::from_str(&etag).unwrap());
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    response
+}
+
+fn fxhash(bytes: &Bytes) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn fail(failure: Failure) -> Response {
+    let mut headers = HeaderMap::new();
+    let status = match failure {
+        Failure::Server(code) => StatusCode::from_u16(code).unwrap(),
+        Failure::RateLimit { reset_in_secs } => {
+            let reset = jiff::Timestamp::now().as_second() + reset_in_secs;
+            headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            headers.insert(
+                "x-ratelimit-reset",
+                HeaderValue::from_str(&reset.to_string()).unwrap(),
+            );
+            StatusCode::FORBIDDEN
+        }
+        Failure::RetryAfter { secs } => {
+            headers.insert(
+                "retry-after",
+                HeaderValue::from_str(&secs.to_string()).unwrap(),
+            );
+            StatusCode::TOO_MANY_REQUESTS
+        }
+    };
+    let body = json!({ "message": format!("injected {status}"), "documentation_url": "https://docs.github.com/rest" });
+    (status, headers, axum::Json(body)).into_response()
+}
+
+fn user(login: &str) -> Value {
+    json!({ "login": login, "id": login.len() as u64 * 1000 + 1, "type": if login.ends_with("[bot]") { "Bot" } else { "User" }, "site_admin": false })
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(
+            json!({ "message": "Not Found", "documentation_url": "https://docs.github.com/rest" }),
+        ),
+    )
+        .into_response()
+}
+
+fn with_pull(
+    state: &Arc<Mutex<FakeState>>,
+    o: &str,
+    r: &str,
+    n: u64,
+    f: impl FnOnce(&Pull) -> Value,
+) -> Response {
+    let s = state.lock().unwrap();
+    match s
+        .repos
+        .get(&format!("{o}/{r}"))
+        .and_then(|repo| repo.pulls.get(&n))
+    {
+        Some(p) => axum::Json(f(p)).into_response(),
+        None => not_found(),
+    }
+}
+
+async fn pull(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
+    with_pull(&state, &o, &r, n, |p| {
+        json!({
+            "url": format!("https://api.github.com/repos/{o}/{r}/pulls/{n}"),
+            "id": n * 7, "number": n, "state": if p.open { "open" } else { "closed" }, "draft": false,
+            "title": format!("Change {n}"), "user": user(&p.author),
+            "labels": p.labels.iter().map(|l| json!({ "name": l, "color": "ededed" })).collect::<Vec<_>>(),
+            "head": { "ref": p.head_ref, "sha": p.head_sha, "label": format!("{o}:{}", p.head_ref) },
+            "base": { "ref": p.base_ref, "sha": "0000000000000000000000000000000000000000", "label": format!("{o}:{}", p.base_ref) },
+            "updated_at": p.updated_at,
+        })
+    })
+}
+
+async fn files(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
+    with_pull(&state, &o, &r, n, |p| {
+        Value::Array(p.files.iter().map(|f| json!({ "sha": "1", "filename": f, "status": "modified", "additions": 1, "deletions": 0, "changes": 1 })).collect())
+    })
+}
+
+async fn commits(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
+    with_pull(&state, &o, &r, n, |p| {
+        Value::Array(
+            p.commit_authors
+                .iter()
+                .enumerate()
+                .map(|(i, a)| json!({ "sha": format!("{i:040}"), "commit": { "message": "change" }, "author": user(a), "committer": user("web-flow") }))
+                .collect(),
+        )
+    })
+}
+
+async fn reviews(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
+    with_pull(&state, &o, &r, n, |p| Value::Array(p.reviews.clone()))
+}
+
+async fn comments(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
+    with_pull(&state, &o, &r, n, |p| Value::Array(p.comments.clone()))
+}
+
+async fn contents(
+    State(state): S,
+    Path((o, r, path)): Path<(String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = state.lock().unwrap();
+    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
+        return not_found();
+    };
+    let git_ref = q
+        .get("ref")
+        .cloned()
+        .unwrap_or_else(|| repo.default_branch.clone());
+    match repo.files.get(&(git_ref, path.clone())) {
+        Some(text) => {
+            // GitHub wraps base64 at 60 characters.
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+            let wrapped: Vec<String> = encoded
+                .as_bytes()
+                .chunks(60)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            axum::Json(json!({
+                "type": "file", "encoding": "base64", "size": text.len(), "name": path.rsplit('/').next(),
+                "path": path, "content": wrapped.join("\n") + "\n", "sha": format!("{:x}", fxhash(&Bytes::from(text.clone()))),
+            }))
+            .into_response()
+        }
+        None => not_found(),
+    }
+}
+
+async fn collaborators(State(state): S, Path((o, r)): Path<(String, String)>) -> Response {
+    let s = state.lock().unwrap();
+    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
+        return not_found();
+    };
+    let list: Vec<Value> = repo
+        .collaborators
+        .iter()
+        .map(|(login, perm)| {
+            let mut u = user(login);
+            let (admin, push) = (perm == "admin", perm == "admin" || perm == "write");
+            u["permissions"] = json!({ "admin": admin, "maintain": admin, "push": push, "triage": push, "pull": true });
+            u["role_name"] = json!(perm);
+            u
+        })
+        .collect();
+    axum::Json(Value::Array(list)).into_response()
+}
+
+async fn team_members(State(state): S, Path((org, team)): Path<(String, String)>) -> Response {
+    let s = state.lock().unwrap();
+    match s.teams.get(&format!("{org}/{team}")) {
+        Some(members) => {
+            axum::Json(Value::Array(members.iter().map(|m| user(m)).collect())).into_response()
+        }
+        None => not_found(),
+    }
+}
+
+async fn create_status(
+    State(state): S,
+    Path((o, r, sha)): Path<(String, String, String)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let state_ok = matches!(
+        body["state"].as_str(),
+        Some("error" | "failure" | "pending" | "success")
+    );
+    let description_ok = body["description"]
+        .as_str()
+        .is_none_or(|d| d.chars().count() <= 140);
+    if !state_ok || !description_ok || body["context"].as_str().is_none() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "message": "Validation Failed" })),
+        )
+            .into_response();
+    }
+    let context = body["context"].as_str().unwrap_or("default").to_owned();
+    s.statuses
+        .push((sha.clone(), context.clone(), body.clone()));
+    s.next_id += 1;
+    let id = s.next_id;
+    (StatusCode::CREATED, axum::Json(json!({
+        "id": id, "url": format!("https://api.github.com/repos/{o}/{r}/statuses/{sha}"), "state": body["state"],
+        "description": body["description"], "target_url": body["target_url"], "context": context,
+        "creator": user("signoff[bot]"),
+    })))
+    .into_response()
+}
+
+async fn create_check_run(
+    State(state): S,
+    Path((o, r)): Path<(String, String)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    if body["name"].as_str().is_none() || body["head_sha"].as_str().is_none() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "message": "Validation Failed" })),
+        )
+            .into_response();
+    }
+    s.check_runs.push((format!("{o}/{r}"), body.clone()));
+    (StatusCode::CREATED, axum::Json(json!({ "id": s.check_runs.len(), "name": body["name"], "head_sha": body["head_sha"], "status": body["status"], "conclusion": body["conclusion"] }))).into_response()
+}
+
+async fn approvals(State(state): S, Path((o, r, run)): Path<(String, String, u64)>) -> Response {
+    let s = state.lock().unwrap();
+    let list = s
+        .repos
+        .get(&format!("{o}/{r}"))
+        .and_then(|repo| repo.approvals.get(&run))
+        .cloned()
+        .unwrap_or_default();
+    axum::Json(Value::Array(list)).into_response()
+}
+
+async fn answer_gate(
+    State(state): S,
+    Path((o, r, run)): Path<(String, String, u64)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let valid = body["environment_name"].is_string()
+        && (body["state"].is_null() && body["comment"].is_string()
+            || matches!(body["state"].as_str(), Some("approved" | "rejected")));
+    if !valid {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "message": "Validation Failed" })),
+        )
+            .into_response();
+    }
+    s.gate_answers.push((format!("{o}/{r}"), run, body));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn access_token(Path(id): Path<u64>, headers: HeaderMap) -> Response {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // The App authenticates with a JWT: three base64url parts.
+    if !bearer.starts_with("Bearer ") || bearer.matches('.').count() != 2 {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "message": "A JSON web token could not be decoded" })),
+        )
+            .into_response();
+    }
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    (StatusCode::CREATED, axum::Json(json!({ "token": format!("ghs_installation{id}"), "expires_at": expires.to_string(), "permissions": {} }))).into_response()
+}

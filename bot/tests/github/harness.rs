@@ -1,0 +1,464 @@
+//! The bot in-process against the fake GitHub, driven with domain verbs. Each verb
+//! changes the fake's state, then delivers the webhook GitHub would send (a real
+//! payload from tests/fixtures/github, adjusted and signed with the test secret).
+
+use super::fake::{FakeGitHub, Pull};
+use serde_json::{Value, json};
+use signoff_bot::config::{Config, Secret};
+use signoff_bot::server::{self, Running};
+use signoff_bot::webhook::signature::sign_github;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub const SECRET: &str = "test-secret";
+pub const REPO: &str = "acme/app";
+
+pub struct Harness {
+    pub fake: FakeGitHub,
+    pub bot: Option<Running>,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Full<bytes::Bytes>,
+    >,
+    deliveries: std::sync::atomic::AtomicU64,
+}
+
+pub fn fixture(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/github")
+        .join(format!("{name}.json"));
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+pub const TWO_APPROVALS: &str = "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\napply:\n  - policies: [two]\n    to: pull_request\n";
+
+pub fn sha(n: u32) -> String {
+    format!("{n:0>40x}")
+}
+
+impl Harness {
+    /// A fake GitHub with repository acme/app (policy: two approvals on pull requests;
+    /// writers alice, bob, carol, dave) and the bot on a fresh SQLite file.
+    pub async fn new() -> Harness {
+        Harness::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Harness {
+        let fake = FakeGitHub::start().await;
+        fake.repo(REPO, |r| {
+            r.files.insert(
+                ("main".into(), ".github/signoff.yml".into()),
+                TWO_APPROVALS.into(),
+            );
+            for u in ["alice", "bob", "carol", "dave"] {
+                r.collaborators.insert(u.into(), "write".into());
+            }
+            r.collaborators.insert("rita".into(), "read".into());
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.listen = "127.0.0.1:0".into();
+        config.database = format!("sqlite://{}", dir.path().join("signoff.db").display());
+        config.github.api_url = fake.url();
+        config.github.webhook_secret = Secret::new(format!("old-secret, {SECRET}"));
+        config.github.token = Some(Secret::new("ghp_test_token"));
+        config.web_dir = dir.path().join("no-web");
+        config.workers = 2;
+        config.queue.backoff_base_ms = 5;
+        config.queue.backoff_max_ms = 50;
+        config.queue.poll_ms = 20;
+        config.queue.max_attempts = 4;
+        tweak(&mut config);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let mut h = Harness {
+            fake,
+            bot: None,
+            config,
+            _dir: dir,
+            client,
+            deliveries: 0.into(),
+        };
+        h.start_bot().await;
+        h
+    }
+
+    pub async fn start_bot(&mut self) {
+        let running = server::start(self.config.clone()).await.unwrap();
+        self.bot = Some(running);
+    }
+
+    pub async fn stop_bot(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.stop().await;
+        }
+    }
+
+    pub fn bot(&self) -> &Running {
+        self.bot.as_ref().expect("bot running")
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.bot().addr)
+    }
+
+    // ---- delivering ----
+
+    /// Posts a body with the given signature header (or none); returns status and text.
+    pub async fn post_raw(
+        &self,
+        event: &str,
+        delivery: &str,
+        body: Vec<u8>,
+        signature: Option<String>,
+    ) -> (u16, String) {
+        let mut req = http::Request::post(format!("{}/webhooks/github", self.base()))
+            .header("content-type", "application/json")
+            .header("x-github-event", event)
+            .header("x-github-delivery", delivery)
+            .header("x-github-hook-id", "4242");
+        if let Some(sig) = signature {
+            req = req.header("x-hub-signature-256", sig);
+        }
+        let req = req
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .unwrap();
+        let res = self.client.request(req).await.unwrap();
+        let status = res.status().as_u16();
+        let text = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        (status, String::from_utf8_lossy(&text).into_owned())
+    }
+
+    /// Delivers a payload signed with the test secret under a fresh delivery id.
+    pub async fn deliver(&self, event: &str, payload: &Value) -> (u16, String) {
+        let n = self
+            .deliveries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.deliver_as(event, &format!("delivery-{n}"), payload)
+            .await
+    }
+
+    pub async fn deliver_as(&self, event: &str, delivery: &str, payload: &Value) -> (u16, String) {
+        let body = serde_json::to_vec(payload).unwrap();
+        let sig = sign_github(SECRET, &body);
+        self.post_raw(event, delivery, body, Some(sig)).await
+    }
+
+    fn adjust(&self, mut payload: Value) -> Value {
+        let (owner, name) = REPO.split_once('/').unwrap();
+        payload["repository"]["name"] = json!(name);
+        payload["repository"]["full_name"] = json!(REPO);
+        payload["repository"]["owner"]["login"] = json!(owner);
+        payload["repository"]["default_branch"] = json!("main");
+        if self.config.github.app_id.is_some() {
+            payload["installation"] =
+                json!({ "id": 77, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=" });
+        } else if let Some(map) = payload.as_object_mut() {
+            map.remove("installation");
+        }
+        payload
+    }
+
+    fn pull_payload(&self, action: &str, number: u64) -> Value {
+        let p = self.fake.repo(REPO, |r| r.pulls[&number].clone());
+        let fixture_name = match action {
+            "opened" | "synchronize" | "reopened" | "labeled" | "ready_for_review" => {
+                format!("pull_request.{action}")
+            }
+            _ => "pull_request.labeled".to_owned(),
+        };
+        let mut payload = fixture(&fixture_name);
+        payload["action"] = json!(action);
+        payload["number"] = json!(number);
+        let pr = &mut payload["pull_request"];
+        pr["number"] = json!(number);
+        pr["user"]["login"] = json!(p.author);
+        pr["head"]["sha"] = json!(p.head_sha);
+        pr["head"]["ref"] = json!(p.head_ref);
+        pr["base"]["ref"] = json!(p.base_ref);
+        pr["updated_at"] = json!(p.updated_at);
+        self.adjust(payload)
+    }
+
+    // ---- domain verbs ----
+
+    pub fn set_policy(&self, branch: &str, text: &str) {
+        self.fake.repo(REPO, |r| {
+            r.files
+                .insert((branch.into(), ".github/signoff.yml".into()), text.into());
+        });
+    }
+
+    pub async fn open_pr(&self, number: u64, author: &str, head: &str, files: &[&str]) {
+        let now = jiff::Timestamp::now().to_string();
+        self.fake.repo(REPO, |r| {
+            r.pulls.insert(
+                number,
+                Pull {
+                    number,
+                    author: author.into(),
+                    head_sha: head.into(),
+                    head_ref: format!("change-{number}"),
+                    base_ref: "main".into(),
+                    files: files.iter().map(|f| (*f).to_owned()).collect(),
+                    commit_authors: vec![author.into()],
+                    open: true,
+                    updated_at: now,
+                    ..Pull::default()
+                },
+            );
+        });
+        let payload = self.pull_payload("opened", number);
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
+    pub async fn push(&self, number: u64, head: &str, pusher: &str) {
+        let now = jiff::Timestamp::now().to_string();
+        self.fake.repo(REPO, |r| {
+            let p = r.pulls.get_mut(&number).unwrap();
+            p.head_sha = head.into();
+            p.updated_at = now;
+            if !p.commit_authors.contains(&pusher.to_owned()) {
+                p.commit_authors.push(pusher.into());
+            }
+        });
+        let payload = self.pull_payload("synchronize", number);
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
+    /// A review in state `APPROVED`, `CHANGES_REQUESTED` or `COMMENTED` on the head.
+    pub async fn review(&self, number: u64, user: &str, state: &str) {
+        self.review_with_body(number, user, state, "").await;
+    }
+
+    pub async fn review_with_body(&self, number: u64, user: &str, state: &str, body: &str) {
+        let id = self.fake.next_id();
+        let now = jiff::Timestamp::now().to_string();
+        let head = self.fake.repo(REPO, |r| {
+            let p = r.pulls.get_mut(&number).unwrap();
+            p.reviews.push(json!({
+                "id": id, "user": { "login": user, "id": 1, "type": "User" }, "body": body, "state": state,
+                "commit_id": p.head_sha, "submitted_at": now, "author_association": "MEMBER",
+            }));
+            p.head_sha.clone()
+        });
+        let fixture_name = if state == "APPROVED" {
+            "pull_request_review.submitted.approved"
+        } else {
+            "pull_request_review.submitted"
+        };
+        let mut payload = fixture(fixture_name);
+        payload["pull_request"]["number"] = json!(number);
+        payload["review"]["id"] = json!(id);
+        payload["review"]["user"]["login"] = json!(user);
+        payload["review"]["state"] = json!(state.to_lowercase());
+        payload["review"]["commit_id"] = json!(head);
+        let payload = self.adjust(payload);
+        assert_eq!(self.deliver("pull_request_review", &payload).await.0, 202);
+    }
+
+    pub async fn dismiss_review(&self, number: u64, user: &str) {
+        self.fake.repo(REPO, |r| {
+            let p = r.pulls.get_mut(&number).unwrap();
+            for review in p
+                .reviews
+                .iter_mut()
+                .filter(|rv| rv["user"]["login"] == user)
+            {
+                review["state"] = json!("DISMISSED");
+            }
+        });
+        let mut payload = fixture("pull_request_review.dismissed");
+        payload["pull_request"]["number"] = json!(number);
+        let payload = self.adjust(payload);
+        assert_eq!(self.deliver("pull_request_review", &payload).await.0, 202);
+    }
+
+    /// Writes a comment; returns its id.
+    pub async fn comment(&self, number: u64, user: &str, body: &str) -> u64 {
+        let id = self.fake.next_id();
+        let now = jiff::Timestamp::now().to_string();
+        let comment = json!({
+            "id": id, "user": { "login": user, "id": 1, "type": "User" }, "body": body,
+            "created_at": now, "updated_at": now, "author_association": "MEMBER",
+        });
+        self.fake.repo(REPO, |r| {
+            r.pulls
+                .get_mut(&number)
+                .unwrap()
+                .comments
+                .push(comment.clone())
+        });
+        let payload = self.comment_payload("created", number, &comment, user, None);
+        assert_eq!(self.deliver("issue_comment", &payload).await.0, 202);
+        id
+    }
+
+    pub async fn edit_comment(&self, number: u64, id: u64, editor: &str, body: &str) {
+        let now = jiff::Timestamp::now().to_string();
+        let (comment, previous) = self.fake.repo(REPO, |r| {
+            let c = r
+                .pulls
+                .get_mut(&number)
+                .unwrap()
+                .comments
+                .iter_mut()
+                .find(|c| c["id"] == id)
+                .unwrap();
+            let previous = c["body"].as_str().unwrap().to_owned();
+            c["body"] = json!(body);
+            c["updated_at"] = json!(now);
+            (c.clone(), previous)
+        });
+        let payload = self.comment_payload("edited", number, &comment, editor, Some(&previous));
+        assert_eq!(self.deliver("issue_comment", &payload).await.0, 202);
+    }
+
+    pub async fn delete_comment(&self, number: u64, id: u64, by: &str) {
+        let comment = self.fake.repo(REPO, |r| {
+            let comments = &mut r.pulls.get_mut(&number).unwrap().comments;
+            let i = comments.iter().position(|c| c["id"] == id).unwrap();
+            comments.remove(i)
+        });
+        let payload = self.comment_payload("deleted", number, &comment, by, None);
+        assert_eq!(self.deliver("issue_comment", &payload).await.0, 202);
+    }
+
+    fn comment_payload(
+        &self,
+        action: &str,
+        number: u64,
+        comment: &Value,
+        sender: &str,
+        previous: Option<&str>,
+    ) -> Value {
+        let mut payload = fixture(&format!("issue_comment.{action}"));
+        payload["issue"]["number"] = json!(number);
+        payload["issue"]["pull_request"] =
+            json!({ "url": format!("https://api.github.com/repos/{REPO}/pulls/{number}") });
+        payload["comment"]["id"] = comment["id"].clone();
+        payload["comment"]["user"]["login"] = comment["user"]["login"].clone();
+        payload["comment"]["body"] = comment["body"].clone();
+        payload["comment"]["updated_at"] = comment["updated_at"].clone();
+        payload["sender"]["login"] = json!(sender);
+        match previous {
+            Some(p) => payload["changes"] = json!({ "body": { "from": p } }),
+            None => {
+                if let Some(map) = payload.as_object_mut() {
+                    map.remove("changes");
+                }
+            }
+        }
+        self.adjust(payload)
+    }
+
+    /// GitHub asks the bot's protection rule about a deployment of `sha` to `env`.
+    pub async fn request_deployment(
+        &self,
+        run: u64,
+        env: &str,
+        sha: &str,
+        creator: &str,
+        pulls: &[u64],
+    ) {
+        let mut payload = fixture("deployment_protection_rule.requested");
+        payload["environment"] = json!(env);
+        payload["deployment_callback_url"] = json!(format!(
+            "https://api.github.com/repos/{REPO}/actions/runs/{run}/deployment_protection_rule"
+        ));
+        payload["deployment"]["sha"] = json!(sha);
+        payload["deployment"]["ref"] = json!("main");
+        payload["deployment"]["environment"] = json!(env);
+        payload["deployment"]["creator"]["login"] = json!(creator);
+        let template = payload["pull_requests"][0].clone();
+        payload["pull_requests"] = Value::Array(
+            pulls
+                .iter()
+                .map(|n| {
+                    let mut p = template.clone();
+                    p["number"] = json!(n);
+                    p
+                })
+                .collect(),
+        );
+        let payload = self.adjust(payload);
+        assert_eq!(
+            self.deliver("deployment_protection_rule", &payload).await.0,
+            202
+        );
+    }
+
+    /// A required reviewer approves (or rejects) the run's deployment to `env`.
+    pub async fn deployment_review(&self, run: u64, env: &str, user: &str, approved: bool) {
+        let state = if approved { "approved" } else { "rejected" };
+        self.fake.repo(REPO, |r| {
+            r.approvals.entry(run).or_default().push(json!({
+                "environments": [{ "id": 1, "name": env }], "state": state,
+                "user": { "login": user, "id": 1, "type": "User" }, "comment": "",
+            }));
+        });
+        let mut payload = fixture("deployment_review.approved");
+        payload["action"] = json!(state);
+        payload["workflow_run"]["id"] = json!(run);
+        payload["approver"]["login"] = json!(user);
+        let payload = self.adjust(payload);
+        assert_eq!(self.deliver("deployment_review", &payload).await.0, 202);
+    }
+
+    // ---- waiting and looking ----
+
+    /// Waits until no delivery is queued or running; fails on any failed delivery.
+    pub async fn settle(&self) {
+        self.settle_allowing_failures().await;
+        let failures = self.bot().app.store.failures().await.unwrap();
+        assert!(failures.is_empty(), "failed deliveries: {failures:?}");
+    }
+
+    pub async fn settle_allowing_failures(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let c = self.bot().app.store.counts().await.unwrap();
+            if c.queued == 0 && c.running == 0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "work left unprocessed: {c:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The latest `signoff` status on a sha: (state, description).
+    pub fn status(&self, sha: &str) -> (String, String) {
+        self.status_of(sha, "signoff")
+    }
+
+    pub fn status_of(&self, sha: &str, context: &str) -> (String, String) {
+        let s = self
+            .fake
+            .status(sha, context)
+            .unwrap_or_else(|| panic!("no {context} status on {sha}: {:?}", self.fake.statuses()));
+        (
+            s["state"].as_str().unwrap().to_owned(),
+            s["description"].as_str().unwrap_or("").to_owned(),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let uri: http::Uri = format!("{}{path}", self.base()).parse().unwrap();
+        let res = self.client.get(uri).await.unwrap();
+        let status = res.status().as_u16();
+        let text = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        (status, String::from_utf8_lossy(&text).into_owned())
+    }
+}
