@@ -14,14 +14,10 @@ pub fn head_at(heads: &[SeenHead], at_ms: i64, current: &str) -> String {
     if heads.is_empty() {
         return current.to_owned();
     }
-    heads
-        .iter()
-        .filter(|h| h.since <= at_ms)
-        .last()
-        .map_or_else(
-            || "unknown (written before the first push seen)".to_owned(),
-            |h| h.sha.clone(),
-        )
+    heads.iter().rfind(|h| h.since <= at_ms).map_or_else(
+        || "unknown (written before the first push seen)".to_owned(),
+        |h| h.sha.clone(),
+    )
 }
 
 fn grant(by: &str, action: Action, revision: String, at: jiff::Timestamp, via: Via) -> Grant {

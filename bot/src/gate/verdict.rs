@@ -25,7 +25,7 @@ pub struct Layer {
 pub enum LayerResult {
     /// Evaluated: the decision, and the case (SPEC §7) that reproduces it.
     Decided {
-        decision: Decision,
+        decision: Box<Decision>,
         case: serde_json::Value,
     },
     /// The policy file does not parse: every diagnostic, `file:line:col: error: …`.
@@ -70,7 +70,10 @@ pub fn layer(
                     "grants": inputs.grants,
                     "now": inputs.now,
                 });
-                LayerResult::Decided { decision, case }
+                LayerResult::Decided {
+                    decision: Box::new(decision),
+                    case,
+                }
             }
         },
     };
@@ -278,7 +281,7 @@ mod tests {
             file: "f".into(),
             link: None,
             result: LayerResult::Decided {
-                decision,
+                decision: Box::new(decision),
                 case: serde_json::Value::Null,
             },
         }

@@ -22,9 +22,10 @@ const MAX_CACHED: usize = 20_000;
 
 /// One per server: the root client, installation clients, caches and counters.
 pub struct GitHubClient {
-    root: Octocrab,
+    root: Arc<Octocrab>,
     app: bool,
-    installations: Mutex<HashMap<u64, Octocrab>>,
+    /// Shared, not cloned: a clone of an installation client has its own token cache.
+    installations: Mutex<HashMap<u64, Arc<Octocrab>>>,
     etags: Mutex<HashMap<String, (HeaderValue, Bytes)>>,
     /// No calls before this time (Unix ms): the rate limit is spent.
     paused_until: AtomicI64,
@@ -67,7 +68,7 @@ impl GitHubClient {
         };
         let root = root.map_err(|e| format!("github client: {e}"))?;
         Ok(GitHubClient {
-            root,
+            root: Arc::new(root),
             app,
             installations: Mutex::new(HashMap::new()),
             etags: Mutex::new(HashMap::new()),
@@ -82,27 +83,28 @@ impl GitHubClient {
     }
 
     /// The client to use for an installation (App) or the token client.
-    pub fn for_installation(&self, installation: Option<u64>) -> Result<Octocrab, ForgeError> {
+    pub fn for_installation(&self, installation: Option<u64>) -> Result<Arc<Octocrab>, ForgeError> {
         let (true, Some(id)) = (self.app, installation) else {
             if self.app {
                 return Err(ForgeError::Fatal(
                     "App auth: the delivery names no installation".to_owned(),
                 ));
             }
-            return Ok(self.root.clone());
+            return Ok(Arc::clone(&self.root));
         };
         let mut map = self
             .installations
             .lock()
             .map_err(|_| ForgeError::Transient("lock poisoned".to_owned()))?;
         if let Some(crab) = map.get(&id) {
-            return Ok(crab.clone());
+            return Ok(Arc::clone(crab));
         }
         let crab = self
             .root
             .installation(InstallationId(id))
             .map_err(|e| ForgeError::Fatal(format!("installation {id}: {e}")))?;
-        map.insert(id, crab.clone());
+        let crab = Arc::new(crab);
+        map.insert(id, Arc::clone(&crab));
         Ok(crab)
     }
 

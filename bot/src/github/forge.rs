@@ -31,12 +31,16 @@ pub struct GitHub {
     web_url: String,
 }
 
+type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
+/// (paths, contributors) of a head.
+type HeadFacts = (Vec<String>, Vec<String>);
+
 #[derive(Default)]
 struct Caches {
-    writers: Mutex<HashMap<String, (Instant, BTreeSet<String>)>>,
-    teams: Mutex<HashMap<String, (Instant, Option<Vec<String>>)>>,
+    writers: Timed<BTreeSet<String>>,
+    teams: Timed<Option<Vec<String>>>,
     /// (repo#number@head) → (paths, contributors)
-    heads: Mutex<HashMap<String, (Vec<String>, Vec<String>)>>,
+    heads: Mutex<HashMap<String, HeadFacts>>,
 }
 
 fn fresh<V: Clone>(
@@ -90,7 +94,7 @@ impl GitHub {
 
 pub struct GitHubForge {
     github: Arc<GitHub>,
-    crab: Octocrab,
+    crab: Arc<Octocrab>,
     calls: AtomicU32,
 }
 

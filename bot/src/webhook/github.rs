@@ -105,7 +105,7 @@ fn pull_request(p: PullRequestPayload) -> Option<Event> {
         return None;
     }
     let pushed = matches!(p.action.as_str(), "opened" | "synchronize" | "reopened");
-    let head = pushed.then(|| Head {
+    let head = pushed.then_some(Head {
         sha: p.pull_request.head.sha,
         at: p.pull_request.updated_at,
     });

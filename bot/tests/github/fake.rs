@@ -35,7 +35,6 @@ pub enum Failure {
 
 #[derive(Debug, Clone, Default)]
 pub struct Pull {
-    pub number: u64,
     pub author: String,
     pub head_sha: String,
     pub head_ref: String,

@@ -61,9 +61,11 @@ impl Harness {
             r.collaborators.insert("rita".into(), "read".into());
         });
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::default();
-        config.listen = "127.0.0.1:0".into();
-        config.database = format!("sqlite://{}", dir.path().join("signoff.db").display());
+        let mut config = Config {
+            listen: "127.0.0.1:0".into(),
+            database: format!("sqlite://{}", dir.path().join("signoff.db").display()),
+            ..Config::default()
+        };
         config.github.api_url = fake.url();
         config.github.webhook_secret = Secret::new(format!("old-secret, {SECRET}"));
         config.github.token = Some(Secret::new("ghp_test_token"));
@@ -204,7 +206,6 @@ impl Harness {
             r.pulls.insert(
                 number,
                 Pull {
-                    number,
                     author: author.into(),
                     head_sha: head.into(),
                     head_ref: format!("change-{number}"),

@@ -83,7 +83,6 @@ async fn a_restart_resumes_unfinished_work() {
         r.pulls.insert(
             7,
             super::fake::Pull {
-                number: 7,
                 author: "erin".into(),
                 head_sha: sha(7),
                 head_ref: "x".into(),
