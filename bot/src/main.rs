@@ -37,7 +37,11 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
-        Command::Lint { files, directory, format } => cli::lint::run(&files, directory.as_deref(), format),
+        Command::Lint {
+            files,
+            directory,
+            format,
+        } => cli::lint::run(&files, directory.as_deref(), format),
         Command::Eval { case } => cli::eval::run(&case),
         Command::Test { paths } => cli::test::run(&paths),
     }

@@ -26,7 +26,11 @@ pub fn run(files: &[PathBuf], directory: Option<&Path>, format: Format) -> ExitC
     };
     for file in files {
         match read(file) {
-            Ok(text) => all.extend(signoff::lint(&text, &file.display().to_string(), directory.as_ref())),
+            Ok(text) => all.extend(signoff::lint(
+                &text,
+                &file.display().to_string(),
+                directory.as_ref(),
+            )),
             Err(message) => unreadable.push(message),
         }
     }
@@ -44,5 +48,9 @@ pub fn run(files: &[PathBuf], directory: Option<&Path>, format: Format) -> ExitC
     for message in &unreadable {
         eprintln!("{message}");
     }
-    if !unreadable.is_empty() || all.iter().any(Diagnostic::is_error) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if !unreadable.is_empty() || all.iter().any(Diagnostic::is_error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -14,7 +14,8 @@ pub enum Format {
 
 /// Reads a file as UTF-8, or says why not in a located line.
 pub fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("{}:1:1: error: cannot read file: {e} [io]", path.display()))
+    std::fs::read_to_string(path)
+        .map_err(|e| format!("{}:1:1: error: cannot read file: {e} [io]", path.display()))
 }
 
 pub fn print_diagnostics(diagnostics: &[signoff::Diagnostic]) {

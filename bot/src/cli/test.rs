@@ -28,7 +28,11 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
         }
     }
     println!("{passed} passed, {failed} failed");
-    if failed > 0 || files.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed > 0 || files.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Case files below a path, sorted, so runs are reproducible.
@@ -53,19 +57,33 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn is_case_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml" | "json"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yml" | "yaml" | "json")
+    )
 }
 
 fn run_case(file: &Path, shown: &str) -> Result<String, (String, Vec<String>)> {
-    let fallback = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let fallback = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let text = read(file).map_err(|m| (fallback.clone(), vec![m]))?;
-    let case = signoff::parse_case(&text, shown)
-        .map_err(|ds| (fallback.clone(), ds.iter().map(ToString::to_string).collect()))?;
+    let case = signoff::parse_case(&text, shown).map_err(|ds| {
+        (
+            fallback.clone(),
+            ds.iter().map(ToString::to_string).collect(),
+        )
+    })?;
     let name = case.name.clone().unwrap_or(fallback);
     let Some(expect) = &case.expect else {
         return Err((name, vec![format!("{shown}: no `expect` block to check")]));
     };
     let decision = signoff::evaluate(&case.policy, &case.input);
     let failures = signoff::check(expect, &decision);
-    if failures.is_empty() { Ok(name) } else { Err((name, failures)) }
+    if failures.is_empty() {
+        Ok(name)
+    } else {
+        Err((name, failures))
+    }
 }

@@ -22,14 +22,34 @@ pub(crate) type Node<'i> = MarkedYaml<'i>;
 /// never mean "no approvals needed" by accident.
 pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
     let mut docs = MarkedYaml::load_from_str(text).map_err(|e| {
-        Problem::error("syntax", Span::at_marker(*e.marker()), format!("invalid YAML: {}", e.info()))
+        Problem::error(
+            "syntax",
+            Span::at_marker(*e.marker()),
+            format!("invalid YAML: {}", e.info()),
+        )
     })?;
     match docs.len() {
-        0 => Err(Problem::error("syntax", Span { line: 1, col: 1, end_line: 1, end_col: 1 }, "the document is empty")),
+        0 => Err(Problem::error(
+            "syntax",
+            Span {
+                line: 1,
+                col: 1,
+                end_line: 1,
+                end_col: 1,
+            },
+            "the document is empty",
+        )),
         1 => Ok(docs.remove(0)),
         _ => {
-            let span = docs.get(1).map(|d| Span::from_yaml(d.span)).unwrap_or_default();
-            Err(Problem::error("syntax", span, "expected one YAML document, found several"))
+            let span = docs
+                .get(1)
+                .map(|d| Span::from_yaml(d.span))
+                .unwrap_or_default();
+            Err(Problem::error(
+                "syntax",
+                span,
+                "expected one YAML document, found several",
+            ))
         }
     }
 }
@@ -43,7 +63,9 @@ pub(crate) fn untag<'a, 'i>(node: &'a Node<'i>) -> &'a Node<'i> {
 }
 
 /// The entries of a mapping node, or `None` when it is not a mapping.
-pub(crate) fn entries<'a, 'i>(node: &'a Node<'i>) -> Option<impl Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
+pub(crate) fn entries<'a, 'i>(
+    node: &'a Node<'i>,
+) -> Option<impl Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
     match &untag(node).data {
         YamlData::Mapping(map) => Some(map.iter()),
         _ => None,
