@@ -76,20 +76,20 @@ fn windows_reject_bad_times_zones_and_order() {
     let d = errors(&bad_zone);
     assert_eq!(d[0].code, "invalid_window");
     assert!(d[0].message.contains("Europe/Berlinn"));
-    assert_eq!(d[0].span.line, 10);
+    assert_eq!(d[0].span.line, 12);
     let backwards = format!(
         "{base}  - name: w\n    kind: blackout\n    to: deployment\n    from: 2026-12-20T00:00:00Z\n    until: 2026-12-01T00:00:00Z\n"
     );
     assert_eq!(
         located(&errors(&backwards)),
-        vec![(11, 12, "invalid_window")]
+        vec![(13, 12, "invalid_window")]
     );
     let bad_time = format!(
         "{base}  - name: w\n    kind: blackout\n    to: deployment\n    from: 2026-12-32T00:00:00Z\n    until: 2027-01-01T00:00:00Z\n"
     );
     assert_eq!(
         located(&errors(&bad_time)),
-        vec![(10, 11, "invalid_window")]
+        vec![(12, 11, "invalid_window")]
     );
 }
 
@@ -98,7 +98,7 @@ fn durations_versions_and_empty_files() {
     let d = errors(&format!(
         "version: 1\npolicies:\n  p:\n    requires: [ {{ any: 1 }} ]\n{GOOD_TAIL}options:\n  expires_after: 3 parsecs\n"
     ));
-    assert_eq!(located(&d), vec![(8, 18, "invalid_duration")]);
+    assert_eq!(located(&d), vec![(9, 18, "invalid_duration")]);
     assert_eq!(errors("version: 2\n")[0].code, "unsupported_version");
     assert_eq!(errors("")[0].code, "syntax");
     assert_eq!(errors("version: 1\nversion: 1\n")[0].code, "syntax");
