@@ -121,21 +121,16 @@ fn missing(
                 text
             })
         }
-        Req::AllOf(children) => {
+        Req::AllOf(children) | Req::AnyOf(children) => {
             let parts: Vec<String> = children
                 .iter()
                 .zip(result.children())
                 .filter_map(|(c, r)| missing(c, r, leaves))
                 .collect();
-            Some(parts.join("; "))
-        }
-        Req::AnyOf(children) => {
-            let parts: Vec<String> = children
-                .iter()
-                .zip(result.children())
-                .filter_map(|(c, r)| missing(c, r, leaves))
-                .collect();
-            Some(format!("either {}", parts.join(" or ")))
+            Some(match req {
+                Req::AnyOf(_) => format!("either {}", parts.join(" or ")),
+                _ => parts.join("; "),
+            })
         }
     }
 }
