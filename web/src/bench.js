@@ -13,7 +13,8 @@ export function stats(samples) {
 /**
  * `wasm` is the package's exports (Simulator, evaluate). Times, in milliseconds:
  * keystroke = setPolicy(new text) + evaluate(), what the page does on each keystroke;
- * evaluate = evaluate() alone; directory = setDirectory() once; case = evaluate(case
+ * evaluate = evaluate() alone; lint = lint() against the directory, which the page runs
+ * when typing pauses; directory = setDirectory() once; case = evaluate(case
  * object) with the whole input serialised and parsed each time (the one-shot API).
  */
 export function runBench(wasm, { iterations = 300, warmup = 30, caseIterations = 10, clock = () => performance.now() } = {}) {
@@ -40,6 +41,12 @@ export function runBench(wasm, { iterations = 300, warmup = 30, caseIterations =
     sim.evaluate();
     evaluations.push(clock() - t);
   }
+  const lints = [];
+  for (let i = 0; i < Math.max(10, iterations / 5); i++) {
+    t = clock();
+    sim.lint();
+    lints.push(clock() - t);
+  }
   const cases = [];
   const caseObject = { policy: w.policy, directory: w.directory, request: w.request, grants: w.grants, now: w.now };
   for (let i = 0; i < caseIterations; i++) {
@@ -61,6 +68,7 @@ export function runBench(wasm, { iterations = 300, warmup = 30, caseIterations =
     },
     keystroke: stats(keystrokes),
     evaluate: stats(evaluations),
+    lint: stats(lints),
     directory_ms: Math.round(directoryMs * 1000) / 1000,
     case: stats(cases),
   };

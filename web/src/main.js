@@ -34,16 +34,43 @@ let expectTimer = 0;
 
 // ---------------------------------------------------------------- state changes
 
+// A keystroke parses the policy and evaluates at once; the lint against the directory
+// (unknown groups, unsatisfiable requirements) follows when typing pauses.
+const DIRECTORY_CODES = new Set(["unknown_group", "unknown_user", "unsatisfiable"]);
+let directoryWarnings = [];
+let lintTimer = 0;
+
 function onPolicyEdit(text) {
   state.policy = text;
-  sim.setPolicy(text);
+  const diagnostics = sim.setPolicy(text);
+  const errors = diagnostics.some((d) => d.severity === "error");
+  showLint(errors ? diagnostics : [...diagnostics, ...directoryWarnings].sort((a, b) => a.line - b.line || a.col - b.col));
   refresh();
+  scheduleLint();
+}
+
+function scheduleLint(delay = 250) {
+  clearTimeout(lintTimer);
+  lintTimer = setTimeout(lintNow, delay);
+}
+
+function lintNow() {
+  clearTimeout(lintTimer);
+  const all = sim.lint();
+  directoryWarnings = all.filter((d) => DIRECTORY_CODES.has(d.code));
+  showLint(all);
+}
+
+function showLint(diagnostics) {
+  showDiagnostics(view, diagnostics);
+  renderDiagnostics(diagnostics);
 }
 
 function onDirectoryChange() {
   sim.setDirectory(directoryInput(state.directory));
   renderUserNames();
   refresh();
+  scheduleLint();
 }
 
 function onScenarioChange() {
@@ -54,9 +81,6 @@ function onScenarioChange() {
 /** Evaluates and redraws what depends on the decision. */
 function refresh() {
   answer = sim.evaluate();
-  const diagnostics = sim.diagnostics();
-  showDiagnostics(view, diagnostics);
-  renderDiagnostics(diagnostics);
   renderDecision();
   renderGrants();
   scheduleExpectCheck();
@@ -70,6 +94,7 @@ function loadState(next, message) {
   sim.setPolicy(state.policy);
   renderScenario();
   refresh();
+  lintNow();
   if (message) status(message);
 }
 
@@ -344,10 +369,14 @@ function renderGrants() {
         h("input", { class: "at", value: g.at, "aria-label": `Time of ${g.by}'s ${g.action}`, "data-key": `grant-at-${i}`, onchange: (e) => ((g.at = e.target.value.trim()), onScenarioChange()) }),
         h("span", { class: "user" }, g.by),
         h("span", { class: `action ${g.action}` }, g.action),
-        h("input", { class: "rev", value: g.revision ?? "", placeholder: "request's revision", "aria-label": `Revision of ${g.by}'s ${g.action}`, "data-key": `grant-rev-${i}`, onchange: (e) => ((e.target.value.trim() ? (g.revision = e.target.value.trim()) : delete g.revision), onScenarioChange()) }),
-        stale ? h("span", { class: "chip warn" }, "other revision") : "",
+        h(
+          "span",
+          { class: "rev-wrap" },
+          h("input", { class: "rev", value: g.revision ?? "", placeholder: "request's revision", "aria-label": `Revision of ${g.by}'s ${g.action}`, "data-key": `grant-rev-${i}`, onchange: (e) => ((e.target.value.trim() ? (g.revision = e.target.value.trim()) : delete g.revision), onScenarioChange()) }),
+          stale ? h("span", { class: "chip warn" }, "other revision") : "",
+        ),
         h("span", { class: "fates" }, fate.map((f) => h("span", { class: `chip ${f === "counted" ? "ok" : f === "rejects" ? "bad" : f === "off" ? "" : "warn"}`, title: describeReason(f) ?? "" }, f.replaceAll("_", " ")))),
-        h("button", { type: "button", class: "icon", "aria-label": `Remove ${g.by}'s ${g.action} at ${g.at}`, "data-key": `grant-del-${i}`, onclick: () => (state.grants.splice(i, 1), onScenarioChange()) }, "✕"),
+        h("button", { type: "button", class: "icon del", "aria-label": `Remove ${g.by}'s ${g.action} at ${g.at}`, "data-key": `grant-del-${i}`, onclick: () => (state.grants.splice(i, 1), onScenarioChange()) }, "✕"),
       );
     }),
   );

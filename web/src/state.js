@@ -198,21 +198,26 @@ export function caseToState(text) {
   for (const field of ["policy", "request", "now"]) {
     if (data[field] === undefined || data[field] === null) throw new CaseError(`missing field \`${field}\``);
   }
-  const node = doc.get("policy", true);
-  const policy = YAML.isScalar(node) && typeof node.value === "string" ? node.value : sourceOf(text, node);
+  const pair = doc.contents.items.find((p) => (YAML.isScalar(p.key) ? p.key.value : p.key) === "policy");
+  const node = pair.value;
+  const policy = YAML.isScalar(node) && typeof node.value === "string" ? node.value : sourceOf(text, pair.key, node);
   return normalize({ ...data, policy });
 }
 
-/** The text of a node as written, moved to the left margin. */
-function sourceOf(text, node) {
+/**
+ * The text of a policy mapping as written, moved to the left margin. A block mapping
+ * starts on the line after its key, so comments above its first entry are kept.
+ */
+function sourceOf(text, key, node) {
   const [start, end] = node.range;
   const lineStart = text.lastIndexOf("\n", start - 1) + 1;
-  const indent = start - lineStart;
-  const flowOnly = text.slice(lineStart, start).trim() !== "";
-  const body = flowOnly ? text.slice(start, end) : text.slice(lineStart, end);
+  if (node.flow || text.slice(lineStart, start).trim() !== "") return `${text.slice(start, end).trim()}\n`;
+  const afterKey = text.indexOf("\n", key.range[1]) + 1;
+  const body = text.slice(Math.min(afterKey || lineStart, lineStart), end);
   const lines = body.replace(/\s+$/, "").split("\n");
-  const strip = flowOnly ? 0 : Math.min(indent, ...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
-  return lines.map((l) => l.slice(Math.min(strip, l.length - l.trimStart().length))).join("\n") + "\n";
+  const indent = (l) => l.length - l.trimStart().length;
+  const strip = Math.min(...lines.filter((l) => l.trim()).map(indent));
+  return lines.map((l) => l.slice(Math.min(strip, indent(l)))).join("\n") + "\n";
 }
 
 /** A file name for an exported case. */

@@ -136,20 +136,27 @@ impl Simulator {
         }
     }
 
-    /// Sets the policy text; answers its diagnostics (errors and warnings).
+    /// Sets the policy text; answers its diagnostics (errors, or compile warnings), what
+    /// `lint(text)` answers without a directory. Cheap enough for every keystroke.
     #[wasm_bindgen(js_name = setPolicy)]
     pub fn set_policy(&mut self, text: &str) -> JsValue {
         to_js(self.session.set_policy(text))
     }
 
-    /// Sets the directory `{ users, groups, tokens }`; answers the policy's diagnostics
-    /// against it, or the directory's own problem.
+    /// Lints the policy against the directory too (unknown groups, unsatisfiable
+    /// requirements) and answers every diagnostic; run it when typing pauses.
+    pub fn lint(&mut self) -> JsValue {
+        to_js(self.session.lint())
+    }
+
+    /// Sets the directory `{ users, groups, tokens }`; answers `[]` or its problem.
     #[wasm_bindgen(js_name = setDirectory)]
     pub fn set_directory(&mut self, directory: JsValue) -> JsValue {
         match serde_wasm_bindgen::from_value::<Directory>(directory) {
             Ok(directory) => {
                 self.session.clear_input_problem("directory");
-                to_js(self.session.set_directory(directory))
+                self.session.set_directory(directory);
+                to_js::<[Diagnostic]>(&[])
             }
             Err(e) => {
                 let message = format!("directory: {e}");

@@ -38,23 +38,36 @@ impl Session {
         Self::default()
     }
 
-    /// Parses and lints a policy text (against the current directory); returns every
-    /// diagnostic, errors and warnings, sorted by position.
+    /// Parses a policy text; returns its diagnostics (errors, or the warnings found while
+    /// compiling), sorted by position: what `signoff lint` reports without a directory.
+    /// The directory's warnings come from [`Session::lint`], which a page runs when
+    /// typing pauses, so a keystroke costs one parse and one evaluation.
     pub fn set_policy(&mut self, text: &str) -> &[Diagnostic] {
         text.clone_into(&mut self.text);
-        self.policy = PolicySet::parse(text, POLICY_FILE).ok();
-        self.relint();
+        let (policy, mut diagnostics) = match PolicySet::parse(text, POLICY_FILE) {
+            Ok(set) => {
+                let warnings = set.warnings(POLICY_FILE);
+                (Some(set), warnings)
+            }
+            Err(errors) => (None, errors),
+        };
+        sort(&mut diagnostics);
+        self.policy = policy;
+        self.diagnostics = diagnostics;
         &self.diagnostics
     }
 
-    /// Replaces the directory; the policy is linted again (unknown groups, unsatisfiable
-    /// requirements depend on it).
-    pub fn set_directory(&mut self, directory: Directory) -> &[Diagnostic] {
-        self.directory = directory;
-        if !self.text.is_empty() {
-            self.relint();
-        }
+    /// Lints the current policy against the current directory (unknown groups and users,
+    /// unsatisfiable requirements, besides everything [`Session::set_policy`] reports):
+    /// exactly `signoff lint --directory`.
+    pub fn lint(&mut self) -> &[Diagnostic] {
+        self.diagnostics = signoff::lint(&self.text, POLICY_FILE, Some(&self.directory));
         &self.diagnostics
+    }
+
+    /// Replaces the directory. Its lint warnings wait for [`Session::lint`].
+    pub fn set_directory(&mut self, directory: Directory) {
+        self.directory = directory;
     }
 
     pub fn set_scenario(&mut self, scenario: Scenario) {
@@ -105,10 +118,19 @@ impl Session {
         let context = signoff::Context::new(policy, &self.directory);
         Ok(context.evaluate(&scenario.request, &scenario.grants, scenario.now))
     }
+}
 
-    fn relint(&mut self) {
-        self.diagnostics = signoff::lint(&self.text, POLICY_FILE, Some(&self.directory));
-    }
+/// By position, then code and message, without repeats: the order `signoff lint` prints.
+fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.span.line, a.span.col, &a.code, &a.message).cmp(&(
+            b.span.line,
+            b.span.col,
+            &b.code,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
 }
 
 /// A problem with an input that has no source text (a JavaScript object), located at 1:1.
@@ -152,6 +174,7 @@ mod tests {
         let mut session = Session::new();
         session.set_directory(directory());
         assert!(session.set_policy(POLICY).is_empty());
+        assert!(session.lint().is_empty());
         let grants = r#"[{"by": "alice", "action": "approve", "at": "2026-11-20T10:00:00Z"}]"#;
         session.set_scenario(scenario(grants));
         let decision = session.evaluate().unwrap();
@@ -183,12 +206,26 @@ mod tests {
         let mut session = Session::new();
         session.set_policy("version: 1\npolicies:\n  p:\n    requires:\n      - group: qa\napply:\n  - policies: [p]\n    to: deployment\n");
         session.set_directory(directory());
-        assert!(
-            session
-                .diagnostics()
-                .iter()
-                .any(|d| d.code == "unknown_group")
-        );
+        assert!(session.diagnostics().is_empty());
+        assert!(session.lint().iter().any(|d| d.code == "unknown_group"));
+    }
+
+    #[test]
+    fn set_policy_reports_what_lint_without_a_directory_does() {
+        let texts = [
+            POLICY,
+            "version: 1\npolicies:\n  a: { requires: [ { any: 1 } ] }\n  b: { requires: [ { any: 1 } ] }\napply: [ { policies: [a], to: deployment } ]\n",
+            "version: 2\npolicies:\n  a:\n    requires: [ { any: 0 } ]\napply: [ { policies: [nope], to: deploy } ]\n",
+            "version: 1\npolicies: [\n",
+        ];
+        let mut session = Session::new();
+        for text in texts {
+            assert_eq!(
+                session.set_policy(text),
+                signoff::lint(text, POLICY_FILE, None).as_slice(),
+                "{text}"
+            );
+        }
     }
 
     #[test]
