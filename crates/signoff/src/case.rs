@@ -36,9 +36,17 @@ pub struct Expect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_by: Option<Vec<String>>,
     /// Absent: not checked; `null`: must be null.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exempt: Option<Option<Exemption>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub window: Option<Option<WindowExpect>>,
 }
 
@@ -73,11 +81,21 @@ pub struct WindowExpect {
 }
 
 /// Tells "written as null" from "not written".
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
-const FIELDS: &[&str] = &["name", "policy", "directory", "request", "grants", "now", "expect"];
+const FIELDS: &[&str] = &[
+    "name",
+    "policy",
+    "directory",
+    "request",
+    "grants",
+    "now",
+    "expect",
+];
 
 /// Parses a case file; `file` names it in diagnostics.
 pub fn parse_case(text: &str, file: &str) -> Result<Case, Vec<Diagnostic>> {
@@ -93,7 +111,11 @@ pub fn evaluate_case(text: &str, file: &str) -> Result<Decision, Vec<Diagnostic>
 fn parse_case_problems(text: &str) -> Result<Case, Vec<Problem>> {
     let root = yaml::load(text).map_err(|p| vec![p])?;
     let Some(entries) = yaml::entries(&root) else {
-        return Err(vec![Problem::error("invalid_type", Span::from_yaml(root.span), "a case file is a mapping")]);
+        return Err(vec![Problem::error(
+            "invalid_type",
+            Span::from_yaml(root.span),
+            "a case file is a mapping",
+        )]);
     };
     let de = |e: yaml::DeError| vec![e.into_problem()];
     let mut name = None;
@@ -109,22 +131,49 @@ fn parse_case_problems(text: &str) -> Result<Case, Vec<Problem>> {
             Some("policy") => policy = Some(case_policy(text, value)?),
             Some("directory") => directory = yaml::from_node(value).map_err(de)?,
             Some("request") => request = Some(yaml::from_node::<Request>(value).map_err(de)?),
-            Some("grants") => grants = yaml::from_node::<Option<Vec<Grant>>>(value).map_err(de)?.unwrap_or_default(),
+            Some("grants") => {
+                grants = yaml::from_node::<Option<Vec<Grant>>>(value)
+                    .map_err(de)?
+                    .unwrap_or_default()
+            }
             Some("now") => now = Some(yaml::from_node::<Timestamp>(value).map_err(de)?),
             Some("expect") => expect = yaml::from_node::<Option<Expect>>(value).map_err(de)?,
             other => {
                 let shown = other.unwrap_or("(not a string)");
-                let message = format!("unknown field `{shown}`, expected one of {}", FIELDS.join(", "));
-                return Err(vec![Problem::error("unknown_field", Span::from_yaml(key.span), message)]);
+                let message = format!(
+                    "unknown field `{shown}`, expected one of {}",
+                    FIELDS.join(", ")
+                );
+                return Err(vec![Problem::error(
+                    "unknown_field",
+                    Span::from_yaml(key.span),
+                    message,
+                )]);
             }
         }
     }
     let root_span = Span::from_yaml(root.span);
-    let missing = |field: &str| vec![Problem::error("missing_field", root_span, format!("missing field `{field}`"))];
+    let missing = |field: &str| {
+        vec![Problem::error(
+            "missing_field",
+            root_span,
+            format!("missing field `{field}`"),
+        )]
+    };
     let policy = policy.ok_or_else(|| missing("policy"))?;
     let request = request.ok_or_else(|| missing("request"))?;
     let now = now.ok_or_else(|| missing("now"))?;
-    Ok(Case { name, policy, input: Input { request, directory, grants, now }, expect })
+    Ok(Case {
+        name,
+        policy,
+        input: Input {
+            request,
+            directory,
+            grants,
+            now,
+        },
+        expect,
+    })
 }
 
 /// The `policy:` of a case: a mapping in place, or a string holding a policy file whose
@@ -137,16 +186,31 @@ fn case_policy(text: &str, node: &Node<'_>) -> Result<PolicySet, Vec<Problem>> {
         return compile::compile_node(node);
     }
     let start = node.span.start;
-    let block = text.chars().nth(start.index()).is_some_and(|c| c == '|' || c == '>');
+    let block = text
+        .chars()
+        .nth(start.index())
+        .is_some_and(|c| c == '|' || c == '>');
     let (lines, cols) = if block {
         let first = text.lines().nth(start.line()).unwrap_or("");
         let indent = first.chars().take_while(|c| *c == ' ').count();
-        (u32::try_from(start.line()).unwrap_or(0), u32::try_from(indent).unwrap_or(0))
+        (
+            u32::try_from(start.line()).unwrap_or(0),
+            u32::try_from(indent).unwrap_or(0),
+        )
     } else {
-        (u32::try_from(start.line().saturating_sub(1)).unwrap_or(0), 0)
+        (
+            u32::try_from(start.line().saturating_sub(1)).unwrap_or(0),
+            0,
+        )
     };
-    compile::parse_problems(&embedded)
-        .map_err(|ps| ps.into_iter().map(|p| Problem { span: p.span.shifted(lines, cols), ..p }).collect())
+    compile::parse_problems(&embedded).map_err(|ps| {
+        ps.into_iter()
+            .map(|p| Problem {
+                span: p.span.shifted(lines, cols),
+                ..p
+            })
+            .collect()
+    })
 }
 
 /// Compares a decision with what a case expects; each mismatch in words.
@@ -154,17 +218,28 @@ pub fn check(expect: &Expect, decision: &Decision) -> Vec<String> {
     let mut failures = Vec::new();
     if let Some(want) = expect.decision {
         if want != decision.decision {
-            failures.push(format!("decision: expected {}, got {}", want.as_str(), decision.decision.as_str()));
+            failures.push(format!(
+                "decision: expected {}, got {}",
+                want.as_str(),
+                decision.decision.as_str()
+            ));
         }
     }
     if let Some(want) = &expect.summary {
         if *want != decision.summary {
-            failures.push(format!("summary: expected {want:?}, got {:?}", decision.summary));
+            failures.push(format!(
+                "summary: expected {want:?}, got {:?}",
+                decision.summary
+            ));
         }
     }
     for want in &expect.ignored {
         if !decision.ignored.contains(want) {
-            failures.push(format!("ignored: expected {} ({}) to be listed", want.by, want.reason.as_str()));
+            failures.push(format!(
+                "ignored: expected {} ({}) to be listed",
+                want.by,
+                want.reason.as_str()
+            ));
         }
     }
     for (path, want) in &expect.requirements {
@@ -175,12 +250,18 @@ pub fn check(expect: &Expect, decision: &Decision) -> Vec<String> {
     }
     if let Some(want) = &expect.rejected_by {
         if *want != decision.rejected_by {
-            failures.push(format!("rejected_by: expected {want:?}, got {:?}", decision.rejected_by));
+            failures.push(format!(
+                "rejected_by: expected {want:?}, got {:?}",
+                decision.rejected_by
+            ));
         }
     }
     if let Some(want) = &expect.exempt {
         if *want != decision.exempt {
-            failures.push(format!("exempt: expected {want:?}, got {:?}", decision.exempt));
+            failures.push(format!(
+                "exempt: expected {want:?}, got {:?}",
+                decision.exempt
+            ));
         }
     }
     if let Some(want) = &expect.window {
@@ -205,9 +286,17 @@ pub fn check(expect: &Expect, decision: &Decision) -> Vec<String> {
 /// may itself contain `/`, so the index steps are taken from the right.
 fn find_requirement<'d>(decision: &'d Decision, path: &str) -> Option<&'d RequirementResult> {
     let parts: Vec<&str> = path.split('/').collect();
-    let steps = parts.iter().rev().take_while(|p| p.parse::<usize>().is_ok()).count();
+    let steps = parts
+        .iter()
+        .rev()
+        .take_while(|p| p.parse::<usize>().is_ok())
+        .count();
     let name = parts.get(..parts.len().checked_sub(steps)?)?.join("/");
-    let indices: Vec<usize> = parts.get(parts.len() - steps..)?.iter().filter_map(|p| p.parse().ok()).collect();
+    let indices: Vec<usize> = parts
+        .get(parts.len() - steps..)?
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .collect();
     let policy = decision.policies.iter().find(|p| p.name == name)?;
     let (first, rest) = indices.split_first()?;
     let mut node = policy.requirements.get(*first)?;
@@ -217,7 +306,12 @@ fn find_requirement<'d>(decision: &'d Decision, path: &str) -> Option<&'d Requir
     Some(node)
 }
 
-fn check_requirement(path: &str, want: &RequirementExpect, got: &RequirementResult, failures: &mut Vec<String>) {
+fn check_requirement(
+    path: &str,
+    want: &RequirementExpect,
+    got: &RequirementResult,
+    failures: &mut Vec<String>,
+) {
     let mut field = |name: &str, ok: bool, want: String, got: String| {
         if !ok {
             failures.push(format!("{path}.{name}: expected {want}, got {got}"));
@@ -230,18 +324,43 @@ fn check_requirement(path: &str, want: &RequirementExpect, got: &RequirementResu
         field("have", w == got.have, w.to_string(), got.have.to_string());
     }
     if let Some(w) = &want.approved_by {
-        field("approved_by", *w == got.approved_by, format!("{w:?}"), format!("{:?}", got.approved_by));
+        field(
+            "approved_by",
+            *w == got.approved_by,
+            format!("{w:?}"),
+            format!("{:?}", got.approved_by),
+        );
     }
     if let Some(w) = &want.candidates {
-        field("candidates", *w == got.candidates, format!("{w:?}"), format!("{:?}", got.candidates));
+        field(
+            "candidates",
+            *w == got.candidates,
+            format!("{w:?}"),
+            format!("{:?}", got.candidates),
+        );
     }
     if let Some(w) = want.candidates_more {
-        field("candidates_more", w == got.candidates_more, w.to_string(), got.candidates_more.to_string());
+        field(
+            "candidates_more",
+            w == got.candidates_more,
+            w.to_string(),
+            got.candidates_more.to_string(),
+        );
     }
     if let Some(w) = want.satisfied {
-        field("satisfied", w == got.satisfied, w.to_string(), got.satisfied.to_string());
+        field(
+            "satisfied",
+            w == got.satisfied,
+            w.to_string(),
+            got.satisfied.to_string(),
+        );
     }
     if let Some(w) = want.unsatisfiable {
-        field("unsatisfiable", w == got.unsatisfiable, w.to_string(), got.unsatisfiable.to_string());
+        field(
+            "unsatisfiable",
+            w == got.unsatisfiable,
+            w.to_string(),
+            got.unsatisfiable.to_string(),
+        );
     }
 }

@@ -4,11 +4,12 @@
 
 use crate::diagnostic::{self, Diagnostic, Problem, Span};
 use crate::glob::Glob;
+use crate::model::policy::Commands;
 use crate::model::policy::{
-    Binding, CountValue, Criteria, ExceptionRule, PolicyFile, RawRequirement, Weekday, Window, WindowKind,
+    Binding, CountValue, Criteria, ExceptionRule, PolicyFile, RawRequirement, Weekday, Window,
+    WindowKind,
 };
 use crate::model::{ConfigKind, Kind};
-use crate::model::policy::Commands;
 use crate::yaml::{self, Spanned};
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
@@ -60,7 +61,10 @@ pub(crate) enum Source {
     Group(String),
     /// Listed users, without repeats, in the order written.
     Users(Vec<String>),
-    From { users: Vec<String>, groups: Vec<String> },
+    From {
+        users: Vec<String>,
+        groups: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,19 +133,32 @@ pub(crate) struct CompiledWindow {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Schedule {
-    Absolute { from: Timestamp, until: Timestamp },
-    Weekly { days: [bool; 7], from: Time, until: Time, tz: TimeZone },
+    Absolute {
+        from: Timestamp,
+        until: Timestamp,
+    },
+    Weekly {
+        days: [bool; 7],
+        from: Time,
+        until: Time,
+        tz: TimeZone,
+    },
 }
 
 impl PolicySet {
     /// Parses and compiles a policy file. `file` names the text in diagnostics.
     pub fn parse(text: &str, file: &str) -> Result<PolicySet, Vec<Diagnostic>> {
-        parse_problems(text).map_err(|problems| problems.into_iter().map(|p| p.in_file(file)).collect())
+        parse_problems(text)
+            .map_err(|problems| problems.into_iter().map(|p| p.in_file(file)).collect())
     }
 
     /// Warnings found while compiling (for example, a policy no binding uses).
     pub fn warnings(&self, file: &str) -> Vec<Diagnostic> {
-        self.warnings.iter().cloned().map(|p| p.in_file(file)).collect()
+        self.warnings
+            .iter()
+            .cloned()
+            .map(|p| p.in_file(file))
+            .collect()
     }
 
     /// The comment command words this policy configures (SPEC §6.3).
@@ -192,10 +209,14 @@ pub(crate) fn compile_node(node: &yaml::Node<'_>) -> Result<PolicySet, Vec<Probl
 
 /// Checks a deserialised policy file and builds its compiled form.
 pub fn compile(file: &PolicyFile) -> Result<PolicySet, Vec<Problem>> {
-    let mut c = Compiler { problems: Vec::new() };
+    let mut c = Compiler {
+        problems: Vec::new(),
+    };
     let set = c.compile(file);
-    let (mut errors, mut warnings): (Vec<Problem>, Vec<Problem>) =
-        c.problems.into_iter().partition(|p| p.severity == diagnostic::Severity::Error);
+    let (mut errors, mut warnings): (Vec<Problem>, Vec<Problem>) = c
+        .problems
+        .into_iter()
+        .partition(|p| p.severity == diagnostic::Severity::Error);
     if errors.is_empty() {
         diagnostic::sort(&mut warnings);
         Ok(PolicySet { warnings, ..set })
@@ -219,13 +240,21 @@ impl Compiler {
             self.error(
                 "unsupported_version",
                 file.version.span,
-                format!("unsupported version {}; this signoff reads version 1", file.version.value),
+                format!(
+                    "unsupported version {}; this signoff reads version 1",
+                    file.version.value
+                ),
             );
         }
         let groups = file
             .groups
             .iter()
-            .map(|(name, members)| (name.value.clone(), members.iter().map(|m| m.value.clone()).collect()))
+            .map(|(name, members)| {
+                (
+                    name.value.clone(),
+                    members.iter().map(|m| m.value.clone()).collect(),
+                )
+            })
             .collect();
         let policies: Vec<CompiledPolicy> = file
             .policies
@@ -233,12 +262,25 @@ impl Compiler {
             .map(|(name, def)| {
                 let mut leaves = Vec::new();
                 let requires = self.requirements(&def.requires, name.span, &mut leaves);
-                CompiledPolicy { name: name.value.clone(), span: name.span, distinct: def.distinct_approvers, leaves, requires }
+                CompiledPolicy {
+                    name: name.value.clone(),
+                    span: name.span,
+                    distinct: def.distinct_approvers,
+                    leaves,
+                    requires,
+                }
             })
             .collect();
-        let bindings = file.apply.iter().filter_map(|b| self.binding(b, &policies)).collect::<Vec<_>>();
+        let bindings = file
+            .apply
+            .iter()
+            .filter_map(|b| self.binding(b, &policies))
+            .collect::<Vec<_>>();
         for (i, policy) in policies.iter().enumerate() {
-            if !bindings.iter().any(|b: &CompiledBinding| b.policies.contains(&i)) {
+            if !bindings
+                .iter()
+                .any(|b: &CompiledBinding| b.policies.contains(&i))
+            {
                 self.problems.push(Problem::warning(
                     "unused_policy",
                     policy.span,
@@ -251,7 +293,11 @@ impl Compiler {
             exception(file.exceptions.config.as_ref()),
             exception(file.exceptions.pull_request.as_ref()),
         ];
-        let expires_after = file.options.expires_after.as_ref().and_then(|d| self.duration(d));
+        let expires_after = file
+            .options
+            .expires_after
+            .as_ref()
+            .and_then(|d| self.duration(d));
         let options = CompiledOptions {
             self_approval: file.options.self_approval,
             contributors_can_approve: file.options.contributors_can_approve,
@@ -261,17 +307,41 @@ impl Compiler {
             commands: file.options.commands.clone(),
         };
         let windows = file.windows.iter().filter_map(|w| self.window(w)).collect();
-        PolicySet { groups, policies, bindings, exceptions, options, windows, warnings: Vec::new() }
-    }
-
-    fn requirements(&mut self, requires: &[Spanned<RawRequirement>], at: Span, leaves: &mut Vec<Leaf>) -> Vec<Req> {
-        if requires.is_empty() {
-            self.error("invalid_requirement", at, "a policy needs at least one requirement");
+        PolicySet {
+            groups,
+            policies,
+            bindings,
+            exceptions,
+            options,
+            windows,
+            warnings: Vec::new(),
         }
-        requires.iter().filter_map(|r| self.requirement(r, leaves)).collect()
     }
 
-    fn requirement(&mut self, raw: &Spanned<RawRequirement>, leaves: &mut Vec<Leaf>) -> Option<Req> {
+    fn requirements(
+        &mut self,
+        requires: &[Spanned<RawRequirement>],
+        at: Span,
+        leaves: &mut Vec<Leaf>,
+    ) -> Vec<Req> {
+        if requires.is_empty() {
+            self.error(
+                "invalid_requirement",
+                at,
+                "a policy needs at least one requirement",
+            );
+        }
+        requires
+            .iter()
+            .filter_map(|r| self.requirement(r, leaves))
+            .collect()
+    }
+
+    fn requirement(
+        &mut self,
+        raw: &Spanned<RawRequirement>,
+        leaves: &mut Vec<Leaf>,
+    ) -> Option<Req> {
         let r = &raw.value;
         let sources = [
             r.any.is_some(),
@@ -283,7 +353,11 @@ impl Compiler {
         ];
         let named = sources.iter().filter(|s| **s).count();
         if named != 1 {
-            let what = if named == 0 { "names no source" } else { "names more than one source" };
+            let what = if named == 0 {
+                "names no source"
+            } else {
+                "names more than one source"
+            };
             self.error(
                 "invalid_requirement",
                 raw.span,
@@ -291,12 +365,19 @@ impl Compiler {
             );
             return None;
         }
-        let branches = |c: &mut Self, list: &[Spanned<RawRequirement>], leaves: &mut Vec<Leaf>| -> Vec<Req> {
-            if list.len() < 2 {
-                c.error("invalid_requirement", raw.span, "`any_of` and `all_of` need at least two branches");
-            }
-            list.iter().filter_map(|b| c.requirement(b, leaves)).collect()
-        };
+        let branches =
+            |c: &mut Self, list: &[Spanned<RawRequirement>], leaves: &mut Vec<Leaf>| -> Vec<Req> {
+                if list.len() < 2 {
+                    c.error(
+                        "invalid_requirement",
+                        raw.span,
+                        "`any_of` and `all_of` need at least two branches",
+                    );
+                }
+                list.iter()
+                    .filter_map(|b| c.requirement(b, leaves))
+                    .collect()
+            };
         if let Some(list) = &r.any_of {
             self.no_count(r, "any_of");
             return Some(Req::AnyOf(branches(self, list, leaves)));
@@ -307,23 +388,42 @@ impl Compiler {
         }
         let source = if let Some(any) = &r.any {
             if let Some(count) = &r.count {
-                self.error("invalid_requirement", count.span, "`any: N` already says how many; drop `count`");
+                self.error(
+                    "invalid_requirement",
+                    count.span,
+                    "`any: N` already says how many; drop `count`",
+                );
             }
             let count = self.count(any)?;
-            leaves.push(Leaf { source: Source::Any, count, span: raw.span });
+            leaves.push(Leaf {
+                source: Source::Any,
+                count,
+                span: raw.span,
+            });
             return Some(Req::Leaf(leaves.len() - 1));
         } else if let Some(group) = &r.group {
             Source::Group(self.name(group, "group")?)
         } else if let Some(users) = &r.users {
             if users.is_empty() {
-                self.error("invalid_requirement", raw.span, "`users` needs at least one user");
+                self.error(
+                    "invalid_requirement",
+                    raw.span,
+                    "`users` needs at least one user",
+                );
             }
             Source::Users(self.unique_names(users))
         } else if let Some(from) = &r.from {
             if from.users.is_empty() && from.groups.is_empty() {
-                self.error("invalid_requirement", raw.span, "`from` needs at least one user or group");
+                self.error(
+                    "invalid_requirement",
+                    raw.span,
+                    "`from` needs at least one user or group",
+                );
             }
-            Source::From { users: self.unique_names(&from.users), groups: self.unique_names(&from.groups) }
+            Source::From {
+                users: self.unique_names(&from.users),
+                groups: self.unique_names(&from.groups),
+            }
         } else {
             return None;
         };
@@ -342,19 +442,31 @@ impl Compiler {
                 }
             }
         }
-        leaves.push(Leaf { source, count, span: raw.span });
+        leaves.push(Leaf {
+            source,
+            count,
+            span: raw.span,
+        });
         Some(Req::Leaf(leaves.len() - 1))
     }
 
     fn no_count(&mut self, r: &RawRequirement, what: &str) {
         if let Some(count) = &r.count {
-            self.error("invalid_requirement", count.span, format!("`{what}` takes no `count`"));
+            self.error(
+                "invalid_requirement",
+                count.span,
+                format!("`{what}` takes no `count`"),
+            );
         }
     }
 
     fn name(&mut self, name: &Spanned<String>, what: &str) -> Option<String> {
         if name.value.trim().is_empty() {
-            self.error("invalid_value", name.span, format!("a {what} name cannot be empty"));
+            self.error(
+                "invalid_value",
+                name.span,
+                format!("a {what} name cannot be empty"),
+            );
             return None;
         }
         Some(name.value.clone())
@@ -374,13 +486,21 @@ impl Compiler {
 
     fn count(&mut self, count: &Spanned<CountValue>) -> Option<Count> {
         match &count.value {
-            CountValue::Number(n) if *n >= 1 => Some(Count::Exact(u32::try_from(*n).unwrap_or(u32::MAX))),
+            CountValue::Number(n) if *n >= 1 => {
+                Some(Count::Exact(u32::try_from(*n).unwrap_or(u32::MAX)))
+            }
             CountValue::Number(n) => {
-                self.error("invalid_count", count.span, format!("count must be at least 1, found {n}"));
+                self.error(
+                    "invalid_count",
+                    count.span,
+                    format!("count must be at least 1, found {n}"),
+                );
                 None
             }
             CountValue::Text(text) => match parse_percent(text) {
-                Some(hundredths) if hundredths > 0 && hundredths <= 10_000 => Some(Count::Percent(hundredths)),
+                Some(hundredths) if hundredths > 0 && hundredths <= 10_000 => {
+                    Some(Count::Percent(hundredths))
+                }
                 _ => {
                     self.error(
                         "invalid_count",
@@ -395,7 +515,11 @@ impl Compiler {
 
     fn binding(&mut self, b: &Binding, policies: &[CompiledPolicy]) -> Option<CompiledBinding> {
         if b.policies.value.is_empty() {
-            self.error("invalid_binding", b.policies.span, "a binding lists at least one policy");
+            self.error(
+                "invalid_binding",
+                b.policies.span,
+                "a binding lists at least one policy",
+            );
         }
         let mut indices = Vec::new();
         for name in &b.policies.value {
@@ -409,28 +533,47 @@ impl Compiler {
                     } else {
                         format!("defined: {}", known.join(", "))
                     };
-                    self.error("unknown_policy", name.span, format!("unknown policy `{}` ({hint})", name.value));
+                    self.error(
+                        "unknown_policy",
+                        name.span,
+                        format!("unknown policy `{}` ({hint})", name.value),
+                    );
                 }
             }
         }
         let config = match &b.config {
             Some(kinds) if b.to.value != Kind::Config => {
-                self.error("invalid_binding", kinds.span, "`config` is only for bindings with `to: config`");
+                self.error(
+                    "invalid_binding",
+                    kinds.span,
+                    "`config` is only for bindings with `to: config`",
+                );
                 None
             }
             Some(kinds) if kinds.value.is_empty() => {
-                self.error("invalid_binding", kinds.span, "`config` lists at least one config kind");
+                self.error(
+                    "invalid_binding",
+                    kinds.span,
+                    "`config` lists at least one config kind",
+                );
                 None
             }
             Some(kinds) => Some(kinds.value.clone()),
             None => None,
         };
         let criteria = self.criteria(b.criteria.as_ref());
-        Some(CompiledBinding { policies: indices, kind: b.to.value, config, criteria })
+        Some(CompiledBinding {
+            policies: indices,
+            kind: b.to.value,
+            config,
+            criteria,
+        })
     }
 
     fn criteria(&mut self, criteria: Option<&Criteria>) -> CompiledCriteria {
-        let Some(c) = criteria else { return CompiledCriteria::default() };
+        let Some(c) = criteria else {
+            return CompiledCriteria::default();
+        };
         let fields = [
             (Attribute::Cluster, &c.cluster),
             (Attribute::App, &c.app),
@@ -451,7 +594,11 @@ impl Compiler {
             for g in globs.iter() {
                 match Glob::new(&g.value, attribute == Attribute::Paths) {
                     Ok(glob) => parsed.push(glob),
-                    Err(why) => self.error("invalid_glob", g.span, format!("invalid glob `{}`: {why}", g.value)),
+                    Err(why) => self.error(
+                        "invalid_glob",
+                        g.span,
+                        format!("invalid glob `{}`: {why}", g.value),
+                    ),
                 }
             }
             checks.push((attribute, parsed));
@@ -460,7 +607,10 @@ impl Compiler {
     }
 
     fn duration(&mut self, text: &Spanned<String>) -> Option<SignedDuration> {
-        match text.value.trim().parse::<jiff::Span>().ok().and_then(|s| s.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).ok()) {
+        match text.value.trim().parse::<jiff::Span>().ok().and_then(|s| {
+            s.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                .ok()
+        }) {
             Some(d) if d.is_positive() => Some(d),
             _ => {
                 self.error(
@@ -492,20 +642,38 @@ impl Compiler {
         let criteria = self.criteria(w.criteria.as_ref());
         let schedule = match (&w.from, &w.until, &w.weekly) {
             (Some(from), Some(until), None) => {
-                let (from_t, until_t) = (self.timestamp(from, "start")?, self.timestamp(until, "end")?);
+                let (from_t, until_t) = (
+                    self.timestamp(from, "start")?,
+                    self.timestamp(until, "end")?,
+                );
                 if from_t >= until_t {
-                    self.error("invalid_window", until.span, format!("window `{}` ends before it starts", w.name));
+                    self.error(
+                        "invalid_window",
+                        until.span,
+                        format!("window `{}` ends before it starts", w.name),
+                    );
                     return None;
                 }
-                Schedule::Absolute { from: from_t, until: until_t }
+                Schedule::Absolute {
+                    from: from_t,
+                    until: until_t,
+                }
             }
             (None, None, Some(weekly)) => self.weekly(&w.name, weekly)?,
             (_, _, Some(weekly)) => {
-                self.error("invalid_window", weekly.span, "a window is either absolute (`from`/`until`) or `weekly`, not both");
+                self.error(
+                    "invalid_window",
+                    weekly.span,
+                    "a window is either absolute (`from`/`until`) or `weekly`, not both",
+                );
                 return None;
             }
             (Some(t), None, None) | (None, Some(t), None) => {
-                self.error("invalid_window", t.span, "an absolute window needs both `from` and `until`");
+                self.error(
+                    "invalid_window",
+                    t.span,
+                    "an absolute window needs both `from` and `until`",
+                );
                 return None;
             }
             (None, None, None) => {
@@ -529,10 +697,18 @@ impl Compiler {
         })
     }
 
-    fn weekly(&mut self, name: &str, weekly: &Spanned<crate::model::policy::Weekly>) -> Option<Schedule> {
+    fn weekly(
+        &mut self,
+        name: &str,
+        weekly: &Spanned<crate::model::policy::Weekly>,
+    ) -> Option<Schedule> {
         let w = &weekly.value;
         if w.days.is_empty() {
-            self.error("invalid_window", weekly.span, format!("weekly window `{name}` lists no days"));
+            self.error(
+                "invalid_window",
+                weekly.span,
+                format!("weekly window `{name}` lists no days"),
+            );
         }
         let mut days = [false; 7];
         for d in &w.days {
@@ -543,35 +719,55 @@ impl Compiler {
         let time = |c: &mut Self, t: &Spanned<String>| match parse_hhmm(&t.value) {
             Some(time) => Some(time),
             None => {
-                c.error("invalid_window", t.span, format!("invalid time `{}`: expected \"HH:MM\" from 00:00 to 24:00", t.value));
+                c.error(
+                    "invalid_window",
+                    t.span,
+                    format!(
+                        "invalid time `{}`: expected \"HH:MM\" from 00:00 to 24:00",
+                        t.value
+                    ),
+                );
                 None
             }
         };
         let (from, until) = (time(self, &w.from), time(self, &w.until));
         let tz = match &w.timezone {
-            Some(zone) => match TimeZone::get(&zone.value) {
-                Ok(tz) => Some(tz),
-                Err(_) => {
-                    self.error("invalid_window", zone.span, format!("unknown time zone `{}`: expected an IANA name such as Europe/Berlin", zone.value));
-                    None
+            Some(zone) => {
+                match TimeZone::get(&zone.value) {
+                    Ok(tz) => Some(tz),
+                    Err(_) => {
+                        self.error("invalid_window", zone.span, format!("unknown time zone `{}`: expected an IANA name such as Europe/Berlin", zone.value));
+                        None
+                    }
                 }
-            },
+            }
             None => Some(TimeZone::UTC),
         };
         let (from, until, tz) = (from?, until?, tz?);
         if from == until {
-            self.error("invalid_window", w.until.span, format!("weekly window `{name}` starts and ends at the same time"));
+            self.error(
+                "invalid_window",
+                w.until.span,
+                format!("weekly window `{name}` starts and ends at the same time"),
+            );
             return None;
         }
         if w.days.is_empty() {
             return None;
         }
-        Some(Schedule::Weekly { days, from, until, tz })
+        Some(Schedule::Weekly {
+            days,
+            from,
+            until,
+            tz,
+        })
     }
 }
 
 fn exception(rule: Option<&ExceptionRule>) -> CompiledException {
-    let Some(rule) = rule else { return CompiledException::default() };
+    let Some(rule) = rule else {
+        return CompiledException::default();
+    };
     CompiledException {
         super_admins: rule.super_admins,
         users: rule.users.iter().map(|u| u.value.clone()).collect(),
@@ -610,7 +806,11 @@ fn parse_hhmm(text: &str) -> Option<Time> {
 fn parse_percent(text: &str) -> Option<u32> {
     let number = text.trim().strip_suffix('%')?.trim();
     let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let whole: u32 = whole.parse().ok()?;

@@ -21,7 +21,8 @@ impl Decision {
     /// The canonical JSON: pretty, two-space indent, trailing newline. Byte for byte the
     /// same from the CLI, the wasm build and the bot.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut text = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         text.push('\n');
         text
     }
@@ -52,7 +53,10 @@ impl Outcome {
 
     /// May the change go ahead?
     pub fn allows(self) -> bool {
-        matches!(self, Outcome::Approved | Outcome::Exempt | Outcome::NotRequired)
+        matches!(
+            self,
+            Outcome::Approved | Outcome::Exempt | Outcome::NotRequired
+        )
     }
 }
 
@@ -82,7 +86,10 @@ pub struct RequirementResult {
 impl RequirementResult {
     /// The nested requirements of an `any_of` or `all_of`, or none for a leaf.
     pub fn children(&self) -> &[RequirementResult] {
-        self.any_of.as_deref().or(self.all_of.as_deref()).unwrap_or(&[])
+        self.any_of
+            .as_deref()
+            .or(self.all_of.as_deref())
+            .unwrap_or(&[])
     }
 }
 

@@ -26,8 +26,17 @@ impl Span {
         let line = |m: saphyr::Marker| u32::try_from(m.line()).unwrap_or(u32::MAX).max(1);
         let col = |m: saphyr::Marker| u32::try_from(m.col()).unwrap_or(u32::MAX).saturating_add(1);
         let (start, end) = (span.start, span.end);
-        let end = if end.index() < start.index() { start } else { end };
-        Span { line: line(start), col: col(start), end_line: line(end), end_col: col(end) }
+        let end = if end.index() < start.index() {
+            start
+        } else {
+            end
+        };
+        Span {
+            line: line(start),
+            col: col(start),
+            end_line: line(end),
+            end_col: col(end),
+        }
     }
 
     pub(crate) fn at_marker(marker: saphyr::Marker) -> Self {
@@ -90,11 +99,21 @@ pub struct Problem {
 
 impl Problem {
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Problem { span, severity: Severity::Error, code, message: message.into() }
+        Problem {
+            span,
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Problem { span, severity: Severity::Warning, code, message: message.into() }
+        Problem {
+            span,
+            severity: Severity::Warning,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn in_file(self, file: &str) -> Diagnostic {
@@ -111,6 +130,11 @@ impl Problem {
 /// Sorts diagnostics by position so output is stable and reads top to bottom.
 pub(crate) fn sort(problems: &mut [Problem]) {
     problems.sort_by(|a, b| {
-        (a.span.line, a.span.col, a.code, &a.message).cmp(&(b.span.line, b.span.col, b.code, &b.message))
+        (a.span.line, a.span.col, a.code, &a.message).cmp(&(
+            b.span.line,
+            b.span.col,
+            b.code,
+            &b.message,
+        ))
     });
 }

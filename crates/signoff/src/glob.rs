@@ -19,7 +19,10 @@ enum Token {
     Star,
     /// `**` as a whole path segment: any number of segments, including none.
     Globstar,
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
 }
 
 impl Glob {
@@ -41,7 +44,9 @@ impl Glob {
                     }
                     if path {
                         if !at_start || !(after.is_none() || after == Some(&'/')) {
-                            return Err("`**` must be a whole path segment, as in `a/**/b`".to_owned());
+                            return Err(
+                                "`**` must be a whole path segment, as in `a/**/b`".to_owned()
+                            );
                         }
                         tokens.push(Token::Globstar);
                         // `a/**/b` also matches `a/b`: the globstar eats its trailing slash.
@@ -77,7 +82,11 @@ impl Glob {
                 }
             }
         }
-        Ok(Glob { source: source.to_owned(), tokens, path })
+        Ok(Glob {
+            source: source.to_owned(),
+            tokens,
+            path,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -127,7 +136,9 @@ fn match_from(tokens: &[Token], value: &[char], path: bool) -> bool {
         return value.is_empty();
     };
     match token {
-        Token::Literal(c) => value.first() == Some(c) && match_from(rest, value.get(1..).unwrap_or(&[]), path),
+        Token::Literal(c) => {
+            value.first() == Some(c) && match_from(rest, value.get(1..).unwrap_or(&[]), path)
+        }
         Token::Any => match value.split_first() {
             Some((c, tail)) => !(path && *c == '/') && match_from(rest, tail, path),
             None => false,
@@ -159,7 +170,9 @@ fn match_from(tokens: &[Token], value: &[char], path: bool) -> bool {
             if match_from(rest, value, path) {
                 return true;
             }
-            value.iter().enumerate().any(|(i, c)| *c == '/' && match_from(rest, value.get(i + 1..).unwrap_or(&[]), path))
+            value.iter().enumerate().any(|(i, c)| {
+                *c == '/' && match_from(rest, value.get(i + 1..).unwrap_or(&[]), path)
+            })
         }
     }
 }
@@ -169,7 +182,9 @@ mod tests {
     use super::Glob;
 
     fn m(glob: &str, path: bool, value: &str) -> bool {
-        Glob::new(glob, path).map(|g| g.matches(value)).unwrap_or(false)
+        Glob::new(glob, path)
+            .map(|g| g.matches(value))
+            .unwrap_or(false)
     }
 
     #[test]

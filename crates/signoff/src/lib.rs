@@ -31,12 +31,17 @@ mod yaml;
 
 pub use case::{Case, Expect, check, evaluate_case, parse_case};
 pub use compile::PolicySet;
-pub use decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Outcome, PolicyResult, RequirementResult, WindowHit};
+pub use decision::{
+    Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Outcome, PolicyResult,
+    RequirementResult, WindowHit,
+};
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use eval::{CANDIDATES_SHOWN, Context, evaluate};
 pub use lint::lint;
 pub use model::policy::PolicyFile;
-pub use model::{Action, Attributes, ConfigKind, Directory, Grant, Input, Kind, Request, Role, User, Via};
+pub use model::{
+    Action, Attributes, ConfigKind, Directory, Grant, Input, Kind, Request, Role, User, Via,
+};
 pub use yaml::Spanned;
 
 /// The version of this evaluator, as the CLI, the wasm API and the bot report it.
@@ -44,7 +49,10 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Reads any of the contract's types (a directory, a request, grants) from YAML or JSON
 /// text, with located errors.
-pub fn from_yaml_str<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, Vec<Diagnostic>> {
+pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<T, Vec<Diagnostic>> {
     let node = yaml::load(text).map_err(|p| vec![p.in_file(file)])?;
     yaml::from_node(&node).map_err(|e| vec![e.into_problem().in_file(file)])
 }

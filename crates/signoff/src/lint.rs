@@ -29,8 +29,12 @@ fn against_directory(set: &PolicySet, directory: &Directory) -> Vec<Problem> {
     let context = Context::new(set, directory);
     let mut problems = Vec::new();
     for (index, policy) in set.policies.iter().enumerate() {
-        let kinds: BTreeSet<Kind> =
-            set.bindings.iter().filter(|b| b.policies.contains(&index)).map(|b| b.kind).collect();
+        let kinds: BTreeSet<Kind> = set
+            .bindings
+            .iter()
+            .filter(|b| b.policies.contains(&index))
+            .map(|b| b.kind)
+            .collect();
         for (leaf_index, leaf) in policy.leaves.iter().enumerate() {
             let (users, groups): (&[String], &[String]) = match &leaf.source {
                 Source::Any => (&[], &[]),
@@ -46,7 +50,11 @@ fn against_directory(set: &PolicySet, directory: &Directory) -> Vec<Problem> {
                 ));
             }
             for u in users.iter().filter(|u| !directory.users.contains_key(*u)) {
-                problems.push(Problem::warning("unknown_user", leaf.span, format!("user `{u}` is not in the directory")));
+                problems.push(Problem::warning(
+                    "unknown_user",
+                    leaf.span,
+                    format!("user `{u}` is not in the directory"),
+                ));
             }
             for &kind in &kinds {
                 let pool = context.pool(kind, index, leaf_index).len();

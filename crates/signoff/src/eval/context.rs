@@ -38,24 +38,40 @@ pub(crate) fn kind_index(kind: Kind) -> usize {
 impl<'p> Context<'p> {
     pub fn new(policy: &'p PolicySet, directory: &Directory) -> Context<'p> {
         let names: Vec<String> = directory.users.keys().cloned().collect();
-        let ids: HashMap<String, UserId> =
-            names.iter().enumerate().map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        let ids: HashMap<String, UserId> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
         let super_admin: Vec<bool> = directory.users.values().map(|u| u.super_admin).collect();
         let roles = Kind::ALL.map(|kind| {
             let role = kind.approver_role();
-            directory.users.values().map(|u| u.super_admin || u.roles.contains(&role)).collect::<Vec<bool>>()
+            directory
+                .users
+                .values()
+                .map(|u| u.super_admin || u.roles.contains(&role))
+                .collect::<Vec<bool>>()
         });
         let mut members: HashMap<String, BTreeSet<String>> = HashMap::new();
         for (name, user) in &directory.users {
             for group in &user.groups {
-                members.entry(group.clone()).or_default().insert(name.clone());
+                members
+                    .entry(group.clone())
+                    .or_default()
+                    .insert(name.clone());
             }
         }
         for (group, list) in &directory.groups {
-            members.entry(group.clone()).or_default().extend(list.iter().cloned());
+            members
+                .entry(group.clone())
+                .or_default()
+                .extend(list.iter().cloned());
         }
         for (group, list) in &policy.groups {
-            members.entry(group.clone()).or_default().extend(list.iter().cloned());
+            members
+                .entry(group.clone())
+                .or_default()
+                .extend(list.iter().cloned());
         }
         let tokens = directory.tokens.iter().cloned().collect();
         let mut context = Context {
@@ -72,7 +88,12 @@ impl<'p> Context<'p> {
             policy
                 .policies
                 .iter()
-                .map(|p| p.leaves.iter().map(|leaf| context.base_pool(leaf, kind)).collect())
+                .map(|p| {
+                    p.leaves
+                        .iter()
+                        .map(|leaf| context.base_pool(leaf, kind))
+                        .collect()
+                })
                 .collect()
         });
         context
@@ -149,7 +170,9 @@ pub(crate) fn need(leaf: &Leaf, pool: usize) -> u32 {
         (Count::Default, _) => 1,
         (Count::Percent(hundredths), _) => {
             let scaled = (pool as u64) * u64::from(hundredths);
-            u32::try_from(scaled.div_ceil(10_000)).unwrap_or(u32::MAX).max(1)
+            u32::try_from(scaled.div_ceil(10_000))
+                .unwrap_or(u32::MAX)
+                .max(1)
         }
     }
 }

@@ -7,7 +7,11 @@ use crate::model::Attributes;
 /// never matches a criterion that is given; `labels` and `paths` match when any element does.
 pub(crate) fn criteria_match(criteria: &CompiledCriteria, attributes: &Attributes) -> bool {
     criteria.checks.iter().all(|(attribute, globs)| {
-        let single = |value: &Option<String>| value.as_deref().is_some_and(|v| globs.iter().any(|g| g.matches(v)));
+        let single = |value: &Option<String>| {
+            value
+                .as_deref()
+                .is_some_and(|v| globs.iter().any(|g| g.matches(v)))
+        };
         let many = |values: &[String]| values.iter().any(|v| globs.iter().any(|g| g.matches(v)));
         match attribute {
             Attribute::Cluster => single(&attributes.cluster),

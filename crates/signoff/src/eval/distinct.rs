@@ -35,12 +35,15 @@ pub(crate) fn assign(requires: &[Req], leaves: &[LeafSlots<'_>]) -> Vec<Vec<User
             best = Some((filled, assigned));
         }
     }
-    best.map(|(_, a)| a).unwrap_or_else(|| vec![Vec::new(); leaves.len()])
+    best.map(|(_, a)| a)
+        .unwrap_or_else(|| vec![Vec::new(); leaves.len()])
 }
 
 /// Every way of picking one branch per `any_of`: each a list of leaf indices.
 fn choices_all(requires: &[Req]) -> Vec<Vec<usize>> {
-    requires.iter().fold(vec![Vec::new()], |acc, req| product(&acc, &choices(req)))
+    requires
+        .iter()
+        .fold(vec![Vec::new()], |acc, req| product(&acc, &choices(req)))
 }
 
 fn choices(req: &Req) -> Vec<Vec<usize>> {
@@ -111,7 +114,9 @@ fn augment(
     seen: &mut [bool],
 ) -> bool {
     for (slot, &leaf) in slot_leaf.iter().enumerate() {
-        let fits = leaves.get(leaf).is_some_and(|l| l.approved.binary_search(&person).is_ok());
+        let fits = leaves
+            .get(leaf)
+            .is_some_and(|l| l.approved.binary_search(&person).is_ok());
         if !fits || seen.get(slot).copied().unwrap_or(true) {
             continue;
         }

@@ -43,13 +43,22 @@ pub(crate) fn excluded(context: &Context<'_>, request: &Request) -> Vec<UserId> 
     out
 }
 
-pub(crate) fn standings(context: &Context<'_>, request: &Request, grants: &[Grant], now: Timestamp) -> Standings {
+pub(crate) fn standings(
+    context: &Context<'_>,
+    request: &Request,
+    grants: &[Grant],
+    now: Timestamp,
+) -> Standings {
     let options = &context.policy.options;
     let mut out = Standings::default();
     let mut latest: BTreeMap<UserId, (Timestamp, usize)> = BTreeMap::new();
     let mut kept: Vec<(usize, UserId)> = Vec::new();
     for (index, grant) in grants.iter().enumerate() {
-        let drop = |reason| Dropped { by: grant.by.clone(), at: grant.at, reason };
+        let drop = |reason| Dropped {
+            by: grant.by.clone(),
+            at: grant.at,
+            reason,
+        };
         let Some(id) = context.id(&grant.by) else {
             // Tokens are known, but never approve.
             let reason = if context.tokens.contains(&grant.by) {
@@ -87,9 +96,15 @@ pub(crate) fn standings(context: &Context<'_>, request: &Request, grants: &[Gran
     }
     let excluded = excluded(context, request);
     for (index, id) in kept {
-        let Some(grant) = grants.get(index) else { continue };
+        let Some(grant) = grants.get(index) else {
+            continue;
+        };
         if latest.get(&id).map(|(_, i)| *i) != Some(index) {
-            out.dropped.push(Dropped { by: grant.by.clone(), at: grant.at, reason: IgnoreReason::Superseded });
+            out.dropped.push(Dropped {
+                by: grant.by.clone(),
+                at: grant.at,
+                reason: IgnoreReason::Superseded,
+            });
             continue;
         }
         if grant.action == Action::Revoke {
@@ -107,7 +122,11 @@ pub(crate) fn standings(context: &Context<'_>, request: &Request, grants: &[Gran
             None
         };
         if let Some(reason) = ineligible {
-            out.dropped.push(Dropped { by: grant.by.clone(), at: grant.at, reason });
+            out.dropped.push(Dropped {
+                by: grant.by.clone(),
+                at: grant.at,
+                reason,
+            });
             continue;
         }
         match grant.action {

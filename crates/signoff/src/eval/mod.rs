@@ -10,11 +10,11 @@ mod summary;
 mod windows;
 
 pub use context::Context;
-pub use requirements::CANDIDATES_SHOWN;
 pub(crate) use context::need as need_for;
+pub use requirements::CANDIDATES_SHOWN;
 
 use crate::compile::PolicySet;
-use crate::decision::{Decision, ExemptReason, Exemption, Ignored, IgnoreReason, Outcome};
+use crate::decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Outcome};
 use crate::model::{Grant, Input, Kind, Request};
 use jiff::Timestamp;
 use requirements::PolicyInputs;
@@ -32,25 +32,61 @@ impl Context<'_> {
         let exempt = self.exemption(request);
         let standings = grants::standings(self, request, grants, now);
         let excluded = grants::excluded(self, request);
-        let inputs = PolicyInputs { context: self, kind: request.kind, excluded: &excluded, standings: &standings };
-        let policies: Vec<_> = effective.iter().filter_map(|&p| requirements::evaluate_policy(&inputs, p)).collect();
-        let in_a_pool = |id| effective.iter().any(|&p| requirements::in_any_pool(&inputs, p, id));
+        let inputs = PolicyInputs {
+            context: self,
+            kind: request.kind,
+            excluded: &excluded,
+            standings: &standings,
+        };
+        let policies: Vec<_> = effective
+            .iter()
+            .filter_map(|&p| requirements::evaluate_policy(&inputs, p))
+            .collect();
+        let in_a_pool = |id| {
+            effective
+                .iter()
+                .any(|&p| requirements::in_any_pool(&inputs, p, id))
+        };
 
-        let rejected_by: Vec<String> =
-            standings.rejecters.iter().filter(|id| in_a_pool(**id)).map(|id| self.name(*id).to_owned()).collect();
+        let rejected_by: Vec<String> = standings
+            .rejecters
+            .iter()
+            .filter(|id| in_a_pool(**id))
+            .map(|id| self.name(*id).to_owned())
+            .collect();
         let mut ignored: Vec<(Timestamp, Ignored)> = standings
             .dropped
             .iter()
-            .map(|d| (d.at, Ignored { by: d.by.clone(), reason: d.reason }))
+            .map(|d| {
+                (
+                    d.at,
+                    Ignored {
+                        by: d.by.clone(),
+                        reason: d.reason,
+                    },
+                )
+            })
             .collect();
         for &id in &standings.approvers {
             if !in_a_pool(id) {
                 let at = standings.approved_at.get(&id).copied().unwrap_or(now);
-                ignored.push((at, Ignored { by: self.name(id).to_owned(), reason: IgnoreReason::NoMatchingRequirement }));
+                ignored.push((
+                    at,
+                    Ignored {
+                        by: self.name(id).to_owned(),
+                        reason: IgnoreReason::NoMatchingRequirement,
+                    },
+                ));
             }
         }
         for &id in standings.rejecters.iter().filter(|id| !in_a_pool(**id)) {
-            ignored.push((now, Ignored { by: self.name(id).to_owned(), reason: IgnoreReason::NoMatchingRequirement }));
+            ignored.push((
+                now,
+                Ignored {
+                    by: self.name(id).to_owned(),
+                    reason: IgnoreReason::NoMatchingRequirement,
+                },
+            ));
         }
         // Time, then name, then reason: the same list whatever order grants came in.
         ignored.sort_by(|(ta, a), (tb, b)| (ta, &a.by, a.reason).cmp(&(tb, &b.by, b.reason)));
@@ -110,19 +146,23 @@ impl Context<'_> {
 
     /// SPEC §4 step 4.
     fn exemption(&self, request: &Request) -> Option<Exemption> {
-        let rule = self.policy.exceptions.get(context::kind_index(request.kind))?;
+        let rule = self
+            .policy
+            .exceptions
+            .get(context::kind_index(request.kind))?;
         let requester = &request.requester;
-        let reason = if rule.super_admins && self.id(requester).is_some_and(|id| self.is_super_admin(id)) {
-            ExemptReason::SuperAdmin
-        } else if rule.users.contains(requester) {
-            ExemptReason::User
-        } else if rule.groups.iter().any(|g| self.in_group(requester, g)) {
-            ExemptReason::Group
-        } else if rule.tokens.contains(requester) && self.tokens.contains(requester) {
-            ExemptReason::Token
-        } else {
-            return None;
-        };
+        let reason =
+            if rule.super_admins && self.id(requester).is_some_and(|id| self.is_super_admin(id)) {
+                ExemptReason::SuperAdmin
+            } else if rule.users.contains(requester) {
+                ExemptReason::User
+            } else if rule.groups.iter().any(|g| self.in_group(requester, g)) {
+                ExemptReason::Group
+            } else if rule.tokens.contains(requester) && self.tokens.contains(requester) {
+                ExemptReason::Token
+            } else {
+                return None;
+            };
         Some(Exemption { reason })
     }
 }

@@ -36,7 +36,8 @@ impl PolicyInputs<'_, '_> {
     /// Eligible users of a leaf who have not approved, in name order.
     fn candidates<'b>(&'b self, state: &'b LeafState<'b>) -> impl Iterator<Item = UserId> + 'b {
         state.base.iter().copied().filter(move |id| {
-            self.excluded.binary_search(id).is_err() && self.standings.approvers.binary_search(id).is_err()
+            self.excluded.binary_search(id).is_err()
+                && self.standings.approvers.binary_search(id).is_err()
         })
     }
 }
@@ -49,29 +50,62 @@ pub(crate) fn evaluate_policy(inputs: &PolicyInputs<'_, '_>, index: usize) -> Op
         .enumerate()
         .map(|(leaf_index, leaf)| {
             let base = inputs.context.pool(inputs.kind, index, leaf_index);
-            let excluded_here = inputs.excluded.iter().filter(|id| base.binary_search(id).is_ok()).count();
+            let excluded_here = inputs
+                .excluded
+                .iter()
+                .filter(|id| base.binary_search(id).is_ok())
+                .count();
             let pool_len = base.len() - excluded_here;
-            let approved = inputs.standings.approvers.iter().copied().filter(|id| inputs.in_pool(base, *id)).collect();
-            LeafState { base, pool_len, need: need(leaf, pool_len), approved }
+            let approved = inputs
+                .standings
+                .approvers
+                .iter()
+                .copied()
+                .filter(|id| inputs.in_pool(base, *id))
+                .collect();
+            LeafState {
+                base,
+                pool_len,
+                need: need(leaf, pool_len),
+                approved,
+            }
         })
         .collect();
     let counted: Vec<Vec<UserId>> = if policy.distinct {
-        let slots: Vec<LeafSlots<'_>> =
-            states.iter().map(|s| LeafSlots { need: s.need, approved: &s.approved }).collect();
+        let slots: Vec<LeafSlots<'_>> = states
+            .iter()
+            .map(|s| LeafSlots {
+                need: s.need,
+                approved: &s.approved,
+            })
+            .collect();
         distinct::assign(&policy.requires, &slots)
     } else {
         states.iter().map(|s| s.approved.clone()).collect()
     };
-    let builder = TreeBuilder { inputs, leaves: &policy.leaves, states: &states, counted: &counted };
-    let requirements: Vec<RequirementResult> = policy.requires.iter().map(|r| builder.build(r)).collect();
+    let builder = TreeBuilder {
+        inputs,
+        leaves: &policy.leaves,
+        states: &states,
+        counted: &counted,
+    };
+    let requirements: Vec<RequirementResult> =
+        policy.requires.iter().map(|r| builder.build(r)).collect();
     let satisfied = requirements.iter().all(|r| r.satisfied);
-    Some(PolicyResult { name: policy.name.clone(), satisfied, requirements })
+    Some(PolicyResult {
+        name: policy.name.clone(),
+        satisfied,
+        requirements,
+    })
 }
 
 /// Is this user in the pool of any leaf of the policy?
 pub(crate) fn in_any_pool(inputs: &PolicyInputs<'_, '_>, index: usize, id: UserId) -> bool {
-    let Some(policy) = inputs.context.policy.policies.get(index) else { return false };
-    (0..policy.leaves.len()).any(|leaf| inputs.in_pool(inputs.context.pool(inputs.kind, index, leaf), id))
+    let Some(policy) = inputs.context.policy.policies.get(index) else {
+        return false;
+    };
+    (0..policy.leaves.len())
+        .any(|leaf| inputs.in_pool(inputs.context.pool(inputs.kind, index, leaf), id))
 }
 
 struct TreeBuilder<'a, 'b, 'p> {
@@ -83,7 +117,9 @@ struct TreeBuilder<'a, 'b, 'p> {
 
 impl TreeBuilder<'_, '_, '_> {
     fn names(&self, ids: impl IntoIterator<Item = UserId>) -> Vec<String> {
-        ids.into_iter().map(|id| self.inputs.context.name(id).to_owned()).collect()
+        ids.into_iter()
+            .map(|id| self.inputs.context.name(id).to_owned())
+            .collect()
     }
 
     fn build(&self, req: &Req) -> RequirementResult {
@@ -91,14 +127,22 @@ impl TreeBuilder<'_, '_, '_> {
             Req::Leaf(i) => self.leaf(*i),
             Req::AnyOf(children) | Req::AllOf(children) => {
                 let any = matches!(req, Req::AnyOf(_));
-                let results: Vec<RequirementResult> = children.iter().map(|c| self.build(c)).collect();
+                let results: Vec<RequirementResult> =
+                    children.iter().map(|c| self.build(c)).collect();
                 let done = results.iter().filter(|r| r.satisfied).count();
                 let (need, satisfied, unsatisfiable) = if any {
                     (1, done >= 1, results.iter().all(|r| r.unsatisfiable))
                 } else {
-                    (results.len(), done == results.len(), results.iter().any(|r| r.unsatisfiable))
+                    (
+                        results.len(),
+                        done == results.len(),
+                        results.iter().any(|r| r.unsatisfiable),
+                    )
                 };
-                let approved: BTreeSet<String> = results.iter().flat_map(|r| r.approved_by.iter().cloned()).collect();
+                let approved: BTreeSet<String> = results
+                    .iter()
+                    .flat_map(|r| r.approved_by.iter().cloned())
+                    .collect();
                 let mut open = BTreeSet::new();
                 if !satisfied {
                     self.open_candidates(req, &mut open);
@@ -111,7 +155,11 @@ impl TreeBuilder<'_, '_, '_> {
                 };
                 let need = u32::try_from(need).unwrap_or(u32::MAX);
                 let have = u32::try_from(done).unwrap_or(u32::MAX).min(need);
-                let (any_of, all_of) = if any { (Some(results), None) } else { (None, Some(results)) };
+                let (any_of, all_of) = if any {
+                    (Some(results), None)
+                } else {
+                    (None, Some(results))
+                };
                 RequirementResult {
                     label,
                     need,
@@ -163,8 +211,14 @@ impl TreeBuilder<'_, '_, '_> {
             };
         };
         let counted = self.counted.get(i).map_or(&[][..], Vec::as_slice);
-        let have = u32::try_from(counted.len()).unwrap_or(u32::MAX).min(state.need);
-        let candidates: Vec<UserId> = self.inputs.candidates(state).take(CANDIDATES_SHOWN).collect();
+        let have = u32::try_from(counted.len())
+            .unwrap_or(u32::MAX)
+            .min(state.need);
+        let candidates: Vec<UserId> = self
+            .inputs
+            .candidates(state)
+            .take(CANDIDATES_SHOWN)
+            .collect();
         let open = state.pool_len.saturating_sub(state.approved.len());
         let more = open.saturating_sub(candidates.len());
         RequirementResult {
@@ -191,7 +245,9 @@ pub(crate) fn label(leaf: &Leaf, need: u32) -> String {
     match &leaf.source {
         Source::Any => format!("{amount} from anyone"),
         Source::Group(g) => format!("{amount} from group {g}"),
-        Source::Users(users) if leaf.count == Count::Default => format!("all of {}", users.join(", ")),
+        Source::Users(users) if leaf.count == Count::Default => {
+            format!("all of {}", users.join(", "))
+        }
         Source::Users(users) => format!("{amount} of {}", users.join(", ")),
         Source::From { users, groups } => format!("{amount} from {}", from_list(users, groups)),
     }

@@ -10,7 +10,12 @@ use crate::model::policy::WindowKind;
 
 pub const MAX_SUMMARY: usize = 140;
 
-pub(crate) fn summarize(decision: &Decision, request: &Request, context: &Context<'_>, effective: &[usize]) -> String {
+pub(crate) fn summarize(
+    decision: &Decision,
+    request: &Request,
+    context: &Context<'_>,
+    effective: &[usize],
+) -> String {
     let text = match decision.decision {
         Outcome::Blocked => blocked(decision),
         Outcome::NotRequired => "No approval required: no policy applies".to_owned(),
@@ -31,7 +36,9 @@ pub(crate) fn summarize(decision: &Decision, request: &Request, context: &Contex
         Outcome::Pending => {
             let mut parts: Vec<String> = Vec::new();
             for (result, &index) in decision.policies.iter().zip(effective) {
-                let Some(policy) = context.policy.policies.get(index) else { continue };
+                let Some(policy) = context.policy.policies.get(index) else {
+                    continue;
+                };
                 for (req, r) in policy.requires.iter().zip(&result.requirements) {
                     if let Some(part) = missing(req, r, &policy.leaves) {
                         if !parts.contains(&part) {
@@ -47,14 +54,24 @@ pub(crate) fn summarize(decision: &Decision, request: &Request, context: &Contex
 }
 
 fn blocked(decision: &Decision) -> String {
-    let Some(w) = &decision.window else { return "Blocked".to_owned() };
+    let Some(w) = &decision.window else {
+        return "Blocked".to_owned();
+    };
     match (w.kind, w.until) {
-        (WindowKind::Blackout, Some(until)) => format!("Blocked: blackout {} until {until}", w.name),
+        (WindowKind::Blackout, Some(until)) => {
+            format!("Blocked: blackout {} until {until}", w.name)
+        }
         (WindowKind::Blackout, None) => format!("Blocked: blackout {}", w.name),
         (WindowKind::Maintenance, Some(next)) => {
-            format!("Blocked: outside maintenance window {}; next opens {next}", w.name)
+            format!(
+                "Blocked: outside maintenance window {}; next opens {next}",
+                w.name
+            )
         }
-        (WindowKind::Maintenance, None) => format!("Blocked: outside maintenance window {}; no opening ahead", w.name),
+        (WindowKind::Maintenance, None) => format!(
+            "Blocked: outside maintenance window {}; no opening ahead",
+            w.name
+        ),
     }
 }
 
@@ -70,7 +87,11 @@ fn exempt(decision: &Decision, request: &Request) -> String {
 }
 
 /// What a requirement still lacks, or `None` when it is satisfied.
-fn missing(req: &Req, result: &RequirementResult, leaves: &[crate::compile::Leaf]) -> Option<String> {
+fn missing(
+    req: &Req,
+    result: &RequirementResult,
+    leaves: &[crate::compile::Leaf],
+) -> Option<String> {
     if result.satisfied {
         return None;
     }
@@ -80,33 +101,46 @@ fn missing(req: &Req, result: &RequirementResult, leaves: &[crate::compile::Leaf
             let leaf = leaves.get(*i)?;
             let text = match &leaf.source {
                 Source::Users(users) if leaf.count == Count::Default => {
-                    let waiting: Vec<&str> =
-                        users.iter().filter(|u| !result.approved_by.contains(u)).map(String::as_str).collect();
+                    let waiting: Vec<&str> = users
+                        .iter()
+                        .filter(|u| !result.approved_by.contains(u))
+                        .map(String::as_str)
+                        .collect();
                     format!("{} must approve", waiting.join(", "))
                 }
                 Source::Users(users) => format!("{short} more of {}", users.join(", ")),
                 Source::Any => format!("{short} more from anyone"),
                 Source::Group(g) => format!("{short} more from group {g}"),
-                Source::From { users, groups } => format!("{short} more from {}", from_list(users, groups)),
+                Source::From { users, groups } => {
+                    format!("{short} more from {}", from_list(users, groups))
+                }
             };
-            Some(if result.unsatisfiable { format!("{text} (not enough eligible approvers)") } else { text })
+            Some(if result.unsatisfiable {
+                format!("{text} (not enough eligible approvers)")
+            } else {
+                text
+            })
         }
-        Req::AllOf(children) => {
-            let parts: Vec<String> =
-                children.iter().zip(result.children()).filter_map(|(c, r)| missing(c, r, leaves)).collect();
-            Some(parts.join("; "))
-        }
-        Req::AnyOf(children) => {
-            let parts: Vec<String> =
-                children.iter().zip(result.children()).filter_map(|(c, r)| missing(c, r, leaves)).collect();
-            Some(format!("either {}", parts.join(" or ")))
+        Req::AllOf(children) | Req::AnyOf(children) => {
+            let parts: Vec<String> = children
+                .iter()
+                .zip(result.children())
+                .filter_map(|(c, r)| missing(c, r, leaves))
+                .collect();
+            Some(match req {
+                Req::AnyOf(_) => format!("either {}", parts.join(" or ")),
+                _ => parts.join("; "),
+            })
         }
     }
 }
 
 /// Cuts to at most 140 characters, ending with "…" when cut, and keeps it on one line.
 fn truncate(text: &str) -> String {
-    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if one_line.chars().count() <= MAX_SUMMARY {
         return one_line;
     }

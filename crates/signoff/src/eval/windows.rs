@@ -17,7 +17,11 @@ struct Occurrence {
 }
 
 /// The window that blocks this request at `now`, if any.
-pub(crate) fn blocking(context: &Context<'_>, request: &Request, now: Timestamp) -> Option<WindowHit> {
+pub(crate) fn blocking(
+    context: &Context<'_>,
+    request: &Request,
+    now: Timestamp,
+) -> Option<WindowHit> {
     let applicable: Vec<&CompiledWindow> = context
         .policy
         .windows
@@ -25,18 +29,30 @@ pub(crate) fn blocking(context: &Context<'_>, request: &Request, now: Timestamp)
         .filter(|w| w.to == request.kind && criteria_match(&w.criteria, &request.attributes))
         .collect();
     let allowed = |w: &CompiledWindow| {
-        w.allow_users.contains(&request.requester) || w.allow_groups.iter().any(|g| context.in_group(&request.requester, g))
+        w.allow_users.contains(&request.requester)
+            || w.allow_groups
+                .iter()
+                .any(|g| context.in_group(&request.requester, g))
     };
     for w in applicable.iter().filter(|w| w.kind == WindowKind::Blackout) {
         if let Some(open) = open_at(&w.schedule, now) {
             if !allowed(w) {
-                return Some(WindowHit { name: w.name.clone(), kind: w.kind, until: Some(open.end) });
+                return Some(WindowHit {
+                    name: w.name.clone(),
+                    kind: w.kind,
+                    until: Some(open.end),
+                });
             }
         }
     }
-    let maintenance: Vec<&&CompiledWindow> = applicable.iter().filter(|w| w.kind == WindowKind::Maintenance).collect();
+    let maintenance: Vec<&&CompiledWindow> = applicable
+        .iter()
+        .filter(|w| w.kind == WindowKind::Maintenance)
+        .collect();
     if maintenance.is_empty()
-        || maintenance.iter().any(|w| open_at(&w.schedule, now).is_some())
+        || maintenance
+            .iter()
+            .any(|w| open_at(&w.schedule, now).is_some())
         || maintenance.iter().any(|w| allowed(w))
     {
         return None;
@@ -55,35 +71,65 @@ pub(crate) fn blocking(context: &Context<'_>, request: &Request, now: Timestamp)
             best = Some((w, next));
         }
     }
-    best.map(|(w, until)| WindowHit { name: w.name.clone(), kind: w.kind, until })
+    best.map(|(w, until)| WindowHit {
+        name: w.name.clone(),
+        kind: w.kind,
+        until,
+    })
 }
 
 /// The occurrence open at `now`, if any.
 fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
-    occurrences_near(schedule, now).into_iter().find(|o| o.start <= now && now < o.end)
+    occurrences_near(schedule, now)
+        .into_iter()
+        .find(|o| o.start <= now && now < o.end)
 }
 
 /// The first start strictly after `now`.
 fn next_start(schedule: &Schedule, now: Timestamp) -> Option<Timestamp> {
-    occurrences_near(schedule, now).into_iter().map(|o| o.start).filter(|s| *s > now).min()
+    occurrences_near(schedule, now)
+        .into_iter()
+        .map(|o| o.start)
+        .filter(|s| *s > now)
+        .min()
 }
 
 /// Every occurrence that could be open at `now` or be the next to open: for a weekly
 /// window, those starting from the day before `now` (overnight windows) to eight days on.
 fn occurrences_near(schedule: &Schedule, now: Timestamp) -> Vec<Occurrence> {
     match schedule {
-        Schedule::Absolute { from, until } => vec![Occurrence { start: *from, end: *until }],
-        Schedule::Weekly { days, from, until, tz } => {
+        Schedule::Absolute { from, until } => vec![Occurrence {
+            start: *from,
+            end: *until,
+        }],
+        Schedule::Weekly {
+            days,
+            from,
+            until,
+            tz,
+        } => {
             let today = now.to_zoned(tz.clone()).date();
             (-1..=8)
                 .filter_map(|offset: i64| today.checked_add(offset.days()).ok())
                 .filter(|date| days.get(weekday(*date)).copied().unwrap_or(false))
                 .filter_map(|date| {
-                    let end_date = if until > from { date } else { date.tomorrow().ok()? };
+                    let end_date = if until > from {
+                        date
+                    } else {
+                        date.tomorrow().ok()?
+                    };
                     // jiff's default ("compatible") disambiguation: a time in a spring-forward
                     // gap moves forward, an ambiguous one in a fall-back fold takes the earlier.
-                    let start = date.to_datetime(*from).to_zoned(tz.clone()).ok()?.timestamp();
-                    let end = end_date.to_datetime(*until).to_zoned(tz.clone()).ok()?.timestamp();
+                    let start = date
+                        .to_datetime(*from)
+                        .to_zoned(tz.clone())
+                        .ok()?
+                        .timestamp();
+                    let end = end_date
+                        .to_datetime(*until)
+                        .to_zoned(tz.clone())
+                        .ok()?
+                        .timestamp();
                     (start < end).then_some(Occurrence { start, end })
                 })
                 .collect()

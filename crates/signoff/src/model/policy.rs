@@ -201,7 +201,10 @@ impl<'de> Deserialize<'de> for Globs {
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<OneOrMany, E> {
                 Ok(OneOrMany::One(v.to_string()))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OneOrMany, A::Error> {
                 let mut many = Vec::new();
                 while let Some(item) = seq.next_element()? {
                     many.push(item);
@@ -335,7 +338,11 @@ fn default_revoke() -> Vec<String> {
 
 impl Default for Commands {
     fn default() -> Self {
-        Commands { approve: default_approve(), reject: default_reject(), revoke: default_revoke() }
+        Commands {
+            approve: default_approve(),
+            reject: default_reject(),
+            revoke: default_revoke(),
+        }
     }
 }
 

@@ -17,7 +17,11 @@ pub(crate) struct DeError {
 
 impl DeError {
     fn new(code: &'static str, message: impl Into<String>) -> Self {
-        DeError { code, message: message.into(), span: None }
+        DeError {
+            code,
+            message: message.into(),
+            span: None,
+        }
     }
 
     /// Gives the error the position of `node` unless a deeper node already gave one.
@@ -46,21 +50,40 @@ impl de::Error for DeError {
         DeError::new("invalid_value", msg.to_string())
     }
     fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        DeError::new("invalid_type", format!("expected {exp}, found {}", describe(unexp)))
+        DeError::new(
+            "invalid_type",
+            format!("expected {exp}, found {}", describe(unexp)),
+        )
     }
     fn invalid_value(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        DeError::new("invalid_value", format!("expected {exp}, found {}", describe(unexp)))
+        DeError::new(
+            "invalid_value",
+            format!("expected {exp}, found {}", describe(unexp)),
+        )
     }
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        DeError::new("invalid_value", format!("unknown value `{variant}`, expected {}", one_of(expected)))
+        DeError::new(
+            "invalid_value",
+            format!("unknown value `{variant}`, expected {}", one_of(expected)),
+        )
     }
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        let visible: Vec<&str> = expected.iter().copied().filter(|f| !f.starts_with("$__")).collect();
+        let visible: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|f| !f.starts_with("$__"))
+            .collect();
         let hint = match suggest(field, &visible) {
             Some(s) => format!(" (did you mean `{s}`?)"),
             None => String::new(),
         };
-        DeError::new("unknown_field", format!("unknown field `{field}`{hint}, expected {}", one_of(&visible)))
+        DeError::new(
+            "unknown_field",
+            format!(
+                "unknown field `{field}`{hint}, expected {}",
+                one_of(&visible)
+            ),
+        )
     }
     fn missing_field(field: &'static str) -> Self {
         DeError::new("missing_field", format!("missing field `{field}`"))
@@ -167,9 +190,17 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
             YamlData::Value(Scalar::Integer(i)) => visitor.visit_i64(*i),
             YamlData::Value(Scalar::FloatingPoint(f)) => visitor.visit_f64(f.into_inner()),
             YamlData::Value(Scalar::String(s)) => visitor.visit_str(s),
-            YamlData::Sequence(items) => visitor.visit_seq(SeqAccess { items: items.iter() }),
-            YamlData::Mapping(map) => visitor.visit_map(MapAccess { entries: map.iter(), value: None }),
-            _ => Err(DeError::new("invalid_type", "unsupported YAML node (alias or bad value)")),
+            YamlData::Sequence(items) => visitor.visit_seq(SeqAccess {
+                items: items.iter(),
+            }),
+            YamlData::Mapping(map) => visitor.visit_map(MapAccess {
+                entries: map.iter(),
+                value: None,
+            }),
+            _ => Err(DeError::new(
+                "invalid_type",
+                "unsupported YAML node (alias or bad value)",
+            )),
         };
         result.map_err(|e| e.at(node))
     }
@@ -207,7 +238,9 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Sequence(items) => visitor.visit_seq(SeqAccess { items: items.iter() }),
+            YamlData::Sequence(items) => visitor.visit_seq(SeqAccess {
+                items: items.iter(),
+            }),
             _ => self.fail(&visitor),
         };
         result.map_err(|e| e.at(node))
@@ -216,7 +249,10 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Mapping(map) => visitor.visit_map(MapAccess { entries: map.iter(), value: None }),
+            YamlData::Mapping(map) => visitor.visit_map(MapAccess {
+                entries: map.iter(),
+                value: None,
+            }),
             _ => self.fail(&visitor),
         };
         result.map_err(|e| e.at(node))
@@ -230,7 +266,10 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     ) -> Result<V::Value, DeError> {
         if name == spanned::NAME {
             let span = Span::from_yaml(self.node.span);
-            return visitor.visit_map(SpannedAccess { span: Some(span), node: Some(self.node) });
+            return visitor.visit_map(SpannedAccess {
+                span: Some(span),
+                node: Some(self.node),
+            });
         }
         self.deserialize_map(visitor)
     }
@@ -243,7 +282,9 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     ) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Value(Scalar::String(s)) => visitor.visit_enum(s.as_ref().into_deserializer()),
+            YamlData::Value(Scalar::String(s)) => {
+                visitor.visit_enum(s.as_ref().into_deserializer())
+            }
             _ => self.fail(&visitor),
         };
         result.map_err(|e| e.at(node))
@@ -262,7 +303,11 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
         visitor.visit_unit()
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -272,11 +317,19 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
         deserialize_f64 deserialize_char deserialize_bytes deserialize_byte_buf
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -294,11 +347,19 @@ struct SeqAccess<'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> {
     items: I,
 }
 
-impl<'de, 'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> de::SeqAccess<'de> for SeqAccess<'a, 'i, I> {
+impl<'de, 'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> de::SeqAccess<'de>
+    for SeqAccess<'a, 'i, I>
+{
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(node) => seed.deserialize(NodeDeserializer { node }).map(Some).map_err(|e| e.at(node)),
+            Some(node) => seed
+                .deserialize(NodeDeserializer { node })
+                .map(Some)
+                .map_err(|e| e.at(node)),
             None => Ok(None),
         }
     }
@@ -309,21 +370,33 @@ struct MapAccess<'a, 'i: 'a, I: Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
     value: Option<&'a Node<'i>>,
 }
 
-impl<'de, 'a, 'i: 'a, I: Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> de::MapAccess<'de> for MapAccess<'a, 'i, I> {
+impl<'de, 'a, 'i: 'a, I: Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> de::MapAccess<'de>
+    for MapAccess<'a, 'i, I>
+{
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some((key, value)) => {
                 self.value = Some(value);
-                seed.deserialize(NodeDeserializer { node: key }).map(Some).map_err(|e| e.at(key))
+                seed.deserialize(NodeDeserializer { node: key })
+                    .map(Some)
+                    .map_err(|e| e.at(key))
             }
             None => Ok(None),
         }
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         match self.value.take() {
-            Some(node) => seed.deserialize(NodeDeserializer { node }).map_err(|e| e.at(node)),
-            None => Err(DeError::new("internal", "internal: value requested before key")),
+            Some(node) => seed
+                .deserialize(NodeDeserializer { node })
+                .map_err(|e| e.at(node)),
+            None => Err(DeError::new(
+                "internal",
+                "internal: value requested before key",
+            )),
         }
     }
 }
@@ -336,7 +409,10 @@ struct SpannedAccess<'a, 'i> {
 
 impl<'de> de::MapAccess<'de> for SpannedAccess<'_, '_> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let key = if self.span.is_some() {
             spanned::SPAN_FIELD
         } else if self.node.is_some() {
@@ -353,7 +429,10 @@ impl<'de> de::MapAccess<'de> for SpannedAccess<'_, '_> {
         }
         match self.node.take() {
             Some(node) => seed.deserialize(NodeDeserializer { node }),
-            None => Err(DeError::new("internal", "internal: located value read twice")),
+            None => Err(DeError::new(
+                "internal",
+                "internal: located value read twice",
+            )),
         }
     }
 }

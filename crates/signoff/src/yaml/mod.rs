@@ -14,24 +14,103 @@ pub use spanned::Spanned;
 
 use crate::diagnostic::{Problem, Span};
 use saphyr::{LoadableYamlNode, MarkedYaml, YamlData};
+use saphyr_parser::Event;
+use std::collections::HashMap;
 
 /// A parsed YAML document: its root node.
 pub(crate) type Node<'i> = MarkedYaml<'i>;
 
+/// How deep mappings and sequences may nest. A real policy or case file stays under 20;
+/// the limit exists because saphyr's loader (and serde after it) recurses once per level,
+/// so a few kilobytes of `- - - - …` would otherwise overflow the stack and abort the
+/// process (the CLI, the bot, or the browser tab) instead of giving a located error.
+pub(crate) const MAX_DEPTH: usize = 64;
+
 /// Loads the single document of `text`. An empty text is an error: an empty policy must
 /// never mean "no approvals needed" by accident.
 pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
+    check_depth(text)?;
     let mut docs = MarkedYaml::load_from_str(text).map_err(|e| {
-        Problem::error("syntax", Span::at_marker(*e.marker()), format!("invalid YAML: {}", e.info()))
+        Problem::error(
+            "syntax",
+            Span::at_marker(*e.marker()),
+            format!("invalid YAML: {}", e.info()),
+        )
     })?;
     match docs.len() {
-        0 => Err(Problem::error("syntax", Span { line: 1, col: 1, end_line: 1, end_col: 1 }, "the document is empty")),
+        0 => Err(Problem::error(
+            "syntax",
+            Span {
+                line: 1,
+                col: 1,
+                end_line: 1,
+                end_col: 1,
+            },
+            "the document is empty",
+        )),
         1 => Ok(docs.remove(0)),
         _ => {
-            let span = docs.get(1).map(|d| Span::from_yaml(d.span)).unwrap_or_default();
-            Err(Problem::error("syntax", span, "expected one YAML document, found several"))
+            let span = docs
+                .get(1)
+                .map(|d| Span::from_yaml(d.span))
+                .unwrap_or_default();
+            Err(Problem::error(
+                "syntax",
+                span,
+                "expected one YAML document, found several",
+            ))
         }
     }
+}
+
+/// Walks the event stream (saphyr's parser is a state machine, so this does not recurse)
+/// and rejects nesting deeper than [`MAX_DEPTH`] before the recursive loader sees it.
+/// An alias counts as deep as the node it repeats, so nested anchors cannot build a deep
+/// tree from shallow text. Syntax errors are left for the loader to report.
+fn check_depth(text: &str) -> Result<(), Problem> {
+    // Each open mapping or list: its anchor id and the height of its tallest child so far.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut heights: HashMap<usize, usize> = HashMap::new();
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        let Ok((event, span)) = event else {
+            return Ok(());
+        };
+        let height = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 0));
+                0
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((anchor, tallest)) = open.pop() else {
+                    continue;
+                };
+                if anchor > 0 {
+                    heights.insert(anchor, tallest + 1);
+                }
+                tallest + 1
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                if anchor > 0 {
+                    heights.insert(anchor, 0);
+                }
+                0
+            }
+            Event::Alias(id) => heights.get(&id).copied().unwrap_or(0),
+            _ => continue,
+        };
+        if open.len() + height > MAX_DEPTH {
+            let message = format!("mappings and lists nest more than {MAX_DEPTH} levels deep");
+            return Err(Problem::error(
+                "syntax",
+                Span::at_marker(span.start),
+                message,
+            ));
+        }
+        if let Some(parent) = open.last_mut() {
+            parent.1 = parent.1.max(height);
+        }
+    }
+    Ok(())
 }
 
 /// Looks through tags (`!!str`, custom tags) to the node they carry.
@@ -43,7 +122,9 @@ pub(crate) fn untag<'a, 'i>(node: &'a Node<'i>) -> &'a Node<'i> {
 }
 
 /// The entries of a mapping node, or `None` when it is not a mapping.
-pub(crate) fn entries<'a, 'i>(node: &'a Node<'i>) -> Option<impl Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
+pub(crate) fn entries<'a, 'i>(
+    node: &'a Node<'i>,
+) -> Option<impl Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
     match &untag(node).data {
         YamlData::Mapping(map) => Some(map.iter()),
         _ => None,

@@ -72,16 +72,25 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                 while let Some(key) = map.next_key::<String>()? {
                     if key == SPAN_FIELD {
                         let [line, col, end_line, end_col] = map.next_value::<[u32; 4]>()?;
-                        span = Some(Span { line, col, end_line, end_col });
+                        span = Some(Span {
+                            line,
+                            col,
+                            end_line,
+                            end_col,
+                        });
                     } else if key == VALUE_FIELD {
                         value = Some(map.next_value()?);
                     } else {
-                        return Err(de::Error::custom("internal: unexpected key in located value"));
+                        return Err(de::Error::custom(
+                            "internal: unexpected key in located value",
+                        ));
                     }
                 }
                 match (span, value) {
                     (Some(span), Some(value)) => Ok(Spanned { span, value }),
-                    _ => Err(de::Error::custom("internal: located value without position")),
+                    _ => Err(de::Error::custom(
+                        "internal: located value without position",
+                    )),
                 }
             }
         }

@@ -1,0 +1,276 @@
+//! signoff for JavaScript (SPEC §9): a thin wasm-bindgen layer over the core.
+//!
+//! Every function takes and returns plain JavaScript objects with the shapes of the
+//! serde contract (SPEC §3, §5, §7). Nothing throws: a bad input comes back as
+//! `{ ok: false, diagnostics: [...] }`, and a panic (a bug) is reported to the console
+//! by the panic hook installed at start.
+//!
+//! ```js
+//! import init, { evaluate, lint, version, Simulator } from "./pkg/signoff.js";
+//! await init();
+//! const answer = evaluate({ policy: "version: 1\n…", request: {…}, directory: {…}, grants: […], now: "…" });
+//! if (answer.ok) console.log(answer.decision.decision);
+//! ```
+
+pub mod session;
+
+use serde::Serialize;
+use session::{POLICY_FILE, Scenario, Session, input_problem};
+use signoff::{Decision, Diagnostic, Directory, IgnoreReason};
+use wasm_bindgen::prelude::*;
+
+/// Installs the panic hook, once, when the module is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The evaluator's version, as the CLI and the bot report it.
+#[wasm_bindgen]
+pub fn version() -> String {
+    signoff::VERSION.to_owned()
+}
+
+/// Evaluates a case (SPEC §7): a JavaScript object `{ policy, directory, request, grants,
+/// now }` whose `policy` is a mapping or a string holding the policy YAML, or the text of
+/// a case file. Answers `{ ok: true, decision }` or `{ ok: false, diagnostics }`.
+///
+/// An object is turned into JSON text and read exactly as `signoff eval` reads a file, so
+/// there is one code path; locations in its diagnostics refer to that JSON text.
+#[wasm_bindgen]
+pub fn evaluate(case: JsValue) -> JsValue {
+    let (text, file) = match case_text(&case) {
+        Ok(found) => found,
+        Err(problem) => return failure(&[problem]),
+    };
+    match signoff::evaluate_case(&text, file) {
+        Ok(decision) => to_js(&Evaluated {
+            ok: true,
+            decision: &decision,
+        }),
+        Err(diagnostics) => failure(&diagnostics),
+    }
+}
+
+/// Evaluates the text of a case file and answers `{ ok: true, json }` with the canonical
+/// decision JSON, byte for byte what `signoff eval` prints, or `{ ok: false, diagnostics }`.
+#[wasm_bindgen(js_name = evaluateJson)]
+pub fn evaluate_json(text: &str, file: Option<String>) -> JsValue {
+    let file = file.unwrap_or_else(|| "case.yml".to_owned());
+    match signoff::evaluate_case(text, &file) {
+        Ok(decision) => to_js(&EvaluatedJson {
+            ok: true,
+            json: decision.to_json(),
+        }),
+        Err(diagnostics) => failure(&diagnostics),
+    }
+}
+
+/// Runs a case file with an `expect` block as `signoff test` does. Answers
+/// `{ ok: true, name, failures }` (`failures` empty when the case passes; a case without
+/// `expect` fails with one message), or `{ ok: false, diagnostics }` when it cannot be read.
+#[wasm_bindgen(js_name = testCase)]
+pub fn test_case(text: &str, file: Option<String>) -> JsValue {
+    let file = file.unwrap_or_else(|| "case.yml".to_owned());
+    match signoff::parse_case(text, &file) {
+        Ok(case) => {
+            let failures = match &case.expect {
+                Some(expect) => {
+                    signoff::check(expect, &signoff::evaluate(&case.policy, &case.input))
+                }
+                None => vec![format!("{file}: no `expect` block to check")],
+            };
+            to_js(&Tested {
+                ok: true,
+                name: case.name.as_deref(),
+                failures,
+            })
+        }
+        Err(diagnostics) => failure(&diagnostics),
+    }
+}
+
+/// An ignore reason code (`self_approval`, …) in words, as pages show it; `null` for a
+/// code that is not one.
+#[wasm_bindgen(js_name = describeReason)]
+pub fn describe_reason(code: &str) -> Option<String> {
+    serde_json::from_value::<IgnoreReason>(serde_json::Value::String(code.to_owned()))
+        .ok()
+        .map(|reason| reason.describe().to_owned())
+}
+
+/// Lints a policy text: every error and warning with its code and 1-based line and column
+/// range. With a directory object, also unknown groups and users and unsatisfiable
+/// requirements. Answers an array of diagnostics (empty when all is well).
+#[wasm_bindgen]
+pub fn lint(policy_text: &str, directory: JsValue) -> JsValue {
+    if directory.is_undefined() || directory.is_null() {
+        return to_js(&signoff::lint(policy_text, POLICY_FILE, None));
+    }
+    match serde_wasm_bindgen::from_value::<Directory>(directory) {
+        Ok(directory) => to_js(&signoff::lint(policy_text, POLICY_FILE, Some(&directory))),
+        Err(e) => to_js(&[input_problem("directory", format!("directory: {e}"))]),
+    }
+}
+
+/// A simulator session: set the policy text, the directory and the scenario separately,
+/// then evaluate. Setting the policy on each keystroke only parses the policy; the
+/// directory is read once.
+#[wasm_bindgen]
+pub struct Simulator {
+    session: Session,
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Simulator {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Simulator {
+        Simulator {
+            session: Session::new(),
+        }
+    }
+
+    /// Sets the policy text; answers its diagnostics (errors, or compile warnings), what
+    /// `lint(text)` answers without a directory. Cheap enough for every keystroke.
+    #[wasm_bindgen(js_name = setPolicy)]
+    pub fn set_policy(&mut self, text: &str) -> JsValue {
+        to_js(self.session.set_policy(text))
+    }
+
+    /// Lints the policy against the directory too (unknown groups, unsatisfiable
+    /// requirements) and answers every diagnostic; run it when typing pauses.
+    pub fn lint(&mut self) -> JsValue {
+        to_js(self.session.lint())
+    }
+
+    /// Sets the directory `{ users, groups, tokens }`; answers `[]` or its problem.
+    #[wasm_bindgen(js_name = setDirectory)]
+    pub fn set_directory(&mut self, directory: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<Directory>(directory) {
+            Ok(directory) => {
+                self.session.clear_input_problem("directory");
+                self.session.set_directory(directory);
+                to_js::<[Diagnostic]>(&[])
+            }
+            Err(e) => {
+                let message = format!("directory: {e}");
+                self.session.set_input_problem("directory", message.clone());
+                to_js(&[input_problem("directory", message)])
+            }
+        }
+    }
+
+    /// Sets `{ request, grants, now }`; answers `[]` or the scenario's problem.
+    #[wasm_bindgen(js_name = setScenario)]
+    pub fn set_scenario(&mut self, scenario: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<Scenario>(scenario) {
+            Ok(scenario) => {
+                self.session.set_scenario(scenario);
+                to_js::<[Diagnostic]>(&[])
+            }
+            Err(e) => {
+                let message = format!("scenario: {e}");
+                self.session.set_input_problem("scenario", message.clone());
+                to_js(&[input_problem("scenario", message)])
+            }
+        }
+    }
+
+    /// The current policy's diagnostics.
+    pub fn diagnostics(&self) -> JsValue {
+        to_js(self.session.diagnostics())
+    }
+
+    /// `{ ok: true, decision }` or `{ ok: false, diagnostics }`.
+    pub fn evaluate(&self) -> JsValue {
+        match self.session.evaluate() {
+            Ok(decision) => to_js(&Evaluated {
+                ok: true,
+                decision: &decision,
+            }),
+            Err(diagnostics) => failure(&diagnostics),
+        }
+    }
+
+    /// The decision as canonical JSON text (what `signoff eval` prints), or `{ ok: false, … }`.
+    #[wasm_bindgen(js_name = evaluateJson)]
+    pub fn evaluate_json(&self) -> JsValue {
+        match self.session.evaluate() {
+            Ok(decision) => to_js(&EvaluatedJson {
+                ok: true,
+                json: decision.to_json(),
+            }),
+            Err(diagnostics) => failure(&diagnostics),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Evaluated<'a> {
+    ok: bool,
+    decision: &'a Decision,
+}
+
+#[derive(Serialize)]
+struct EvaluatedJson {
+    ok: bool,
+    json: String,
+}
+
+#[derive(Serialize)]
+struct Tested<'a> {
+    ok: bool,
+    name: Option<&'a str>,
+    failures: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Failed<'a> {
+    ok: bool,
+    diagnostics: &'a [Diagnostic],
+}
+
+fn failure(diagnostics: &[Diagnostic]) -> JsValue {
+    to_js(&Failed {
+        ok: false,
+        diagnostics,
+    })
+}
+
+/// A case object as JSON text (named `case.json`), or a case file's text as given.
+fn case_text(case: &JsValue) -> Result<(String, &'static str), Diagnostic> {
+    if let Some(text) = case.as_string() {
+        return Ok((text, "case.yml"));
+    }
+    if !case.is_object() {
+        return Err(input_problem(
+            "case.json",
+            "a case is an object or the text of a case file".into(),
+        ));
+    }
+    let json = js_sys::JSON::stringify(case).map_err(|e| {
+        input_problem(
+            "case.json",
+            format!("the case cannot be written as JSON: {e:?}"),
+        )
+    })?;
+    let text = JsValue::from(json)
+        .as_string()
+        .ok_or_else(|| input_problem("case.json", "the case cannot be written as JSON".into()))?;
+    Ok((text, "case.json"))
+}
+
+/// Plain JavaScript values: objects for maps and structs, `null` for `None`.
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or_else(|e| {
+            JsValue::from_str(&format!("signoff-wasm: cannot convert the answer: {e}"))
+        })
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, the core built for the browser target (so no I/O
+# dependency creeps in), the conformance corpus through the CLI, and the Rust tests.
+# Installs what it needs, idempotently; safe on a fresh machine with CI=true.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components"
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+
+step "core builds for wasm32-unknown-unknown"
+cargo build -p signoff --target wasm32-unknown-unknown --locked
+
+step "signoff test (conformance corpus and examples, through the CLI)"
+cargo run -q -p signoff-bot --locked -- test tests/conformance examples
+
+step "cargo test"
+cargo test --workspace --all-features --locked
