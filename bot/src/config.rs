@@ -51,7 +51,8 @@ pub struct Config {
     pub details_key: Option<Secret>,
     /// Commit status context of pull-request gates.
     pub status_context: String,
-    /// Concurrent workers processing deliveries.
+    /// Concurrent workers processing deliveries; 0 only receives and stores (another
+    /// replica on the same PostgreSQL database processes).
     pub workers: usize,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
@@ -263,9 +264,6 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), String> {
-        if self.workers == 0 {
-            return Err("workers: at least 1".to_owned());
-        }
         if self.github.token.is_some() && self.github.app_id.is_some() {
             return Err("github: set either `token` or `app_id`, not both".to_owned());
         }

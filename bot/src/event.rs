@@ -67,6 +67,10 @@ pub enum Event {
         repo: Repo,
         installation: Option<u64>,
         number: u64,
+        /// The body of a review that only comments: it matters only when it holds a
+        /// command. `None` for approvals, change requests and dismissals.
+        #[serde(default)]
+        commented: Option<String>,
     },
     /// A comment on a change was written, edited or deleted.
     Comment {

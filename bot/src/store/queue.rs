@@ -192,6 +192,7 @@ mod tests {
             repo: Repo::new("o", "r"),
             installation: None,
             number,
+            commented: None,
         }
     }
 

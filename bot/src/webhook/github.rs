@@ -122,8 +122,16 @@ fn pull_request(p: PullRequestPayload) -> Option<Event> {
 struct ReviewPayload {
     action: String,
     pull_request: Number,
+    review: ReviewBody,
     repository: RepositoryPayload,
     installation: Option<Installation>,
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    state: String,
+    #[serde(default)]
+    body: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,10 +140,12 @@ struct Number {
 }
 
 fn review(p: ReviewPayload) -> Option<Event> {
+    let commented = p.action != "dismissed" && p.review.state.eq_ignore_ascii_case("commented");
     matches!(p.action.as_str(), "submitted" | "edited" | "dismissed").then(|| Event::Review {
         repo: p.repository.repo(),
         installation: p.installation.map(|i| i.id),
         number: p.pull_request.number,
+        commented: commented.then(|| p.review.body.unwrap_or_default()),
     })
 }
 

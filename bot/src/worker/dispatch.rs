@@ -53,7 +53,17 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             }
             pull_request::evaluate(app, forge, repo, *number, None).await
         }
-        Event::Review { repo, number, .. } => {
+        Event::Review {
+            repo,
+            number,
+            commented,
+            ..
+        } => {
+            if let Some(body) = commented {
+                if !commands::mentions(body, &app.known_commands(&repo.to_string())) {
+                    return Ok(());
+                }
+            }
             pull_request::evaluate(app, forge, repo, *number, None).await?;
             gates_of_pull(app, forge, repo, *number).await
         }
@@ -123,6 +133,7 @@ pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
         repo,
         number,
         installation,
+        ..
     }
     | Event::Comment {
         repo,

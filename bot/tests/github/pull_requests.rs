@@ -111,11 +111,11 @@ async fn self_approval_and_outsiders_are_ignored_with_reasons() {
     let input: signoff::Input = serde_json::from_value(input).unwrap();
     let decision = signoff::evaluate(&policy, &input);
     assert_eq!(decision.summary, "Pending: 1 more from anyone");
-    // A tampered signature gives nothing.
-    let forged = url
-        .strip_prefix(&h.base())
-        .unwrap()
-        .replace("/details/1/", "/details/2/");
+    // The same signature on another id gives nothing.
+    let path = url.strip_prefix(&h.base()).unwrap();
+    let parts: Vec<&str> = path.split('/').collect();
+    let id: i64 = parts[2].parse().unwrap();
+    let forged = format!("/details/{}/{}", id + 1, parts[3]);
     assert_eq!(h.get(&forged).await.0, 404);
 }
 

@@ -101,6 +101,7 @@ async fn a_restart_resumes_unfinished_work() {
         repo: Repo::new("acme", "app"),
         installation: None,
         number: 7,
+        commented: None,
     };
     store
         .enqueue("github", "1", "before-crash", &event, 0)
