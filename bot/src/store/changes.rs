@@ -21,10 +21,12 @@ pub struct Tamper {
 }
 
 impl Store {
-    /// Remembers a head; the first sighting of a sha wins.
+    /// Remembers a head; the earliest time given for a sha wins (a push event's time
+    /// replaces the later time at which an evaluation first saw the head).
     pub async fn record_head(&self, repo: &Repo, number: u64, sha: &str, since: i64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO heads (repo, number, sha, since) VALUES ($1, $2, $3, $4) ON CONFLICT (repo, number, sha) DO NOTHING",
+            "INSERT INTO heads (repo, number, sha, since) VALUES ($1, $2, $3, $4) ON CONFLICT (repo, number, sha)
+             DO UPDATE SET since = CASE WHEN excluded.since < heads.since THEN excluded.since ELSE heads.since END",
         )
         .bind(repo.to_string())
         .bind(i64::try_from(number).unwrap_or(i64::MAX))

@@ -51,7 +51,9 @@ impl Store {
             _ => url.to_owned(),
         };
         let options = AnyPoolOptions::new().max_connections(match backend {
-            Backend::Sqlite => 4,
+            // One connection: SQLite has one writer at a time, and connections that
+            // wait for the lock back off in sleeps, which is far slower than queueing.
+            Backend::Sqlite => 1,
             Backend::Postgres => 16,
         });
         let options = match backend {

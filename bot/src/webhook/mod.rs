@@ -41,12 +41,12 @@ impl FromRequest<Arc<App>> for VerifiedGitHub {
                 header("x-github-hook-id").unwrap_or_default(),
             )
         };
-        let body = Bytes::from_request(req, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
         let Some(signature) = signature else {
             return Err((StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256\n").into_response());
         };
+        let body = Bytes::from_request(req, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
         if !signature::verify_github(&app.github_secrets, &signature, &body) {
             tracing::warn!(
                 delivery = delivery.as_deref().unwrap_or(""),

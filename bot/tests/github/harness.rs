@@ -420,8 +420,32 @@ impl Harness {
     /// Waits until no delivery is queued or running; fails on any failed delivery.
     pub async fn settle(&self) {
         self.settle_allowing_failures().await;
+        self.record_outgoing();
         let failures = self.bot().app.store.failures().await.unwrap();
         assert!(failures.is_empty(), "failed deliveries: {failures:?}");
+    }
+
+    /// With `SIGNOFF_RECORD_OUTGOING=<dir>`, writes the bot's POST requests so far to a
+    /// file there, for `tests/fixtures/github/validate.sh` to check against GitHub's
+    /// OpenAPI description.
+    fn record_outgoing(&self) {
+        let Ok(dir) = std::env::var("SIGNOFF_RECORD_OUTGOING") else {
+            return;
+        };
+        let posts: Vec<Value> = self
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.starts_with("/repos/"))
+            .map(|r| json!({ "path": r.path, "body": r.body }))
+            .collect();
+        let name = format!("{}-{}.json", std::process::id(), self.fake.addr.port());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            PathBuf::from(dir).join(name),
+            serde_json::to_vec_pretty(&posts).unwrap(),
+        )
+        .unwrap();
     }
 
     pub async fn settle_allowing_failures(&self) {

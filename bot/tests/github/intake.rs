@@ -148,3 +148,16 @@ async fn serves_the_built_simulator() {
     let (status, body) = h.get("/").await;
     assert_eq!((status, body.as_str()), (200, "<title>simulator</title>"));
 }
+
+#[tokio::test]
+async fn bodies_over_25_mb_are_refused() {
+    let h = Harness::new().await;
+    let body = vec![b' '; 25 * 1024 * 1024 + 1];
+    let sig = sign_github(SECRET, &body);
+    let (status, _) = h.post_raw("pull_request", "big", body, Some(sig)).await;
+    assert_eq!(status, 413);
+    assert_eq!(
+        h.bot().app.store.counts().await.unwrap(),
+        Default::default()
+    );
+}

@@ -1,0 +1,188 @@
+//! Benchmarks, ignored by default; run in release (see docs/bot.md):
+//!
+//! ```text
+//! cargo test --release -p signoff-bot --test bench -- --ignored --nocapture --test-threads 1
+//! ```
+//!
+//! - `ingest`: signed deliveries to `POST /webhooks/github` on loopback, 32 connections,
+//!   SQLite, workers off: deliveries per second and acknowledgement latency.
+//! - `replay`: pull requests driven through their life (open, reviews, comments, a push)
+//!   against the fake GitHub with the workers on: API calls per event.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "benchmark code: a failure should stop it"
+)]
+
+#[path = "github/fake.rs"]
+#[allow(dead_code, reason = "shared with the scenario tests")]
+mod fake;
+#[path = "github/harness.rs"]
+#[allow(dead_code, reason = "shared with the scenario tests")]
+mod harness;
+
+use harness::{Harness, SECRET, fixture, sha};
+use signoff_bot::webhook::signature::sign_github;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run in release with --ignored"]
+async fn ingest() {
+    let total = env_usize("BENCH_DELIVERIES", 20_000);
+    let connections = env_usize("BENCH_CONNECTIONS", 32);
+    let h = Harness::with(|c| c.workers = 0).await;
+    let url: http::Uri = format!("{}/webhooks/github", h.base()).parse().unwrap();
+    let templates = [
+        (
+            "pull_request_review",
+            fixture("pull_request_review.submitted.approved"),
+        ),
+        ("issue_comment", fixture("issue_comment.created")),
+        ("pull_request", fixture("pull_request.synchronize")),
+    ];
+    let mut bodies = Vec::with_capacity(total);
+    for i in 0..total {
+        let (event, template) = &templates[i % templates.len()];
+        let mut p = template.clone();
+        p["repository"]["name"] = serde_json::json!(format!("app{}", i % 50));
+        if p.get("issue").is_some() {
+            p["issue"]["pull_request"] = serde_json::json!({ "url": "x" });
+            p["issue"]["number"] = serde_json::json!(i % 1000);
+        }
+        let body = serde_json::to_vec(&p).unwrap();
+        let sig = sign_github(SECRET, &body);
+        bodies.push((*event, format!("bench-{i}"), bytes::Bytes::from(body), sig));
+    }
+    let avg = bodies.iter().map(|b| b.2.len()).sum::<usize>() / total;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(connections)
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let bodies = Arc::new(bodies);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (client, bodies, next, url) = (
+            client.clone(),
+            Arc::clone(&bodies),
+            Arc::clone(&next),
+            url.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((event, delivery, body, sig)) = bodies.get(i) else {
+                    break;
+                };
+                let req = http::Request::post(url.clone())
+                    .header("content-type", "application/json")
+                    .header("x-github-event", *event)
+                    .header("x-github-delivery", delivery.as_str())
+                    .header("x-github-hook-id", "1")
+                    .header("x-hub-signature-256", sig.as_str())
+                    .body(http_body_util::Full::new(body.clone()))
+                    .unwrap();
+                let sent = Instant::now();
+                let res = client.request(req).await.unwrap();
+                let status = res.status();
+                let _ = http_body_util::BodyExt::collect(res.into_body())
+                    .await
+                    .unwrap();
+                latencies.push(sent.elapsed());
+                assert!(status.as_u16() == 202, "{status}");
+            }
+            latencies
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let wall = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let stored = h.bot().app.store.counts().await.unwrap().queued;
+    assert_eq!(
+        stored as usize, total,
+        "every acknowledged delivery is stored"
+    );
+    println!(
+        "ingest: {total} signed deliveries (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        avg / 1024,
+        wall.as_secs_f64(),
+        total as f64 / wall.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run in release with --ignored"]
+async fn replay() {
+    let pulls = env_usize("BENCH_PULLS", 40) as u64;
+    let h = Harness::new().await;
+    let started = Instant::now();
+    for n in 1..=pulls {
+        let head = sha(u32::try_from(n).unwrap());
+        h.open_pr(n, "erin", &head, &["src/lib.rs", "README.md"])
+            .await;
+        h.review(n, "alice", "APPROVED").await;
+        h.comment(n, "bob", "Nice work, one nit below.").await;
+        h.review_with_body(n, "dave", "COMMENTED", "Consider renaming this.")
+            .await;
+        h.comment(n, "bob", "/approve").await;
+        h.push(n, &sha(u32::try_from(n + 100_000).unwrap()), "erin")
+            .await;
+        h.review(n, "carol", "APPROVED").await;
+        h.comment(n, "alice", "/lgtm").await;
+        h.settle().await;
+        assert_eq!(
+            h.status(&sha(u32::try_from(n + 100_000).unwrap())).0,
+            "success"
+        );
+    }
+    let wall = started.elapsed();
+    let (calls, events) = h.bot().app.store.api_calls().await.unwrap();
+    let gh = h.bot().app.github.as_ref().unwrap();
+    let not_modified = gh.client.not_modified.load(Ordering::Relaxed);
+    let requests = h.fake.requests().len() as i64;
+    assert_eq!(requests, calls, "every request counted");
+    let mut by_kind: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for r in h.fake.requests() {
+        let path = r.path.split('?').next().unwrap_or("");
+        let kind: String = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .enumerate()
+            .map(|(i, p)| {
+                if i == 1 || i == 2 || p.chars().all(|c| c.is_ascii_hexdigit()) {
+                    "*"
+                } else {
+                    p
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        *by_kind.entry(format!("{} {kind}", r.method)).or_default() += 1;
+    }
+    println!("replay calls by endpoint: {by_kind:?}");
+    println!(
+        "replay: {pulls} pull requests, {events} events in {:.2} s: {calls} API calls, {:.2} per event ({:.2} per event charged against the rate limit; {not_modified} answered 304 Not Modified)",
+        wall.as_secs_f64(),
+        calls as f64 / events as f64,
+        (calls - not_modified as i64) as f64 / events as f64,
+    );
+}
