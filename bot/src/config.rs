@@ -82,6 +82,9 @@ pub struct QueueConfig {
     pub lease_secs: u64,
     /// How often idle workers look for due work.
     pub poll_ms: u64,
+    /// How often waiting deployment gates are evaluated again (a blackout ends, a
+    /// maintenance window opens); 0 never.
+    pub recheck_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -145,6 +148,7 @@ impl Default for QueueConfig {
             backoff_max_ms: 600_000,
             lease_secs: 300,
             poll_ms: 1_000,
+            recheck_secs: 300,
         }
     }
 }
@@ -246,6 +250,7 @@ impl Config {
             "queue_backoff_max_ms" => self.queue.backoff_max_ms = number(value)?,
             "queue_lease_secs" => self.queue.lease_secs = number(value)?,
             "queue_poll_ms" => self.queue.poll_ms = number(value)?,
+            "queue_recheck_secs" => self.queue.recheck_secs = number(value)?,
             "cache_ttl_secs" => self.cache.ttl_secs = number(value)?,
             "github_api_url" => self.github.api_url = text(),
             "github_webhook_secret" => self.github.webhook_secret = secret(),

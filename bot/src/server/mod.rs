@@ -115,9 +115,15 @@ pub async fn start(config: Config) -> Result<Running, String> {
             })
             .await
     });
-    let workers = (0..workers)
+    let mut workers: Vec<JoinHandle<()>> = (0..workers)
         .map(|i| tokio::spawn(crate::worker::run(Arc::clone(&app), i, stopped.clone())))
         .collect();
+    if app.config.workers > 0 {
+        workers.push(tokio::spawn(crate::worker::recheck(
+            Arc::clone(&app),
+            stopped.clone(),
+        )));
+    }
     tracing::info!(%addr, "signoff listening");
     Ok(Running {
         addr,

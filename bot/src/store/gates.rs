@@ -15,6 +15,20 @@ pub struct StoredGate {
     pub state: String,
 }
 
+fn stored(r: &sqlx::any::AnyRow) -> Result<StoredGate> {
+    let repo: String = r.try_get("repo")?;
+    let request: String = r.try_get("request")?;
+    Ok(StoredGate {
+        forge: r.try_get("forge")?,
+        repo: Repo::parse(&repo).unwrap_or_else(|| Repo::new(repo.clone(), "")),
+        installation: r
+            .try_get::<Option<i64>, _>("installation")?
+            .and_then(|i| u64::try_from(i).ok()),
+        request: serde_json::from_str(&request).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        state: r.try_get("state")?,
+    })
+}
+
 fn encode(e: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Encode(Box::new(e))
 }
@@ -71,6 +85,17 @@ impl Store {
         Ok(())
     }
 
+    /// Every pending gate, oldest first.
+    pub async fn all_pending_gates(&self) -> Result<Vec<StoredGate>> {
+        let rows = sqlx::query(
+            "SELECT forge, repo, installation, request, state FROM gates
+             WHERE state = 'pending' ORDER BY created_at, run_id, environment",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
     /// Pending gates of a repository, oldest first.
     pub async fn pending_gates(&self, forge: &str, repo: &Repo) -> Result<Vec<StoredGate>> {
         let rows = sqlx::query(
@@ -81,22 +106,7 @@ impl Store {
         .bind(repo.to_string())
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                let repo: String = r.try_get("repo")?;
-                let request: String = r.try_get("request")?;
-                Ok(StoredGate {
-                    forge: r.try_get("forge")?,
-                    repo: Repo::parse(&repo).unwrap_or_else(|| Repo::new(repo.clone(), "")),
-                    installation: r
-                        .try_get::<Option<i64>, _>("installation")?
-                        .and_then(|i| u64::try_from(i).ok()),
-                    request: serde_json::from_str(&request)
-                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    state: r.try_get("state")?,
-                })
-            })
-            .collect()
+        rows.iter().map(stored).collect()
     }
 
     pub async fn gate_state(

@@ -40,6 +40,52 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
     }
 }
 
+/// Every `queue.recheck_secs`, queues a re-evaluation of each waiting deployment gate,
+/// so gates held by a window or by time-based rules move without a new event.
+pub async fn recheck(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let secs = app.config.queue.recheck_secs;
+    if secs == 0 {
+        return;
+    }
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(secs)) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+        let gates = match app.store.all_pending_gates().await {
+            Ok(gates) => gates,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list waiting gates");
+                continue;
+            }
+        };
+        let bucket = now_ms()
+            / i64::try_from(secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX)
+                .max(1);
+        for gate in gates {
+            let event = Event::DeploymentReview {
+                repo: gate.repo.clone(),
+                installation: gate.installation,
+                run_id: gate.request.run_id,
+            };
+            let delivery = format!("{}@run{}#{bucket}", gate.repo, gate.request.run_id);
+            match app
+                .store
+                .enqueue(&gate.forge, "recheck", &delivery, &event, now_ms())
+                .await
+            {
+                Ok(true) => app.work.notify_one(),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "cannot queue a recheck"),
+            }
+        }
+    }
+}
+
 async fn process(app: &App, job: crate::store::queue::Claimed) {
     let event: Event = match serde_json::from_str(&job.payload) {
         Ok(event) => event,

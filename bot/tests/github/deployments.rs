@@ -106,3 +106,33 @@ async fn pending_gates_survive_a_restart() {
     assert_eq!(answers(&h, 46).last().unwrap()["state"], "approved");
     let _ = REPO;
 }
+
+#[tokio::test]
+async fn a_gate_held_by_a_blackout_moves_when_it_ends() {
+    let h = Harness::with(|c| c.queue.recheck_secs = 1).await;
+    let now = jiff::Timestamp::now();
+    let from = now - jiff::SignedDuration::from_mins(1);
+    let until = now + jiff::SignedDuration::from_millis(1500);
+    h.set_policy(
+        "main",
+        &format!("version: 1\npolicies: {{}}\napply: []\nwindows:\n  - name: freeze\n    kind: blackout\n    to: deployment\n    from: {from}\n    until: {until}\n"),
+    );
+    h.request_deployment(47, "production", &sha(7), "erin", &[])
+        .await;
+    h.settle().await;
+    let first = answers(&h, 47);
+    assert!(first[0]["state"].is_null(), "held, not rejected: {first:?}");
+    assert!(
+        first[0]["comment"].as_str().unwrap().starts_with("blocked"),
+        "{first:?}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while answers(&h, 47).last().unwrap()["state"] != "approved" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            answers(&h, 47)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
