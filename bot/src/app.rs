@@ -13,6 +13,8 @@ pub struct App {
     /// Base of details links: `public_url`, or the address actually bound.
     pub public_url: String,
     pub store: Store,
+    /// Batched, durable recording of deliveries.
+    pub intake: crate::webhook::intake::Intake,
     pub github: Option<Arc<GitHub>>,
     /// GitHub webhook secrets (several during a rotation).
     pub github_secrets: Vec<Secret>,

@@ -95,6 +95,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         None => format!("http://{addr}"),
     };
     let app = Arc::new(App {
+        intake: crate::webhook::intake::Intake::spawn(store.clone()),
         public_url,
         config,
         store,

@@ -25,7 +25,77 @@ pub struct Counts {
     pub failed: i64,
 }
 
+/// A delivery to record.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub forge: String,
+    pub hook_id: String,
+    pub delivery_id: String,
+    pub event: Event,
+}
+
+/// Most deliveries written in one statement (7 parameters each).
+pub const MAX_BATCH: usize = 256;
+
 impl Store {
+    /// Records deliveries in one statement (one transaction); for each, true when it was
+    /// new, false when (forge, hook, delivery) was already recorded, or repeated earlier
+    /// in the same batch.
+    pub async fn enqueue_many(&self, rows: &[NewDelivery], now: i64) -> Result<Vec<bool>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = String::from(
+            "INSERT INTO deliveries (forge, hook_id, delivery_id, event, work_key, payload, state, attempts, next_at, received_at) VALUES ",
+        );
+        for i in 0..rows.len() {
+            let p = i * 7;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, 'queued', 0, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 7
+            ));
+        }
+        sql.push_str(" ON CONFLICT (forge, hook_id, delivery_id) DO NOTHING RETURNING forge, hook_id, delivery_id");
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            let payload =
+                serde_json::to_string(&row.event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            query = query
+                .bind(row.forge.clone())
+                .bind(row.hook_id.clone())
+                .bind(row.delivery_id.clone())
+                .bind(row.event.name())
+                .bind(row.event.work_key())
+                .bind(payload)
+                .bind(now);
+        }
+        let inserted = query.fetch_all(self.pool()).await?;
+        let mut new: std::collections::HashSet<(String, String, String)> = inserted
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("forge")?,
+                    r.try_get("hook_id")?,
+                    r.try_get("delivery_id")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        Ok(rows
+            .iter()
+            .map(|r| new.remove(&(r.forge.clone(), r.hook_id.clone(), r.delivery_id.clone())))
+            .collect())
+    }
+
     /// Records a delivery; false when (forge, hook, delivery) was already recorded.
     pub async fn enqueue(
         &self,
@@ -218,6 +288,27 @@ mod tests {
                 .unwrap()
         );
         assert_eq!(store.counts().await.unwrap().queued, 2);
+    }
+
+    #[tokio::test]
+    async fn batches_tell_new_from_repeated() {
+        let (_dir, store) = store().await;
+        store
+            .enqueue("github", "1", "a", &review(1), 0)
+            .await
+            .unwrap();
+        let row = |d: &str| super::NewDelivery {
+            forge: "github".into(),
+            hook_id: "1".into(),
+            delivery_id: d.into(),
+            event: review(1),
+        };
+        let new = store
+            .enqueue_many(&[row("a"), row("b"), row("b"), row("c")], 5)
+            .await
+            .unwrap();
+        assert_eq!(new, vec![false, true, false, true]);
+        assert_eq!(store.counts().await.unwrap().queued, 3);
     }
 
     #[tokio::test]

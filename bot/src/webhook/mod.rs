@@ -2,6 +2,7 @@
 //! event, record durably (deduplicated), acknowledge, wake a worker.
 
 pub mod github;
+pub mod intake;
 pub mod signature;
 
 use crate::app::App;
@@ -79,25 +80,17 @@ pub async fn github(State(app): State<Arc<App>>, hook: VerifiedGitHub) -> Respon
             return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();
         }
     };
-    let now = crate::store::now_ms();
-    match app
-        .store
-        .enqueue(
-            ForgeKind::GitHub.as_str(),
-            &hook.hook_id,
-            &hook.delivery,
-            &event,
-            now,
-        )
-        .await
-    {
+    let key = event.work_key();
+    let name = event.name();
+    let row = crate::store::queue::NewDelivery {
+        forge: ForgeKind::GitHub.as_str().to_owned(),
+        hook_id: hook.hook_id.clone(),
+        delivery_id: hook.delivery.clone(),
+        event,
+    };
+    match app.intake.record(row).await {
         Ok(true) => {
-            tracing::debug!(
-                delivery = hook.delivery,
-                event = event.name(),
-                key = event.work_key(),
-                "queued"
-            );
+            tracing::debug!(delivery = hook.delivery, event = name, key, "queued");
             app.work.notify_one();
             (StatusCode::ACCEPTED, "queued\n").into_response()
         }
