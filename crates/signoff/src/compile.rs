@@ -176,6 +176,19 @@ impl PolicySet {
         &self.groups
     }
 
+    /// Does any binding or window match on changed paths? A caller may skip listing a
+    /// change's files when not.
+    pub fn uses_paths(&self) -> bool {
+        let criteria = self.bindings.iter().map(|b| &b.criteria).chain(self.windows.iter().map(|w| &w.criteria));
+        criteria.into_iter().any(|c| c.checks.iter().any(|(a, _)| *a == Attribute::Paths))
+    }
+
+    /// Do contributors matter (`contributors_can_approve: false`)? A caller may skip
+    /// listing a change's commits when not.
+    pub fn contributors_matter(&self) -> bool {
+        !self.options.contributors_can_approve
+    }
+
     /// Every group name the policy refers to (requirements, exceptions, window allow
     /// lists), sorted, without repeats: what a directory must resolve for this policy.
     pub fn referenced_groups(&self) -> BTreeSet<&str> {
@@ -828,5 +841,18 @@ mod tests {
         let policy = PolicySet::parse(text, "p.yml").map_err(|d| d[0].to_string()).unwrap();
         let groups: Vec<&str> = policy.referenced_groups().into_iter().collect();
         assert_eq!(groups, vec!["acme/sec", "qa", "sre"]);
+    }
+
+    #[test]
+    fn what_a_policy_looks_at() {
+        let base = "version: 1\npolicies: { p: { requires: [ { any: 1 } ] } }\n";
+        let plain = PolicySet::parse(&format!("{base}apply: [ {{ policies: [p], to: pull_request }} ]\n"), "a").unwrap();
+        assert!(!plain.uses_paths() && !plain.contributors_matter());
+        let paths = PolicySet::parse(
+            &format!("{base}apply: [ {{ policies: [p], to: pull_request, where: {{ paths: [\"db/**\"] }} }} ]\noptions: {{ contributors_can_approve: false }}\n"),
+            "b",
+        )
+        .unwrap();
+        assert!(paths.uses_paths() && paths.contributors_matter());
     }
 }
