@@ -92,6 +92,9 @@ pub struct QueueConfig {
 pub struct CacheConfig {
     /// How long collaborators (approver roles) and team members are reused.
     pub ttl_secs: u64,
+    /// How long a policy file read from a branch is reused; 0 reads it (conditionally,
+    /// with its ETag) on every event.
+    pub policy_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,7 +158,10 @@ impl Default for QueueConfig {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        CacheConfig { ttl_secs: 300 }
+        CacheConfig {
+            ttl_secs: 300,
+            policy_ttl_secs: 60,
+        }
     }
 }
 
@@ -252,6 +258,7 @@ impl Config {
             "queue_poll_ms" => self.queue.poll_ms = number(value)?,
             "queue_recheck_secs" => self.queue.recheck_secs = number(value)?,
             "cache_ttl_secs" => self.cache.ttl_secs = number(value)?,
+            "cache_policy_ttl_secs" => self.cache.policy_ttl_secs = number(value)?,
             "github_api_url" => self.github.api_url = text(),
             "github_webhook_secret" => self.github.webhook_secret = secret(),
             "github_token" => self.github.token = Some(secret()),

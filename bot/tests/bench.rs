@@ -132,8 +132,15 @@ async fn ingest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run in release with --ignored"]
 async fn replay() {
+    // Policy files read on every event (conditionally), then reused for 60 s (the default).
+    for policy_ttl in [0, 60] {
+        replay_with(policy_ttl).await;
+    }
+}
+
+async fn replay_with(policy_ttl: u64) {
     let pulls = env_usize("BENCH_PULLS", 40) as u64;
-    let h = Harness::new().await;
+    let h = Harness::with(|c| c.cache.policy_ttl_secs = policy_ttl).await;
     let started = Instant::now();
     for n in 1..=pulls {
         let head = sha(u32::try_from(n).unwrap());
@@ -180,7 +187,7 @@ async fn replay() {
     }
     println!("replay calls by endpoint: {by_kind:?}");
     println!(
-        "replay: {pulls} pull requests, {events} events in {:.2} s: {calls} API calls, {:.2} per event ({:.2} per event charged against the rate limit; {not_modified} answered 304 Not Modified)",
+        "replay (policy_ttl_secs = {policy_ttl}): {pulls} pull requests, {events} events in {:.2} s: {calls} API calls, {:.2} per event ({:.2} per event charged against the rate limit; {not_modified} answered 304 Not Modified)",
         wall.as_secs_f64(),
         calls as f64 / events as f64,
         (calls - not_modified as i64) as f64 / events as f64,

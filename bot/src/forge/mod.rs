@@ -18,10 +18,6 @@ pub struct Change {
     pub base_ref: String,
     pub author: String,
     pub labels: Vec<String>,
-    /// Changed paths, relative to the repository root.
-    pub paths: Vec<String>,
-    /// Authors and committers of the change's commits other than the forge itself.
-    pub contributors: Vec<String>,
     pub open: bool,
 }
 
@@ -131,6 +127,15 @@ pub trait Forge: Send + Sync {
     /// The policy file at a ref; `None` when the file does not exist there.
     async fn policy_file(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>>;
     async fn change(&self, repo: &Repo, number: u64) -> Result<Change>;
+    /// Paths the change touches at `head` (renames: both names), relative to the root.
+    async fn change_paths(&self, repo: &Repo, number: u64, head: &str) -> Result<Vec<String>>;
+    /// Authors and committers of the change's commits at `head`, other than the forge.
+    async fn change_contributors(
+        &self,
+        repo: &Repo,
+        number: u64,
+        head: &str,
+    ) -> Result<Vec<String>>;
     /// Reviews and comments on a change, oldest first.
     async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>>;
     /// Environment reviews of a waiting deployment.

@@ -75,6 +75,19 @@ pub async fn evaluate(
     let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     let people = forge.people(repo, &group_refs).await?;
     let directory = directory(&people, &grants, &app.config.super_admins);
+    // Files and commits only when a policy looks at them (one or more calls each).
+    let paths = if parsed.iter().any(signoff::PolicySet::uses_paths) {
+        forge.change_paths(repo, number, &change.head_sha).await?
+    } else {
+        Vec::new()
+    };
+    let contributors = if parsed.iter().any(signoff::PolicySet::contributors_matter) {
+        forge
+            .change_contributors(repo, number, &change.head_sha)
+            .await?
+    } else {
+        Vec::new()
+    };
     let request = Request {
         kind: Kind::PullRequest,
         config: None,
@@ -85,14 +98,12 @@ pub async fn evaluate(
             branch: Some(change.base_ref.clone()),
             source_branch: Some(change.head_ref.clone()),
             labels: change.labels.clone(),
-            paths: change.paths.clone(),
+            paths,
             ..Attributes::default()
         },
-        contributors: change
-            .contributors
-            .iter()
-            .filter(|c| **c != change.author)
-            .cloned()
+        contributors: contributors
+            .into_iter()
+            .filter(|c| *c != change.author)
             .collect(),
     };
     let now = super::evaluation_time(&grants);

@@ -27,20 +27,21 @@ pub struct GitHub {
     pub client: Arc<GitHubClient>,
     caches: Caches,
     ttl: Duration,
+    policy_ttl: Duration,
     check_runs: bool,
     web_url: String,
 }
 
 type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
-/// (paths, contributors) of a head.
-type HeadFacts = (Vec<String>, Vec<String>);
 
 #[derive(Default)]
 struct Caches {
     writers: Timed<BTreeSet<String>>,
     teams: Timed<Option<Vec<String>>>,
-    /// (repo#number@head) → (paths, contributors)
-    heads: Mutex<HashMap<String, HeadFacts>>,
+    /// (files|commits repo#number@head) → paths or contributors
+    heads: Mutex<HashMap<String, Vec<String>>>,
+    /// (repo@ref) → the policy file, reused for `cache.policy_ttl_secs`
+    policies: Timed<Option<String>>,
 }
 
 fn fresh<V: Clone>(
@@ -63,7 +64,13 @@ fn remember<V>(map: &Mutex<HashMap<String, V>>, key: String, value: V) {
 }
 
 impl GitHub {
-    pub fn new(client: GitHubClient, ttl: Duration, check_runs: bool, api_url: &str) -> GitHub {
+    pub fn new(
+        client: GitHubClient,
+        ttl: Duration,
+        policy_ttl: Duration,
+        check_runs: bool,
+        api_url: &str,
+    ) -> GitHub {
         let web_url = if api_url.contains("api.github.com") {
             "https://github.com".to_owned()
         } else {
@@ -77,6 +84,7 @@ impl GitHub {
             client: Arc::new(client),
             caches: Caches::default(),
             ttl,
+            policy_ttl,
             check_runs,
             web_url,
         }
@@ -130,13 +138,52 @@ impl GitHubForge {
             .map(|_| ())
     }
 
-    async fn files_and_contributors(
+    async fn read_policy(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
+        let path = format!(
+            "/repos/{repo}/contents/{POLICY_PATH}?ref={}",
+            encode(git_ref)
+        );
+        let response = self
+            .github
+            .client
+            .get(&self.crab, &path, &self.calls)
+            .await?;
+        if response.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !response.status.is_success() {
+            return Err(ForgeError::Fatal(format!(
+                "reading {POLICY_PATH}: {}",
+                response.status
+            )));
+        }
+        let content: api::Content = json(&response.body)?;
+        let encoded: String = content
+            .content
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if content.encoding.as_deref().unwrap_or("base64") != "base64" {
+            return Err(ForgeError::Fatal(format!(
+                "{POLICY_PATH}: unexpected encoding"
+            )));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| ForgeError::Fatal(format!("{POLICY_PATH}: {e}")))?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| ForgeError::Fatal(format!("{POLICY_PATH} is not UTF-8")))
+    }
+
+    /// A list that a head fixes (files, commits), cached by head.
+    async fn per_head(
         &self,
-        repo: &Repo,
-        number: u64,
-        head: &str,
-    ) -> Result<(Vec<String>, Vec<String>)> {
-        let key = format!("{repo}#{number}@{head}");
+        key: String,
+        path: String,
+        read: fn(&serde_json::Value) -> Vec<String>,
+    ) -> Result<Vec<String>> {
         if let Some(hit) = self
             .github
             .caches
@@ -147,34 +194,14 @@ impl GitHubForge {
         {
             return Ok(hit);
         }
-        let files: Vec<api::File> = self
-            .list(&format!("/repos/{repo}/pulls/{number}/files?per_page=100"))
-            .await?;
-        let mut paths: BTreeSet<String> = BTreeSet::new();
-        for f in files {
-            paths.extend(f.previous_filename);
-            paths.insert(f.filename);
+        let items: Vec<serde_json::Value> = self.list(&path).await?;
+        let mut out: BTreeSet<String> = BTreeSet::new();
+        for item in &items {
+            out.extend(read(item));
         }
-        let commits: Vec<api::Commit> = self
-            .list(&format!(
-                "/repos/{repo}/pulls/{number}/commits?per_page=100"
-            ))
-            .await?;
-        let mut contributors = BTreeSet::new();
-        for c in commits {
-            for user in [c.author, c.committer].into_iter().flatten() {
-                // `web-flow` commits what people do in the web interface.
-                if user.login != "web-flow" {
-                    contributors.insert(user.login);
-                }
-            }
-        }
-        let value = (
-            paths.into_iter().collect::<Vec<_>>(),
-            contributors.into_iter().collect::<Vec<_>>(),
-        );
-        remember(&self.github.caches.heads, key, value.clone());
-        Ok(value)
+        let out: Vec<String> = out.into_iter().collect();
+        remember(&self.github.caches.heads, key, out.clone());
+        Ok(out)
     }
 
     async fn writers(&self, repo: &Repo) -> Result<BTreeSet<String>> {
@@ -264,50 +291,26 @@ impl Forge for GitHubForge {
     }
 
     async fn policy_file(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
-        let path = format!(
-            "/repos/{repo}/contents/{POLICY_PATH}?ref={}",
-            encode(git_ref)
-        );
-        let response = self
-            .github
-            .client
-            .get(&self.crab, &path, &self.calls)
-            .await?;
-        if response.status == StatusCode::NOT_FOUND {
-            return Ok(None);
+        let key = format!("{repo}@{git_ref}");
+        if !self.github.policy_ttl.is_zero() {
+            if let Some(hit) = fresh(&self.github.caches.policies, &key, self.github.policy_ttl) {
+                return Ok(hit);
+            }
         }
-        if !response.status.is_success() {
-            return Err(ForgeError::Fatal(format!(
-                "reading {POLICY_PATH}: {}",
-                response.status
-            )));
+        let text = self.read_policy(repo, git_ref).await?;
+        if !self.github.policy_ttl.is_zero() {
+            remember(
+                &self.github.caches.policies,
+                key,
+                (Instant::now(), text.clone()),
+            );
         }
-        let content: api::Content = json(&response.body)?;
-        let encoded: String = content
-            .content
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if content.encoding.as_deref().unwrap_or("base64") != "base64" {
-            return Err(ForgeError::Fatal(format!(
-                "{POLICY_PATH}: unexpected encoding"
-            )));
-        }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|e| ForgeError::Fatal(format!("{POLICY_PATH}: {e}")))?;
-        String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| ForgeError::Fatal(format!("{POLICY_PATH} is not UTF-8")))
+        Ok(text)
     }
 
     async fn change(&self, repo: &Repo, number: u64) -> Result<Change> {
         let pr: api::PullRequest = self
             .get_json(&format!("/repos/{repo}/pulls/{number}"))
-            .await?;
-        let (paths, contributors) = self
-            .files_and_contributors(repo, number, &pr.head.sha)
             .await?;
         Ok(Change {
             number: pr.number,
@@ -316,10 +319,47 @@ impl Forge for GitHubForge {
             base_ref: pr.base.name,
             author: pr.user.map(|u| u.login).unwrap_or_default(),
             labels: pr.labels.into_iter().map(|l| l.name).collect(),
-            paths,
-            contributors,
             open: pr.state == "open",
         })
+    }
+
+    async fn change_paths(&self, repo: &Repo, number: u64, head: &str) -> Result<Vec<String>> {
+        let path = format!("/repos/{repo}/pulls/{number}/files?per_page=100");
+        self.per_head(format!("files {repo}#{number}@{head}"), path, |f| {
+            let file: Option<api::File> = serde_json::from_value(f.clone()).ok();
+            file.map(|f| {
+                f.previous_filename
+                    .into_iter()
+                    .chain([f.filename])
+                    .collect()
+            })
+            .unwrap_or_default()
+        })
+        .await
+    }
+
+    async fn change_contributors(
+        &self,
+        repo: &Repo,
+        number: u64,
+        head: &str,
+    ) -> Result<Vec<String>> {
+        let path = format!("/repos/{repo}/pulls/{number}/commits?per_page=100");
+        self.per_head(format!("commits {repo}#{number}@{head}"), path, |c| {
+            let commit: Option<api::Commit> = serde_json::from_value(c.clone()).ok();
+            commit
+                .map(|c| {
+                    [c.author, c.committer]
+                        .into_iter()
+                        .flatten()
+                        .map(|u| u.login)
+                        // `web-flow` commits what people do in the web interface.
+                        .filter(|login| login != "web-flow")
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .await
     }
 
     async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>> {

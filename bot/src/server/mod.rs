@@ -43,9 +43,11 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let github = if config.github.token.is_some() || config.github.app_id.is_some() {
         let client = GitHubClient::new(&config.github)?;
         let ttl = Duration::from_secs(config.cache.ttl_secs);
+        let policy_ttl = Duration::from_secs(config.cache.policy_ttl_secs);
         Some(Arc::new(GitHub::new(
             client,
             ttl,
+            policy_ttl,
             config.github.check_runs,
             &config.github.api_url,
         )))

@@ -75,6 +75,8 @@ impl Harness {
         config.queue.backoff_max_ms = 50;
         config.queue.poll_ms = 20;
         config.queue.max_attempts = 4;
+        // Tests change policies between events.
+        config.cache.policy_ttl_secs = 0;
         tweak(&mut config);
         let client =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())

@@ -285,3 +285,33 @@ async fn no_policy_no_status_and_audit_lists_what_was_posted() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn contributors_are_ignored_when_the_policy_says_so() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        "version: 1\npolicies: { two: { requires: [ { any: 2 } ] } }\napply: [ { policies: [two], to: pull_request } ]\noptions: { contributors_can_approve: false }\n",
+    );
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.push(1, &sha(2), "alice").await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(
+        h.status(&sha(2)),
+        ("pending".into(), "Pending: 1 more from anyone".into())
+    );
+    let entries = h
+        .bot()
+        .app
+        .store
+        .list_audit(Some(REPO), None)
+        .await
+        .unwrap();
+    assert!(
+        entries.last().unwrap().ignored.contains("\"contributor\""),
+        "{:?}",
+        entries.last()
+    );
+}
