@@ -21,6 +21,7 @@
 
 use proptest::prelude::*;
 use proptest::sample::{Index, subsequence};
+use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Value, json};
 use signoff::{
     Action, Decision, Directory, Grant, Input, Kind, Outcome, PolicySet, Request, Role, User,
@@ -814,7 +815,13 @@ fn leaves_of<'r>(reqs: &'r [Req], out: &mut Vec<&'r Req>) {
 // The properties
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        // Shrunk failures are saved here (relative to the crate, where cargo runs tests)
+        // and replayed first on every later run; commit the file with the fix.
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/properties.proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     /// (a) Grants with distinct times: their input order never changes the decision.
     #[test]
