@@ -1,6 +1,9 @@
 // bench.html: runs the keystroke benchmark in this browser and shows the figures.
 import init, * as wasm from "../dist/pkg/signoff.js";
 import { runBench } from "./bench.js";
+import { encodeState } from "./share.js";
+import { normalize } from "./state.js";
+import { generateWorkload } from "./workload.js";
 
 const out = document.querySelector("#results");
 const params = new URLSearchParams(location.search);
@@ -13,6 +16,11 @@ function row(name, s, what) {
 async function main() {
   await init({ module_or_path: new URL("./pkg/signoff_bg.wasm", import.meta.url) });
   document.querySelector("#run").disabled = false;
+  const w = generateWorkload();
+  const state = normalize({ name: "reference workload", policy: w.policy, directory: w.directory, request: w.request, grants: w.grants, now: w.now });
+  const link = document.querySelector("#open-workload");
+  link.href = `index.html#${await encodeState(state)}`;
+  link.hidden = false;
   const run = async () => {
     out.innerHTML = "<p>Running…</p>";
     await new Promise((r) => setTimeout(r, 20));
