@@ -30,18 +30,22 @@ impl Context<'_> {
         let effective = self.effective_policies(request);
         let window = windows::blocking(self, request, now);
         let exempt = self.exemption(request);
-        let standings = grants::standings(self, request, grants, now);
         let excluded = grants::excluded(self, request);
+        let mut standings = grants::standings(self, request, grants, now, &excluded);
+        // Moved into the decision below rather than copied.
+        let dropped = std::mem::take(&mut standings.dropped);
         let inputs = PolicyInputs {
             context: self,
             kind: request.kind,
             excluded: &excluded,
             standings: &standings,
         };
-        let policies: Vec<_> = effective
-            .iter()
-            .filter_map(|&p| requirements::evaluate_policy(&inputs, p))
-            .collect();
+        let mut policies = Vec::with_capacity(effective.len());
+        policies.extend(
+            effective
+                .iter()
+                .filter_map(|&p| requirements::evaluate_policy(&inputs, p)),
+        );
         let in_a_pool = |id| {
             effective
                 .iter()
@@ -54,14 +58,13 @@ impl Context<'_> {
             .filter(|id| in_a_pool(**id))
             .map(|id| self.name(*id).to_owned())
             .collect();
-        let mut ignored: Vec<(Timestamp, Ignored)> = standings
-            .dropped
-            .iter()
+        let mut ignored: Vec<(Timestamp, Ignored)> = dropped
+            .into_iter()
             .map(|d| {
                 (
                     d.at,
                     Ignored {
-                        by: d.by.clone(),
+                        by: d.by,
                         reason: d.reason,
                     },
                 )
@@ -69,7 +72,7 @@ impl Context<'_> {
             .collect();
         for &id in &standings.approvers {
             if !in_a_pool(id) {
-                let at = standings.approved_at.get(&id).copied().unwrap_or(now);
+                let at = standings.approved_at(id).unwrap_or(now);
                 ignored.push((
                     at,
                     Ignored {
