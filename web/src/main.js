@@ -232,10 +232,8 @@ let expectResult = null;
 
 function scheduleExpectCheck() {
   clearTimeout(expectTimer);
-  if (!state.expect) {
-    expectResult = null;
-    return;
-  }
+  expectResult = null; // never show the verdict on an earlier state
+  if (!state.expect) return;
   expectTimer = setTimeout(() => {
     const result = testCase(caseYaml(state, state.expect), "case.yml");
     expectResult = result.ok ? result.failures : result.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);

@@ -135,7 +135,12 @@ describe("the simulator page", () => {
 
   test("a share link restores the exact state", async () => {
     const page = await open();
+    await page.locator('[data-bind="request.requester"]').fill("sam");
+    await page.locator(".expect.fail").waitFor();
     await page.locator('[data-example="security-qa"]').click();
+    // The expect verdict shown is the new example's, never the previous state's.
+    assert.equal(await page.locator(".expect.fail").count(), 0);
+    await page.locator(".expect.pass").waitFor();
     await page.locator('[data-bind="request.requester"]').fill("mallory");
     await page.locator('.grant input[type="checkbox"]').first().uncheck();
     await page.getByRole("button", { name: "Copy share link" }).click();
