@@ -1,11 +1,19 @@
 //! The `signoff` command line as a user meets it: exit codes, located messages, closing lines.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn signoff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_signoff")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_signoff"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -13,7 +21,10 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
@@ -25,11 +36,18 @@ fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
 #[test]
 fn lint_reports_located_errors_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(&dir, "bad.yml", "version: 1\npolicies:\n  p:\n    requres: [ { any: 2 } ]\n");
+    let file = write(
+        &dir,
+        "bad.yml",
+        "version: 1\npolicies:\n  p:\n    requres: [ { any: 2 } ]\n",
+    );
     let out = signoff(&["lint", &file]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with(&format!("{file}:4:5: error: unknown field `requres`")), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("{file}:4:5: error: unknown field `requres`")),
+        "{stdout}"
+    );
     assert!(stdout.trim_end().ends_with("[unknown_field]"), "{stdout}");
 }
 
@@ -43,9 +61,17 @@ fn lint_passes_the_shipped_example_and_speaks_json() {
     assert_eq!(text(&out.stdout), "");
 
     let dir = tempfile::tempdir().unwrap();
-    let file = write(&dir, "warn.yml", "version: 1\npolicies:\n  spare:\n    requires: [ { any: 1 } ]\n");
+    let file = write(
+        &dir,
+        "warn.yml",
+        "version: 1\npolicies:\n  spare:\n    requires: [ { any: 1 } ]\n",
+    );
     let out = signoff(&["lint", "--format", "json", &file]);
-    assert_eq!(out.status.code(), Some(0), "warnings alone do not fail lint");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings alone do not fail lint"
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json[0]["code"], "unused_policy");
     assert_eq!(json[0]["severity"], "warning");
@@ -54,22 +80,47 @@ fn lint_passes_the_shipped_example_and_speaks_json() {
 
 #[test]
 fn eval_prints_the_decision_and_rejects_bad_input_with_exit_2() {
-    let case = repo().join("examples/production-pending.yml").display().to_string();
+    let case = repo()
+        .join("examples/production-pending.yml")
+        .display()
+        .to_string();
     let out = signoff(&["eval", &case]);
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["decision"], "pending");
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["decision", "summary", "policies", "rejected_by", "ignored", "exempt", "window"]);
+    assert_eq!(
+        keys,
+        [
+            "decision",
+            "summary",
+            "policies",
+            "rejected_by",
+            "ignored",
+            "exempt",
+            "window"
+        ]
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let bad = write(&dir, "case.yml", "policy: { version: 1 }\nrequest: { kind: deploy, requester: dave }\nnow: 2026-11-21T09:00:00Z\n");
+    let bad = write(
+        &dir,
+        "case.yml",
+        "policy: { version: 1 }\nrequest: { kind: deploy, requester: dave }\nnow: 2026-11-21T09:00:00Z\n",
+    );
     let out = signoff(&["eval", &bad]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).starts_with(&format!("{bad}:2:")), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with(&format!("{bad}:2:")),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
 
-    let out = signoff(&["eval", &dir.path().join("missing.yml").display().to_string()]);
+    let out = signoff(&[
+        "eval",
+        &dir.path().join("missing.yml").display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -84,6 +135,7 @@ fn test_runs_folders_and_closes_with_counts() {
     std::fs::create_dir(dir.path().join("nested")).unwrap();
     write(&dir, "nested/good.yml", &case("approved"));
     write(&dir, "ignored.txt", "not a case");
+    write(&dir, "nested/signoff.yml", "version: 1\npolicies: {}\n");
     let out = signoff(&["test", &dir.path().display().to_string()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_eq!(text(&out.stdout).lines().last(), Some("1 passed, 0 failed"));
@@ -93,21 +145,44 @@ fn test_runs_folders_and_closes_with_counts() {
     let out = signoff(&["test", &dir.path().display().to_string()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("decision: expected pending, got approved"), "{stdout}");
-    assert!(stdout.contains("broken.yml:2:1: error: invalid YAML") || stdout.contains("broken.yml:"), "{stdout}");
+    assert!(
+        stdout.contains("decision: expected pending, got approved"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("broken.yml:2:1: error: invalid YAML") || stdout.contains("broken.yml:"),
+        "{stdout}"
+    );
     assert_eq!(stdout.lines().last(), Some("1 passed, 2 failed"));
 }
 
 #[test]
 fn the_cli_never_panics_on_garbage() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, body) in ["", "\u{0}", "[[[[", "version: 1\npolicies: !!binary AAAA\n", "- - - -", "a: &a [*a]"].iter().enumerate() {
+    for (i, body) in [
+        "",
+        "\u{0}",
+        "[[[[",
+        "version: 1\npolicies: !!binary AAAA\n",
+        "- - - -",
+        "a: &a [*a]",
+    ]
+    .iter()
+    .enumerate()
+    {
         let file = write(&dir, &format!("g{i}.yml"), body);
         for command in ["lint", "eval"] {
             let out = signoff(&[command, &file]);
             let code = out.status.code();
-            assert!(matches!(code, Some(1 | 2)), "{command} {body:?} exited {code:?}: {}", text(&out.stderr));
-            assert!(!text(&out.stderr).contains("panicked"), "{command} {body:?} panicked");
+            assert!(
+                matches!(code, Some(1 | 2)),
+                "{command} {body:?} exited {code:?}: {}",
+                text(&out.stderr)
+            );
+            assert!(
+                !text(&out.stderr).contains("panicked"),
+                "{command} {body:?} panicked"
+            );
         }
     }
 }

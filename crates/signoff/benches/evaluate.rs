@@ -99,7 +99,10 @@ fn check_agreement(w: &workload::Workload, engine: &mut regorus::Engine) {
             );
             assert_eq!(
                 strings(&rego["rejected_by"]),
-                ours.rejected_by,
+                ours.rejected_by
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>(),
                 "variant {name}: rejected_by"
             );
         }

@@ -242,7 +242,7 @@ pub fn check(expect: &Expect, decision: &Decision) -> Vec<String> {
         }
     }
     if let Some(want) = &expect.rejected_by {
-        if *want != decision.rejected_by {
+        if !same_names(want, &decision.rejected_by) {
             failures.push(format!(
                 "rejected_by: expected {want:?}, got {:?}",
                 decision.rejected_by
@@ -319,7 +319,7 @@ fn check_requirement(
     if let Some(w) = &want.approved_by {
         field(
             "approved_by",
-            *w == got.approved_by,
+            same_names(w, &got.approved_by),
             format!("{w:?}"),
             format!("{:?}", got.approved_by),
         );
@@ -327,7 +327,7 @@ fn check_requirement(
     if let Some(w) = &want.candidates {
         field(
             "candidates",
-            *w == got.candidates,
+            same_names(w, &got.candidates),
             format!("{w:?}"),
             format!("{:?}", got.candidates),
         );
@@ -356,4 +356,8 @@ fn check_requirement(
             got.unsatisfiable.to_string(),
         );
     }
+}
+
+fn same_names(want: &[String], got: &[crate::decision::Name]) -> bool {
+    want.iter().map(String::as_str).eq(got.iter().map(|n| &**n))
 }

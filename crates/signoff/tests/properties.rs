@@ -927,7 +927,7 @@ proptest! {
                 prop_assert!(r.approved_by.len() <= scenario.need(leaf));
                 let approved: BTreeSet<String> = scenario.approved(leaf).into_iter().map(user).collect();
                 for who in &r.approved_by {
-                    prop_assert!(approved.contains(who), "{} is not an approver of {:?}", who, leaf);
+                    prop_assert!(approved.contains(&**who), "{} is not an approver of {:?}", who, leaf);
                     prop_assert!(seen.insert(who.clone()), "{} fills two slots: {}", who, decision.to_json());
                 }
             }

@@ -2,14 +2,14 @@
 //! decide who is eligible.
 
 use super::context::{Context, UserId};
-use crate::decision::IgnoreReason;
+use crate::decision::{IgnoreReason, Name};
 use crate::model::{Action, Grant, Request};
 use jiff::Timestamp;
 
 /// A grant that did not count, with when it was given (for a stable order).
 #[derive(Debug, Clone)]
 pub(crate) struct Dropped {
-    pub by: String,
+    pub by: Name,
     pub at: Timestamp,
     pub reason: IgnoreReason,
 }
@@ -66,7 +66,7 @@ pub(crate) fn standings(
     let mut kept: Vec<(usize, UserId)> = Vec::with_capacity(grants.len());
     for (index, grant) in grants.iter().enumerate() {
         let drop = |reason| Dropped {
-            by: grant.by.clone(),
+            by: Name::from(grant.by.as_str()),
             at: grant.at,
             reason,
         };
@@ -120,7 +120,7 @@ pub(crate) fn standings(
         };
         if latest_of(id) != Some(index) {
             out.dropped.push(Dropped {
-                by: grant.by.clone(),
+                by: Name::from(grant.by.as_str()),
                 at: grant.at,
                 reason: IgnoreReason::Superseded,
             });
@@ -142,7 +142,7 @@ pub(crate) fn standings(
         };
         if let Some(reason) = ineligible {
             out.dropped.push(Dropped {
-                by: grant.by.clone(),
+                by: Name::from(grant.by.as_str()),
                 at: grant.at,
                 reason,
             });

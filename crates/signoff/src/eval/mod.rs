@@ -14,7 +14,7 @@ pub(crate) use context::need as need_for;
 pub use requirements::CANDIDATES_SHOWN;
 
 use crate::compile::PolicySet;
-use crate::decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Outcome};
+use crate::decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, Outcome};
 use crate::model::{Grant, Input, Kind, Request};
 use jiff::Timestamp;
 use requirements::PolicyInputs;
@@ -52,11 +52,11 @@ impl Context<'_> {
                 .any(|&p| requirements::in_any_pool(&inputs, p, id))
         };
 
-        let rejected_by: Vec<String> = standings
+        let rejected_by: Vec<Name> = standings
             .rejecters
             .iter()
             .filter(|id| in_a_pool(**id))
-            .map(|id| self.name(*id).to_owned())
+            .map(|id| self.name(*id))
             .collect();
         let mut ignored: Vec<(Timestamp, Ignored)> = dropped
             .into_iter()
@@ -76,7 +76,7 @@ impl Context<'_> {
                 ignored.push((
                     at,
                     Ignored {
-                        by: self.name(id).to_owned(),
+                        by: self.name(id),
                         reason: IgnoreReason::NoMatchingRequirement,
                     },
                 ));
@@ -86,7 +86,7 @@ impl Context<'_> {
             ignored.push((
                 now,
                 Ignored {
-                    by: self.name(id).to_owned(),
+                    by: self.name(id),
                     reason: IgnoreReason::NoMatchingRequirement,
                 },
             ));

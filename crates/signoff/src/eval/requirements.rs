@@ -4,7 +4,7 @@ use super::context::{Context, UserId, need};
 use super::distinct::{self, LeafSlots};
 use super::grants::Standings;
 use crate::compile::{Count, Leaf, Req, Source};
-use crate::decision::{PolicyResult, RequirementResult};
+use crate::decision::{Name, PolicyResult, RequirementResult};
 use crate::model::Kind;
 use std::collections::BTreeSet;
 
@@ -118,9 +118,9 @@ struct TreeBuilder<'a, 'b, 'p> {
 }
 
 impl TreeBuilder<'_, '_, '_> {
-    fn names(&self, ids: impl IntoIterator<Item = UserId>) -> Vec<String> {
+    fn names(&self, ids: impl IntoIterator<Item = UserId>) -> Vec<Name> {
         ids.into_iter()
-            .map(|id| self.inputs.context.name(id).to_owned())
+            .map(|id| self.inputs.context.name(id))
             .collect()
     }
 
@@ -150,11 +150,11 @@ impl TreeBuilder<'_, '_, '_> {
                     )
                 };
                 // The union of the branches' approvers, sorted, each name copied once.
-                let mut approved: Vec<&String> =
+                let mut approved: Vec<&Name> =
                     results.iter().flat_map(|r| r.approved_by.iter()).collect();
                 approved.sort_unstable();
                 approved.dedup();
-                let approved_by: Vec<String> = approved.into_iter().cloned().collect();
+                let approved_by: Vec<Name> = approved.into_iter().cloned().collect();
                 let mut open = BTreeSet::new();
                 if !satisfied {
                     self.open_candidates(req, &mut open);
@@ -234,7 +234,7 @@ impl TreeBuilder<'_, '_, '_> {
             self.inputs
                 .candidates(state)
                 .take(CANDIDATES_SHOWN)
-                .map(|id| self.inputs.context.name(id).to_owned()),
+                .map(|id| self.inputs.context.name(id)),
         );
         let open = state.pool_len.saturating_sub(state.approved.len());
         let more = open.saturating_sub(candidates.len());
