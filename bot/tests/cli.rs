@@ -135,6 +135,7 @@ fn test_runs_folders_and_closes_with_counts() {
     std::fs::create_dir(dir.path().join("nested")).unwrap();
     write(&dir, "nested/good.yml", &case("approved"));
     write(&dir, "ignored.txt", "not a case");
+    write(&dir, "nested/signoff.yml", "version: 1\npolicies: {}\n");
     let out = signoff(&["test", &dir.path().display().to_string()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_eq!(text(&out.stdout).lines().last(), Some("1 passed, 0 failed"));

@@ -63,6 +63,6 @@ const report = {
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 console.log(`web/dist built: ${outDirSetting}/${outName}_bg.wasm ${kb(wasmBytes.length)} KB, gzipped ${kb(gz)} KB (budget ${config.budget.gzip_kb} KB); app.js gzipped ${appKb} KB`);
 if (gz > config.budget.gzip_kb * 1024) {
-  console.error(`the wasm module is over its budget of ${config.budget.gzip_kb} KB gzipped`);
-  process.exit(1);
+  console.error(`warning: the wasm module is over its budget of ${config.budget.gzip_kb} KB gzipped (docs/simulator.md, "Size")`);
+  if (config.budget.enforce) process.exit(1);
 }

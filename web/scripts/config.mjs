@@ -49,7 +49,7 @@ export function readConfig(file) {
   for (const [section, keys] of Object.entries({
     build: ["crate", "profile", "target", "out_dir", "out_name"],
     optimize: ["wasm_opt"],
-    budget: ["gzip_kb"],
+    budget: ["gzip_kb", "enforce"],
   })) {
     for (const key of keys) {
       if (config[section]?.[key] === undefined) throw new Error(`${file}: missing [${section}] ${key}`);

@@ -1,6 +1,6 @@
 // The keystroke benchmark, shared by the browser page (bench.html) and the Node
 // comparison (scripts/bench-node.mjs): the same workload, the same loop.
-import { KEYSTROKE_MARKER, generateWorkload, keystroke } from "./workload.js";
+import { generateWorkload, typed } from "./workload.js";
 
 export function stats(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -17,8 +17,8 @@ export function stats(samples) {
  * when typing pauses; directory = setDirectory() once; case = evaluate(case
  * object) with the whole input serialised and parsed each time (the one-shot API).
  */
-export function runBench(wasm, { iterations = 300, warmup = 30, caseIterations = 10, clock = () => performance.now() } = {}) {
-  const w = generateWorkload();
+export function runBench(wasm, { workload = generateWorkload(), iterations = 300, warmup = 30, caseIterations = 10, clock = () => performance.now() } = {}) {
+  const w = workload;
   const sim = new wasm.Simulator();
   let t = clock();
   sim.setDirectory(w.directory);
@@ -28,7 +28,7 @@ export function runBench(wasm, { iterations = 300, warmup = 30, caseIterations =
   let diagnostics = [];
   let answer;
   for (let i = 0; i < warmup + iterations; i++) {
-    const text = w.policy.replace(KEYSTROKE_MARKER, keystroke(i));
+    const text = typed(w.policy, i);
     t = clock();
     diagnostics = sim.setPolicy(text);
     answer = sim.evaluate();
@@ -59,8 +59,6 @@ export function runBench(wasm, { iterations = 300, warmup = 30, caseIterations =
     workload: {
       policy_lines: w.policy.split("\n").length - 1,
       users: Object.keys(w.directory.users).length,
-      policies: 20,
-      bindings: 40,
       grants: w.grants.length,
       effective_policies: answer.decision.policies.length,
       decision: answer.decision.decision,

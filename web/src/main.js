@@ -40,13 +40,19 @@ const DIRECTORY_CODES = new Set(["unknown_group", "unknown_user", "unsatisfiable
 let directoryWarnings = [];
 let lintTimer = 0;
 
+/** Milliseconds each policy edit took, rendering included (the last 200). */
+const editTimings = [];
+
 function onPolicyEdit(text) {
+  const started = performance.now();
   state.policy = text;
   const diagnostics = sim.setPolicy(text);
   const errors = diagnostics.some((d) => d.severity === "error");
   showLint(errors ? diagnostics : [...diagnostics, ...directoryWarnings].sort((a, b) => a.line - b.line || a.col - b.col));
-  refresh();
+  refresh(true);
   scheduleLint();
+  editTimings.push(performance.now() - started);
+  if (editTimings.length > 200) editTimings.shift();
 }
 
 function scheduleLint(delay = 250) {
@@ -78,9 +84,18 @@ function onScenarioChange() {
   refresh();
 }
 
-/** Evaluates and redraws what depends on the decision. */
-function refresh() {
+let answerKey = "";
+
+/**
+ * Evaluates and redraws what depends on the decision. A policy edit that leaves the
+ * decision as it was (most keystrokes) redraws nothing; a scenario change always
+ * redraws the grants.
+ */
+function refresh(policyEdit = false) {
   answer = sim.evaluate();
+  const key = JSON.stringify(answer);
+  if (policyEdit && key === answerKey) return;
+  answerKey = key;
   renderDecision();
   renderGrants();
   scheduleExpectCheck();
@@ -217,10 +232,8 @@ let expectResult = null;
 
 function scheduleExpectCheck() {
   clearTimeout(expectTimer);
-  if (!state.expect) {
-    expectResult = null;
-    return;
-  }
+  expectResult = null; // never show the verdict on an earlier state
+  if (!state.expect) return;
   expectTimer = setTimeout(() => {
     const result = testCase(caseYaml(state, state.expect), "case.yml");
     expectResult = result.ok ? result.failures : result.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
@@ -408,7 +421,7 @@ function renderUsers() {
         "td",
         { class: "quick" },
         ...ACTIONS.map((action) => h("button", { type: "button", class: `icon ${action}`, title: `${action} as ${name}`, "aria-label": `${action} as ${name}`, onclick: () => addGrant(name, action) }, { approve: "✓", reject: "✗", revoke: "↺" }[action])),
-        h("button", { type: "button", class: "icon", title: `Remove ${name}`, "aria-label": `Remove user ${name}`, onclick: () => (delete state.directory.users[name], renderUsers(), onDirectoryChange()) }, "🗑"),
+        h("button", { type: "button", class: "icon", title: `Remove ${name}`, "aria-label": `Remove user ${name}`, onclick: () => (delete state.directory.users[name], renderUsers(), onDirectoryChange()) }, "✕"),
       ),
     ),
   );
@@ -560,7 +573,7 @@ async function main() {
   status(first.message, first.error);
   if (first.example) document.querySelector(`[data-example="${first.example}"]`)?.setAttribute("aria-pressed", "true");
   document.body.dataset.ready = "true";
-  window.signoffSimulator = { get state() { return state; }, get answer() { return answer; } };
+  window.signoffSimulator = { get state() { return state; }, get answer() { return answer; }, editTimings };
 }
 
 main().catch((error) => {

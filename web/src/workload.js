@@ -3,19 +3,17 @@
 // and 30 grants. Deterministic (a fixed-seed PRNG), so the browser page, the Node
 // comparison and the native binary all see the same inputs.
 //
-// A "keystroke" is simulated by replacing the marker KEYSTROKE_MARKER in the policy text
-// with keystroke(i): the policy stays valid and every iteration parses a new text.
+// A "keystroke" is simulated by typed(policy, i): a comment line that grows and shrinks
+// at the end of the policy, so it stays valid and every iteration parses a new text.
 
 export const USERS = 2000;
 export const GROUPS = 50;
 export const POLICIES = 20;
 export const BINDINGS = 40;
 export const GRANTS = 30;
-export const KEYSTROKE_MARKER = "@@";
-
-/** The text typed at iteration `i`; the native bench does the same. */
-export function keystroke(i) {
-  return "x".repeat(i % 8);
+/** The policy after keystroke `i`; the native bench (native_bench.rs) does the same. */
+export function typed(policy, i) {
+  return `${policy}#${"x".repeat(i % 8)}\n`;
 }
 
 function rng(seed) {
@@ -65,7 +63,7 @@ export function generateWorkload(seed = 20261121) {
   lines.push("policies:");
   for (let p = 0; p < POLICIES; p++) {
     lines.push(`  policy-${pad(p, 2)}:`);
-    if (p % 2 === 0) lines.push(`    description: "workload policy ${p}${p === 0 ? ` ${KEYSTROKE_MARKER}` : ""}"`);
+    if (p % 2 === 0) lines.push(`    description: "workload policy ${p}"`);
     if (p % 5 === 4) lines.push("    distinct_approvers: true");
     lines.push("    requires:");
     const shape = p % 4;

@@ -127,6 +127,13 @@ describe("the JavaScript API", () => {
     assert.equal(wasm.testCase("nope: [", "x.yml").ok, false);
     assert.equal(wasm.describeReason("self_approval"), "the requester cannot approve their own request");
     assert.equal(wasm.describeReason("nonsense"), undefined);
+    // Wrong types from JavaScript are answers too, not traps.
+    assert.equal(wasm.lint(5)[0].code, "invalid_input");
+    assert.equal(wasm.evaluateJson(null).ok, false);
+    assert.equal(wasm.testCase(undefined).ok, false);
+    assert.equal(wasm.describeReason(7), undefined);
+    assert.equal(new wasm.Simulator().setPolicy(null)[0].severity, "error");
+    assert.equal(wasm.version(), wasm.version());
   });
 
   test("a decision object has the keys of SPEC §5, in order", () => {

@@ -47,8 +47,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
         };
         entries.sort();
         for entry in entries {
-            if entry.is_dir() || is_case_file(&entry) {
+            if entry.is_dir() {
                 collect(&entry, out);
+            } else if is_case_file(&entry) {
+                out.push(entry);
             }
         }
     } else {
@@ -56,11 +58,24 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Inside a folder, a YAML or JSON file is a case when its top level has a `request`:
+/// tests live beside the policy and directory files they exercise, and those are not
+/// cases. A file that does not parse counts, so its error is shown rather than hidden.
+/// Files named on the command line always run.
 fn is_case_file(path: &Path) -> bool {
-    matches!(
+    if !matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yml" | "yaml" | "json")
-    )
+    ) {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return true;
+    };
+    match signoff::from_yaml_str::<serde_json::Value>(&text, "") {
+        Ok(value) => value.get("request").is_some(),
+        Err(_) => true,
+    }
 }
 
 fn run_case(file: &Path, shown: &str) -> Result<String, (String, Vec<String>)> {

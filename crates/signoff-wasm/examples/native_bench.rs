@@ -1,6 +1,6 @@
-//! The keystroke benchmark, natively: the same session code the wasm build runs, on the
-//! workload `web/scripts/bench-node.mjs` writes (policy.yml with the keystroke marker,
-//! directory.json, scenario.json). Prints milliseconds as JSON.
+//! The keystroke benchmark, natively: the same session code the wasm build runs, on a
+//! workload `web/scripts/bench-node.mjs` writes (policy.yml, directory.json,
+//! scenario.json). Prints milliseconds as JSON.
 //!
 //! cargo run --release -p signoff-wasm --example native_bench -- DIR [ITERATIONS]
 
@@ -14,11 +14,9 @@
 use signoff_wasm::session::{Scenario, Session};
 use std::time::Instant;
 
-const MARKER: &str = "@@";
-
-/// As `keystroke(i)` in web/src/workload.js.
-fn keystroke(i: usize) -> String {
-    "x".repeat(i % 8)
+/// The policy after keystroke `i`, as `typed(policy, i)` in web/src/workload.js.
+fn typed(policy: &str, i: usize) -> String {
+    format!("{policy}#{}\n", "x".repeat(i % 8))
 }
 
 fn stats(mut samples: Vec<f64>) -> String {
@@ -55,7 +53,7 @@ fn main() {
     let mut keystrokes = Vec::new();
     let mut outcome = None;
     for i in 0..warmup + iterations {
-        let text = policy.replace(MARKER, &keystroke(i));
+        let text = typed(&policy, i);
         let start = Instant::now();
         session.set_policy(&text);
         let decision = session.evaluate();

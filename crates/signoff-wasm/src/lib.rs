@@ -55,9 +55,15 @@ pub fn evaluate(case: JsValue) -> JsValue {
 /// Evaluates the text of a case file and answers `{ ok: true, json }` with the canonical
 /// decision JSON, byte for byte what `signoff eval` prints, or `{ ok: false, diagnostics }`.
 #[wasm_bindgen(js_name = evaluateJson)]
-pub fn evaluate_json(text: &str, file: Option<String>) -> JsValue {
-    let file = file.unwrap_or_else(|| "case.yml".to_owned());
-    match signoff::evaluate_case(text, &file) {
+pub fn evaluate_json(text: JsValue, file: JsValue) -> JsValue {
+    let file = file.as_string().unwrap_or_else(|| "case.yml".to_owned());
+    let Some(text) = text.as_string() else {
+        return failure(&[input_problem(
+            &file,
+            "the case text must be a string".into(),
+        )]);
+    };
+    match signoff::evaluate_case(&text, &file) {
         Ok(decision) => to_js(&EvaluatedJson {
             ok: true,
             json: decision.to_json(),
@@ -70,9 +76,15 @@ pub fn evaluate_json(text: &str, file: Option<String>) -> JsValue {
 /// `{ ok: true, name, failures }` (`failures` empty when the case passes; a case without
 /// `expect` fails with one message), or `{ ok: false, diagnostics }` when it cannot be read.
 #[wasm_bindgen(js_name = testCase)]
-pub fn test_case(text: &str, file: Option<String>) -> JsValue {
-    let file = file.unwrap_or_else(|| "case.yml".to_owned());
-    match signoff::parse_case(text, &file) {
+pub fn test_case(text: JsValue, file: JsValue) -> JsValue {
+    let file = file.as_string().unwrap_or_else(|| "case.yml".to_owned());
+    let Some(text) = text.as_string() else {
+        return failure(&[input_problem(
+            &file,
+            "the case text must be a string".into(),
+        )]);
+    };
+    match signoff::parse_case(&text, &file) {
         Ok(case) => {
             let failures = match &case.expect {
                 Some(expect) => {
@@ -93,8 +105,8 @@ pub fn test_case(text: &str, file: Option<String>) -> JsValue {
 /// An ignore reason code (`self_approval`, …) in words, as pages show it; `null` for a
 /// code that is not one.
 #[wasm_bindgen(js_name = describeReason)]
-pub fn describe_reason(code: &str) -> Option<String> {
-    serde_json::from_value::<IgnoreReason>(serde_json::Value::String(code.to_owned()))
+pub fn describe_reason(code: JsValue) -> Option<String> {
+    serde_json::from_value::<IgnoreReason>(serde_json::Value::String(code.as_string()?))
         .ok()
         .map(|reason| reason.describe().to_owned())
 }
@@ -103,12 +115,18 @@ pub fn describe_reason(code: &str) -> Option<String> {
 /// range. With a directory object, also unknown groups and users and unsatisfiable
 /// requirements. Answers an array of diagnostics (empty when all is well).
 #[wasm_bindgen]
-pub fn lint(policy_text: &str, directory: JsValue) -> JsValue {
+pub fn lint(policy_text: JsValue, directory: JsValue) -> JsValue {
+    let Some(policy_text) = policy_text.as_string() else {
+        return to_js(&[input_problem(
+            POLICY_FILE,
+            "the policy text must be a string".into(),
+        )]);
+    };
     if directory.is_undefined() || directory.is_null() {
-        return to_js(&signoff::lint(policy_text, POLICY_FILE, None));
+        return to_js(&signoff::lint(&policy_text, POLICY_FILE, None));
     }
     match serde_wasm_bindgen::from_value::<Directory>(directory) {
-        Ok(directory) => to_js(&signoff::lint(policy_text, POLICY_FILE, Some(&directory))),
+        Ok(directory) => to_js(&signoff::lint(&policy_text, POLICY_FILE, Some(&directory))),
         Err(e) => to_js(&[input_problem("directory", format!("directory: {e}"))]),
     }
 }
@@ -139,8 +157,9 @@ impl Simulator {
     /// Sets the policy text; answers its diagnostics (errors, or compile warnings), what
     /// `lint(text)` answers without a directory. Cheap enough for every keystroke.
     #[wasm_bindgen(js_name = setPolicy)]
-    pub fn set_policy(&mut self, text: &str) -> JsValue {
-        to_js(self.session.set_policy(text))
+    pub fn set_policy(&mut self, text: JsValue) -> JsValue {
+        let text = text.as_string().unwrap_or_default();
+        to_js(self.session.set_policy(&text))
     }
 
     /// Lints the policy against the directory too (unknown groups, unsatisfiable

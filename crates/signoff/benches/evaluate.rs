@@ -99,7 +99,10 @@ fn check_agreement(w: &workload::Workload, engine: &mut regorus::Engine) {
             );
             assert_eq!(
                 strings(&rego["rejected_by"]),
-                ours.rejected_by,
+                ours.rejected_by
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>(),
                 "variant {name}: rejected_by"
             );
         }
@@ -213,9 +216,32 @@ fn report(started: std::time::SystemTime) {
     }
 }
 
+/// `evaluate/compiled` alone, `n` times, decision dropped each time as in the bench:
+/// `valgrind --tool=callgrind --toggle-collect='*profile_evaluate*'` counts just this.
+#[inline(never)]
+fn profile_evaluate(w: &workload::Workload, n: u32) {
+    let context = signoff::Context::new(&w.policy, &w.input.directory);
+    for _ in 0..n {
+        drop(black_box(context.evaluate(
+            black_box(&w.input.request),
+            black_box(&w.input.grants),
+            black_box(w.input.now),
+        )));
+    }
+}
+
 fn main() {
     let started = std::time::SystemTime::now() - Duration::from_secs(1);
     let w = workload::generate();
+    // For instruction counts under callgrind, which timings on a shared machine cannot
+    // give: SIGNOFF_PROFILE_ITERATIONS=N runs `evaluate/compiled` N times and nothing else.
+    if let Some(n) = std::env::var("SIGNOFF_PROFILE_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        profile_evaluate(&w, n);
+        return;
+    }
     let mut engine = rego_engine(&w);
     check_agreement(&w, &mut engine);
     let mut c = Criterion::default().configure_from_args();

@@ -4,6 +4,12 @@
 use crate::model::policy::WindowKind;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A user's name in a decision. Shared with the directory index, so a decision that
+/// names hundreds of candidates copies no strings (allocation was most of the cost of
+/// an evaluation).
+pub type Name = Arc<str>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
@@ -11,7 +17,7 @@ pub struct Decision {
     /// One line, at most 140 characters; it becomes a commit status description.
     pub summary: String,
     pub policies: Vec<PolicyResult>,
-    pub rejected_by: Vec<String>,
+    pub rejected_by: Vec<Name>,
     pub ignored: Vec<Ignored>,
     pub exempt: Option<Exemption>,
     pub window: Option<WindowHit>,
@@ -72,8 +78,8 @@ pub struct RequirementResult {
     pub label: String,
     pub need: u32,
     pub have: u32,
-    pub approved_by: Vec<String>,
-    pub candidates: Vec<String>,
+    pub approved_by: Vec<Name>,
+    pub candidates: Vec<Name>,
     pub candidates_more: u32,
     pub satisfied: bool,
     pub unsatisfiable: bool,
@@ -95,7 +101,7 @@ impl RequirementResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ignored {
-    pub by: String,
+    pub by: Name,
     pub reason: IgnoreReason,
 }
 

@@ -95,8 +95,7 @@ impl Glob {
 
     /// True when the glob matches the whole of `value`.
     pub fn matches(&self, value: &str) -> bool {
-        let value: Vec<char> = value.chars().collect();
-        match_from(&self.tokens, &value, self.path)
+        match_from(&self.tokens, value, self.path)
     }
 }
 
@@ -131,35 +130,40 @@ fn parse_class(chars: &[char], open: usize) -> Result<(Token, usize), String> {
 }
 
 /// Backtracking match; globs in policies are short, so the simple form is fast enough.
-fn match_from(tokens: &[Token], value: &[char], path: bool) -> bool {
+fn match_from(tokens: &[Token], value: &str, path: bool) -> bool {
     let Some((token, rest)) = tokens.split_first() else {
         return value.is_empty();
     };
+    // Works on the text itself, a character at a time: matching allocates nothing.
+    let mut chars = value.chars();
+    let first = chars.next();
+    let tail = chars.as_str();
     match token {
-        Token::Literal(c) => {
-            value.first() == Some(c) && match_from(rest, value.get(1..).unwrap_or(&[]), path)
-        }
-        Token::Any => match value.split_first() {
-            Some((c, tail)) => !(path && *c == '/') && match_from(rest, tail, path),
+        Token::Literal(c) => first == Some(*c) && match_from(rest, tail, path),
+        Token::Any => match first {
+            Some(c) => !(path && c == '/') && match_from(rest, tail, path),
             None => false,
         },
-        Token::Class { negated, ranges } => match value.split_first() {
-            Some((c, tail)) => {
-                let inside = ranges.iter().any(|(lo, hi)| lo <= c && c <= hi);
-                inside != *negated && !(path && *c == '/') && match_from(rest, tail, path)
+        Token::Class { negated, ranges } => match first {
+            Some(c) => {
+                let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+                inside != *negated && !(path && c == '/') && match_from(rest, tail, path)
             }
             None => false,
         },
         Token::Star => {
-            for skip in 0..=value.len() {
-                if path && skip > 0 && value.get(skip - 1) == Some(&'/') {
-                    return false;
-                }
-                if match_from(rest, value.get(skip..).unwrap_or(&[]), path) {
+            // Skip no character, then one more at a time; in path mode never past a `/`.
+            let mut remaining = value;
+            loop {
+                if match_from(rest, remaining, path) {
                     return true;
                 }
+                let mut chars = remaining.chars();
+                match chars.next() {
+                    Some(c) if !(path && c == '/') => remaining = chars.as_str(),
+                    _ => return false,
+                }
             }
-            false
         }
         Token::Globstar => {
             // Zero segments, or skip up to and including each following `/`; a trailing
@@ -170,9 +174,9 @@ fn match_from(tokens: &[Token], value: &[char], path: bool) -> bool {
             if match_from(rest, value, path) {
                 return true;
             }
-            value.iter().enumerate().any(|(i, c)| {
-                *c == '/' && match_from(rest, value.get(i + 1..).unwrap_or(&[]), path)
-            })
+            value
+                .match_indices('/')
+                .any(|(i, _)| match_from(rest, value.get(i + 1..).unwrap_or(""), path))
         }
     }
 }

@@ -146,7 +146,14 @@ fn a_policy_embedded_as_a_string_in_a_case_reports_lines_of_the_case_file() {
     let case = "name: x\npolicy: |\n  version: 1\n  policies:\n    p:\n      requires: [ { any: 0 } ]\nrequest: { kind: deployment, requester: dave }\nnow: 2026-11-21T09:00:00Z\n";
     let d = signoff::parse_case(case, "case.yml").unwrap_err();
     assert_eq!(d[0].code, "invalid_count");
-    assert_eq!(d[0].span.line, 6);
+    assert_eq!(
+        (d[0].span.line, d[0].span.col),
+        (6, 26),
+        "points at the 0 of `any: 0`"
+    );
+    let quoted = "policy: \"{version: 1, policies: {p: {requires: [{any: 0}]}}}\"\nrequest: { kind: deployment, requester: dave }\nnow: 2026-11-21T09:00:00Z\n";
+    let d = signoff::parse_case(quoted, "case.yml").unwrap_err();
+    assert_eq!((d[0].span.line, d[0].span.col), (1, 55), "{}", d[0]);
 }
 
 #[test]

@@ -66,3 +66,42 @@ fn nesting_inside_the_limit_still_parses() {
     text.push_str("apply:\n  - { policies: [p], to: deployment }\n");
     signoff::PolicySet::parse(&text, "ok.yml").unwrap();
 }
+
+/// `distinct_approvers: true` with `any: N` and N approvers: the matcher walked a chain of
+/// N holders for every new approver, one nested call per holder (O(N³) steps, N deep):
+/// 800 approvers took 2 s in release, 3,200 about two minutes, and a larger directory
+/// overflowed the stack.
+#[test]
+fn distinct_approvers_with_thousands_of_approvals_is_quick() {
+    let n = 1_500;
+    let mut text = format!(
+        "policy:\n  version: 1\n  policies:\n    p:\n      distinct_approvers: true\n      requires:\n        - any: {n}\n        - group: g\n  apply:\n    - {{ policies: [p], to: deployment }}\ndirectory:\n  users:\n"
+    );
+    for i in 0..n {
+        let groups = if i % 100 == 0 { "[g]" } else { "[]" };
+        text.push_str(&format!(
+            "    u{i:05}: {{ roles: [deployment-approver], groups: {groups} }}\n"
+        ));
+    }
+    text.push_str(
+        "request: { kind: deployment, requester: dave }\nnow: 2026-11-21T09:00:00Z\ngrants:\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "  - {{ by: u{i:05}, action: approve, at: 2026-11-20T10:00:00Z }}\n"
+        ));
+    }
+    let start = std::time::Instant::now();
+    let decision = signoff::evaluate_case(&text, "many.yml").unwrap();
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    // One person cannot fill both: 1,500 slots plus one group slot need 1,501 people.
+    assert_eq!(decision.decision, signoff::Outcome::Pending);
+    assert_eq!(
+        decision.policies[0].requirements[0].have + decision.policies[0].requirements[1].have,
+        1_500
+    );
+}

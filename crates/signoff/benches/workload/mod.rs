@@ -1217,7 +1217,7 @@ fn wanted_from(r: &RequirementResult, out: &mut Vec<String>) {
         (_, Some(children)) => children.iter().for_each(|c| wanted_from(c, out)),
         (None, None) => {
             let short = r.need.saturating_sub(r.have) as usize;
-            out.extend(r.candidates.iter().take(short).cloned());
+            out.extend(r.candidates.iter().take(short).map(|n| n.to_string()));
         }
     }
 }

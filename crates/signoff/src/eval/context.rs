@@ -4,6 +4,7 @@
 //! once per directory; evaluation then only subtracts the few people a request excludes.
 
 use crate::compile::{Count, Leaf, PolicySet, Source};
+use crate::decision::Name;
 use crate::model::{Directory, Kind, Role};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -13,7 +14,7 @@ pub(crate) type UserId = u32;
 #[derive(Debug, Clone)]
 pub struct Context<'p> {
     pub(crate) policy: &'p PolicySet,
-    pub(crate) names: Vec<String>,
+    pub(crate) names: Vec<Name>,
     pub(crate) ids: HashMap<String, UserId>,
     pub(crate) super_admin: Vec<bool>,
     /// `roles[kind][user]`: holds the approver role for that kind (super-admins hold all).
@@ -37,9 +38,14 @@ pub(crate) fn kind_index(kind: Kind) -> usize {
 
 impl<'p> Context<'p> {
     pub fn new(policy: &'p PolicySet, directory: &Directory) -> Context<'p> {
-        let names: Vec<String> = directory.users.keys().cloned().collect();
-        let ids: HashMap<String, UserId> = names
-            .iter()
+        let names: Vec<Name> = directory
+            .users
+            .keys()
+            .map(|n| Name::from(n.as_str()))
+            .collect();
+        let ids: HashMap<String, UserId> = directory
+            .users
+            .keys()
             .enumerate()
             .map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
@@ -103,8 +109,11 @@ impl<'p> Context<'p> {
         self.ids.get(name).copied()
     }
 
-    pub(crate) fn name(&self, id: UserId) -> &str {
-        self.names.get(id as usize).map_or("", String::as_str)
+    pub(crate) fn name(&self, id: UserId) -> Name {
+        self.names
+            .get(id as usize)
+            .cloned()
+            .unwrap_or_else(|| Name::from(""))
     }
 
     pub(crate) fn has_role(&self, id: UserId, kind: Kind) -> bool {

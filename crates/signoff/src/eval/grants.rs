@@ -2,15 +2,14 @@
 //! decide who is eligible.
 
 use super::context::{Context, UserId};
-use crate::decision::IgnoreReason;
+use crate::decision::{IgnoreReason, Name};
 use crate::model::{Action, Grant, Request};
 use jiff::Timestamp;
-use std::collections::BTreeMap;
 
 /// A grant that did not count, with when it was given (for a stable order).
 #[derive(Debug, Clone)]
 pub(crate) struct Dropped {
-    pub by: String,
+    pub by: Name,
     pub at: Timestamp,
     pub reason: IgnoreReason,
 }
@@ -22,9 +21,20 @@ pub(crate) struct Standings {
     pub approvers: Vec<UserId>,
     /// Eligible users whose standing is a rejection, sorted.
     pub rejecters: Vec<UserId>,
-    /// When each eligible approver's standing approval was given.
-    pub approved_at: BTreeMap<UserId, Timestamp>,
+    /// When each eligible approver's standing approval was given, sorted by user.
+    pub approved_at: Vec<(UserId, Timestamp)>,
     pub dropped: Vec<Dropped>,
+}
+
+impl Standings {
+    /// When this eligible approver's standing approval was given.
+    pub fn approved_at(&self, id: UserId) -> Option<Timestamp> {
+        let found = self
+            .approved_at
+            .binary_search_by_key(&id, |&(user, _)| user)
+            .ok()?;
+        self.approved_at.get(found).map(|&(_, at)| at)
+    }
 }
 
 /// Who a request keeps out of every pool, sorted: the requester unless self-approval is
@@ -43,19 +53,20 @@ pub(crate) fn excluded(context: &Context<'_>, request: &Request) -> Vec<UserId> 
     out
 }
 
+/// `excluded` is what [`excluded`] gives for this request.
 pub(crate) fn standings(
     context: &Context<'_>,
     request: &Request,
     grants: &[Grant],
     now: Timestamp,
+    excluded: &[UserId],
 ) -> Standings {
     let options = &context.policy.options;
     let mut out = Standings::default();
-    let mut latest: BTreeMap<UserId, (Timestamp, usize)> = BTreeMap::new();
-    let mut kept: Vec<(usize, UserId)> = Vec::new();
+    let mut kept: Vec<(usize, UserId)> = Vec::with_capacity(grants.len());
     for (index, grant) in grants.iter().enumerate() {
         let drop = |reason| Dropped {
-            by: grant.by.clone(),
+            by: Name::from(grant.by.as_str()),
             at: grant.at,
             reason,
         };
@@ -87,21 +98,29 @@ pub(crate) fn standings(
             out.dropped.push(drop(IgnoreReason::Future));
             continue;
         }
-        let key = (grant.at, index);
-        let entry = latest.entry(id).or_insert(key);
-        if key > *entry {
-            *entry = key;
-        }
         kept.push((index, id));
     }
-    let excluded = excluded(context, request);
+    // Each user's latest kept grant, by time then input order: the last of the user's
+    // run once sorted by (user, time, index).
+    let mut latest: Vec<(UserId, Timestamp, usize)> = kept
+        .iter()
+        .filter_map(|&(index, id)| grants.get(index).map(|g| (id, g.at, index)))
+        .collect();
+    latest.sort_unstable();
+    let latest_of = |id: UserId| {
+        let end = latest.partition_point(|&(user, _, _)| user <= id);
+        end.checked_sub(1)
+            .and_then(|last| latest.get(last))
+            .filter(|&&(user, _, _)| user == id)
+            .map(|&(_, _, index)| index)
+    };
     for (index, id) in kept {
         let Some(grant) = grants.get(index) else {
             continue;
         };
-        if latest.get(&id).map(|(_, i)| *i) != Some(index) {
+        if latest_of(id) != Some(index) {
             out.dropped.push(Dropped {
-                by: grant.by.clone(),
+                by: Name::from(grant.by.as_str()),
                 at: grant.at,
                 reason: IgnoreReason::Superseded,
             });
@@ -123,7 +142,7 @@ pub(crate) fn standings(
         };
         if let Some(reason) = ineligible {
             out.dropped.push(Dropped {
-                by: grant.by.clone(),
+                by: Name::from(grant.by.as_str()),
                 at: grant.at,
                 reason,
             });
@@ -132,7 +151,7 @@ pub(crate) fn standings(
         match grant.action {
             Action::Approve => {
                 out.approvers.push(id);
-                out.approved_at.insert(id, grant.at);
+                out.approved_at.push((id, grant.at));
             }
             Action::Reject => out.rejecters.push(id),
             Action::Revoke => {}
@@ -140,5 +159,6 @@ pub(crate) fn standings(
     }
     out.approvers.sort_unstable();
     out.rejecters.sort_unstable();
+    out.approved_at.sort_unstable();
     out
 }

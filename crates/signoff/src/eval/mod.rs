@@ -14,7 +14,7 @@ pub(crate) use context::need as need_for;
 pub use requirements::CANDIDATES_SHOWN;
 
 use crate::compile::PolicySet;
-use crate::decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Outcome};
+use crate::decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, Outcome};
 use crate::model::{Grant, Input, Kind, Request};
 use jiff::Timestamp;
 use requirements::PolicyInputs;
@@ -30,38 +30,41 @@ impl Context<'_> {
         let effective = self.effective_policies(request);
         let window = windows::blocking(self, request, now);
         let exempt = self.exemption(request);
-        let standings = grants::standings(self, request, grants, now);
         let excluded = grants::excluded(self, request);
+        let mut standings = grants::standings(self, request, grants, now, &excluded);
+        // Moved into the decision below rather than copied.
+        let dropped = std::mem::take(&mut standings.dropped);
         let inputs = PolicyInputs {
             context: self,
             kind: request.kind,
             excluded: &excluded,
             standings: &standings,
         };
-        let policies: Vec<_> = effective
-            .iter()
-            .filter_map(|&p| requirements::evaluate_policy(&inputs, p))
-            .collect();
+        let mut policies = Vec::with_capacity(effective.len());
+        policies.extend(
+            effective
+                .iter()
+                .filter_map(|&p| requirements::evaluate_policy(&inputs, p)),
+        );
         let in_a_pool = |id| {
             effective
                 .iter()
                 .any(|&p| requirements::in_any_pool(&inputs, p, id))
         };
 
-        let rejected_by: Vec<String> = standings
+        let rejected_by: Vec<Name> = standings
             .rejecters
             .iter()
             .filter(|id| in_a_pool(**id))
-            .map(|id| self.name(*id).to_owned())
+            .map(|id| self.name(*id))
             .collect();
-        let mut ignored: Vec<(Timestamp, Ignored)> = standings
-            .dropped
-            .iter()
+        let mut ignored: Vec<(Timestamp, Ignored)> = dropped
+            .into_iter()
             .map(|d| {
                 (
                     d.at,
                     Ignored {
-                        by: d.by.clone(),
+                        by: d.by,
                         reason: d.reason,
                     },
                 )
@@ -69,11 +72,11 @@ impl Context<'_> {
             .collect();
         for &id in &standings.approvers {
             if !in_a_pool(id) {
-                let at = standings.approved_at.get(&id).copied().unwrap_or(now);
+                let at = standings.approved_at(id).unwrap_or(now);
                 ignored.push((
                     at,
                     Ignored {
-                        by: self.name(id).to_owned(),
+                        by: self.name(id),
                         reason: IgnoreReason::NoMatchingRequirement,
                     },
                 ));
@@ -83,7 +86,7 @@ impl Context<'_> {
             ignored.push((
                 now,
                 Ignored {
-                    by: self.name(id).to_owned(),
+                    by: self.name(id),
                     reason: IgnoreReason::NoMatchingRequirement,
                 },
             ));

@@ -4,7 +4,7 @@ use super::context::{Context, UserId, need};
 use super::distinct::{self, LeafSlots};
 use super::grants::Standings;
 use crate::compile::{Count, Leaf, Req, Source};
-use crate::decision::{PolicyResult, RequirementResult};
+use crate::decision::{Name, PolicyResult, RequirementResult};
 use crate::model::Kind;
 use std::collections::BTreeSet;
 
@@ -56,13 +56,14 @@ pub(crate) fn evaluate_policy(inputs: &PolicyInputs<'_, '_>, index: usize) -> Op
                 .filter(|id| base.binary_search(id).is_ok())
                 .count();
             let pool_len = base.len() - excluded_here;
-            let approved = inputs
-                .standings
-                .approvers
-                .iter()
-                .copied()
-                .filter(|id| inputs.in_pool(base, *id))
-                .collect();
+            let approvers = &inputs.standings.approvers;
+            let mut approved = Vec::with_capacity(approvers.len().min(base.len()));
+            approved.extend(
+                approvers
+                    .iter()
+                    .copied()
+                    .filter(|id| inputs.in_pool(base, *id)),
+            );
             LeafState {
                 base,
                 pool_len,
@@ -71,7 +72,9 @@ pub(crate) fn evaluate_policy(inputs: &PolicyInputs<'_, '_>, index: usize) -> Op
             }
         })
         .collect();
-    let counted: Vec<Vec<UserId>> = if policy.distinct {
+    // Without distinct approvers every approver in a leaf's pool counts for it, so the
+    // leaf's own list serves; only the matching needs lists of its own.
+    let assigned: Option<Vec<Vec<UserId>>> = policy.distinct.then(|| {
         let slots: Vec<LeafSlots<'_>> = states
             .iter()
             .map(|s| LeafSlots {
@@ -80,14 +83,12 @@ pub(crate) fn evaluate_policy(inputs: &PolicyInputs<'_, '_>, index: usize) -> Op
             })
             .collect();
         distinct::assign(&policy.requires, &slots)
-    } else {
-        states.iter().map(|s| s.approved.clone()).collect()
-    };
+    });
     let builder = TreeBuilder {
         inputs,
         leaves: &policy.leaves,
         states: &states,
-        counted: &counted,
+        assigned: assigned.as_deref(),
     };
     let requirements: Vec<RequirementResult> =
         policy.requires.iter().map(|r| builder.build(r)).collect();
@@ -112,14 +113,23 @@ struct TreeBuilder<'a, 'b, 'p> {
     inputs: &'a PolicyInputs<'b, 'p>,
     leaves: &'a [Leaf],
     states: &'a [LeafState<'a>],
-    counted: &'a [Vec<UserId>],
+    /// With distinct approvers, who is assigned to each leaf.
+    assigned: Option<&'a [Vec<UserId>]>,
 }
 
 impl TreeBuilder<'_, '_, '_> {
-    fn names(&self, ids: impl IntoIterator<Item = UserId>) -> Vec<String> {
+    fn names(&self, ids: impl IntoIterator<Item = UserId>) -> Vec<Name> {
         ids.into_iter()
-            .map(|id| self.inputs.context.name(id).to_owned())
+            .map(|id| self.inputs.context.name(id))
             .collect()
+    }
+
+    /// Who counts toward leaf `i`.
+    fn counted(&self, i: usize) -> &[UserId] {
+        match self.assigned {
+            Some(assigned) => assigned.get(i).map_or(&[], Vec::as_slice),
+            None => self.states.get(i).map_or(&[], |s| s.approved.as_slice()),
+        }
     }
 
     fn build(&self, req: &Req) -> RequirementResult {
@@ -139,10 +149,12 @@ impl TreeBuilder<'_, '_, '_> {
                         results.iter().any(|r| r.unsatisfiable),
                     )
                 };
-                let approved: BTreeSet<String> = results
-                    .iter()
-                    .flat_map(|r| r.approved_by.iter().cloned())
-                    .collect();
+                // The union of the branches' approvers, sorted, each name copied once.
+                let mut approved: Vec<&Name> =
+                    results.iter().flat_map(|r| r.approved_by.iter()).collect();
+                approved.sort_unstable();
+                approved.dedup();
+                let approved_by: Vec<Name> = approved.into_iter().cloned().collect();
                 let mut open = BTreeSet::new();
                 if !satisfied {
                     self.open_candidates(req, &mut open);
@@ -164,7 +176,7 @@ impl TreeBuilder<'_, '_, '_> {
                     label,
                     need,
                     have,
-                    approved_by: approved.into_iter().collect(),
+                    approved_by,
                     candidates: self.names(open.into_iter().take(CANDIDATES_SHOWN)),
                     candidates_more: u32::try_from(more).unwrap_or(u32::MAX),
                     satisfied,
@@ -181,7 +193,7 @@ impl TreeBuilder<'_, '_, '_> {
         match req {
             Req::Leaf(i) => {
                 if let Some(state) = self.states.get(*i) {
-                    let have = self.counted.get(*i).map_or(0, Vec::len);
+                    let have = self.counted(*i).len();
                     if have < state.need as usize {
                         out.extend(self.inputs.candidates(state));
                     }
@@ -210,15 +222,20 @@ impl TreeBuilder<'_, '_, '_> {
                 all_of: None,
             };
         };
-        let counted = self.counted.get(i).map_or(&[][..], Vec::as_slice);
+        let counted = self.counted(i);
         let have = u32::try_from(counted.len())
             .unwrap_or(u32::MAX)
             .min(state.need);
-        let candidates: Vec<UserId> = self
-            .inputs
-            .candidates(state)
-            .take(CANDIDATES_SHOWN)
-            .collect();
+        // Counted first so the list is allocated once at its size: the filter is cheap,
+        // a large or growing allocation is not.
+        let shown = self.inputs.candidates(state).take(CANDIDATES_SHOWN).count();
+        let mut candidates = Vec::with_capacity(shown);
+        candidates.extend(
+            self.inputs
+                .candidates(state)
+                .take(CANDIDATES_SHOWN)
+                .map(|id| self.inputs.context.name(id)),
+        );
         let open = state.pool_len.saturating_sub(state.approved.len());
         let more = open.saturating_sub(candidates.len());
         RequirementResult {
@@ -226,7 +243,7 @@ impl TreeBuilder<'_, '_, '_> {
             need: state.need,
             have,
             approved_by: self.names(counted.iter().copied()),
-            candidates: self.names(candidates),
+            candidates,
             candidates_more: u32::try_from(more).unwrap_or(u32::MAX),
             satisfied: have >= state.need,
             unsatisfiable: state.pool_len < state.need as usize,

@@ -22,15 +22,14 @@ pub(crate) fn summarize(
         Outcome::Exempt => exempt(decision, request),
         Outcome::Rejected => format!("Rejected by {}", decision.rejected_by.join(", ")),
         Outcome::Approved => {
-            let mut names: Vec<&String> = decision
+            let mut names: Vec<&str> = decision
                 .policies
                 .iter()
                 .flat_map(|p| p.requirements.iter())
-                .flat_map(|r| r.approved_by.iter())
+                .flat_map(|r| r.approved_by.iter().map(|n| &**n))
                 .collect();
             names.sort();
             names.dedup();
-            let names: Vec<&str> = names.into_iter().map(String::as_str).collect();
             format!("Approved by {}", names.join(", "))
         }
         Outcome::Pending => {
@@ -103,7 +102,7 @@ fn missing(
                 Source::Users(users) if leaf.count == Count::Default => {
                     let waiting: Vec<&str> = users
                         .iter()
-                        .filter(|u| !result.approved_by.contains(u))
+                        .filter(|u| !result.approved_by.iter().any(|a| **a == ***u))
                         .map(String::as_str)
                         .collect();
                     format!("{} must approve", waiting.join(", "))

@@ -80,28 +80,29 @@ pub(crate) fn blocking(
 
 /// The occurrence open at `now`, if any.
 fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
-    occurrences_near(schedule, now)
-        .into_iter()
-        .find(|o| o.start <= now && now < o.end)
+    occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end)
 }
 
 /// The first start strictly after `now`.
 fn next_start(schedule: &Schedule, now: Timestamp) -> Option<Timestamp> {
     occurrences_near(schedule, now)
-        .into_iter()
         .map(|o| o.start)
         .filter(|s| *s > now)
         .min()
 }
 
 /// Every occurrence that could be open at `now` or be the next to open: for a weekly
-/// window, those starting from the day before `now` (overnight windows) to eight days on.
-fn occurrences_near(schedule: &Schedule, now: Timestamp) -> Vec<Occurrence> {
-    match schedule {
-        Schedule::Absolute { from, until } => vec![Occurrence {
-            start: *from,
-            end: *until,
-        }],
+/// window, those starting from the day before `now` (overnight windows) to eight days on,
+/// in date order. Lazy: `open_at` stops converting local times at the first open one.
+fn occurrences_near(schedule: &Schedule, now: Timestamp) -> impl Iterator<Item = Occurrence> + '_ {
+    let (absolute, weekly) = match schedule {
+        Schedule::Absolute { from, until } => (
+            Some(Occurrence {
+                start: *from,
+                end: *until,
+            }),
+            None,
+        ),
         Schedule::Weekly {
             days,
             from,
@@ -109,10 +110,10 @@ fn occurrences_near(schedule: &Schedule, now: Timestamp) -> Vec<Occurrence> {
             tz,
         } => {
             let today = now.to_zoned(tz.clone()).date();
-            (-1..=8)
-                .filter_map(|offset: i64| today.checked_add(offset.days()).ok())
-                .filter(|date| days.get(weekday(*date)).copied().unwrap_or(false))
-                .filter_map(|date| {
+            let occurrences = (-1..=8)
+                .filter_map(move |offset: i64| today.checked_add(offset.days()).ok())
+                .filter(move |date| days.get(weekday(*date)).copied().unwrap_or(false))
+                .filter_map(move |date| {
                     let end_date = if until > from {
                         date
                     } else {
@@ -131,10 +132,11 @@ fn occurrences_near(schedule: &Schedule, now: Timestamp) -> Vec<Occurrence> {
                         .ok()?
                         .timestamp();
                     (start < end).then_some(Occurrence { start, end })
-                })
-                .collect()
+                });
+            (None, Some(occurrences))
         }
-    }
+    };
+    absolute.into_iter().chain(weekly.into_iter().flatten())
 }
 
 fn weekday(date: Date) -> usize {
