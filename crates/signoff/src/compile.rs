@@ -179,8 +179,14 @@ impl PolicySet {
     /// Does any binding or window match on changed paths? A caller may skip listing a
     /// change's files when not.
     pub fn uses_paths(&self) -> bool {
-        let criteria = self.bindings.iter().map(|b| &b.criteria).chain(self.windows.iter().map(|w| &w.criteria));
-        criteria.into_iter().any(|c| c.checks.iter().any(|(a, _)| *a == Attribute::Paths))
+        let criteria = self
+            .bindings
+            .iter()
+            .map(|b| &b.criteria)
+            .chain(self.windows.iter().map(|w| &w.criteria));
+        criteria
+            .into_iter()
+            .any(|c| c.checks.iter().any(|(a, _)| *a == Attribute::Paths))
     }
 
     /// Do contributors matter (`contributors_can_approve: false`)? A caller may skip
@@ -202,8 +208,16 @@ impl PolicySet {
                 Source::Any | Source::Users(_) => {}
             }
         }
-        out.extend(self.exceptions.iter().flat_map(|e| e.groups.iter().map(String::as_str)));
-        out.extend(self.windows.iter().flat_map(|w| w.allow_groups.iter().map(String::as_str)));
+        out.extend(
+            self.exceptions
+                .iter()
+                .flat_map(|e| e.groups.iter().map(String::as_str)),
+        );
+        out.extend(
+            self.windows
+                .iter()
+                .flat_map(|w| w.allow_groups.iter().map(String::as_str)),
+        );
         out
     }
 }
@@ -838,7 +852,9 @@ mod tests {
     #[test]
     fn referenced_groups_lists_every_use() {
         let text = "version: 1\npolicies:\n  p:\n    requires:\n      - group: acme/sec\n      - from: { groups: [qa], users: [x] }\n      - any_of: [ { group: acme/sec }, { any: 1 } ]\napply: [ { policies: [p], to: deployment } ]\nexceptions:\n  deployment: { groups: [sre] }\n";
-        let policy = PolicySet::parse(text, "p.yml").map_err(|d| d[0].to_string()).unwrap();
+        let policy = PolicySet::parse(text, "p.yml")
+            .map_err(|d| d[0].to_string())
+            .unwrap();
         let groups: Vec<&str> = policy.referenced_groups().into_iter().collect();
         assert_eq!(groups, vec!["acme/sec", "qa", "sre"]);
     }
@@ -846,7 +862,11 @@ mod tests {
     #[test]
     fn what_a_policy_looks_at() {
         let base = "version: 1\npolicies: { p: { requires: [ { any: 1 } ] } }\n";
-        let plain = PolicySet::parse(&format!("{base}apply: [ {{ policies: [p], to: pull_request }} ]\n"), "a").unwrap();
+        let plain = PolicySet::parse(
+            &format!("{base}apply: [ {{ policies: [p], to: pull_request }} ]\n"),
+            "a",
+        )
+        .unwrap();
         assert!(!plain.uses_paths() && !plain.contributors_matter());
         let paths = PolicySet::parse(
             &format!("{base}apply: [ {{ policies: [p], to: pull_request, where: {{ paths: [\"db/**\"] }} }} ]\noptions: {{ contributors_can_approve: false }}\n"),
