@@ -218,7 +218,7 @@ fn details_line(status: &Status) -> String {
 
 fn collect_approvers(requirements: &[signoff::RequirementResult], out: &mut Vec<String>) {
     for r in requirements {
-        out.extend(r.approved_by.iter().cloned());
+        out.extend(r.approved_by.iter().map(ToString::to_string));
         collect_approvers(r.children(), out);
     }
 }

@@ -267,6 +267,13 @@ fn requirement_rows(policy: &str, r: &signoff::RequirementResult, depth: usize, 
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests stop at the first surprise"
+)]
 mod tests {
     use super::*;
 

@@ -62,6 +62,13 @@ simulator into that folder (see the README), or point <code>web_dir</code> \
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests stop at the first surprise"
+)]
 mod tests {
     use super::*;
 
