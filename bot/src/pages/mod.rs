@@ -54,8 +54,8 @@ pub async fn home_unbuilt(dir: String) -> axum::response::Html<String> {
         "<!doctype html><html><head><meta charset=utf-8><title>signoff</title><style>{STYLE}</style></head><body>\
 <h1>signoff</h1><p>The bot is running: webhooks go to <code>/webhooks/github</code>, health at \
 <a href=\"/healthz\"><code>/healthz</code></a>.</p>\
-<p>The policy simulator is not built, so it cannot be served from <code>{}</code>. Build the web \
-simulator into that folder (see the README), or point <code>web_dir</code> \
+<p>The policy simulator is not built, so it cannot be served from <code>{}</code>. Build it with \
+<code>bash web/build.sh</code> from the repository (see the README), or point <code>web_dir</code> \
 (<code>SIGNOFF_WEB_DIR</code>) at a built copy, and restart.</p></body></html>",
         escape(&dir)
     ))

@@ -53,7 +53,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         )))
     } else {
         tracing::warn!(
-            "no github.token or github.app_id: deliveries are stored but cannot be processed"
+            "no github.token or github.app_id: the bot cannot read from or post to GitHub"
         );
         None
     };
