@@ -54,7 +54,7 @@ pub fn render(record: &Value, at_ms: i64) -> String {
         "<!doctype html><html><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
 <title>signoff: {repo} {target}</title><style>{STYLE}</style></head><body>\
 <h1>{repo} {target}</h1><p>{kind} at <code>{rev}</code>, evaluated {when}</p>\
-<h2 class=\"{cls}\">{outcome}: {summary}</h2><p>Status <code>{context}</code></p>",
+<h2><span class=\"{cls}\">{outcome}</span> — {summary}</h2><p>Status <code>{context}</code></p>",
         repo = escape(text(record, "/repo")),
         target = escape(text(record, "/target")),
         kind = escape(&text(record, "/kind").replace('_', " ")),
@@ -139,7 +139,7 @@ fn decision_html(d: &Decision, out: &mut String) {
         out.push_str(&format!(
             "<h3>{} {}</h3><table><tr><th>requirement</th><th>have</th><th>approved by</th><th>can still approve</th></tr>",
             escape(&p.name),
-            if p.satisfied { "✅" } else { "⏳" }
+            if p.satisfied { "<span class=approved>met</span>" } else { "<span class=pending>not yet met</span>" }
         ));
         for r in &p.requirements {
             requirement_html(r, 0, out);
@@ -168,11 +168,11 @@ fn decision_html(d: &Decision, out: &mut String) {
 
 fn requirement_html(r: &RequirementResult, depth: usize, out: &mut String) {
     let mark = if r.satisfied {
-        "✅"
+        "<span class=approved>met</span>"
     } else if r.unsatisfiable {
-        "⛔ cannot be met"
+        "<span class=rejected>cannot be met</span>"
     } else {
-        "⏳"
+        "<span class=pending>waiting</span>"
     };
     let mut can = r.candidates.join(", ");
     if r.candidates_more > 0 {

@@ -82,6 +82,9 @@ async fn self_approval_and_outsiders_are_ignored_with_reasons() {
     let url = status["target_url"].as_str().unwrap();
     let (code, page) = h.get(url.strip_prefix(&h.base()).unwrap()).await;
     assert_eq!(code, 200);
+    if let Ok(path) = std::env::var("SIGNOFF_DUMP_DETAILS") {
+        std::fs::write(path, &page).unwrap();
+    }
     assert!(
         page.contains("<b>alice</b>") && page.contains("self_approval"),
         "{page}"
