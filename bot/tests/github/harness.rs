@@ -258,6 +258,26 @@ impl Harness {
         assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
     }
 
+    /// Adds a label (GitHub sends `labeled`).
+    pub async fn label(&self, number: u64, label: &str) {
+        self.fake.repo(REPO, |r| {
+            r.pulls.get_mut(&number).unwrap().labels.push(label.into())
+        });
+        let payload = self.pull_payload("labeled", number);
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
+    /// Retargets the pull request at another base branch (GitHub sends `edited`).
+    pub async fn change_base(&self, number: u64, base: &str) {
+        self.fake.repo(REPO, |r| {
+            r.pulls.get_mut(&number).unwrap().base_ref = base.into()
+        });
+        let mut payload = self.pull_payload("edited", number);
+        payload["changes"] =
+            json!({ "base": { "ref": { "from": "main" }, "sha": { "from": "0" } } });
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
     /// A review in state `APPROVED`, `CHANGES_REQUESTED` or `COMMENTED` on the head.
     pub async fn review(&self, number: u64, user: &str, state: &str) {
         self.review_with_body(number, user, state, "").await;

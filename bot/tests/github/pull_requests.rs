@@ -318,3 +318,31 @@ async fn contributors_are_ignored_when_the_policy_says_so() {
         entries.last()
     );
 }
+
+#[tokio::test]
+async fn labels_and_a_new_base_are_read_again() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        "version: 1\npolicies: { two: { requires: [ { any: 2 } ] } }\napply: [ { policies: [two], to: pull_request, where: { labels: [needs-review] } } ]\n",
+    );
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.settle().await;
+    assert_eq!(
+        h.status(&sha(1)).0,
+        "success",
+        "no policy applies without the label"
+    );
+    h.label(1, "needs-review").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "pending");
+    h.set_policy("release", "version: 1\npolicies: { one: { requires: [ { any: 1 } ] } }\napply: [ { policies: [one], to: pull_request } ]\n");
+    h.review(1, "alice", "APPROVED").await;
+    h.change_base(1, "release").await;
+    h.settle().await;
+    assert_eq!(
+        h.status(&sha(1)).0,
+        "success",
+        "the new base's policy: one approval"
+    );
+}
