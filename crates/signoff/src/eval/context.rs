@@ -15,6 +15,9 @@ use std::sync::OnceLock;
 
 pub(crate) type UserId = u32;
 
+/// One policy's leaf pools for one kind: sorted ids, or `None` for an `any` leaf.
+type PolicyPools = Vec<Option<Vec<UserId>>>;
+
 /// A compiled policy bound to a directory, ready to evaluate many requests.
 #[derive(Debug, Clone)]
 pub struct Context<'p> {
@@ -35,7 +38,7 @@ pub struct Context<'p> {
     approvers: [OnceLock<Vec<UserId>>; 3],
     /// `pools[kind][policy][leaf]`: sorted ids of users in the leaf's source who hold the
     /// approver role for the kind; `None` for `any` (see `approvers`).
-    pools: [Vec<OnceLock<Vec<Option<Vec<UserId>>>>>; 3],
+    pools: [Vec<OnceLock<PolicyPools>>; 3],
 }
 
 pub(crate) fn kind_index(kind: Kind) -> usize {
