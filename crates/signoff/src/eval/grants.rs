@@ -72,7 +72,7 @@ pub(crate) fn standings(
         };
         let Some(id) = context.id(&grant.by) else {
             // Tokens are known, but never approve.
-            let reason = if context.tokens.contains(&grant.by) {
+            let reason = if context.tokens.contains(grant.by.as_str()) {
                 IgnoreReason::NotApprover
             } else {
                 IgnoreReason::UnknownUser

@@ -161,7 +161,7 @@ impl Context<'_> {
                 ExemptReason::User
             } else if rule.groups.iter().any(|g| self.in_group(requester, g)) {
                 ExemptReason::Group
-            } else if rule.tokens.contains(requester) && self.tokens.contains(requester) {
+            } else if rule.tokens.contains(requester) && self.tokens.contains(requester.as_str()) {
                 ExemptReason::Token
             } else {
                 return None;
