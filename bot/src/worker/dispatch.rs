@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::event::{CommentAction, Event, Repo};
-use crate::forge::{Forge, commands};
+use crate::forge::{Forge, GateAnswer, commands};
 use crate::gate::pull_request::Suspect;
 use crate::gate::{HandlerError, Result, deployment, publish, pull_request};
 use crate::github::GitHubForge;
@@ -123,6 +123,29 @@ async fn gates_of_pull(app: &App, forge: &dyn Forge, repo: &Repo, number: u64) -
 
 /// After the last attempt: a failure status on the change, when the forge can take one.
 pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
+    let reason = match error {
+        HandlerError::Forge(e) => e.to_string(),
+        _ => "internal error".to_owned(),
+    };
+    // A deployment keeps waiting (never approved on an error), with the reason shown.
+    if let Event::DeploymentGate {
+        repo,
+        installation,
+        gate,
+    } = event
+    {
+        let Ok(forge) = github(app, *installation) else {
+            return;
+        };
+        let comment = format!("signoff could not evaluate: {reason}; the deployment keeps waiting");
+        if let Err(e) = forge
+            .answer_gate(repo, gate, GateAnswer::Report, &comment)
+            .await
+        {
+            tracing::error!(repo = %repo, run = gate.run_id, error = %e, "cannot report on the gate either");
+        }
+        return;
+    }
     let (Event::Change {
         repo,
         number,
@@ -146,10 +169,6 @@ pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
     };
     let Ok(forge) = github(app, *installation) else {
         return;
-    };
-    let reason = match error {
-        HandlerError::Forge(e) => e.to_string(),
-        _ => "internal error".to_owned(),
     };
     let sha = match forge.change(repo, *number).await {
         Ok(change) => change.head_sha,

@@ -136,3 +136,25 @@ async fn a_gate_held_by_a_blackout_moves_when_it_ends() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_broken_forge_keeps_the_deployment_waiting_with_the_reason() {
+    let h = Harness::new().await;
+    h.fake.with(|s| s.broken.push(("/contents/".into(), 503)));
+    h.request_deployment(48, "production", &sha(8), "erin", &[])
+        .await;
+    h.settle_allowing_failures().await;
+    let all = answers(&h, 48);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(
+        all[0]["state"].is_null(),
+        "never approved nor rejected on an error: {all:?}"
+    );
+    assert!(
+        all[0]["comment"]
+            .as_str()
+            .unwrap()
+            .contains("could not evaluate"),
+        "{all:?}"
+    );
+}
