@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints, the core built for the browser target (so no I/O
-# dependency creeps in), the conformance corpus through the CLI, and the Rust tests.
+# dependency creeps in), the conformance corpus through the CLI, the simulator (wasm
+# build, corpus through wasm, headless Chromium), and the Rust tests.
 # Installs what it needs, idempotently; safe on a fresh machine with CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,11 +19,15 @@ cargo fmt --all --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "core builds for wasm32-unknown-unknown"
+step "core and wasm layer build for wasm32-unknown-unknown"
 cargo build -p signoff --target wasm32-unknown-unknown --locked
+cargo clippy -p signoff-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "signoff test (conformance corpus and examples, through the CLI)"
 cargo run -q -p signoff-bot --locked -- test tests/conformance examples
+
+step "simulator: wasm build, corpus through wasm (byte-identical to the CLI), browser tests"
+bash web/test.sh
 
 step "cargo test"
 cargo test --workspace --all-features --locked

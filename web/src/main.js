@@ -3,7 +3,7 @@
 import init, { Simulator, describeReason, evaluate, testCase, version } from "../dist/pkg/signoff.js";
 import { createEditor, goTo, setText, showDiagnostics } from "./editor.js";
 import { GALLERY } from "./gallery.js";
-import { decodeState, encodeState } from "./share.js";
+import { CASE_PREFIX, decodeCaseFragment, decodeState, encodeState } from "./share.js";
 import { ACTIONS, ROLES, caseFileName, caseToState, caseYaml, directoryInput, expectFrom, normalize, scenarioInput } from "./state.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -535,21 +535,31 @@ function bindToolbar() {
     }
   });
   window.addEventListener("hashchange", async () => {
-    if (location.hash === lastFragment || !location.hash.startsWith("#s1.")) return;
+    if (location.hash === lastFragment || !isLink(location.hash)) return;
     try {
       lastFragment = location.hash;
-      loadState(await decodeState(location.hash), "Restored the state from the link.");
+      loadState(await stateFromLink(location.hash), "Restored the state from the link.");
     } catch (error) {
       status(`This link cannot be read: ${error.message}`, true);
     }
   });
 }
 
+/** Share links (`#s1.…`) and the bot's "open in simulator" links (`#case=…`). */
+function isLink(hash) {
+  return hash.startsWith("#s1.") || hash.startsWith(`#${CASE_PREFIX}`);
+}
+
+async function stateFromLink(hash) {
+  if (hash.startsWith(`#${CASE_PREFIX}`)) return caseToState(decodeCaseFragment(hash));
+  return normalize(await decodeState(hash));
+}
+
 async function initialState() {
-  if (location.hash.startsWith("#s1.")) {
+  if (isLink(location.hash)) {
     try {
       lastFragment = location.hash;
-      return { state: normalize(await decodeState(location.hash)), message: "Restored the state from the link." };
+      return { state: await stateFromLink(location.hash), message: "Restored the state from the link." };
     } catch (error) {
       return { state: caseToState(GALLERY[0].text), message: `This link cannot be read (${error.message}); showing an example instead.`, error: true };
     }

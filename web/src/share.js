@@ -32,3 +32,13 @@ export async function decodeState(fragment) {
   const bytes = await pipe(fromBase64Url(text.slice(PREFIX.length)), new DecompressionStream("deflate-raw"));
   return JSON.parse(new TextDecoder().decode(bytes));
 }
+
+/** Links from the bot's details pages: `#case=` and the case file as base64url JSON. */
+export const CASE_PREFIX = "case=";
+
+/** The case text (JSON, which is YAML) a `#case=` fragment carries; throws on anything else. */
+export function decodeCaseFragment(fragment) {
+  const text = fragment.replace(/^#/, "");
+  if (!text.startsWith(CASE_PREFIX)) throw new Error("not a case link");
+  return new TextDecoder().decode(fromBase64Url(text.slice(CASE_PREFIX.length)));
+}

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { DIST, launchBrowser, signoffBin, startServer } from "./helpers.mjs";
+import YAML from "yaml";
+import { DIST, ROOT, launchBrowser, loadWasm, signoffBin, startServer } from "./helpers.mjs";
 
 const SHOTS = join(DIST, "screenshots");
 let browser;
@@ -155,6 +156,21 @@ describe("the simulator page", () => {
     assert.deepEqual(again.errors, []);
     await page.context().close();
     await again.context().close();
+  });
+
+  test("an open-in-simulator link from the bot (#case=) loads that exact case", async () => {
+    const text = readFileSync(join(ROOT, "examples", "production-pending.yml"), "utf8");
+    const wasm = await loadWasm();
+    const expected = JSON.parse(wasm.evaluateJson(text, "case.yml").json);
+    // The bot links `/#case=` + base64url of the case as JSON.
+    const json = JSON.stringify(YAML.parse(text));
+    const fragment = "case=" + Buffer.from(json, "utf8").toString("base64url");
+    const page = await open(`#${fragment}`);
+    assert.equal(await badge(page), expected.decision);
+    assert.equal(await page.locator("#summary").textContent(), expected.summary);
+    assert.equal(await page.locator('[data-bind="request.requester"]').inputValue(), "dave");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
   });
 
   test("an exported case and a saved test pass `signoff test`, and import back", async () => {

@@ -262,9 +262,10 @@ pub(crate) fn label(leaf: &Leaf, need: u32) -> String {
     match &leaf.source {
         Source::Any => format!("{amount} from anyone"),
         Source::Group(g) => format!("{amount} from group {g}"),
-        Source::Users(users) if leaf.count == Count::Default => {
-            format!("all of {}", users.join(", "))
-        }
+        Source::Users(users) if leaf.count == Count::Default => match users.as_slice() {
+            [one] => format!("user {one}"),
+            _ => format!("all of {}", users.join(", ")),
+        },
         Source::Users(users) => format!("{amount} of {}", users.join(", ")),
         Source::From { users, groups } => format!("{amount} from {}", from_list(users, groups)),
     }

@@ -13,30 +13,37 @@ pub(crate) use de::{DeError, from_node};
 pub use spanned::Spanned;
 
 use crate::diagnostic::{Problem, Span};
-use saphyr::{LoadableYamlNode, MarkedYaml, YamlData};
-use saphyr_parser::Event;
+use saphyr::{MarkedYaml, YamlData, YamlLoader};
+use saphyr_parser::{Event, SpannedEventReceiver};
 use std::collections::HashMap;
 
 /// A parsed YAML document: its root node.
 pub(crate) type Node<'i> = MarkedYaml<'i>;
 
 /// How deep mappings and sequences may nest. A real policy or case file stays under 20;
-/// the limit exists because saphyr's loader (and serde after it) recurses once per level,
-/// so a few kilobytes of `- - - - …` would otherwise overflow the stack and abort the
-/// process (the CLI, the bot, or the browser tab) instead of giving a located error.
+/// the limit exists because serde's walk over the tree (and dropping it) recurses once per
+/// level, so a few kilobytes of `- - - - …` would otherwise overflow the stack and abort
+/// the process (the CLI, the bot, or the browser tab) instead of giving a located error.
 pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Loads the single document of `text`. An empty text is an error: an empty policy must
 /// never mean "no approvals needed" by accident.
+///
+/// One pass: saphyr's parser is driven as an iterator (a state machine, no recursion,
+/// unlike its `load`), each event is checked for depth and then handed to saphyr's loader,
+/// which builds the located tree.
 pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
-    check_depth(text)?;
-    let mut docs = MarkedYaml::load_from_str(text).map_err(|e| {
-        Problem::error(
-            "syntax",
-            Span::at_marker(*e.marker()),
-            format!("invalid YAML: {}", e.info()),
-        )
-    })?;
+    let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
+    let mut depth = DepthCheck::default();
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| syntax(&e))?;
+        depth.check(&event, span)?;
+        loader.on_event(event, span);
+        if let Some(e) = loader.error() {
+            return Err(syntax(e));
+        }
+    }
+    let mut docs = loader.into_documents();
     match docs.len() {
         0 => Err(Problem::error(
             "syntax",
@@ -63,42 +70,49 @@ pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
     }
 }
 
-/// Walks the event stream (saphyr's parser is a state machine, so this does not recurse)
-/// and rejects nesting deeper than [`MAX_DEPTH`] before the recursive loader sees it.
-/// An alias counts as deep as the node it repeats, so nested anchors cannot build a deep
-/// tree from shallow text. Syntax errors are left for the loader to report.
-fn check_depth(text: &str) -> Result<(), Problem> {
-    // Each open mapping or list: its anchor id and the height of its tallest child so far.
-    let mut open: Vec<(usize, usize)> = Vec::new();
-    let mut heights: HashMap<usize, usize> = HashMap::new();
-    for event in saphyr_parser::Parser::new_from_str(text) {
-        let Ok((event, span)) = event else {
-            return Ok(());
-        };
+fn syntax(e: &saphyr::ScanError) -> Problem {
+    Problem::error(
+        "syntax",
+        Span::at_marker(*e.marker()),
+        format!("invalid YAML: {}", e.info()),
+    )
+}
+
+/// Rejects nesting deeper than [`MAX_DEPTH`]. An alias counts as deep as the node it
+/// repeats, so nested anchors cannot build a deep tree from shallow text.
+#[derive(Default)]
+struct DepthCheck {
+    /// Each open mapping or list: its anchor id and the height of its tallest child so far.
+    open: Vec<(usize, usize)>,
+    heights: HashMap<usize, usize>,
+}
+
+impl DepthCheck {
+    fn check(&mut self, event: &Event<'_>, span: saphyr_parser::Span) -> Result<(), Problem> {
         let height = match event {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                open.push((anchor, 0));
+                self.open.push((*anchor, 0));
                 0
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some((anchor, tallest)) = open.pop() else {
-                    continue;
+                let Some((anchor, tallest)) = self.open.pop() else {
+                    return Ok(());
                 };
                 if anchor > 0 {
-                    heights.insert(anchor, tallest + 1);
+                    self.heights.insert(anchor, tallest + 1);
                 }
                 tallest + 1
             }
             Event::Scalar(_, _, anchor, _) => {
-                if anchor > 0 {
-                    heights.insert(anchor, 0);
+                if *anchor > 0 {
+                    self.heights.insert(*anchor, 0);
                 }
                 0
             }
-            Event::Alias(id) => heights.get(&id).copied().unwrap_or(0),
-            _ => continue,
+            Event::Alias(id) => self.heights.get(id).copied().unwrap_or(0),
+            _ => return Ok(()),
         };
-        if open.len() + height > MAX_DEPTH {
+        if self.open.len() + height > MAX_DEPTH {
             let message = format!("mappings and lists nest more than {MAX_DEPTH} levels deep");
             return Err(Problem::error(
                 "syntax",
@@ -106,11 +120,11 @@ fn check_depth(text: &str) -> Result<(), Problem> {
                 message,
             ));
         }
-        if let Some(parent) = open.last_mut() {
+        if let Some(parent) = self.open.last_mut() {
             parent.1 = parent.1.max(height);
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Looks through tags (`!!str`, custom tags) to the node they carry.
