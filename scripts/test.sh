@@ -29,5 +29,8 @@ cargo run -q -p signoff-bot --locked -- test tests/conformance examples
 step "simulator: wasm build, corpus through wasm (byte-identical to the CLI), browser tests"
 bash web/test.sh
 
+step "webhook fixtures and the bot's outgoing request bodies against GitHub's OpenAPI"
+bash tests/fixtures/github/validate.sh
+
 step "cargo test"
 cargo test --workspace --all-features --locked
