@@ -21,13 +21,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     if state.as_deref() != Some("pending") {
         return Ok(());
     }
-    let policies = Policies {
-        org: app
-            .org_policy
-            .as_ref()
-            .map(|(f, t)| (f.as_str(), t.as_str())),
-        repo: forge.policy_file(repo, &gate.default_branch).await?,
-    };
+    let policies = Policies::load(app, forge, repo, &gate.default_branch).await?;
     let parsed = policies.parsed(forge.policy_path());
     let commands = commands_of(&parsed);
     let reviews = forge.deployment_activity(repo, gate).await?;

@@ -7,7 +7,9 @@ pub mod publish;
 pub mod pull_request;
 pub mod verdict;
 
-use crate::forge::ForgeError;
+use crate::app::App;
+use crate::event::Repo;
+use crate::forge::{Forge, ForgeError};
 
 /// Why handling an event did not finish.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +41,24 @@ pub struct Policies<'a> {
     pub repo: Option<String>,
 }
 
-impl Policies<'_> {
+impl<'a> Policies<'a> {
+    /// The organisation's policy from configuration and the repository's at `git_ref`
+    /// (a pull request's base branch, the default branch for deployments).
+    pub async fn load(
+        app: &'a App,
+        forge: &dyn Forge,
+        repo: &Repo,
+        git_ref: &str,
+    ) -> Result<Policies<'a>> {
+        Ok(Policies {
+            org: app
+                .org_policy
+                .as_ref()
+                .map(|(f, t)| (f.as_str(), t.as_str())),
+            repo: forge.policy_file(repo, git_ref).await?,
+        })
+    }
+
     /// Parsed policies, for their command words and the groups they name; invalid ones
     /// are skipped here (they show as errors in the verdict).
     pub fn parsed(&self, repo_file: &str) -> Vec<signoff::PolicySet> {

@@ -34,13 +34,7 @@ pub async fn evaluate(
             .await?;
         heads = app.store.heads(repo, number).await?;
     }
-    let policies = Policies {
-        org: app
-            .org_policy
-            .as_ref()
-            .map(|(f, t)| (f.as_str(), t.as_str())),
-        repo: forge.policy_file(repo, &change.base_ref).await?,
-    };
+    let policies = Policies::load(app, forge, repo, &change.base_ref).await?;
     let parsed = policies.parsed(forge.policy_path());
     let commands = commands_of(&parsed);
     app.remember_commands(&repo.to_string(), &commands);
