@@ -33,4 +33,10 @@ step "webhook fixtures and the bot's outgoing request bodies against GitHub's Op
 bash tests/fixtures/github/validate.sh
 
 step "cargo test"
-cargo test --workspace --all-features --locked
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --all-features --locked 2>&1 | tee "$log"
+# One closing line for the whole run: cargo prints a result line per test binary, and the
+# last of those is usually a crate's empty doc-test run, which reads as "no tests".
+awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i + 1) == "passed;") p += $i; if ($(i + 1) == "failed;") f += $i } }
+     END { printf "cargo: %d passed, %d failed\n", p, f }' "$log"
