@@ -189,6 +189,26 @@ impl PolicySet {
             .any(|c| c.checks.iter().any(|(a, _)| *a == Attribute::Paths))
     }
 
+    /// Does a binding or window of this policy name `environment` in its criteria?
+    /// The bot reads the word after a comment command as an environment only then (or
+    /// when the repository has one of that name). Any case, as forges treat
+    /// environment names.
+    pub fn binds_environment(&self, environment: &str) -> bool {
+        let lower = environment.to_lowercase();
+        self.bindings
+            .iter()
+            .map(|b| &b.criteria)
+            .chain(self.windows.iter().map(|w| &w.criteria))
+            .flat_map(|c| &c.checks)
+            .filter(|(a, _)| *a == Attribute::Environment)
+            .flat_map(|(_, globs)| globs)
+            .any(|g| {
+                g.matches(environment)
+                    || g.matches(&lower)
+                    || g.as_str().eq_ignore_ascii_case(environment)
+            })
+    }
+
     /// Do contributors matter (`contributors_can_approve: false`)? A caller may skip
     /// listing a change's commits when not.
     pub fn contributors_matter(&self) -> bool {
