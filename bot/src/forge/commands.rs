@@ -147,8 +147,10 @@ mod tests {
 
     #[test]
     fn union_keeps_every_layers_words_once() {
-        let mut repo = Commands::default();
-        repo.approve = vec!["/ship".into()];
+        let repo = Commands {
+            approve: vec!["/ship".into()],
+            ..Commands::default()
+        };
         let all = union([&Commands::default(), &repo]);
         assert_eq!(all.approve, vec!["/approve", "/lgtm", "/ship"]);
         assert_eq!(all.reject, vec!["/reject"]);
