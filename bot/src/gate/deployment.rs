@@ -6,7 +6,7 @@
 
 use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered};
 use super::publish::{Target, publish};
-use super::pull_request::{current_heads, evaluate_layers, sources};
+use super::pull_request::{current_heads, evaluate_layers, sources, stale_never_counts};
 use super::verdict::{Verdict, combine};
 use super::{Policies, Result, groups_of};
 use crate::app::App;
@@ -46,7 +46,9 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         let change = forge.change(repo, *number).await?;
         let heads = current_heads(app, forge, repo, *number, &change.head_sha).await?;
         let mut activity = forge.change_activity(repo, *number).await?;
-        let edits = forge.edits(&command_nodes(&activity, &all_words)).await?;
+        let counts_on = stale_never_counts(&parsed).then_some(gate.sha.as_str());
+        let nodes = command_nodes(&activity, &all_words, &heads, &change.head_sha, counts_on);
+        let edits = forge.edits(&nodes).await?;
         drop_tampered(&mut activity, &edits, &heads, &change.head_sha);
         pulls.push(PullActivity {
             activity,

@@ -64,11 +64,21 @@ fn holds_commands(a: &Activity) -> bool {
 }
 
 /// Comments and review bodies holding a command (in any of these words) whose edit
-/// history must be asked.
-pub fn command_nodes(activity: &[Activity], words: &Commands) -> Vec<String> {
+/// history must be asked: those whose grants could count, i.e. written on `counts_on`
+/// (the revision under evaluation), or all when grants on every revision count
+/// (`None`: a policy without `invalidate_on_push`). A stale grant never counts, so its
+/// history costs no call.
+pub fn command_nodes(
+    activity: &[Activity],
+    words: &Commands,
+    heads: &[SeenHead],
+    current: &str,
+    counts_on: Option<&str>,
+) -> Vec<String> {
     activity
         .iter()
         .filter(|a| holds_commands(a) && commands::mentions(&a.body, words))
+        .filter(|a| counts_on.is_none_or(|r| written_on(a, heads, current) == r))
         .filter_map(|a| a.node.clone())
         .collect()
 }

@@ -54,10 +54,12 @@ pub async fn evaluate(
         }
     }
 
-    let mut activity = forge.change_activity(repo, number).await?;
-    let edits = forge.edits(&command_nodes(&activity, &all_words)).await?;
-    let mut tampers = drop_tampered(&mut activity, &edits, &heads, &change.head_sha);
     let parsed = policies.parsed(forge.policy_path());
+    let mut activity = forge.change_activity(repo, number).await?;
+    let counts_on = stale_never_counts(&parsed).then_some(change.head_sha.as_str());
+    let nodes = command_nodes(&activity, &all_words, &heads, &change.head_sha, counts_on);
+    let edits = forge.edits(&nodes).await?;
+    let mut tampers = drop_tampered(&mut activity, &edits, &heads, &change.head_sha);
     let mut environments = Environments {
         repository: BTreeSet::new(),
         policies: &parsed,
@@ -129,6 +131,12 @@ pub async fn evaluate(
     )
     .await?;
     Ok(())
+}
+
+/// Do grants on an older revision drop as stale under every policy (the default)?
+/// An invalid policy counts as yes: it decides nothing.
+pub fn stale_never_counts(parsed: &[signoff::PolicySet]) -> bool {
+    parsed.iter().all(signoff::PolicySet::invalidates_on_push)
 }
 
 /// The pushes seen on a change, the last being `head`: a push we were not told about

@@ -209,6 +209,12 @@ impl PolicySet {
             })
     }
 
+    /// Do grants on another revision than the request's drop as `stale`
+    /// (`invalidate_on_push`, the default)? A caller may then skip checking them.
+    pub fn invalidates_on_push(&self) -> bool {
+        self.options.invalidate_on_push
+    }
+
     /// Do contributors matter (`contributors_can_approve: false`)? A caller may skip
     /// listing a change's commits when not.
     pub fn contributors_matter(&self) -> bool {
