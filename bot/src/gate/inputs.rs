@@ -449,6 +449,19 @@ mod tests {
     }
 
     #[test]
+    fn only_commands_that_could_count_are_checked_for_edits() {
+        let activity = vec![
+            comment("ann", "2026-01-01T11:00:00Z", "/approve"),
+            comment("bob", "2026-01-01T13:00:00Z", "/approve"),
+            comment("cy", "2026-01-01T13:00:00Z", "thanks"),
+        ];
+        let words = Commands::default();
+        let nodes = |counts_on| command_nodes(&activity, &words, &heads(), "b", counts_on);
+        assert_eq!(nodes(Some("b")), vec!["IC_bob"]);
+        assert_eq!(nodes(None), vec!["IC_ann", "IC_bob"]);
+    }
+
+    #[test]
     fn text_edited_by_someone_else_is_dropped() {
         let mut activity = vec![
             comment("ann", "2026-01-01T13:00:00Z", "/approve"),

@@ -908,4 +908,18 @@ mod tests {
         .unwrap();
         assert!(paths.uses_paths() && paths.contributors_matter());
     }
+
+    #[test]
+    fn environments_a_policy_binds() {
+        let policy = PolicySet::parse(
+            "version: 1\npolicies: { p: { requires: [ { any: 1 } ] } }\napply: [ { policies: [p], to: deployment, where: { environment: [production, \"eu-*\"] } } ]\noptions: { invalidate_on_push: false }\n",
+            "p",
+        )
+        .unwrap();
+        assert!(policy.binds_environment("production"));
+        assert!(policy.binds_environment("Production"));
+        assert!(policy.binds_environment("eu-west"));
+        assert!(!policy.binds_environment("not"));
+        assert!(!policy.invalidates_on_push());
+    }
 }
