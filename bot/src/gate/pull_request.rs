@@ -13,8 +13,8 @@ use signoff::model::policy::Commands;
 use signoff::{Attributes, Grant, Kind, Request};
 use std::collections::BTreeSet;
 
-/// What a comment event asks besides re-evaluation: was a command comment deleted by
-/// someone else? (Edits are read from the forge's history at evaluation time.)
+/// What a comment event asks besides re-evaluation: was a command comment changed or
+/// deleted by someone else?
 pub struct Suspect<'a>(pub &'a CommentEvent);
 
 pub async fn evaluate(
@@ -35,10 +35,18 @@ pub async fn evaluate(
     let all_words = commands::union(sources.iter().map(|s| &s.commands));
     app.remember_commands(&repo.to_string(), &all_words);
 
+    // Edits that add a command are read from the forge's history below, whether or not
+    // a webhook arrives; a deletion, or an edit that takes a command away, leaves no
+    // command to check there, so the webhook saying so is remembered for this head.
     if let Some(Suspect(c)) = suspect {
-        let deleted_by_other = c.sender != c.author && c.action == CommentAction::Deleted;
-        if deleted_by_other && commands::mentions(&c.body, &all_words) {
-            tracing::warn!(repo = %repo, number, comment = c.id, author = c.author, by = c.sender, "approval comment deleted by someone else");
+        let changed_by_other = c.sender != c.author
+            && matches!(c.action, CommentAction::Edited | CommentAction::Deleted);
+        let touched_command = commands::mentions(&c.body, &all_words)
+            || c.previous
+                .as_deref()
+                .is_some_and(|p| commands::mentions(p, &all_words));
+        if changed_by_other && touched_command {
+            tracing::warn!(repo = %repo, number, comment = c.id, author = c.author, by = c.sender, "approval comment changed by someone else");
             app.store
                 .record_tamper(
                     repo,
