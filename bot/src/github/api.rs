@@ -171,6 +171,9 @@ pub struct GraphQl<T> {
 #[derive(Debug, Deserialize)]
 pub struct GraphQlError {
     pub message: String,
+    /// `NOT_FOUND` for an id that no longer resolves (a comment deleted meanwhile).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -596,7 +596,14 @@ impl Forge for GitHubForge {
             let response = self.post_for(GRAPHQL_PATH, &body).await?;
             let answer: api::GraphQl<api::Nodes> = json(&response)?;
             if let Some(error) = answer.errors.first() {
-                return Err(ForgeError::Fatal(format!("GraphQL: {}", error.message)));
+                let message = format!("GraphQL: {}", error.message);
+                // A comment deleted between listing and asking: the next attempt lists
+                // without it. Anything else will not mend by itself.
+                return Err(if error.kind.as_deref() == Some("NOT_FOUND") {
+                    ForgeError::Transient(message)
+                } else {
+                    ForgeError::Fatal(message)
+                });
             }
             let data = answer
                 .data

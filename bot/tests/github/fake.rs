@@ -725,9 +725,11 @@ async fn graphql(State(state): S, axum::Json(body): axum::Json<Value>) -> Respon
         return axum::Json(json!({ "errors": [ { "message": "the fake GitHub does not resolve this query", "locations": [ { "line": 1, "column": 1 } ] } ] })).into_response();
     };
     let s = state.lock().unwrap();
+    let mut errors = Vec::new();
     let nodes: Vec<Value> = ids
         .iter()
-        .map(|id| {
+        .enumerate()
+        .map(|(i, id)| {
             let id = id.as_str().unwrap_or("");
             let found = s
                 .repos
@@ -742,6 +744,8 @@ async fn graphql(State(state): S, axum::Json(body): axum::Json<Value>) -> Respon
                         .map(|(t, c)| (t, c.clone()))
                 });
             let Some((typename, item)) = found else {
+                errors.push(json!({ "type": "NOT_FOUND", "path": ["nodes", i], "locations": [ { "line": 1, "column": 27 } ],
+                                    "message": format!("Could not resolve to a node with the global id of '{id}'") }));
                 return Value::Null;
             };
             let edit = s.edits.get(id);
@@ -760,5 +764,9 @@ async fn graphql(State(state): S, axum::Json(body): axum::Json<Value>) -> Respon
             })
         })
         .collect();
-    axum::Json(json!({ "data": { "nodes": nodes } })).into_response()
+    if errors.is_empty() {
+        axum::Json(json!({ "data": { "nodes": nodes } })).into_response()
+    } else {
+        axum::Json(json!({ "data": { "nodes": nodes }, "errors": errors })).into_response()
+    }
 }

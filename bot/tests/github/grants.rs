@@ -210,3 +210,19 @@ async fn a_comment_binds_to_the_head_of_its_creation_not_of_its_last_edit() {
         "alice approved sha 1; editing her comment does not move it to sha 2"
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_edit_history_never_posts_success() {
+    let h = Harness::new().await;
+    h.fake.with(|s| s.broken.push(("/graphql".into(), 502)));
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.comment(1, "alice", "/approve").await;
+    h.comment(1, "bob", "/approve").await;
+    h.settle_allowing_failures().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(state, "failure", "{description}");
+    assert!(
+        description.starts_with("signoff could not evaluate"),
+        "{description}"
+    );
+}
