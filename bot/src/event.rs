@@ -140,6 +140,9 @@ impl CommentAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GateRequest {
     pub run_id: u64,
+    /// The deployment the run waits on; the gate re-reads it from the forge.
+    #[serde(default)]
+    pub deployment_id: Option<u64>,
     pub environment: String,
     /// Where to answer, as a path on the API (`/repos/o/r/actions/runs/1/deployment_protection_rule`).
     pub callback: String,

@@ -151,8 +151,11 @@ async fn replay_with(policy_ttl: u64) {
         h.review_with_body(n, "dave", "COMMENTED", "Consider renaming this.")
             .await;
         h.comment(n, "bob", "/approve").await;
+        // A push in its own second: a comment in the same second binds to the older head.
+        h.advance(1);
         h.push(n, &sha(u32::try_from(n + 100_000).unwrap()), "erin")
             .await;
+        h.advance(1);
         h.review(n, "carol", "APPROVED").await;
         h.comment(n, "alice", "/lgtm").await;
         h.settle().await;

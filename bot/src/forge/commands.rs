@@ -1,6 +1,7 @@
 //! Comment commands (SPEC §6.3): a line that starts with a configured command word,
-//! case-insensitive, followed by the end of the line or whitespace. An argument names
-//! the environment of a deployment the grant is for.
+//! case-insensitive, followed by the end of the line or whitespace. The word after the
+//! command is kept as its argument: the caller decides whether it names an environment
+//! (then the grant is for that deployment) or starts a reason (then it is for the change).
 
 use signoff::Action;
 use signoff::model::policy::Commands;
@@ -8,8 +9,17 @@ use signoff::model::policy::Commands;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
     pub action: Action,
-    /// `/approve production`: for the deployment to `production`.
-    pub environment: Option<String>,
+    /// The first word after the command word: `production` in `/approve production`,
+    /// `not` in `/unapprove not ready yet`.
+    pub argument: Option<String>,
+}
+
+impl Command {
+    /// The environment this command is for: its argument, when `is_environment` says it
+    /// names one; otherwise the command is for the change and the rest is a reason.
+    pub fn environment(&self, is_environment: impl Fn(&str) -> bool) -> Option<&str> {
+        self.argument.as_deref().filter(|word| is_environment(word))
+    }
 }
 
 pub fn parse(body: &str, commands: &Commands) -> Vec<Command> {
@@ -23,12 +33,36 @@ pub fn parse(body: &str, commands: &Commands) -> Vec<Command> {
         'words: for (action, words) in &table {
             for word in words.iter() {
                 if let Some(rest) = strip_word(line, word) {
-                    let environment = rest.split_whitespace().next().map(str::to_owned);
+                    let argument = rest.split_whitespace().next().map(str::to_owned);
                     out.push(Command {
                         action: *action,
-                        environment,
+                        argument,
                     });
                     break 'words;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every word of several layers' commands, for deciding cheaply whether a comment may
+/// matter to any of them.
+pub fn union<'a>(all: impl IntoIterator<Item = &'a Commands>) -> Commands {
+    let mut out = Commands {
+        approve: Vec::new(),
+        reject: Vec::new(),
+        revoke: Vec::new(),
+    };
+    for c in all {
+        for (into, from) in [
+            (&mut out.approve, &c.approve),
+            (&mut out.reject, &c.reject),
+            (&mut out.revoke, &c.revoke),
+        ] {
+            for word in from {
+                if !into.contains(word) {
+                    into.push(word.clone());
                 }
             }
         }
@@ -72,10 +106,10 @@ pub fn mentions(body: &str, commands: &Commands) -> bool {
 mod tests {
     use super::*;
 
-    fn cmd(action: Action, env: Option<&str>) -> Command {
+    fn cmd(action: Action, argument: Option<&str>) -> Command {
         Command {
             action,
-            environment: env.map(str::to_owned),
+            argument: argument.map(str::to_owned),
         }
     }
 
@@ -100,5 +134,25 @@ mod tests {
         );
         assert!(mentions("x\n/Approve", &c));
         assert!(!mentions("/approvex", &c));
+    }
+
+    #[test]
+    fn an_argument_is_an_environment_only_when_it_names_one() {
+        let c = Commands::default();
+        let known = |w: &str| w.eq_ignore_ascii_case("production");
+        let commands = parse("/unapprove not ready\n/approve Production", &c);
+        assert_eq!(commands[0].environment(known), None);
+        assert_eq!(commands[1].environment(known), Some("Production"));
+    }
+
+    #[test]
+    fn union_keeps_every_layers_words_once() {
+        let repo = Commands {
+            approve: vec!["/ship".into()],
+            ..Commands::default()
+        };
+        let all = union([&Commands::default(), &repo]);
+        assert_eq!(all.approve, vec!["/approve", "/lgtm", "/ship"]);
+        assert_eq!(all.reject, vec!["/reject"]);
     }
 }

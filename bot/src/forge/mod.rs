@@ -25,10 +25,35 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
     pub author: String,
+    /// When it was written (never its last edit: an edit does not move a comment to a
+    /// later head).
     pub at: Timestamp,
     /// Text that may hold comment commands.
     pub body: String,
     pub kind: ActivityKind,
+    /// The forge's id for asking who last edited `body` (`Forge::edits`).
+    pub node: Option<String>,
+}
+
+/// The last edit of a comment or review body, from the forge's edit history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// `None` when the editor's account no longer exists.
+    pub editor: Option<String>,
+    pub at: Timestamp,
+}
+
+/// A deployment as the forge records it, re-read for every evaluation rather than
+/// taken from the webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentFacts {
+    pub sha: String,
+    pub git_ref: String,
+    /// The person who triggered the run (not the automation that created the
+    /// deployment).
+    pub requester: String,
+    /// Changes (pull requests) the run belongs to.
+    pub pulls: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +165,21 @@ pub trait Forge: Send + Sync {
     async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>>;
     /// Environment reviews of a waiting deployment.
     async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>>;
+    /// The deployment of a waiting gate: revision, ref, requester, associated changes.
+    async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts>;
+    /// Authors and committers of the commits a deployment of `sha` ships: those since
+    /// the environment's last successful deployment (all reachable ones if none).
+    async fn deployment_contributors(
+        &self,
+        repo: &Repo,
+        gate: &GateRequest,
+        sha: &str,
+    ) -> Result<Vec<String>>;
+    /// Names of the repository's deployment environments.
+    async fn environments(&self, repo: &Repo) -> Result<Vec<String>>;
+    /// The last edit of each of these comments or review bodies (`Activity::node`) that
+    /// was ever edited.
+    async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>>;
     /// Writers of the repository and members of the named groups the forge knows.
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People>;
     async fn set_status(&self, repo: &Repo, status: &Status) -> Result<()>;

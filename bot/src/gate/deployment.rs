@@ -1,15 +1,17 @@
 //! The deployment gate: evaluate kind `deployment` with the default branch's policy,
 //! grants from the run's environment reviews and `/approve <environment>` comments on
 //! the associated pull requests; answer the protection rule, mirror a commit status.
+//! What the webhook said about the deployment (revision, ref, requester, pull
+//! requests) is re-read from the forge on every evaluation.
 
-use super::inputs::{deployment_grants, directory};
+use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered};
 use super::publish::{Target, publish};
-use super::pull_request::layers;
-use super::verdict::{Inputs, Verdict, combine};
-use super::{Policies, Result, commands_of, groups_of};
+use super::pull_request::{current_heads, evaluate_layers, sources, stale_never_counts};
+use super::verdict::{Verdict, combine};
+use super::{Policies, Result, groups_of};
 use crate::app::App;
 use crate::event::{GateRequest, Repo};
-use crate::forge::Forge;
+use crate::forge::{Forge, commands};
 use signoff::{Attributes, Kind, Request};
 
 pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequest) -> Result<()> {
@@ -21,24 +23,49 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     if state.as_deref() != Some("pending") {
         return Ok(());
     }
+    let facts = forge.deployment(repo, gate).await?;
+    if facts.sha != gate.sha || facts.pulls != gate.pulls {
+        tracing::info!(repo = %repo, run = gate.run_id, payload_sha = gate.sha, sha = facts.sha, "the forge's deployment differs from the webhook's; using the forge's");
+    }
+    let gate = GateRequest {
+        sha: facts.sha,
+        git_ref: facts.git_ref,
+        requester: facts.requester,
+        pulls: facts.pulls,
+        ..gate.clone()
+    };
     let policies = Policies::load(app, forge, repo, &gate.default_branch).await?;
+    let sources = sources(forge, repo, &gate.default_branch, &policies);
+    let all_words = commands::union(sources.iter().map(|s| &s.commands));
     let parsed = policies.parsed(forge.policy_path());
-    let commands = commands_of(&parsed);
-    let reviews = forge.deployment_activity(repo, gate).await?;
+    let reviews = forge.deployment_activity(repo, &gate).await?;
     let mut pulls = Vec::new();
     for number in &gate.pulls {
-        let activity = forge.change_activity(repo, *number).await?;
-        let heads = app.store.heads(repo, *number).await?;
-        let current = heads
-            .last()
-            .map_or_else(|| gate.sha.clone(), |h| h.sha.clone());
-        pulls.push((activity, heads, current));
+        // The pull request's head now, recorded as the PR gate does: comments written
+        // before the bot knew this head bind to an older (or unknown) one: stale.
+        let change = forge.change(repo, *number).await?;
+        let heads = current_heads(app, forge, repo, *number, &change.head_sha).await?;
+        let mut activity = forge.change_activity(repo, *number).await?;
+        let counts_on = stale_never_counts(&parsed).then_some(gate.sha.as_str());
+        let nodes = command_nodes(&activity, &all_words, &heads, &change.head_sha, counts_on);
+        let edits = forge.edits(&nodes).await?;
+        drop_tampered(&mut activity, &edits, &heads, &change.head_sha);
+        pulls.push(PullActivity {
+            activity,
+            heads,
+            current: change.head_sha,
+        });
     }
-    let grants = deployment_grants(&reviews, &pulls, &commands, &gate.environment, &gate.sha);
     let groups = groups_of(&parsed);
     let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     let people = forge.people(repo, &group_refs).await?;
-    let directory = directory(&people, &grants, &app.config.super_admins);
+    let contributors = if parsed.iter().any(signoff::PolicySet::contributors_matter) {
+        forge
+            .deployment_contributors(repo, &gate, &gate.sha)
+            .await?
+    } else {
+        Vec::new()
+    };
     let branch = gate
         .git_ref
         .strip_prefix("refs/heads/")
@@ -55,16 +82,18 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
             branch: Some(branch),
             ..Attributes::default()
         },
-        contributors: Vec::new(),
+        contributors: contributors
+            .into_iter()
+            .filter(|c| *c != gate.requester)
+            .collect(),
     };
-    let now = super::evaluation_time(&grants);
-    let inputs = Inputs {
-        request: &request,
-        directory: &directory,
-        grants: &grants,
-        now,
-    };
-    let layers = layers(forge, repo, &gate.default_branch, &policies, &inputs);
+    let layers = evaluate_layers(
+        &sources,
+        &request,
+        &people,
+        &app.config.super_admins,
+        |words| deployment_grants(&reviews, &pulls, words, &gate.environment, &gate.sha),
+    );
     // No policy at all: nothing is required of this deployment (SPEC §4.3).
     let verdict = combine(&layers, &[]).unwrap_or_else(|| Verdict {
         outcome: "not_required".to_owned(),
@@ -75,7 +104,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         app,
         forge,
         repo,
-        &Target::Deployment { gate },
+        &Target::Deployment { gate: &gate },
         &verdict,
         &layers,
     )

@@ -1,23 +1,140 @@
 //! Pure: forge answers into the core's inputs (SPEC §3). Reviews and comment commands
 //! become grants; writers, teams and super-admins become the directory.
 
-use crate::forge::commands::{self, Command};
-use crate::forge::{Activity, ActivityKind, People, ReviewState};
-use crate::store::changes::SeenHead;
+use crate::forge::commands;
+use crate::forge::{Activity, ActivityKind, Edit, People, ReviewState};
+use crate::store::changes::{SeenHead, Tamper};
 use signoff::model::policy::Commands;
-use signoff::{Action, Directory, Grant, Role, User, Via};
+use signoff::{Action, Directory, Grant, PolicySet, Role, User, Via};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// The head that was current when something was written at `at_ms`: the last head seen
-/// pushed at or before then. Before the first head seen, the revision is unknown (and
-/// grants on it stale); with no heads seen at all, the current head.
-pub fn head_at(heads: &[SeenHead], at_ms: i64, current: &str) -> String {
-    if heads.is_empty() {
-        return current.to_owned();
+/// The revision of something written before the first push the bot knows of: no real
+/// head, so grants on it are stale.
+pub const UNKNOWN_HEAD: &str = "unknown (written before the first push seen)";
+
+/// The head that was current when something was written at `at`: the push interval
+/// holding it. GitHub's times have a resolution of one second, so a comment written in
+/// the same second as a push binds to the older head (the reviewer saw that one); only
+/// the first push seen also takes comments from its own second. Before the first push
+/// seen the revision is unknown.
+pub fn head_at(heads: &[SeenHead], at: jiff::Timestamp) -> String {
+    let second = at.as_second();
+    let start = |h: &SeenHead| h.since.div_euclid(1000);
+    let current = heads
+        .iter()
+        .rfind(|h| start(h) < second)
+        .or_else(|| heads.first().filter(|h| start(h) == second));
+    current.map_or_else(|| UNKNOWN_HEAD.to_owned(), |h| h.sha.clone())
+}
+
+/// Which word after a command names an environment: one the repository has, or one a
+/// policy binds (any case, as GitHub's environment names).
+pub struct Environments<'a> {
+    /// The repository's environments, lower-cased; empty when not asked for.
+    pub repository: BTreeSet<String>,
+    pub policies: &'a [PolicySet],
+}
+
+impl Environments<'_> {
+    pub fn names(&self, word: &str) -> bool {
+        self.repository.contains(&word.to_lowercase())
+            || self.policies.iter().any(|p| p.binds_environment(word))
     }
-    heads.iter().rfind(|h| h.since <= at_ms).map_or_else(
-        || "unknown (written before the first push seen)".to_owned(),
-        |h| h.sha.clone(),
-    )
+
+    /// Does any command argument in this activity need the repository's list to decide?
+    pub fn need_repository(&self, activity: &[Activity], words: &Commands) -> bool {
+        activity.iter().filter(|a| holds_commands(a)).any(|a| {
+            commands::parse(&a.body, words)
+                .iter()
+                .filter_map(|c| c.argument.as_deref())
+                .any(|word| !self.policies.iter().any(|p| p.binds_environment(word)))
+        })
+    }
+}
+
+/// Can this activity's body hold commands? Comments can, and reviews that only
+/// comment; the body of an approval, a change request or a dismissed review cannot
+/// (dismissal revokes everything that review granted).
+fn holds_commands(a: &Activity) -> bool {
+    match &a.kind {
+        ActivityKind::Comment { .. } => true,
+        ActivityKind::Review { state, .. } => *state == ReviewState::Commented,
+        ActivityKind::DeploymentReview { .. } => false,
+    }
+}
+
+/// Comments and review bodies holding a command (in any of these words) whose edit
+/// history must be asked: those whose grants could count, i.e. written on `counts_on`
+/// (the revision under evaluation), or all when grants on every revision count
+/// (`None`: a policy without `invalidate_on_push`). A stale grant never counts, so its
+/// history costs no call.
+pub fn command_nodes(
+    activity: &[Activity],
+    words: &Commands,
+    heads: &[SeenHead],
+    current: &str,
+    counts_on: Option<&str>,
+) -> Vec<String> {
+    activity
+        .iter()
+        .filter(|a| holds_commands(a) && commands::mentions(&a.body, words))
+        .filter(|a| counts_on.is_none_or(|r| written_on(a, heads, current) == r))
+        .filter_map(|a| a.node.clone())
+        .collect()
+}
+
+/// Drops the text of every comment or review body last edited by someone other than
+/// its author: its commands never count. Returns what was dropped as tampering, for
+/// those written while `current` was the head (older ones would be stale anyway).
+pub fn drop_tampered(
+    activity: &mut [Activity],
+    edits: &BTreeMap<String, Edit>,
+    heads: &[SeenHead],
+    current: &str,
+) -> Vec<Tamper> {
+    let mut out = Vec::new();
+    for a in activity.iter_mut() {
+        let Some(edit) = a.node.as_ref().and_then(|n| edits.get(n)) else {
+            continue;
+        };
+        if edit.editor.as_deref() == Some(a.author.as_str()) {
+            continue;
+        }
+        let by = edit
+            .editor
+            .clone()
+            .unwrap_or_else(|| "a deleted account".to_owned());
+        tracing::warn!(
+            author = a.author,
+            by,
+            "command text edited by someone else; it does not count"
+        );
+        a.body.clear();
+        if written_on(a, heads, current) == current {
+            out.push(Tamper {
+                comment_id: match a.kind {
+                    ActivityKind::Comment { id } => id,
+                    _ => 0,
+                },
+                author: a.author.clone(),
+                by,
+                action: "edited".to_owned(),
+            });
+        }
+    }
+    out
+}
+
+/// The revision a review or comment speaks for: a review's commit, else the head
+/// current when it was written.
+fn written_on(a: &Activity, heads: &[SeenHead], current: &str) -> String {
+    match &a.kind {
+        ActivityKind::Review {
+            commit: Some(c), ..
+        } => c.clone(),
+        ActivityKind::Review { commit: None, .. } => current.to_owned(),
+        _ => head_at(heads, a.at),
+    }
 }
 
 fn grant(by: &str, action: Action, revision: String, at: jiff::Timestamp, via: Via) -> Grant {
@@ -30,22 +147,18 @@ fn grant(by: &str, action: Action, revision: String, at: jiff::Timestamp, via: V
     }
 }
 
-/// Grants on a pull request: review states, and comment commands without an environment.
+/// Grants on a pull request: review states, and comment commands that name no
+/// environment.
 pub fn change_grants(
     activity: &[Activity],
     commands: &Commands,
     heads: &[SeenHead],
     current: &str,
+    environments: &Environments<'_>,
 ) -> Vec<Grant> {
     let mut out = Vec::new();
     for a in activity {
-        let written_on = |a: &Activity| match &a.kind {
-            ActivityKind::Review {
-                commit: Some(c), ..
-            } => c.clone(),
-            _ => head_at(heads, a.at.as_millisecond(), current),
-        };
-        if let ActivityKind::Review { state, commit } = &a.kind {
+        if let ActivityKind::Review { state, .. } = &a.kind {
             let action = match state {
                 ReviewState::Approved => Some(Action::Approve),
                 ReviewState::ChangesRequested => Some(Action::Reject),
@@ -53,32 +166,45 @@ pub fn change_grants(
                 ReviewState::Commented => None,
             };
             if let Some(action) = action {
-                let revision = commit.clone().unwrap_or_else(|| current.to_owned());
-                out.push(grant(&a.author, action, revision, a.at, Via::Review));
+                out.push(grant(
+                    &a.author,
+                    action,
+                    written_on(a, heads, current),
+                    a.at,
+                    Via::Review,
+                ));
             }
         }
-        if matches!(a.kind, ActivityKind::DeploymentReview { .. }) {
+        if !holds_commands(a) {
             continue;
         }
-        for Command {
-            action,
-            environment,
-        } in commands::parse(&a.body, commands)
-        {
-            if environment.is_none() {
-                out.push(grant(&a.author, action, written_on(a), a.at, Via::Comment));
+        for command in commands::parse(&a.body, commands) {
+            if command.environment(|w| environments.names(w)).is_none() {
+                out.push(grant(
+                    &a.author,
+                    command.action,
+                    written_on(a, heads, current),
+                    a.at,
+                    Via::Comment,
+                ));
             }
         }
     }
     out
 }
 
+/// One associated pull request's activity, its pushes and its head now.
+pub struct PullActivity {
+    pub activity: Vec<Activity>,
+    pub heads: Vec<SeenHead>,
+    pub current: String,
+}
+
 /// Grants on a deployment: environment reviews of the run for this environment, and
-/// `/approve <environment>` commands on the associated pull requests (each list of
-/// activity with that pull request's heads).
+/// `/approve <environment>` commands on the associated pull requests.
 pub fn deployment_grants(
     reviews: &[Activity],
-    pulls: &[(Vec<Activity>, Vec<SeenHead>, String)],
+    pulls: &[PullActivity],
     commands: &Commands,
     environment: &str,
     sha: &str,
@@ -110,26 +236,17 @@ pub fn deployment_grants(
         }
     }
     let mut comments = Vec::new();
-    for (activity, heads, current) in pulls {
-        for a in activity {
-            if matches!(a.kind, ActivityKind::DeploymentReview { .. }) {
-                continue;
-            }
-            let revision = match &a.kind {
-                ActivityKind::Review {
-                    commit: Some(c), ..
-                } => c.clone(),
-                _ => head_at(heads, a.at.as_millisecond(), current),
-            };
-            for Command {
-                action,
-                environment: env,
-            } in commands::parse(&a.body, commands)
-            {
-                if env.is_some_and(|e| e.eq_ignore_ascii_case(environment)) {
+    for pull in pulls {
+        for a in pull.activity.iter().filter(|a| holds_commands(a)) {
+            let revision = written_on(a, &pull.heads, &pull.current);
+            for command in commands::parse(&a.body, commands) {
+                if command
+                    .environment(|w| w.eq_ignore_ascii_case(environment))
+                    .is_some()
+                {
                     comments.push(grant(
                         &a.author,
-                        action,
+                        command.action,
                         revision.clone(),
                         a.at,
                         Via::Comment,
@@ -195,16 +312,18 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn push(sha: &str, since: &str, until: Option<&str>) -> SeenHead {
+        SeenHead {
+            sha: sha.into(),
+            since: at(since).as_millisecond(),
+            until: until.map(|u| at(u).as_millisecond()),
+        }
+    }
+
     fn heads() -> Vec<SeenHead> {
         vec![
-            SeenHead {
-                sha: "a".into(),
-                since: at("2026-01-01T10:00:00Z").as_millisecond(),
-            },
-            SeenHead {
-                sha: "b".into(),
-                since: at("2026-01-01T12:00:00Z").as_millisecond(),
-            },
+            push("a", "2026-01-01T10:00:00Z", Some("2026-01-01T12:00:00Z")),
+            push("b", "2026-01-01T12:00:00Z", None),
         ]
     }
 
@@ -214,6 +333,14 @@ mod tests {
             at: at(when),
             body: body.into(),
             kind: ActivityKind::Comment { id: 1 },
+            node: Some(format!("IC_{by}")),
+        }
+    }
+
+    fn no_environments() -> Environments<'static> {
+        Environments {
+            repository: BTreeSet::from(["production".to_owned()]),
+            policies: &[],
         }
     }
 
@@ -231,9 +358,16 @@ mod tests {
                     state: ReviewState::ChangesRequested,
                     commit: Some("b".into()),
                 },
+                node: None,
             },
         ];
-        let grants = change_grants(&activity, &Commands::default(), &heads(), "b");
+        let grants = change_grants(
+            &activity,
+            &Commands::default(),
+            &heads(),
+            "b",
+            &no_environments(),
+        );
         let got: Vec<(&str, Action, &str)> = grants
             .iter()
             .map(|g| (g.by.as_str(), g.action, g.revision.as_deref().unwrap()))
@@ -241,25 +375,116 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (
-                    "ann",
-                    Action::Approve,
-                    "unknown (written before the first push seen)"
-                ),
+                ("ann", Action::Approve, UNKNOWN_HEAD),
                 ("bob", Action::Approve, "a"),
                 ("dee", Action::Reject, "b"),
             ]
         );
-        let deploy = deployment_grants(
-            &[],
-            &[(activity, heads(), "b".into())],
-            &Commands::default(),
-            "Production",
-            "b",
-        );
+        let pulls = [PullActivity {
+            activity,
+            heads: heads(),
+            current: "b".into(),
+        }];
+        let deploy = deployment_grants(&[], &pulls, &Commands::default(), "Production", "b");
         assert_eq!(deploy.len(), 1);
         assert_eq!(deploy[0].by, "cy");
         assert_eq!(deploy[0].revision.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn a_tie_in_the_same_second_binds_to_the_older_head() {
+        let pushes = vec![
+            push(
+                "a",
+                "2026-01-01T10:00:00.300Z",
+                Some("2026-01-01T10:00:05.100Z"),
+            ),
+            push(
+                "b",
+                "2026-01-01T10:00:05.100Z",
+                Some("2026-01-01T10:00:09Z"),
+            ),
+            push("a", "2026-01-01T10:00:09Z", None),
+        ];
+        assert_eq!(
+            head_at(&pushes, at("2026-01-01T10:00:00Z")),
+            "a",
+            "first push: its own second"
+        );
+        assert_eq!(head_at(&pushes, at("2026-01-01T10:00:05Z")), "a");
+        assert_eq!(head_at(&pushes, at("2026-01-01T10:00:06Z")), "b");
+        assert_eq!(head_at(&pushes, at("2026-01-01T10:00:09Z")), "b");
+        assert_eq!(head_at(&pushes, at("2026-01-01T10:00:10Z")), "a");
+        assert_eq!(head_at(&pushes, at("2026-01-01T09:59:59Z")), UNKNOWN_HEAD);
+        assert_eq!(head_at(&[], at("2026-01-01T10:00:10Z")), UNKNOWN_HEAD);
+    }
+
+    #[test]
+    fn commands_count_only_in_comments_and_comment_reviews() {
+        let review = |state| Activity {
+            author: "ann".into(),
+            at: at("2026-01-01T13:00:00Z"),
+            body: "/approve".into(),
+            kind: ActivityKind::Review {
+                state,
+                commit: Some("b".into()),
+            },
+            node: None,
+        };
+        let actions = |state| {
+            change_grants(
+                &[review(state)],
+                &Commands::default(),
+                &heads(),
+                "b",
+                &no_environments(),
+            )
+            .iter()
+            .map(|g| g.action)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(actions(ReviewState::Commented), vec![Action::Approve]);
+        assert_eq!(actions(ReviewState::Dismissed), vec![Action::Revoke]);
+        assert_eq!(actions(ReviewState::ChangesRequested), vec![Action::Reject]);
+    }
+
+    #[test]
+    fn only_commands_that_could_count_are_checked_for_edits() {
+        let activity = vec![
+            comment("ann", "2026-01-01T11:00:00Z", "/approve"),
+            comment("bob", "2026-01-01T13:00:00Z", "/approve"),
+            comment("cy", "2026-01-01T13:00:00Z", "thanks"),
+        ];
+        let words = Commands::default();
+        let nodes = |counts_on| command_nodes(&activity, &words, &heads(), "b", counts_on);
+        assert_eq!(nodes(Some("b")), vec!["IC_bob"]);
+        assert_eq!(nodes(None), vec!["IC_ann", "IC_bob"]);
+    }
+
+    #[test]
+    fn text_edited_by_someone_else_is_dropped() {
+        let mut activity = vec![
+            comment("ann", "2026-01-01T13:00:00Z", "/approve"),
+            comment("bob", "2026-01-01T11:00:00Z", "/approve"),
+            comment("cy", "2026-01-01T13:00:00Z", "/approve"),
+        ];
+        let edit = |by: Option<&str>| Edit {
+            editor: by.map(str::to_owned),
+            at: at("2026-01-01T14:00:00Z"),
+        };
+        let edits = BTreeMap::from([
+            ("IC_ann".to_owned(), edit(Some("dave"))),
+            ("IC_bob".to_owned(), edit(None)),
+            ("IC_cy".to_owned(), edit(Some("cy"))),
+        ]);
+        let tampers = drop_tampered(&mut activity, &edits, &heads(), "b");
+        assert_eq!(tampers.len(), 1, "bob's comment binds to an older head");
+        assert_eq!(
+            (tampers[0].author.as_str(), tampers[0].by.as_str()),
+            ("ann", "dave")
+        );
+        let bodies: Vec<&str> = activity.iter().map(|a| a.body.as_str()).collect();
+        assert_eq!(bodies, vec!["", "", "/approve"]);
     }
 
     #[test]

@@ -1,17 +1,20 @@
 //! The pull-request gate: re-read the change from the forge, evaluate the organisation's
 //! and the base branch's policy, post the commit status.
 
-use super::inputs::{change_grants, directory};
+use super::inputs::{Environments, change_grants, command_nodes, directory, drop_tampered};
 use super::publish::{Target, publish};
 use super::verdict::{Inputs, Layer, combine, layer};
-use super::{Policies, Result, commands_of, groups_of};
+use super::{Policies, Result, groups_of};
 use crate::app::App;
 use crate::event::{CommentAction, CommentEvent, Repo};
-use crate::forge::{Forge, commands};
-use signoff::{Attributes, Kind, Request};
+use crate::forge::{Forge, People, commands};
+use crate::store::changes::SeenHead;
+use signoff::model::policy::Commands;
+use signoff::{Attributes, Grant, Kind, Request};
+use std::collections::BTreeSet;
 
-/// What a comment event asks besides re-evaluation: was a command comment changed by
-/// someone else?
+/// What a comment event asks besides re-evaluation: was a command comment changed or
+/// deleted by someone else?
 pub struct Suspect<'a>(pub &'a CommentEvent);
 
 pub async fn evaluate(
@@ -26,28 +29,24 @@ pub async fn evaluate(
         return Ok(());
     }
     let now = jiff::Timestamp::now();
-    let mut heads = app.store.heads(repo, number).await?;
-    if !heads.iter().any(|h| h.sha == change.head_sha) {
-        // A push we were not told about: comments from before now belong to older heads.
-        app.store
-            .record_head(repo, number, &change.head_sha, now.as_millisecond())
-            .await?;
-        heads = app.store.heads(repo, number).await?;
-    }
+    let heads = current_heads(app, forge, repo, number, &change.head_sha).await?;
     let policies = Policies::load(app, forge, repo, &change.base_ref).await?;
-    let parsed = policies.parsed(forge.policy_path());
-    let commands = commands_of(&parsed);
-    app.remember_commands(&repo.to_string(), &commands);
+    let sources = sources(forge, repo, &change.base_ref, &policies);
+    let all_words = commands::union(sources.iter().map(|s| &s.commands));
+    app.remember_commands(&repo.to_string(), &all_words);
 
+    // Edits that add a command are read from the forge's history below, whether or not
+    // a webhook arrives; a deletion, or an edit that takes a command away, leaves no
+    // command to check there, so the webhook saying so is remembered for this head.
     if let Some(Suspect(c)) = suspect {
         let changed_by_other = c.sender != c.author
             && matches!(c.action, CommentAction::Edited | CommentAction::Deleted);
-        let touched_command = commands::mentions(&c.body, &commands)
+        let touched_command = commands::mentions(&c.body, &all_words)
             || c.previous
                 .as_deref()
-                .is_some_and(|p| commands::mentions(p, &commands));
+                .is_some_and(|p| commands::mentions(p, &all_words));
         if changed_by_other && touched_command {
-            tracing::warn!(repo = %repo, number, comment = c.id, author = c.author, by = c.sender, "approval comment tampered with");
+            tracing::warn!(repo = %repo, number, comment = c.id, author = c.author, by = c.sender, "approval comment changed by someone else");
             app.store
                 .record_tamper(
                     repo,
@@ -63,12 +62,27 @@ pub async fn evaluate(
         }
     }
 
-    let activity = forge.change_activity(repo, number).await?;
-    let grants = change_grants(&activity, &commands, &heads, &change.head_sha);
+    let parsed = policies.parsed(forge.policy_path());
+    let mut activity = forge.change_activity(repo, number).await?;
+    let counts_on = stale_never_counts(&parsed).then_some(change.head_sha.as_str());
+    let nodes = command_nodes(&activity, &all_words, &heads, &change.head_sha, counts_on);
+    let edits = forge.edits(&nodes).await?;
+    let mut tampers = drop_tampered(&mut activity, &edits, &heads, &change.head_sha);
+    let mut environments = Environments {
+        repository: BTreeSet::new(),
+        policies: &parsed,
+    };
+    if environments.need_repository(&activity, &all_words) {
+        environments.repository = forge
+            .environments(repo)
+            .await?
+            .iter()
+            .map(|e| e.to_lowercase())
+            .collect();
+    }
     let groups = groups_of(&parsed);
     let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     let people = forge.people(repo, &group_refs).await?;
-    let directory = directory(&people, &grants, &app.config.super_admins);
     // Files and commits only when a policy looks at them (one or more calls each).
     let paths = if parsed.iter().any(signoff::PolicySet::uses_paths) {
         forge.change_paths(repo, number, &change.head_sha).await?
@@ -100,15 +114,14 @@ pub async fn evaluate(
             .filter(|c| *c != change.author)
             .collect(),
     };
-    let now = super::evaluation_time(&grants);
-    let inputs = Inputs {
-        request: &request,
-        directory: &directory,
-        grants: &grants,
-        now,
-    };
-    let layers = layers(forge, repo, &change.base_ref, &policies, &inputs);
-    let tampers = app.store.tampers(repo, number, &change.head_sha).await?;
+    let layers = evaluate_layers(
+        &sources,
+        &request,
+        &people,
+        &app.config.super_admins,
+        |words| change_grants(&activity, words, &heads, &change.head_sha, &environments),
+    );
+    tampers.extend(app.store.tampers(repo, number, &change.head_sha).await?);
     let Some(verdict) = combine(&layers, &tampers) else {
         tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
         return Ok(());
@@ -128,26 +141,106 @@ pub async fn evaluate(
     Ok(())
 }
 
+/// Do grants on an older revision drop as stale under every policy (the default)?
+/// An invalid policy counts as yes: it decides nothing.
+pub fn stale_never_counts(parsed: &[signoff::PolicySet]) -> bool {
+    parsed.iter().all(signoff::PolicySet::invalidates_on_push)
+}
+
+/// The pushes seen on a change, the last being `head`: a push we were not told about
+/// starts now, so comments from before belong to older heads (or to none: stale).
+pub async fn current_heads(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    number: u64,
+    head: &str,
+) -> Result<Vec<SeenHead>> {
+    let heads = app.store.heads(forge.kind(), repo, number).await?;
+    if heads.last().is_some_and(|h| h.sha == head) {
+        return Ok(heads);
+    }
+    let now = jiff::Timestamp::now().as_millisecond();
+    app.store
+        .record_head(forge.kind(), repo, number, head, now)
+        .await?;
+    Ok(app.store.heads(forge.kind(), repo, number).await?)
+}
+
+/// One policy layer before evaluation: where it comes from, its text, and the command
+/// words its grants are read with (its own, or the defaults when it sets none or does
+/// not parse).
+pub struct Source<'a> {
+    pub name: &'static str,
+    pub file: String,
+    pub link: Option<String>,
+    pub text: Option<&'a str>,
+    pub commands: Commands,
+}
+
 /// The organisation's layer (when configured) and the repository's.
-pub fn layers(
+pub fn sources<'a>(
     forge: &dyn Forge,
     repo: &Repo,
     git_ref: &str,
-    policies: &Policies<'_>,
-    inputs: &Inputs<'_>,
-) -> Vec<Layer> {
+    policies: &'a Policies<'_>,
+) -> Vec<Source<'a>> {
+    let words = |text: Option<&str>, file: &str| {
+        text.and_then(|t| signoff::PolicySet::parse(t, file).ok())
+            .map(|p| p.commands().clone())
+            .unwrap_or_default()
+    };
     let mut out = Vec::new();
     if let Some((file, text)) = policies.org {
-        out.push(layer("organisation", file, None, Some(text), inputs));
+        out.push(Source {
+            name: "organisation",
+            file: file.to_owned(),
+            link: None,
+            text: Some(text),
+            commands: words(Some(text), file),
+        });
     }
     let path = forge.policy_path();
-    let link = Some(forge.file_url(repo, git_ref, path));
-    out.push(layer(
-        "repository",
-        path,
-        link,
-        policies.repo.as_deref(),
-        inputs,
-    ));
+    out.push(Source {
+        name: "repository",
+        file: path.to_owned(),
+        link: Some(forge.file_url(repo, git_ref, path)),
+        text: policies.repo.as_deref(),
+        commands: words(policies.repo.as_deref(), path),
+    });
     out
+}
+
+/// Evaluates each layer with the grants read in its own command words; one evaluation
+/// time for all (the latest grant of any layer, or now).
+pub fn evaluate_layers(
+    sources: &[Source<'_>],
+    request: &Request,
+    people: &People,
+    super_admins: &[String],
+    grants_for: impl Fn(&Commands) -> Vec<Grant>,
+) -> Vec<Layer> {
+    let grants: Vec<Vec<Grant>> = sources.iter().map(|s| grants_for(&s.commands)).collect();
+    let all: Vec<Grant> = grants.iter().flatten().cloned().collect();
+    let now = super::evaluation_time(&all);
+    sources
+        .iter()
+        .zip(&grants)
+        .map(|(source, grants)| {
+            let directory = directory(people, grants, super_admins);
+            let inputs = Inputs {
+                request,
+                directory: &directory,
+                grants,
+                now,
+            };
+            layer(
+                source.name,
+                &source.file,
+                source.link.clone(),
+                source.text,
+                &inputs,
+            )
+        })
+        .collect()
 }

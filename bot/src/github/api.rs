@@ -54,6 +54,8 @@ pub struct Review {
     pub submitted_at: Option<Timestamp>,
     #[serde(default)]
     pub body: Option<String>,
+    #[serde(default)]
+    pub node_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,7 +64,9 @@ pub struct IssueComment {
     pub user: Option<User>,
     #[serde(default)]
     pub body: Option<String>,
-    pub updated_at: Timestamp,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub node_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,4 +107,87 @@ pub struct Approval {
 #[derive(Debug, Deserialize)]
 pub struct Environment {
     pub name: String,
+}
+
+/// `GET /repos/{owner}/{repo}/environments`
+#[derive(Debug, Deserialize)]
+pub struct Environments {
+    pub total_count: u64,
+    #[serde(default)]
+    pub environments: Vec<Environment>,
+}
+
+/// `GET /repos/{owner}/{repo}/actions/runs/{run_id}`
+#[derive(Debug, Deserialize)]
+pub struct WorkflowRun {
+    pub head_sha: String,
+    #[serde(default)]
+    pub head_branch: Option<String>,
+    #[serde(default)]
+    pub actor: Option<User>,
+    /// Who started this attempt (a re-run's), where `actor` started the first.
+    #[serde(default)]
+    pub triggering_actor: Option<User>,
+    #[serde(default)]
+    pub pull_requests: Vec<RunPull>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RunPull {
+    pub number: u64,
+}
+
+/// `GET /repos/{owner}/{repo}/deployments/{id}` and the list of deployments.
+#[derive(Debug, Deserialize)]
+pub struct Deployment {
+    pub id: u64,
+    pub sha: String,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    pub environment: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeploymentStatus {
+    pub state: String,
+}
+
+/// `GET /repos/{owner}/{repo}/compare/{base}...{head}`
+#[derive(Debug, Deserialize)]
+pub struct Comparison {
+    pub total_commits: u64,
+    #[serde(default)]
+    pub commits: Vec<Commit>,
+}
+
+/// A GraphQL answer: `data`, or `errors`.
+#[derive(Debug, Deserialize)]
+pub struct GraphQl<T> {
+    pub data: Option<T>,
+    #[serde(default)]
+    pub errors: Vec<GraphQlError>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GraphQlError {
+    pub message: String,
+    /// `NOT_FOUND` for an id that no longer resolves (a comment deleted meanwhile).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Nodes {
+    pub nodes: Vec<Option<CommentNode>>,
+}
+
+/// A node of the `Comment` interface (issue comment, review): its last edit.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentNode {
+    pub id: String,
+    #[serde(default)]
+    pub last_edited_at: Option<Timestamp>,
+    #[serde(default)]
+    pub editor: Option<User>,
 }

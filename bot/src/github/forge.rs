@@ -6,20 +6,22 @@ use super::api;
 use super::client::{GitHubClient, encode, json};
 use crate::event::{ForgeKind, GateRequest, Repo};
 use crate::forge::{
-    Activity, ActivityKind, Change, Forge, ForgeError, GateAnswer, People, Result, ReviewState,
-    Status,
+    Activity, ActivityKind, Change, DeploymentFacts, Edit, Forge, ForgeError, GateAnswer, People,
+    Result, ReviewState, Status,
 };
 use async_trait::async_trait;
 use base64::Engine;
 use http::StatusCode;
 use octocrab::Octocrab;
 use serde_json::json;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const POLICY_PATH: &str = ".github/signoff.yml";
+/// GitHub's GraphQL endpoint, on the API base (`api.github.com/graphql`).
+const GRAPHQL_PATH: &str = "/graphql";
 const MAX_ENTRIES: usize = 10_000;
 
 /// The adapter, shared by all workers.
@@ -42,6 +44,24 @@ struct Caches {
     heads: Mutex<HashMap<String, Vec<String>>>,
     /// (repo@ref) → the policy file, reused for `cache.policy_ttl_secs`
     policies: Timed<Option<String>>,
+    /// repo → names of its deployment environments
+    environments: Timed<Vec<String>>,
+}
+
+/// Who last edited each comment or review body (GraphQL; REST does not say).
+const EDITS_QUERY: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Comment { author { login } createdAt lastEditedAt editor { login } } } }";
+
+/// Logins of a commit list's authors and committers, but not GitHub's own `web-flow`
+/// (which commits what people do in the web interface).
+fn commit_people(commits: impl IntoIterator<Item = api::Commit>) -> Vec<String> {
+    let people: BTreeSet<String> = commits
+        .into_iter()
+        .flat_map(|c| [c.author, c.committer])
+        .flatten()
+        .map(|u| u.login)
+        .filter(|login| login != "web-flow")
+        .collect();
+    people.into_iter().collect()
 }
 
 fn fresh<V: Clone>(
@@ -128,6 +148,15 @@ impl GitHubForge {
             .client
             .get_all(&self.crab, path, &self.calls)
             .await
+    }
+
+    /// POST and return the answer's body.
+    async fn post_for(&self, path: &str, body: &serde_json::Value) -> Result<bytes::Bytes> {
+        self.github
+            .client
+            .post(&self.crab, path, body, &self.calls)
+            .await
+            .map(|r| r.body)
     }
 
     async fn post(&self, path: &str, body: &serde_json::Value) -> Result<()> {
@@ -388,15 +417,18 @@ impl Forge for GitHubForge {
                     state,
                     commit: r.commit_id,
                 },
+                node: r.node_id,
             });
         }
         for c in comments {
             let Some(user) = c.user else { continue };
             out.push(Activity {
                 author: user.login,
-                at: c.updated_at,
+                // Its creation: an edit does not move a comment to a later head.
+                at: c.created_at,
                 body: c.body.unwrap_or_default(),
                 kind: ActivityKind::Comment { id: c.id },
+                node: c.node_id,
             });
         }
         out.sort_by_key(|a| a.at);
@@ -422,8 +454,173 @@ impl Forge for GitHubForge {
                     approved: a.state == "approved",
                     environments: a.environments.into_iter().map(|e| e.name).collect(),
                 },
+                node: None,
             })
             .collect())
+    }
+
+    async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
+        let run: api::WorkflowRun = self
+            .get_json(&format!("/repos/{repo}/actions/runs/{}", gate.run_id))
+            .await?;
+        let (sha, git_ref) = match gate.deployment_id {
+            Some(id) => {
+                let d: api::Deployment = self
+                    .get_json(&format!("/repos/{repo}/deployments/{id}"))
+                    .await?;
+                if !d.environment.eq_ignore_ascii_case(&gate.environment) {
+                    return Err(ForgeError::Fatal(format!(
+                        "deployment {id} is to {}, not {}",
+                        d.environment, gate.environment
+                    )));
+                }
+                (d.sha, d.git_ref)
+            }
+            None => (run.head_sha, run.head_branch.unwrap_or_default()),
+        };
+        // Actions creates the deployment as `github-actions[bot]`; the requester is the
+        // person who started this attempt of the run.
+        let requester = run
+            .triggering_actor
+            .or(run.actor)
+            .map(|u| u.login)
+            .ok_or_else(|| ForgeError::Fatal(format!("run {} names no actor", gate.run_id)))?;
+        Ok(DeploymentFacts {
+            sha,
+            git_ref,
+            requester,
+            pulls: run.pull_requests.into_iter().map(|p| p.number).collect(),
+        })
+    }
+
+    async fn deployment_contributors(
+        &self,
+        repo: &Repo,
+        gate: &GateRequest,
+        sha: &str,
+    ) -> Result<Vec<String>> {
+        let deployments: Vec<api::Deployment> = self
+            .get_json(&format!(
+                "/repos/{repo}/deployments?environment={}&per_page=100",
+                encode(&gate.environment)
+            ))
+            .await?;
+        let mut shipped = None;
+        // Newest first; only deployments before this one.
+        for d in deployments
+            .iter()
+            .filter(|d| gate.deployment_id.is_none_or(|id| d.id < id))
+        {
+            let statuses: Vec<api::DeploymentStatus> = self
+                .get_json(&format!(
+                    "/repos/{repo}/deployments/{}/statuses?per_page=100",
+                    d.id
+                ))
+                .await?;
+            if statuses.iter().any(|s| s.state == "success") {
+                shipped = Some(d.sha.clone());
+                break;
+            }
+        }
+        let commits = match shipped {
+            Some(base) => {
+                let comparison: api::Comparison = self
+                    .get_json(&format!(
+                        "/repos/{repo}/compare/{}...{}",
+                        encode(&base),
+                        encode(sha)
+                    ))
+                    .await?;
+                let listed = u64::try_from(comparison.commits.len()).unwrap_or(u64::MAX);
+                if comparison.total_commits > listed {
+                    // Fail closed: an unlisted commit's author could approve.
+                    return Err(ForgeError::Fatal(format!(
+                        "{} commits since the last successful deployment to {}, GitHub lists {}: cannot tell every contributor",
+                        comparison.total_commits, gate.environment, listed
+                    )));
+                }
+                comparison.commits
+            }
+            None => {
+                self.list(&format!(
+                    "/repos/{repo}/commits?sha={}&per_page=100",
+                    encode(sha)
+                ))
+                .await?
+            }
+        };
+        Ok(commit_people(commits))
+    }
+
+    async fn environments(&self, repo: &Repo) -> Result<Vec<String>> {
+        let key = repo.to_string();
+        if let Some(hit) = fresh(&self.github.caches.environments, &key, self.github.ttl) {
+            return Ok(hit);
+        }
+        let mut names: Vec<String> = Vec::new();
+        for page in 1.. {
+            let path = format!("/repos/{repo}/environments?per_page=100&page={page}");
+            let response = self
+                .github
+                .client
+                .get(&self.crab, &path, &self.calls)
+                .await?;
+            if response.status == StatusCode::NOT_FOUND {
+                break;
+            }
+            if !response.status.is_success() {
+                return Err(ForgeError::Fatal(format!(
+                    "GET /repos/{repo}/environments: {}",
+                    response.status
+                )));
+            }
+            let list: api::Environments = json(&response.body)?;
+            let empty = list.environments.is_empty();
+            names.extend(list.environments.into_iter().map(|e| e.name));
+            if empty || u64::try_from(names.len()).unwrap_or(u64::MAX) >= list.total_count {
+                break;
+            }
+        }
+        remember(
+            &self.github.caches.environments,
+            key,
+            (Instant::now(), names.clone()),
+        );
+        Ok(names)
+    }
+
+    async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>> {
+        let mut out = BTreeMap::new();
+        for chunk in nodes.chunks(100) {
+            let body = json!({ "query": EDITS_QUERY, "variables": { "ids": chunk } });
+            let response = self.post_for(GRAPHQL_PATH, &body).await?;
+            let answer: api::GraphQl<api::Nodes> = json(&response)?;
+            if let Some(error) = answer.errors.first() {
+                let message = format!("GraphQL: {}", error.message);
+                // A comment deleted between listing and asking: the next attempt lists
+                // without it. Anything else will not mend by itself.
+                return Err(if error.kind.as_deref() == Some("NOT_FOUND") {
+                    ForgeError::Transient(message)
+                } else {
+                    ForgeError::Fatal(message)
+                });
+            }
+            let data = answer
+                .data
+                .ok_or_else(|| ForgeError::Fatal("GraphQL: no data".to_owned()))?;
+            for node in data.nodes.into_iter().flatten() {
+                if let Some(at) = node.last_edited_at {
+                    out.insert(
+                        node.id,
+                        Edit {
+                            editor: node.editor.map(|u| u.login),
+                            at,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People> {

@@ -228,6 +228,8 @@ struct GatePayload {
 
 #[derive(Deserialize)]
 struct Deployment {
+    #[serde(default)]
+    id: Option<u64>,
     sha: String,
     #[serde(rename = "ref")]
     git_ref: String,
@@ -247,6 +249,7 @@ fn gate(p: GatePayload) -> Option<Event> {
         installation: p.installation.map(|i| i.id),
         gate: GateRequest {
             run_id,
+            deployment_id: deployment.id,
             environment: p.environment?,
             callback,
             sha: deployment.sha,

@@ -48,7 +48,13 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
         } => {
             if let Some(head) = head {
                 app.store
-                    .record_head(repo, *number, &head.sha, head.at.as_millisecond())
+                    .record_head(
+                        forge.kind(),
+                        repo,
+                        *number,
+                        &head.sha,
+                        head.at.as_millisecond(),
+                    )
                     .await?;
             }
             pull_request::evaluate(app, forge, repo, *number, None).await

@@ -48,6 +48,14 @@ pub struct Pull {
     pub updated_at: String,
 }
 
+/// The last edit of a comment or review body: who made it and when (GraphQL
+/// `editor` / `lastEditedAt`), by node id.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub editor: String,
+    pub at: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct RepoState {
     pub default_branch: String,
@@ -58,6 +66,14 @@ pub struct RepoState {
     pub pulls: BTreeMap<u64, Pull>,
     /// run → approvals (deployment reviews)
     pub approvals: HashMap<u64, Vec<Value>>,
+    /// Deployment environments of the repository (`GET …/environments`).
+    pub environments: Vec<String>,
+    /// run → workflow run (`GET …/actions/runs/{run}`)
+    pub runs: HashMap<u64, Value>,
+    /// Deployments, oldest first, each with its `statuses` (newest first).
+    pub deployments: Vec<Value>,
+    /// The default branch's commits, oldest first: (sha, author login).
+    pub history: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -72,6 +88,8 @@ pub struct FakeState {
     pub check_runs: Vec<(String, Value)>,
     pub gate_answers: Vec<(String, u64, Value)>,
     pub next_id: u64,
+    /// node id → last edit, for the GraphQL `nodes` query.
+    pub edits: HashMap<String, Edit>,
 }
 
 #[derive(Clone)]
@@ -108,6 +126,17 @@ impl FakeGitHub {
                 post(answer_gate),
             )
             .route("/app/installations/{id}/access_tokens", post(access_token))
+            .route("/repos/{o}/{r}/environments", get(environments))
+            .route("/repos/{o}/{r}/actions/runs/{run}", get(workflow_run))
+            .route("/repos/{o}/{r}/deployments", get(deployments))
+            .route("/repos/{o}/{r}/deployments/{id}", get(deployment))
+            .route(
+                "/repos/{o}/{r}/deployments/{id}/statuses",
+                get(deployment_statuses),
+            )
+            .route("/repos/{o}/{r}/compare/{basehead}", get(compare))
+            .route("/repos/{o}/{r}/commits", get(repo_commits))
+            .route("/graphql", post(graphql))
             .layer(middleware::from_fn_with_state(Arc::clone(&state), record))
             .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -154,6 +183,19 @@ impl FakeGitHub {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.with(|s| s.requests.clone())
+    }
+
+    /// Records that `editor` last edited the comment or review `node` at `at`.
+    pub fn edited(&self, node: &str, editor: &str, at: &str) {
+        self.with(|s| {
+            s.edits.insert(
+                node.to_owned(),
+                Edit {
+                    editor: editor.to_owned(),
+                    at: at.to_owned(),
+                },
+            )
+        });
     }
 
     pub fn next_id(&self) -> u64 {
@@ -486,4 +528,245 @@ async fn access_token(Path(id): Path<u64>, headers: HeaderMap) -> Response {
     }
     let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
     (StatusCode::CREATED, axum::Json(json!({ "token": format!("ghs_installation{id}"), "expires_at": expires.to_string(), "permissions": {} }))).into_response()
+}
+
+fn validation_failed(message: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::Json(
+            json!({ "message": message, "documentation_url": "https://docs.github.com/rest" }),
+        ),
+    )
+        .into_response()
+}
+
+async fn environments(
+    State(state): S,
+    Path((o, r)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = state.lock().unwrap();
+    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
+        return not_found();
+    };
+    let per_page: usize = q
+        .get("per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30)
+        .min(100);
+    let page: usize = q
+        .get("page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let list: Vec<Value> = repo
+        .environments
+        .iter()
+        .enumerate()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|(i, name)| {
+            json!({ "id": i + 1, "node_id": format!("EN_{i}"), "name": name,
+                    "url": format!("https://api.github.com/repos/{o}/{r}/environments/{name}"),
+                    "html_url": format!("https://github.com/{o}/{r}/deployments/activity_log?environments_filter={name}"),
+                    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+                    "protection_rules": [], "deployment_branch_policy": null })
+        })
+        .collect();
+    axum::Json(json!({ "total_count": repo.environments.len(), "environments": list }))
+        .into_response()
+}
+
+async fn workflow_run(State(state): S, Path((o, r, run)): Path<(String, String, u64)>) -> Response {
+    let s = state.lock().unwrap();
+    match s
+        .repos
+        .get(&format!("{o}/{r}"))
+        .and_then(|repo| repo.runs.get(&run))
+    {
+        Some(run) => axum::Json(run.clone()).into_response(),
+        None => not_found(),
+    }
+}
+
+/// A deployment as the REST API shows it (without the fake's `statuses`).
+fn deployment_json(d: &Value) -> Value {
+    let mut d = d.clone();
+    if let Some(map) = d.as_object_mut() {
+        map.remove("statuses");
+    }
+    d
+}
+
+async fn deployments(
+    State(state): S,
+    Path((o, r)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = state.lock().unwrap();
+    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
+        return not_found();
+    };
+    // Newest first, as GitHub lists them.
+    let list: Vec<Value> = repo
+        .deployments
+        .iter()
+        .rev()
+        .filter(|d| {
+            q.get("environment")
+                .is_none_or(|e| d["environment"] == e.as_str())
+        })
+        .filter(|d| q.get("sha").is_none_or(|sha| d["sha"] == sha.as_str()))
+        .map(deployment_json)
+        .collect();
+    axum::Json(Value::Array(list)).into_response()
+}
+
+fn find_deployment(s: &FakeState, o: &str, r: &str, id: u64) -> Option<Value> {
+    s.repos
+        .get(&format!("{o}/{r}"))?
+        .deployments
+        .iter()
+        .find(|d| d["id"] == id)
+        .cloned()
+}
+
+async fn deployment(State(state): S, Path((o, r, id)): Path<(String, String, u64)>) -> Response {
+    let s = state.lock().unwrap();
+    match find_deployment(&s, &o, &r, id) {
+        Some(d) => axum::Json(deployment_json(&d)).into_response(),
+        None => not_found(),
+    }
+}
+
+async fn deployment_statuses(
+    State(state): S,
+    Path((o, r, id)): Path<(String, String, u64)>,
+) -> Response {
+    let s = state.lock().unwrap();
+    match find_deployment(&s, &o, &r, id) {
+        Some(d) => axum::Json(d["statuses"].clone()).into_response(),
+        None => not_found(),
+    }
+}
+
+fn commit_json(sha: &str, author: &str) -> Value {
+    json!({ "sha": sha, "node_id": format!("C_{sha}"), "commit": { "message": "change", "author": { "name": author, "email": format!("{author}@example.com"), "date": "2026-01-01T00:00:00Z" } },
+            "author": user(author), "committer": user("web-flow"), "parents": [] })
+}
+
+/// `base...head` over the default branch's linear history.
+async fn compare(
+    State(state): S,
+    Path((o, r, basehead)): Path<(String, String, String)>,
+) -> Response {
+    let s = state.lock().unwrap();
+    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
+        return not_found();
+    };
+    let Some((base, head)) = basehead.split_once("...") else {
+        return not_found();
+    };
+    let position = |sha: &str| repo.history.iter().position(|(c, _)| c == sha);
+    let (Some(from), Some(to)) = (position(base), position(head)) else {
+        return not_found();
+    };
+    let commits: Vec<Value> = repo
+        .history
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i > from && *i <= to)
+        .map(|(_, (sha, author))| commit_json(sha, author))
+        .collect();
+    axum::Json(json!({ "status": if commits.is_empty() { "identical" } else { "ahead" }, "ahead_by": commits.len(), "behind_by": 0,
+                       "total_commits": commits.len(), "commits": commits, "files": [] }))
+        .into_response()
+}
+
+/// The commits reachable from `sha`, newest first.
+async fn repo_commits(
+    State(state): S,
+    Path((o, r)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = state.lock().unwrap();
+    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
+        return not_found();
+    };
+    let end = match q.get("sha") {
+        Some(sha) => match repo.history.iter().position(|(c, _)| c == sha) {
+            Some(i) => i + 1,
+            None => return validation_failed("No commit found for SHA"),
+        },
+        None => repo.history.len(),
+    };
+    let list: Vec<Value> = repo
+        .history
+        .iter()
+        .take(end)
+        .rev()
+        .map(|(sha, author)| commit_json(sha, author))
+        .collect();
+    axum::Json(Value::Array(list)).into_response()
+}
+
+/// GitHub's GraphQL endpoint, for the one query the bot sends: `nodes(ids:)` with the
+/// `Comment` interface's author, creation time and last edit (`editor`,
+/// `lastEditedAt`). Anything else is answered with a GraphQL error, as GitHub answers
+/// a query it cannot resolve.
+async fn graphql(State(state): S, axum::Json(body): axum::Json<Value>) -> Response {
+    let query = body["query"].as_str().unwrap_or("");
+    let understood = query.contains("nodes(ids: $ids)")
+        && query.contains("... on Comment")
+        && ["author", "createdAt", "lastEditedAt", "editor"]
+            .iter()
+            .all(|f| query.contains(f));
+    let Some(ids) = body["variables"]["ids"].as_array().filter(|_| understood) else {
+        return axum::Json(json!({ "errors": [ { "message": "the fake GitHub does not resolve this query", "locations": [ { "line": 1, "column": 1 } ] } ] })).into_response();
+    };
+    let s = state.lock().unwrap();
+    let mut errors = Vec::new();
+    let nodes: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let id = id.as_str().unwrap_or("");
+            let found = s
+                .repos
+                .values()
+                .flat_map(|r| r.pulls.values())
+                .find_map(|p| {
+                    p.comments
+                        .iter()
+                        .map(|c| ("IssueComment", c))
+                        .chain(p.reviews.iter().map(|r| ("PullRequestReview", r)))
+                        .find(|(_, c)| c["node_id"] == id)
+                        .map(|(t, c)| (t, c.clone()))
+                });
+            let Some((typename, item)) = found else {
+                errors.push(json!({ "type": "NOT_FOUND", "path": ["nodes", i], "locations": [ { "line": 1, "column": 27 } ],
+                                    "message": format!("Could not resolve to a node with the global id of '{id}'") }));
+                return Value::Null;
+            };
+            let edit = s.edits.get(id);
+            let created = if typename == "IssueComment" {
+                item["created_at"].clone()
+            } else {
+                item["submitted_at"].clone()
+            };
+            json!({
+                "__typename": typename,
+                "id": id,
+                "author": { "login": item["user"]["login"] },
+                "createdAt": created,
+                "lastEditedAt": edit.map(|e| e.at.clone()),
+                "editor": edit.map(|e| json!({ "login": e.editor })),
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        axum::Json(json!({ "data": { "nodes": nodes } })).into_response()
+    } else {
+        axum::Json(json!({ "data": { "nodes": nodes }, "errors": errors })).into_response()
+    }
 }

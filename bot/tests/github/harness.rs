@@ -23,6 +23,8 @@ pub struct Harness {
         http_body_util::Full<bytes::Bytes>,
     >,
     deliveries: std::sync::atomic::AtomicU64,
+    /// Added to the wall clock for the times the verbs write (see `advance`).
+    clock: std::sync::Mutex<jiff::SignedDuration>,
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -108,6 +110,7 @@ impl Harness {
             _dir: dir,
             client,
             deliveries: 0.into(),
+            clock: std::sync::Mutex::new(jiff::SignedDuration::ZERO),
         };
         h.start_bot().await;
         h
@@ -130,6 +133,18 @@ impl Harness {
 
     pub fn base(&self) -> String {
         format!("http://{}", self.bot().addr)
+    }
+
+    /// The time the verbs write into the fake and the payloads: the wall clock, moved
+    /// on by `advance`, so a scenario can put events in distinct seconds (GitHub's
+    /// timestamps have a resolution of one second) without sleeping.
+    pub fn now(&self) -> jiff::Timestamp {
+        let t = jiff::Timestamp::now() + *self.clock.lock().unwrap();
+        jiff::Timestamp::from_second(t.as_second()).unwrap()
+    }
+
+    pub fn advance(&self, secs: i64) {
+        *self.clock.lock().unwrap() += jiff::SignedDuration::from_secs(secs);
     }
 
     // ---- delivering ----
@@ -223,7 +238,7 @@ impl Harness {
     }
 
     pub async fn open_pr(&self, number: u64, author: &str, head: &str, files: &[&str]) {
-        let now = jiff::Timestamp::now().to_string();
+        let now = self.now().to_string();
         self.fake.repo(REPO, |r| {
             r.pulls.insert(
                 number,
@@ -245,7 +260,7 @@ impl Harness {
     }
 
     pub async fn push(&self, number: u64, head: &str, pusher: &str) {
-        let now = jiff::Timestamp::now().to_string();
+        let now = self.now().to_string();
         self.fake.repo(REPO, |r| {
             let p = r.pulls.get_mut(&number).unwrap();
             p.head_sha = head.into();
@@ -285,11 +300,11 @@ impl Harness {
 
     pub async fn review_with_body(&self, number: u64, user: &str, state: &str, body: &str) {
         let id = self.fake.next_id();
-        let now = jiff::Timestamp::now().to_string();
+        let now = self.now().to_string();
         let head = self.fake.repo(REPO, |r| {
             let p = r.pulls.get_mut(&number).unwrap();
             p.reviews.push(json!({
-                "id": id, "user": { "login": user, "id": 1, "type": "User" }, "body": body, "state": state,
+                "id": id, "node_id": format!("PRR_{id}"), "user": { "login": user, "id": 1, "type": "User" }, "body": body, "state": state,
                 "commit_id": p.head_sha, "submitted_at": now, "author_association": "MEMBER",
             }));
             p.head_sha.clone()
@@ -305,6 +320,38 @@ impl Harness {
         payload["review"]["user"]["login"] = json!(user);
         payload["review"]["state"] = json!(state.to_lowercase());
         payload["review"]["commit_id"] = json!(head);
+        let payload = self.adjust(payload);
+        assert_eq!(self.deliver("pull_request_review", &payload).await.0, 202);
+    }
+
+    /// `editor` rewrites the body of `author`'s latest review (GitHub sends
+    /// `pull_request_review` `edited`).
+    pub async fn edit_review(&self, number: u64, author: &str, editor: &str, body: &str) {
+        let now = self.now().to_string();
+        let review = self.fake.repo(REPO, |r| {
+            let p = r.pulls.get_mut(&number).unwrap();
+            let review = p
+                .reviews
+                .iter_mut()
+                .rev()
+                .find(|rv| rv["user"]["login"] == author)
+                .unwrap();
+            review["body"] = json!(body);
+            review.clone()
+        });
+        self.fake
+            .edited(review["node_id"].as_str().unwrap(), editor, &now);
+        let mut payload = fixture("pull_request_review.submitted");
+        payload["action"] = json!("edited");
+        payload["pull_request"]["number"] = json!(number);
+        payload["review"]["id"] = review["id"].clone();
+        payload["review"]["node_id"] = review["node_id"].clone();
+        payload["review"]["user"]["login"] = json!(author);
+        payload["review"]["body"] = json!(body);
+        payload["review"]["state"] = json!(review["state"].as_str().unwrap().to_lowercase());
+        payload["review"]["commit_id"] = review["commit_id"].clone();
+        payload["sender"]["login"] = json!(editor);
+        payload["changes"] = json!({ "body": { "from": "" } });
         let payload = self.adjust(payload);
         assert_eq!(self.deliver("pull_request_review", &payload).await.0, 202);
     }
@@ -329,9 +376,9 @@ impl Harness {
     /// Writes a comment; returns its id.
     pub async fn comment(&self, number: u64, user: &str, body: &str) -> u64 {
         let id = self.fake.next_id();
-        let now = jiff::Timestamp::now().to_string();
+        let now = self.now().to_string();
         let comment = json!({
-            "id": id, "user": { "login": user, "id": 1, "type": "User" }, "body": body,
+            "id": id, "node_id": format!("IC_{id}"), "user": { "login": user, "id": 1, "type": "User" }, "body": body,
             "created_at": now, "updated_at": now, "author_association": "MEMBER",
         });
         self.fake.repo(REPO, |r| {
@@ -347,7 +394,7 @@ impl Harness {
     }
 
     pub async fn edit_comment(&self, number: u64, id: u64, editor: &str, body: &str) {
-        let now = jiff::Timestamp::now().to_string();
+        let now = self.now().to_string();
         let (comment, previous) = self.fake.repo(REPO, |r| {
             let c = r
                 .pulls
@@ -362,6 +409,7 @@ impl Harness {
             c["updated_at"] = json!(now);
             (c.clone(), previous)
         });
+        self.fake.edited(&format!("IC_{id}"), editor, &now);
         let payload = self.comment_payload("edited", number, &comment, editor, Some(&previous));
         assert_eq!(self.deliver("issue_comment", &payload).await.0, 202);
     }
@@ -413,7 +461,54 @@ impl Harness {
         creator: &str,
         pulls: &[u64],
     ) {
+        self.register_run(run, env, sha, creator, pulls);
+        self.send_deployment_request(run, env, sha, creator, pulls)
+            .await;
+    }
+
+    /// The fake's record of a workflow run deploying `sha` from `main` to `env`,
+    /// triggered by `actor`, associated with `pulls`, and of its deployment (created, as
+    /// for every Actions deployment, by `github-actions[bot]`; id `run * 10`).
+    pub fn register_run(&self, run: u64, env: &str, sha: &str, actor: &str, pulls: &[u64]) {
+        self.fake.repo(REPO, |r| {
+            let pull_requests: Vec<Value> = pulls
+                .iter()
+                .map(|n| {
+                    let head = r.pulls.get(n).map(|p| p.head_sha.clone()).unwrap_or_default();
+                    json!({ "id": n * 7, "number": n, "url": format!("https://api.github.com/repos/{REPO}/pulls/{n}"),
+                            "head": { "ref": format!("change-{n}"), "sha": head, "repo": { "id": 1, "name": "app", "url": "https://api.github.com/repos/acme/app" } },
+                            "base": { "ref": "main", "sha": "0000000000000000000000000000000000000000", "repo": { "id": 1, "name": "app", "url": "https://api.github.com/repos/acme/app" } } })
+                })
+                .collect();
+            r.runs.insert(run, json!({
+                "id": run, "name": "deploy", "head_branch": "main", "head_sha": sha, "event": "push",
+                "status": "waiting", "conclusion": null, "run_attempt": 1,
+                "actor": { "login": actor, "id": 1, "type": "User" },
+                "triggering_actor": { "login": actor, "id": 1, "type": "User" },
+                "pull_requests": pull_requests,
+            }));
+            r.deployments.push(json!({
+                "id": run * 10, "node_id": format!("DE_{run}"), "sha": sha, "ref": "main", "task": "deploy",
+                "environment": env, "original_environment": env,
+                "creator": { "login": "github-actions[bot]", "id": 41898282, "type": "Bot" },
+                "created_at": self.now().to_string(), "updated_at": self.now().to_string(),
+                "statuses": [],
+            }));
+        });
+    }
+
+    /// Delivers the `deployment_protection_rule` webhook for run `run` (deployment id
+    /// `run * 10`) as given, whatever the fake holds.
+    pub async fn send_deployment_request(
+        &self,
+        run: u64,
+        env: &str,
+        sha: &str,
+        creator: &str,
+        pulls: &[u64],
+    ) {
         let mut payload = fixture("deployment_protection_rule.requested");
+        payload["deployment"]["id"] = json!(run * 10);
         payload["environment"] = json!(env);
         payload["deployment_callback_url"] = json!(format!(
             "https://api.github.com/repos/{REPO}/actions/runs/{run}/deployment_protection_rule"

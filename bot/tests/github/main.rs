@@ -8,8 +8,10 @@
 )]
 
 mod app_auth;
+mod deployment_trust;
 mod deployments;
 mod fake;
+mod grants;
 mod harness;
 mod intake;
 mod pull_requests;

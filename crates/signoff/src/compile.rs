@@ -189,6 +189,32 @@ impl PolicySet {
             .any(|c| c.checks.iter().any(|(a, _)| *a == Attribute::Paths))
     }
 
+    /// Does a binding or window of this policy name `environment` in its criteria?
+    /// The bot reads the word after a comment command as an environment only then (or
+    /// when the repository has one of that name). Any case, as forges treat
+    /// environment names.
+    pub fn binds_environment(&self, environment: &str) -> bool {
+        let lower = environment.to_lowercase();
+        self.bindings
+            .iter()
+            .map(|b| &b.criteria)
+            .chain(self.windows.iter().map(|w| &w.criteria))
+            .flat_map(|c| &c.checks)
+            .filter(|(a, _)| *a == Attribute::Environment)
+            .flat_map(|(_, globs)| globs)
+            .any(|g| {
+                g.matches(environment)
+                    || g.matches(&lower)
+                    || g.as_str().eq_ignore_ascii_case(environment)
+            })
+    }
+
+    /// Do grants on another revision than the request's drop as `stale`
+    /// (`invalidate_on_push`, the default)? A caller may then skip checking them.
+    pub fn invalidates_on_push(&self) -> bool {
+        self.options.invalidate_on_push
+    }
+
     /// Do contributors matter (`contributors_can_approve: false`)? A caller may skip
     /// listing a change's commits when not.
     pub fn contributors_matter(&self) -> bool {
@@ -881,5 +907,19 @@ mod tests {
         )
         .unwrap();
         assert!(paths.uses_paths() && paths.contributors_matter());
+    }
+
+    #[test]
+    fn environments_a_policy_binds() {
+        let policy = PolicySet::parse(
+            "version: 1\npolicies: { p: { requires: [ { any: 1 } ] } }\napply: [ { policies: [p], to: deployment, where: { environment: [production, \"eu-*\"] } } ]\noptions: { invalidate_on_push: false }\n",
+            "p",
+        )
+        .unwrap();
+        assert!(policy.binds_environment("production"));
+        assert!(policy.binds_environment("Production"));
+        assert!(policy.binds_environment("eu-west"));
+        assert!(!policy.binds_environment("not"));
+        assert!(!policy.invalidates_on_push());
     }
 }

@@ -1,0 +1,165 @@
+//! What a deployment gate trusts (issue 7, items 5, 15, 18): the forge's record of the
+//! deployment and its run, not the payload; the person who triggered the run; the
+//! commits shipped since the environment's last successful deployment.
+
+use super::fake::Pull;
+use super::harness::{Harness, REPO, sha};
+use serde_json::{Value, json};
+
+const PROD: &str = "version: 1\npolicies:\n  prod:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\n";
+
+fn answers(h: &Harness, run: u64) -> Vec<Value> {
+    h.fake.with(|s| {
+        s.gate_answers
+            .iter()
+            .filter(|(_, r, _)| *r == run)
+            .map(|(_, _, b)| b.clone())
+            .collect()
+    })
+}
+
+fn never_approved(h: &Harness, run: u64) {
+    let all = answers(h, run);
+    assert!(!all.is_empty(), "the gate was answered");
+    assert!(
+        all.iter().all(|a| a["state"] != "approved"),
+        "approved: {all:?}"
+    );
+}
+
+#[tokio::test]
+async fn old_environment_comments_on_a_pull_request_never_seen_are_stale() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    let long_ago = (h.now() - jiff::SignedDuration::from_hours(1)).to_string();
+    // A pull request the bot never heard of, with old `/approve production` comments.
+    h.fake.repo(REPO, |r| {
+        let comments = ["alice", "bob"]
+            .iter()
+            .enumerate()
+            .map(|(i, who)| {
+                json!({ "id": 500 + i, "node_id": format!("IC_{}", 500 + i), "user": { "login": who, "id": 1, "type": "User" },
+                        "body": "/approve production", "created_at": long_ago, "updated_at": long_ago, "author_association": "MEMBER" })
+            })
+            .collect();
+        r.pulls.insert(
+            5,
+            Pull {
+                author: "erin".into(),
+                head_sha: sha(5),
+                head_ref: "change-5".into(),
+                base_ref: "main".into(),
+                open: true,
+                updated_at: long_ago.clone(),
+                comments,
+                ..Pull::default()
+            },
+        );
+    });
+    h.request_deployment(50, "production", &sha(5), "erin", &[5])
+        .await;
+    h.settle().await;
+    never_approved(&h, 50);
+}
+
+#[tokio::test]
+async fn the_person_who_triggered_the_run_cannot_approve_their_own_deployment() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    h.fake.repo(REPO, |r| {
+        r.collaborators.insert("erin".into(), "write".into())
+    });
+    h.register_run(51, "production", &sha(51), "erin", &[]);
+    // As GitHub sends it: the deployment was created by Actions.
+    h.send_deployment_request(51, "production", &sha(51), "github-actions[bot]", &[])
+        .await;
+    h.deployment_review(51, "production", "erin", true).await;
+    h.deployment_review(51, "production", "alice", true).await;
+    h.settle().await;
+    never_approved(&h, 51);
+    let entries = h
+        .bot()
+        .app
+        .store
+        .list_audit(Some(REPO), None)
+        .await
+        .unwrap();
+    assert!(
+        entries
+            .last()
+            .unwrap()
+            .ignored
+            .contains("\"self_approval\""),
+        "{:?}",
+        entries.last()
+    );
+}
+
+#[tokio::test]
+async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successful_deployment() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        &format!("{PROD}options: {{ contributors_can_approve: false }}\n"),
+    );
+    h.fake.repo(REPO, |r| {
+        r.collaborators.insert("frank".into(), "write".into());
+        r.history = vec![
+            (sha(0xc1), "alice".into()),
+            (sha(0xc2), "bob".into()),
+            (sha(0xc3), "carol".into()),
+        ];
+        let deployed = |id: u64, sha: String, state: &str| {
+            json!({ "id": id, "sha": sha, "ref": "main", "task": "deploy", "environment": "production",
+                    "creator": { "login": "github-actions[bot]", "id": 41898282, "type": "Bot" },
+                    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+                    "statuses": [ { "id": id * 2, "state": state, "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ] })
+        };
+        r.deployments.push(deployed(1, sha(0xc1), "success"));
+        r.deployments.push(deployed(2, sha(0xc2), "failure"));
+    });
+    h.register_run(52, "production", &sha(0xc3), "dave", &[]);
+    h.send_deployment_request(52, "production", &sha(0xc3), "github-actions[bot]", &[])
+        .await;
+    h.deployment_review(52, "production", "alice", true).await;
+    h.deployment_review(52, "production", "bob", true).await;
+    h.settle().await;
+    never_approved(&h, 52);
+    let entries = h
+        .bot()
+        .app
+        .store
+        .list_audit(Some(REPO), None)
+        .await
+        .unwrap();
+    let last = entries.last().unwrap();
+    assert!(
+        last.ignored.contains("\"bob\"") && last.ignored.contains("\"contributor\""),
+        "bob wrote a commit not yet deployed: {last:?}"
+    );
+    h.deployment_review(52, "production", "frank", true).await;
+    h.settle().await;
+    assert_eq!(
+        answers(&h, 52).last().unwrap()["state"],
+        "approved",
+        "alice's commit shipped before: she may approve"
+    );
+}
+
+#[tokio::test]
+async fn the_gate_reads_the_deployment_and_its_pull_requests_from_the_forge() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    h.open_pr(5, "erin", &sha(5), &["src/lib.rs"]).await;
+    h.comment(5, "alice", "/approve production").await;
+    h.comment(5, "bob", "/approve production").await;
+    h.settle().await;
+    // The run deploys sha 6 and belongs to no pull request; the payload says otherwise.
+    h.register_run(53, "production", &sha(6), "erin", &[]);
+    h.send_deployment_request(53, "production", &sha(5), "erin", &[5])
+        .await;
+    h.settle().await;
+    never_approved(&h, 53);
+    assert_eq!(h.status_of(&sha(6), "signoff/production").0, "pending");
+    assert!(h.fake.status(&sha(5), "signoff/production").is_none());
+}
