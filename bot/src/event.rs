@@ -150,6 +150,10 @@ pub struct GateRequest {
     pub pulls: Vec<u64>,
     /// The policy is read from here.
     pub default_branch: String,
+    /// The deployment asked about: a replay of the same request names the same one, a
+    /// re-run of the job a new one.
+    #[serde(default)]
+    pub deployment_id: Option<u64>,
 }
 
 impl Event {

@@ -51,6 +51,19 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: cli::Format,
     },
+    /// List deliveries the bot gave up on (and failed closed), or queue them again.
+    DeadLetters {
+        #[arg(long, env = "SIGNOFF_CONFIG")]
+        config: Option<PathBuf>,
+        /// Queue this dead letter again (its id from the list), with fresh attempts.
+        #[arg(long, conflicts_with = "retry_all")]
+        retry: Option<i64>,
+        /// Queue every dead letter again.
+        #[arg(long)]
+        retry_all: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -70,6 +83,55 @@ fn main() -> ExitCode {
             since,
             format,
         } => audit(config.as_deref(), repo.as_deref(), since.as_deref(), format),
+        Command::DeadLetters {
+            config,
+            retry,
+            retry_all,
+            format,
+        } => {
+            let retry = match (retry, retry_all) {
+                (Some(id), _) => signoff_bot::dead_letters::Retry::One(id),
+                (None, true) => signoff_bot::dead_letters::Retry::All,
+                (None, false) => signoff_bot::dead_letters::Retry::None,
+            };
+            dead_letters(config.as_deref(), retry, format)
+        }
+    }
+}
+
+fn dead_letters(
+    config: Option<&std::path::Path>,
+    retry: signoff_bot::dead_letters::Retry,
+    format: cli::Format,
+) -> ExitCode {
+    let config = match load(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let json = matches!(format, cli::Format::Json);
+    print_or_fail(rt.block_on(signoff_bot::dead_letters::run(
+        &config.database,
+        retry,
+        json,
+    )))
+}
+
+fn print_or_fail(result: Result<Vec<String>, String>) -> ExitCode {
+    match result {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("signoff: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -124,16 +186,5 @@ fn audit(
         Err(code) => return code,
     };
     let json = matches!(format, cli::Format::Json);
-    match rt.block_on(signoff_bot::audit::run(&config.database, repo, since, json)) {
-        Ok(lines) => {
-            for line in lines {
-                println!("{line}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("signoff: {e}");
-            ExitCode::from(2)
-        }
-    }
+    print_or_fail(rt.block_on(signoff_bot::audit::run(&config.database, repo, since, json)))
 }

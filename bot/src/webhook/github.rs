@@ -228,6 +228,8 @@ struct GatePayload {
 
 #[derive(Deserialize)]
 struct Deployment {
+    #[serde(default)]
+    id: Option<u64>,
     sha: String,
     #[serde(rename = "ref")]
     git_ref: String,
@@ -257,6 +259,7 @@ fn gate(p: GatePayload) -> Option<Event> {
                 .repository
                 .default_branch
                 .unwrap_or_else(|| "main".to_owned()),
+            deployment_id: deployment.id,
         },
     })
 }

@@ -10,7 +10,11 @@
 mod app_auth;
 mod deployments;
 mod fake;
+mod hardening;
 mod harness;
 mod intake;
+mod lists;
+mod pages;
 mod pull_requests;
+mod queue;
 mod resilience;
