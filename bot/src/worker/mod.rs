@@ -24,7 +24,8 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
         if *stop.borrow() {
             break;
         }
-        if last_sweep.is_none_or(|t| t.elapsed() >= poll) {
+        // One sweeper per process is enough (the UPDATE is atomic across replicas).
+        if worker == 0 && last_sweep.is_none_or(|t| t.elapsed() >= poll) {
             last_sweep = Some(std::time::Instant::now());
             bury_abandoned(&app, max_attempts).await;
         }
