@@ -108,9 +108,9 @@ async fn a_delivery_that_keeps_crashing_its_worker_becomes_a_dead_letter() {
 /// and runs it again beside the first.
 #[tokio::test]
 async fn a_job_longer_than_its_lease_runs_once() {
-    let h = Harness::with(|c| c.queue.lease_secs = 1).await;
+    let h = Harness::with(|c| c.queue.lease_secs = 2).await;
     h.fake
-        .with(|s| s.slow.push(("/repos/acme/app/pulls/1".into(), 2_500)));
+        .with(|s| s.slow.push(("/repos/acme/app/pulls/1".into(), 4_500)));
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.settle().await;
     let reads = h
