@@ -94,16 +94,21 @@ fn main() -> ExitCode {
                 (None, true) => signoff_bot::dead_letters::Retry::All,
                 (None, false) => signoff_bot::dead_letters::Retry::None,
             };
-            dead_letters(config.as_deref(), retry, format)
+            let json = matches!(format, cli::Format::Json);
+            print_from_database(config.as_deref(), |database| async move {
+                signoff_bot::dead_letters::run(&database, retry, json).await
+            })
         }
     }
 }
 
-fn dead_letters(
-    config: Option<&std::path::Path>,
-    retry: signoff_bot::dead_letters::Retry,
-    format: cli::Format,
-) -> ExitCode {
+/// Loads the configuration, runs `list` on its database and prints the lines it gives
+/// (`signoff audit`, `signoff dead-letters`).
+fn print_from_database<F, Fut>(config: Option<&std::path::Path>, list: F) -> ExitCode
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Vec<String>, String>>,
+{
     let config = match load(config) {
         Ok(c) => c,
         Err(code) => return code,
@@ -112,16 +117,7 @@ fn dead_letters(
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let json = matches!(format, cli::Format::Json);
-    print_or_fail(rt.block_on(signoff_bot::dead_letters::run(
-        &config.database,
-        retry,
-        json,
-    )))
-}
-
-fn print_or_fail(result: Result<Vec<String>, String>) -> ExitCode {
-    match result {
+    match rt.block_on(list(config.database)) {
         Ok(lines) => {
             for line in lines {
                 println!("{line}");
@@ -177,14 +173,8 @@ fn audit(
     since: Option<&str>,
     format: cli::Format,
 ) -> ExitCode {
-    let config = match load(config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
     let json = matches!(format, cli::Format::Json);
-    print_or_fail(rt.block_on(signoff_bot::audit::run(&config.database, repo, since, json)))
+    print_from_database(config, |database| async move {
+        signoff_bot::audit::run(&database, repo, since, json).await
+    })
 }

@@ -329,10 +329,12 @@ fn paged(uri: &Uri, headers: &HeaderMap, items: Vec<Value>, cap: usize) -> Respo
     response
 }
 
+type PullPath = Path<(String, String, u64)>;
+
 fn pull_list(
     state: &Arc<Mutex<FakeState>>,
     (o, r, n): (String, String, u64),
-    (uri, headers): (&Uri, &HeaderMap),
+    req: &Request,
     cap: usize,
     f: impl FnOnce(&Pull) -> Vec<Value>,
 ) -> Response {
@@ -347,7 +349,7 @@ fn pull_list(
             None => return not_found(),
         }
     };
-    paged(uri, headers, items, cap)
+    paged(req.uri(), req.headers(), items, cap)
 }
 
 fn with_pull(
@@ -383,24 +385,14 @@ async fn pull(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> 
     })
 }
 
-async fn files(
-    State(state): S,
-    Path(pull): Path<(String, String, u64)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    pull_list(&state, pull, (&uri, &headers), 3_000, |p| {
+async fn files(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, 3_000, |p| {
         p.files.iter().map(|f| json!({ "sha": "1", "filename": f, "status": "modified", "additions": 1, "deletions": 0, "changes": 1 })).collect()
     })
 }
 
-async fn commits(
-    State(state): S,
-    Path(pull): Path<(String, String, u64)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    pull_list(&state, pull, (&uri, &headers), 250, |p| {
+async fn commits(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, 250, |p| {
         p.commit_authors
             .iter()
             .enumerate()
@@ -409,26 +401,12 @@ async fn commits(
     })
 }
 
-async fn reviews(
-    State(state): S,
-    Path(pull): Path<(String, String, u64)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    pull_list(&state, pull, (&uri, &headers), usize::MAX, |p| {
-        p.reviews.clone()
-    })
+async fn reviews(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, usize::MAX, |p| p.reviews.clone())
 }
 
-async fn comments(
-    State(state): S,
-    Path(pull): Path<(String, String, u64)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    pull_list(&state, pull, (&uri, &headers), usize::MAX, |p| {
-        p.comments.clone()
-    })
+async fn comments(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, usize::MAX, |p| p.comments.clone())
 }
 
 async fn contents(

@@ -3,6 +3,20 @@
 use super::harness::{Harness, REPO, sha};
 use serde_json::json;
 
+/// Adds `n` comments without commands to pull request `number` (no webhooks sent).
+fn pad_with_comments(h: &Harness, number: u64, n: u64) {
+    let at = jiff::Timestamp::now().to_string();
+    h.fake.repo(REPO, |r| {
+        let comments = &mut r.pulls.get_mut(&number).unwrap().comments;
+        for i in 0..n {
+            comments.push(json!({
+                "id": 100_000 + i, "user": { "login": "mallory", "id": 9, "type": "User" },
+                "body": "padding", "created_at": at, "updated_at": at,
+            }));
+        }
+    });
+}
+
 /// A `/reject` buried under 3,050 comments (31 pages) still counts.
 #[tokio::test]
 async fn a_reject_after_thirty_pages_of_comments_still_counts() {
@@ -12,16 +26,7 @@ async fn a_reject_after_thirty_pages_of_comments_still_counts() {
     h.review(1, "bob", "APPROVED").await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");
-    let at = jiff::Timestamp::now().to_string();
-    h.fake.repo(REPO, |r| {
-        let comments = &mut r.pulls.get_mut(&1).unwrap().comments;
-        for i in 0..3_050u64 {
-            comments.push(json!({
-                "id": 100_000 + i, "user": { "login": "mallory", "id": 9, "type": "User" },
-                "body": "padding", "created_at": at, "updated_at": at,
-            }));
-        }
-    });
+    pad_with_comments(&h, 1, 3_050);
     h.comment(1, "carol", "/reject").await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "failure", "{:?}", h.status(&sha(1)));
@@ -86,16 +91,7 @@ async fn a_pull_request_with_more_commits_than_github_lists_fails_closed() {
 async fn a_cached_first_page_still_leads_to_the_rest_of_the_list() {
     let h = Harness::new().await;
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    let at = jiff::Timestamp::now().to_string();
-    h.fake.repo(REPO, |r| {
-        let comments = &mut r.pulls.get_mut(&1).unwrap().comments;
-        for i in 0..150u64 {
-            comments.push(json!({
-                "id": 100_000 + i, "user": { "login": "mallory", "id": 9, "type": "User" },
-                "body": "padding", "created_at": at, "updated_at": at,
-            }));
-        }
-    });
+    pad_with_comments(&h, 1, 150);
     h.review(1, "alice", "APPROVED").await;
     h.review(1, "bob", "APPROVED").await;
     h.settle().await;
