@@ -4,5 +4,5 @@
 UPDATE deliveries SET delivery_id = delivery_id || '#' || CAST(id AS TEXT)
  WHERE id NOT IN (SELECT MIN(id) FROM deliveries GROUP BY forge, delivery_id);
 CREATE UNIQUE INDEX deliveries_delivery ON deliveries (forge, delivery_id);
--- Dead letters (state 'failed') are listed by when they were given up.
-CREATE INDEX deliveries_finished ON deliveries (state, finished_at);
+-- (The old UNIQUE (forge, hook_id, delivery_id) stays: dropping it means rebuilding the
+-- table on SQLite. Dead letters, state 'failed', are found through deliveries_due.)
