@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints, the core built for the browser target (so no I/O
 # dependency creeps in), the conformance corpus through the CLI, the simulator (wasm
-# build, corpus through wasm, headless Chromium), and the Rust tests.
+# build, corpus through wasm, headless Chromium), and the Rust tests, the bot's
+# scenarios on SQLite and again on a throwaway PostgreSQL server.
 # Installs what it needs, idempotently; safe on a fresh machine with CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +33,24 @@ bash web/test.sh
 step "webhook fixtures and the bot's outgoing request bodies against GitHub's OpenAPI"
 bash tests/fixtures/github/validate.sh
 
-step "cargo test"
+step "PostgreSQL: a throwaway server for the bot's scenarios"
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-cargo test --workspace --all-features --locked 2>&1 | tee "$log"
-# One closing line for the whole run: cargo prints a result line per test binary, and the
-# last of those is usually a crate's empty doc-test run, which reads as "no tests".
+cleanup() { rm -f "$log"; pg_stop; }
+trap cleanup EXIT
+pg_start
+
+step "cargo test"
+failed=0
+env -u SIGNOFF_TEST_POSTGRES cargo test --workspace --all-features --locked 2>&1 | tee "$log" || failed=1
+
+step "the bot's scenarios again, on PostgreSQL"
+SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test github 2>&1 |
+  tee -a "$log" || failed=1
+# One closing line for the whole run (both stores): cargo prints a result line per test
+# binary, and the last of those is usually a crate's empty doc-test run, which reads as
+# "no tests".
 awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i + 1) == "passed;") p += $i; if ($(i + 1) == "failed;") f += $i } }
      END { printf "cargo: %d passed, %d failed\n", p, f }' "$log"
+exit "$failed"

@@ -30,12 +30,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn known_commands(&self, repo: &str) -> Commands {
-        self.commands
-            .lock()
-            .ok()
-            .and_then(|m| m.get(repo).cloned())
-            .unwrap_or_default()
+    /// The command words last seen in a repository's policy; `None` when not known
+    /// (after a restart, or a repository not seen yet): then every comment is evaluated.
+    pub fn known_commands(&self, repo: &str) -> Option<Commands> {
+        self.commands.lock().ok().and_then(|m| m.get(repo).cloned())
     }
 
     pub fn remember_commands(&self, repo: &str, commands: &Commands) {

@@ -79,7 +79,15 @@ pub async fn run(
         .list_audit(repo, since)
         .await
         .map_err(|e| e.to_string())?;
+    // Dead letters are decisions the bot could not make: listed after the decisions.
+    let dead = store.dead_letters(since).await.map_err(|e| e.to_string())?;
     store.close().await;
+    let repo_key = repo.map(|r| (format!("{r}#"), format!("{r}@")));
+    let dead = dead.iter().filter(|d| {
+        repo_key
+            .as_ref()
+            .is_none_or(|(pr, run)| d.work_key.starts_with(pr) || d.work_key.starts_with(run))
+    });
     Ok(entries
         .iter()
         .map(|e| {
@@ -89,6 +97,13 @@ pub async fn run(
                 line(e)
             }
         })
+        .chain(dead.map(|d| {
+            if as_json {
+                crate::dead_letters::json(d).to_string()
+            } else {
+                crate::dead_letters::line(d)
+            }
+        }))
         .collect())
 }
 

@@ -32,6 +32,52 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// One or more secrets, accepted during a rotation: a TOML string is one secret (never
+/// split, so a secret may hold any character), a TOML array is several. From the
+/// environment, several are separated by newlines.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets(Vec<Secret>);
+
+impl Secrets {
+    pub fn new<S: Into<String>>(secrets: impl IntoIterator<Item = S>) -> Secrets {
+        Secrets(secrets.into_iter().map(Secret::new).collect())
+    }
+
+    /// The non-empty secrets.
+    pub fn list(&self) -> Vec<Secret> {
+        self.0.iter().filter(|s| !s.is_empty()).cloned().collect()
+    }
+
+    /// A value from the environment: one secret per line.
+    fn from_lines(value: &str) -> Secrets {
+        Secrets::new(value.lines().map(|l| l.trim_end_matches('\r')))
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.0).finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for Secrets {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Secrets, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(Secret),
+            Many(Vec<Secret>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(s) => Secrets(vec![s]),
+            OneOrMany::Many(list) => Secrets(list),
+        })
+    }
+}
+
+/// Shortest `details_key` accepted: 32 bytes, the HMAC-SHA256 block of security.
+pub const MIN_DETAILS_KEY: usize = 32;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -58,8 +104,52 @@ pub struct Config {
     pub log_format: LogFormat,
     pub queue: QueueConfig,
     pub cache: CacheConfig,
+    pub server: ServerConfig,
+    pub details: DetailsConfig,
     pub github: GitHubConfig,
     pub gitlab: GitLabConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Longest time a request may take, body included (slow senders get 408).
+    pub request_timeout_secs: u64,
+    /// Memory for webhook bodies being read before their signature is checked; more
+    /// concurrent senders wait (up to the request timeout, then 503), so unsigned
+    /// posts cannot take more than this.
+    pub unverified_body_mb: u64,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetailsConfig {
+    /// How long a details link works after its evaluation (default 30 days).
+    pub ttl_secs: u64,
+    /// Show the organisation policy's text on details pages and in their simulator
+    /// links (off: the organisation's layer is shown without its text).
+    pub show_org_policy: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            request_timeout_secs: 30,
+            unverified_body_mb: 64,
+            metrics_token: None,
+        }
+    }
+}
+
+impl Default for DetailsConfig {
+    fn default() -> Self {
+        DetailsConfig {
+            ttl_secs: 30 * 24 * 3600,
+            show_org_policy: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -101,8 +191,9 @@ pub struct CacheConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GitHubConfig {
     pub api_url: String,
-    /// One or more secrets, comma-separated; a delivery signed with any of them is accepted.
-    pub webhook_secret: Secret,
+    /// One secret, or an array of several (rotation); a delivery signed with any of them
+    /// is accepted. A secret is never split: it may hold `,`.
+    pub webhook_secret: Secrets,
     /// A personal or fine-grained token; or an App below.
     pub token: Option<Secret>,
     pub app_id: Option<u64>,
@@ -137,6 +228,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             queue: QueueConfig::default(),
             cache: CacheConfig::default(),
+            server: ServerConfig::default(),
+            details: DetailsConfig::default(),
             github: GitHubConfig::default(),
             gitlab: GitLabConfig::default(),
         }
@@ -169,7 +262,7 @@ impl Default for GitHubConfig {
     fn default() -> Self {
         GitHubConfig {
             api_url: "https://api.github.com".to_owned(),
-            webhook_secret: Secret::default(),
+            webhook_secret: Secrets::default(),
             token: None,
             app_id: None,
             private_key_file: None,
@@ -260,7 +353,12 @@ impl Config {
             "cache_ttl_secs" => self.cache.ttl_secs = number(value)?,
             "cache_policy_ttl_secs" => self.cache.policy_ttl_secs = number(value)?,
             "github_api_url" => self.github.api_url = text(),
-            "github_webhook_secret" => self.github.webhook_secret = secret(),
+            "server_request_timeout_secs" => self.server.request_timeout_secs = number(value)?,
+            "server_unverified_body_mb" => self.server.unverified_body_mb = number(value)?,
+            "server_metrics_token" => self.server.metrics_token = Some(secret()),
+            "details_ttl_secs" => self.details.ttl_secs = number(value)?,
+            "details_show_org_policy" => self.details.show_org_policy = boolean(value)?,
+            "github_webhook_secret" => self.github.webhook_secret = Secrets::from_lines(value),
             "github_token" => self.github.token = Some(secret()),
             "github_app_id" => self.github.app_id = Some(number(value)?),
             "github_private_key_file" => self.github.private_key_file = Some(PathBuf::from(value)),
@@ -275,7 +373,19 @@ impl Config {
         Ok(())
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Refuses settings the bot must not start with (also checked by `server::start`).
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(key) = &self.details_key {
+            if key.expose().len() < MIN_DETAILS_KEY {
+                return Err(format!(
+                    "details_key: at least {MIN_DETAILS_KEY} bytes (got {}); leave it unset for a random key kept in the database",
+                    key.expose().len()
+                ));
+            }
+        }
+        if self.server.unverified_body_mb == 0 {
+            return Err("server.unverified_body_mb: at least 1".to_owned());
+        }
         if self.github.token.is_some() && self.github.app_id.is_some() {
             return Err("github: set either `token` or `app_id`, not both".to_owned());
         }
@@ -291,16 +401,9 @@ impl Config {
         Ok(())
     }
 
-    /// The configured webhook secrets, for rotation: every non-empty comma-separated one.
+    /// The configured webhook secrets, for rotation: every non-empty one.
     pub fn github_secrets(&self) -> Vec<Secret> {
-        self.github
-            .webhook_secret
-            .expose()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(Secret::new)
-            .collect()
+        self.github.webhook_secret.list()
     }
 
     pub fn public_url(&self) -> String {
@@ -373,7 +476,7 @@ mod tests {
         let c = Config::load(
             Some(&path),
             env(&[
-                ("SIGNOFF_GITHUB_WEBHOOK_SECRET", "new, old"),
+                ("SIGNOFF_GITHUB_WEBHOOK_SECRET", "new\nold"),
                 ("SIGNOFF_LISTEN", "127.0.0.1:1"),
                 ("HOME", "/"),
             ]),
@@ -419,5 +522,41 @@ mod tests {
             !shown.contains("ghp_secret") && !shown.contains("s3\""),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_secret_holding_a_comma_is_one_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[github]\nwebhook_secret = \"a,b\"\n").unwrap();
+        let shown = |c: &Config| -> Vec<String> {
+            c.github_secrets()
+                .iter()
+                .map(|s| s.expose().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            shown(&Config::load(Some(&path), env(&[])).unwrap()),
+            vec!["a,b"]
+        );
+        let from_env =
+            Config::load(None, env(&[("SIGNOFF_GITHUB_WEBHOOK_SECRET", "x, y")])).unwrap();
+        assert_eq!(shown(&from_env), vec!["x, y"]);
+        std::fs::write(&path, "[github]\nwebhook_secret = [\"new,1\", \"old\"]\n").unwrap();
+        assert_eq!(
+            shown(&Config::load(Some(&path), env(&[])).unwrap()),
+            vec!["new,1", "old"]
+        );
+    }
+
+    #[test]
+    fn a_short_details_key_is_refused() {
+        let err = Config::load(None, env(&[("SIGNOFF_DETAILS_KEY", "too-short")])).unwrap_err();
+        assert!(
+            err.contains("details_key: at least 32 bytes (got 9)"),
+            "{err}"
+        );
+        let key = "k".repeat(32);
+        assert!(Config::load(None, env(&[("SIGNOFF_DETAILS_KEY", key.as_str())])).is_ok());
     }
 }

@@ -140,7 +140,8 @@ impl CommentAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GateRequest {
     pub run_id: u64,
-    /// The deployment the run waits on; the gate re-reads it from the forge.
+    /// The deployment the run waits on: the gate re-reads it from the forge, a replay of
+    /// the same request names the same one, a re-run of the job a new one.
     #[serde(default)]
     pub deployment_id: Option<u64>,
     pub environment: String,

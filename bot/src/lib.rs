@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audit;
 pub mod config;
+pub mod dead_letters;
 pub mod event;
 pub mod forge;
 pub mod gate;

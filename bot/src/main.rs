@@ -51,6 +51,19 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: cli::Format,
     },
+    /// List deliveries the bot gave up on (and failed closed), or queue them again.
+    DeadLetters {
+        #[arg(long, env = "SIGNOFF_CONFIG")]
+        config: Option<PathBuf>,
+        /// Queue this dead letter again (its id from the list), with fresh attempts.
+        #[arg(long, conflicts_with = "retry_all")]
+        retry: Option<i64>,
+        /// Queue every dead letter again.
+        #[arg(long)]
+        retry_all: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -70,6 +83,51 @@ fn main() -> ExitCode {
             since,
             format,
         } => audit(config.as_deref(), repo.as_deref(), since.as_deref(), format),
+        Command::DeadLetters {
+            config,
+            retry,
+            retry_all,
+            format,
+        } => {
+            let retry = match (retry, retry_all) {
+                (Some(id), _) => signoff_bot::dead_letters::Retry::One(id),
+                (None, true) => signoff_bot::dead_letters::Retry::All,
+                (None, false) => signoff_bot::dead_letters::Retry::None,
+            };
+            let json = matches!(format, cli::Format::Json);
+            print_from_database(config.as_deref(), |database| async move {
+                signoff_bot::dead_letters::run(&database, retry, json).await
+            })
+        }
+    }
+}
+
+/// Loads the configuration, runs `list` on its database and prints the lines it gives
+/// (`signoff audit`, `signoff dead-letters`).
+fn print_from_database<F, Fut>(config: Option<&std::path::Path>, list: F) -> ExitCode
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Vec<String>, String>>,
+{
+    let config = match load(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    match rt.block_on(list(config.database)) {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("signoff: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -115,25 +173,8 @@ fn audit(
     since: Option<&str>,
     format: cli::Format,
 ) -> ExitCode {
-    let config = match load(config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
     let json = matches!(format, cli::Format::Json);
-    match rt.block_on(signoff_bot::audit::run(&config.database, repo, since, json)) {
-        Ok(lines) => {
-            for line in lines {
-                println!("{line}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("signoff: {e}");
-            ExitCode::from(2)
-        }
-    }
+    print_from_database(config, |database| async move {
+        signoff_bot::audit::run(&database, repo, since, json).await
+    })
 }

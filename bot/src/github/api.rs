@@ -17,6 +17,12 @@ pub struct PullRequest {
     pub base: Ref,
     #[serde(default)]
     pub labels: Vec<Label>,
+    /// How many files and commits the pull request has: the lists of them are
+    /// compared with these (GitHub serves at most 3,000 files and 250 commits).
+    #[serde(default)]
+    pub changed_files: Option<u64>,
+    #[serde(default)]
+    pub commits: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

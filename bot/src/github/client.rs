@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Most pages followed for one list (100 items each).
-const MAX_PAGES: usize = 30;
+/// Most pages followed for one list (100 items each): far beyond any real pull request,
+/// and past it the list is an error (the gate fails closed), never silently cut short.
+const MAX_PAGES: usize = 2_000;
 /// ETag cache entries kept before the cache starts afresh.
 const MAX_CACHED: usize = 20_000;
 
@@ -26,12 +27,16 @@ pub struct GitHubClient {
     app: bool,
     /// Shared, not cloned: a clone of an installation client has its own token cache.
     installations: Mutex<HashMap<u64, Arc<Octocrab>>>,
-    etags: Mutex<HashMap<String, (HeaderValue, Bytes)>>,
+    /// path → (ETag, body, Link): a 304 answer is the cached page, with its `Link` so
+    /// a list read from the cache is still followed to its end.
+    etags: Mutex<HashMap<String, Cached>>,
     /// No calls before this time (Unix ms): the rate limit is spent.
     paused_until: AtomicI64,
     pub calls: AtomicU64,
     pub not_modified: AtomicU64,
 }
+
+type Cached = (HeaderValue, Bytes, Option<HeaderValue>);
 
 #[derive(Debug)]
 pub struct Response {
@@ -121,7 +126,7 @@ impl GitHubClient {
             ACCEPT,
             HeaderValue::from_static("application/vnd.github+json"),
         );
-        if let Some((etag, _)) = &cached {
+        if let Some((etag, _, _)) = &cached {
             headers.insert(IF_NONE_MATCH, etag.clone());
         }
         self.before_call(calls)?;
@@ -131,10 +136,14 @@ impl GitHubClient {
             .map_err(transport)?;
         let mut response = self.read(response).await?;
         if response.status == StatusCode::NOT_MODIFIED {
-            if let Some((_, body)) = cached {
+            if let Some((_, body, link)) = cached {
                 self.not_modified.fetch_add(1, Ordering::Relaxed);
                 response.status = StatusCode::OK;
                 response.body = body;
+                match link {
+                    Some(link) => response.headers.insert(LINK, link),
+                    None => response.headers.remove(LINK),
+                };
                 return Ok(response);
             }
         }
@@ -145,25 +154,38 @@ impl GitHubClient {
                     if map.len() >= MAX_CACHED {
                         map.clear();
                     }
-                    map.insert(path.to_owned(), (etag.clone(), response.body.clone()));
+                    let link = response.headers.get(LINK).cloned();
+                    map.insert(path.to_owned(), (etag.clone(), response.body.clone(), link));
                 }
             }
         }
         Ok(response)
     }
 
-    /// GET every page of a list, following `Link: rel="next"`.
+    /// GET every page of a list, following `Link: rel="next"` to the end.
     pub async fn get_all<T: serde::de::DeserializeOwned>(
         &self,
         crab: &Octocrab,
         path: &str,
         calls: &std::sync::atomic::AtomicU32,
     ) -> Result<Vec<T>, ForgeError> {
+        let first = self.get(crab, path, calls).await?;
+        self.rest_of(crab, path, first, calls).await
+    }
+
+    /// Every item of a list, from its first page already fetched.
+    pub async fn rest_of<T: serde::de::DeserializeOwned>(
+        &self,
+        crab: &Octocrab,
+        path: &str,
+        first: Response,
+        calls: &std::sync::atomic::AtomicU32,
+    ) -> Result<Vec<T>, ForgeError> {
         let mut out = Vec::new();
-        let mut next = Some(path.to_owned());
+        let mut response = first;
+        let mut path = path.to_owned();
         let mut pages = 0;
-        while let Some(path) = next.take() {
-            let response = self.get(crab, &path, calls).await?;
+        loop {
             if !response.status.is_success() {
                 return Err(ForgeError::Fatal(format!(
                     "GET {}: {}",
@@ -174,15 +196,23 @@ impl GitHubClient {
             let page: Vec<T> = json(&response.body)?;
             out.extend(page);
             pages += 1;
-            if pages < MAX_PAGES {
-                next = response
-                    .headers
-                    .get(LINK)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(next_link);
+            let Some(next) = response
+                .headers
+                .get(LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link)
+            else {
+                return Ok(out);
+            };
+            if pages >= MAX_PAGES {
+                return Err(ForgeError::Fatal(format!(
+                    "incomplete list: {} has more than {MAX_PAGES} pages",
+                    strip_query(&path)
+                )));
             }
+            path = next;
+            response = self.get(crab, &path, calls).await?;
         }
-        Ok(out)
     }
 
     pub async fn post(

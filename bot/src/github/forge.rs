@@ -116,6 +116,7 @@ impl GitHub {
             github: Arc::clone(self),
             crab: self.client.for_installation(installation)?,
             calls: AtomicU32::new(0),
+            sizes: Mutex::new(HashMap::new()),
         })
     }
 }
@@ -124,6 +125,38 @@ pub struct GitHubForge {
     github: Arc<GitHub>,
     crab: Arc<Octocrab>,
     calls: AtomicU32,
+    /// (repo#number) → the pull request's file and commit counts, from `change`: the
+    /// lists are checked against them, so a list GitHub cuts short is never taken whole.
+    sizes: Mutex<HashMap<String, Sizes>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Sizes {
+    files: Option<u64>,
+    commits: Option<u64>,
+}
+
+/// Which list of a pull request, for the completeness check.
+#[derive(Debug, Clone, Copy)]
+enum Listed {
+    Files,
+    Commits,
+}
+
+impl Listed {
+    fn expected(self, sizes: Sizes) -> Option<u64> {
+        match self {
+            Listed::Files => sizes.files,
+            Listed::Commits => sizes.commits,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Listed::Files => "changed files",
+            Listed::Commits => "commits",
+        }
+    }
 }
 
 impl GitHubForge {
@@ -206,9 +239,28 @@ impl GitHubForge {
             .map_err(|_| ForgeError::Fatal(format!("{POLICY_PATH} is not UTF-8")))
     }
 
-    /// A list that a head fixes (files, commits), cached by head.
+    /// The pull request's file and commit counts (from this event's `change`, else read).
+    async fn sizes(&self, repo: &Repo, number: u64) -> Result<Sizes> {
+        let key = format!("{repo}#{number}");
+        if let Some(hit) = self.sizes.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return Ok(hit);
+        }
+        self.change(repo, number).await?;
+        Ok(self
+            .sizes
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+            .unwrap_or_default())
+    }
+
+    /// A list that a head fixes (files, commits), cached by head; an error when GitHub
+    /// lists fewer items than the pull request has (it serves at most 3,000 files and
+    /// 250 commits), so a decision is never made on part of the list.
     async fn per_head(
         &self,
+        (repo, number): (&Repo, u64),
+        listed: Listed,
         key: String,
         path: String,
         read: fn(&serde_json::Value) -> Vec<String>,
@@ -224,6 +276,14 @@ impl GitHubForge {
             return Ok(hit);
         }
         let items: Vec<serde_json::Value> = self.list(&path).await?;
+        let expected = listed.expected(self.sizes(repo, number).await?);
+        let served = u64::try_from(items.len()).unwrap_or(u64::MAX);
+        if let Some(expected) = expected.filter(|e| served < *e) {
+            return Err(ForgeError::Fatal(format!(
+                "incomplete list: GitHub serves {served} of the {expected} {} of #{number}",
+                listed.describe()
+            )));
+        }
         let mut out: BTreeSet<String> = BTreeSet::new();
         for item in &items {
             out.extend(read(item));
@@ -279,7 +339,12 @@ impl GitHubForge {
         let members = if first.status == StatusCode::NOT_FOUND {
             None
         } else {
-            let users: Vec<api::User> = self.list(&path).await?;
+            // The first page is read once: pagination continues from it.
+            let users: Vec<api::User> = self
+                .github
+                .client
+                .rest_of(&self.crab, &path, first, &self.calls)
+                .await?;
             Some(users.into_iter().map(|u| u.login).collect())
         };
         remember(
@@ -341,6 +406,15 @@ impl Forge for GitHubForge {
         let pr: api::PullRequest = self
             .get_json(&format!("/repos/{repo}/pulls/{number}"))
             .await?;
+        if let Ok(mut sizes) = self.sizes.lock() {
+            sizes.insert(
+                format!("{repo}#{number}"),
+                Sizes {
+                    files: pr.changed_files,
+                    commits: pr.commits,
+                },
+            );
+        }
         Ok(Change {
             number: pr.number,
             head_sha: pr.head.sha,
@@ -354,7 +428,8 @@ impl Forge for GitHubForge {
 
     async fn change_paths(&self, repo: &Repo, number: u64, head: &str) -> Result<Vec<String>> {
         let path = format!("/repos/{repo}/pulls/{number}/files?per_page=100");
-        self.per_head(format!("files {repo}#{number}@{head}"), path, |f| {
+        let key = format!("files {repo}#{number}@{head}");
+        self.per_head((repo, number), Listed::Files, key, path, |f| {
             let file: Option<api::File> = serde_json::from_value(f.clone()).ok();
             file.map(|f| {
                 f.previous_filename
@@ -374,7 +449,8 @@ impl Forge for GitHubForge {
         head: &str,
     ) -> Result<Vec<String>> {
         let path = format!("/repos/{repo}/pulls/{number}/commits?per_page=100");
-        self.per_head(format!("commits {repo}#{number}@{head}"), path, |c| {
+        let key = format!("commits {repo}#{number}@{head}");
+        self.per_head((repo, number), Listed::Commits, key, path, |c| {
             let commit: Option<api::Commit> = serde_json::from_value(c.clone()).ok();
             commit
                 .map(|c| {

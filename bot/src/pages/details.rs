@@ -1,6 +1,9 @@
 //! `GET /details/{id}/{signature}`: one posted evaluation in HTML — who counted, who was
 //! ignored and why, who can still approve — with a link to the policy file and "open in
-//! simulator" links carrying each exact case (`/#case=<base64url of the case JSON>`).
+//! simulator" links carrying each case (`/#case=<base64url of the case JSON>`). A page
+//! names only the people its decision names ([`super::people`]), leaves the
+//! organisation policy's text out unless `details.show_org_policy`, and expires
+//! `details.ttl_secs` after its evaluation.
 
 use super::{STYLE, escape, verify};
 use crate::app::App;
@@ -19,9 +22,19 @@ pub async fn page(
     if !verify(&app.details_key, id, &signature) {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
+    let ttl_ms =
+        i64::try_from(app.config.details.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     match app.store.audit_entry(id).await {
+        Ok(Some(entry)) if entry.at.saturating_add(ttl_ms) < crate::store::now_ms() => {
+            (StatusCode::GONE, "this details link has expired\n").into_response()
+        }
         Ok(Some(entry)) => match serde_json::from_str::<Value>(&entry.record) {
-            Ok(record) => Html(render(&record, entry.at)).into_response(),
+            Ok(record) => Html(render(
+                &record,
+                entry.at,
+                app.config.details.show_org_policy,
+            ))
+            .into_response(),
             Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response(),
         },
         Ok(None) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
@@ -45,7 +58,8 @@ fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
-pub fn render(record: &Value, at_ms: i64) -> String {
+/// The page; `show_org_policy` puts the organisation policy's text in its simulator link.
+pub fn render(record: &Value, at_ms: i64, show_org_policy: bool) -> String {
     let outcome = text(record, "/verdict/outcome");
     let when = jiff::Timestamp::from_millisecond(at_ms)
         .map(|t| t.to_string())
@@ -97,17 +111,22 @@ pub fn render(record: &Value, at_ms: i64) -> String {
                 out.push_str("</pre>");
             }
             _ => {
-                if let Some(decision) = layer
+                let decision = layer
                     .pointer("/result/decision")
-                    .and_then(|d| serde_json::from_value::<Decision>(d.clone()).ok())
-                {
-                    decision_html(&decision, &mut out);
+                    .and_then(|d| serde_json::from_value::<Decision>(d.clone()).ok());
+                if let Some(decision) = &decision {
+                    decision_html(decision, &mut out);
                 }
-                if let Some(case) = layer.pointer("/result/case") {
-                    out.push_str(&format!(
-                        "<p><a href=\"{}\">Open in simulator</a> with exactly these inputs.</p>",
-                        escape(&simulator_link(case))
-                    ));
+                let hidden = text(layer, "/source") == "organisation" && !show_org_policy;
+                match (layer.pointer("/result/case"), &decision) {
+                    (Some(_), Some(_)) if hidden => out.push_str(
+                        "<p>The organisation policy's text is not shown here (<code>details.show_org_policy</code>).</p>",
+                    ),
+                    (Some(case), Some(decision)) => out.push_str(&format!(
+                        "<p><a href=\"{}\">Open in simulator</a> with these inputs (people the decision does not name appear as <code>~hidden-N</code>).</p>",
+                        escape(&simulator_link(&super::people::cut(case, decision)))
+                    )),
+                    _ => {}
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! simulator is not built.
 
 pub mod details;
+pub mod people;
 
 use crate::config::Secret;
 use hmac::{Hmac, Mac};

@@ -1,5 +1,8 @@
 //! `signoff serve`: the axum server, the workers, graceful shutdown.
 
+mod listen;
+mod single;
+
 use crate::app::App;
 use crate::config::{Config, Secret};
 use crate::github::GitHub;
@@ -23,8 +26,12 @@ use tower_http::trace::TraceLayer;
 pub struct Running {
     pub addr: SocketAddr,
     pub app: Arc<App>,
+    /// True when another process already uses this SQLite file (said at start: SQLite
+    /// is for one process; replicas share PostgreSQL).
+    pub sqlite_shared: bool,
+    instance: String,
     stop: watch::Sender<bool>,
-    server: JoinHandle<std::io::Result<()>>,
+    server: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
 }
 
@@ -37,6 +44,7 @@ fn random_key() -> Result<String, String> {
 
 /// Connects the store, binds the address, starts the server and the workers.
 pub async fn start(config: Config) -> Result<Running, String> {
+    config.check()?;
     let store = Store::connect(&config.database)
         .await
         .map_err(|e| format!("database {}: {e}", crate::store::redact(&config.database)))?;
@@ -78,6 +86,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
             Some((name, text))
         }
     };
+    let instance = random_key()?;
+    let sqlite_shared = single::claim(&store, &instance).await;
     let details_key = match &config.details_key {
         Some(key) => key.clone(),
         None => Secret::new(
@@ -96,8 +106,11 @@ pub async fn start(config: Config) -> Result<Running, String> {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => format!("http://{addr}"),
     };
+    let unverified_kib = usize::try_from(config.server.unverified_body_mb.saturating_mul(1024))
+        .unwrap_or(usize::MAX)
+        .min(tokio::sync::Semaphore::MAX_PERMITS);
     let app = Arc::new(App {
-        intake: crate::webhook::intake::Intake::spawn(store.clone()),
+        intake: crate::webhook::intake::Intake::spawn(store.clone(), unverified_kib),
         public_url,
         config,
         store,
@@ -110,17 +123,23 @@ pub async fn start(config: Config) -> Result<Running, String> {
     });
     let (stop, stopped) = watch::channel(false);
     let router = router(Arc::clone(&app));
-    let mut on_stop = stopped.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = on_stop.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let header_timeout = Duration::from_secs(app.config.server.request_timeout_secs.max(1));
+    let server = tokio::spawn(listen::serve(
+        listener,
+        router,
+        header_timeout,
+        stopped.clone(),
+    ));
     let mut workers: Vec<JoinHandle<()>> = (0..workers)
         .map(|i| tokio::spawn(crate::worker::run(Arc::clone(&app), i, stopped.clone())))
         .collect();
+    if store_is_sqlite(&app) {
+        workers.push(tokio::spawn(renew_note(
+            Arc::clone(&app),
+            instance.clone(),
+            stopped.clone(),
+        )));
+    }
     if app.config.workers > 0 {
         workers.push(tokio::spawn(crate::worker::recheck(
             Arc::clone(&app),
@@ -131,24 +150,43 @@ pub async fn start(config: Config) -> Result<Running, String> {
     Ok(Running {
         addr,
         app,
+        sqlite_shared,
+        instance,
         stop,
         server,
         workers,
     })
 }
 
+fn store_is_sqlite(app: &App) -> bool {
+    app.store.backend == crate::store::Backend::Sqlite
+}
+
+/// Keeps this process's SQLite note fresh (see `single`).
+async fn renew_note(app: Arc<App>, instance: String, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(single::BEAT) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        single::note(&app.store, &instance).await;
+    }
+}
+
 impl Running {
     /// Stops accepting, lets workers finish the delivery in hand, closes the store.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        match self.server.await {
-            Ok(Err(e)) => tracing::error!(error = %e, "server"),
-            Err(e) => tracing::error!(error = %e, "server task"),
-            Ok(Ok(())) => {}
+        if let Err(e) = self.server.await {
+            tracing::error!(error = %e, "server task");
         }
         for w in self.workers {
             let _ = w.await;
         }
+        single::release(&self.app.store, &self.instance).await;
         self.app.store.close().await;
     }
 }
@@ -170,7 +208,40 @@ pub fn router(app: Arc<App>) -> Router {
         let shown = web_dir.display().to_string();
         router.fallback(get(move || pages::home_unbuilt(shown.clone())))
     };
-    router.layer(TraceLayer::new_for_http()).with_state(app)
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            time_limit,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// Every request, body included, within `server.request_timeout_secs`; a slow sender
+/// gets 408 and its connection back.
+async fn time_limit(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let limit = Duration::from_secs(app.config.server.request_timeout_secs.max(1));
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "request timeout\n").into_response(),
+    }
+}
+
+/// Constant time: both sides hashed first, so neither length nor a prefix leaks.
+fn same_secret(given: &str, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (
+        Sha256::digest(given.as_bytes()),
+        Sha256::digest(expected.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
@@ -183,9 +254,30 @@ async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+async fn metrics(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if let Some(token) = &app.config.server.metrics_token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !same_secret(given, token.expose()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+                "unauthorized\n",
+            )
+                .into_response();
+        }
+    }
     let mut out = String::new();
     if let Ok(c) = app.store.counts().await {
+        // Deliveries given up on (after their last attempt, refused, or abandoned by a
+        // worker every time): each failed its gate closed; see `signoff dead-letters`.
+        out.push_str(&format!("signoff_dead_letters {}\n", c.failed));
         for (state, n) in [
             ("queued", c.queued),
             ("running", c.running),
@@ -213,6 +305,7 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
         )],
         out,
     )
+        .into_response()
 }
 
 /// Runs until Ctrl-C or SIGTERM.

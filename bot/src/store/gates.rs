@@ -109,6 +109,27 @@ impl Store {
         rows.iter().map(stored).collect()
     }
 
+    /// The stored gate of a run's environment, whatever its state.
+    pub async fn gate(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        run_id: u64,
+        environment: &str,
+    ) -> Result<Option<StoredGate>> {
+        let row = sqlx::query(
+            "SELECT forge, repo, installation, request, state FROM gates
+             WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(i64::try_from(run_id).unwrap_or(i64::MAX))
+        .bind(environment)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(stored).transpose()
+    }
+
     pub async fn gate_state(
         &self,
         forge: &str,

@@ -116,8 +116,29 @@ impl Store {
     }
 }
 
-/// A database URL without its password, for messages.
+/// A database URL without its password (in the user part or a `password=` query
+/// parameter), for messages.
 pub fn redact(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = redact_userinfo(base);
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = url.get(scheme + 3..at).unwrap_or("");
@@ -154,6 +175,14 @@ mod tests {
             "postgres://bot:***@db/signoff"
         );
         assert_eq!(redact("sqlite://signoff.db"), "sqlite://signoff.db");
+        assert_eq!(
+            redact("postgres://db/signoff?user=bot&password=hunter2&sslmode=require"),
+            "postgres://db/signoff?user=bot&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://bot:pw@db/x?PASSWORD=hunter2"),
+            "postgres://bot:***@db/x?PASSWORD=***"
+        );
     }
 
     #[tokio::test]

@@ -1,9 +1,12 @@
-//! The delivery queue: insert-or-ignore by (forge, hook id, delivery id) before the
-//! webhook is acknowledged; workers claim the oldest due delivery whose key has no
-//! earlier unfinished delivery, under a lease, so one change is handled in order and a
-//! crashed worker's delivery is taken over when its lease ends.
+//! The delivery queue: insert-or-ignore by (forge, delivery id) before the webhook is
+//! acknowledged (the hook id header is not signed, so it is kept but not part of the
+//! key); workers claim the oldest due delivery whose key has no earlier unfinished
+//! delivery, under a lease they renew while they work, so one change is handled at a
+//! time and in order, across every replica sharing the database. A delivery taken
+//! `max_attempts` times without finishing (a worker that crashed on it every time) is
+//! not taken again: it becomes a dead letter (state `failed`) with the reason.
 
-use super::{Result, Store};
+use super::{Backend, Result, Store};
 use crate::event::Event;
 use sqlx::Row;
 
@@ -15,6 +18,16 @@ pub struct Claimed {
     pub payload: String,
     /// Including this one.
     pub attempts: u32,
+}
+
+fn claimed(r: &sqlx::any::AnyRow) -> Result<Claimed> {
+    Ok(Claimed {
+        id: r.try_get("id")?,
+        forge: r.try_get("forge")?,
+        event: r.try_get("event")?,
+        payload: r.try_get("payload")?,
+        attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,8 +52,8 @@ pub const MAX_BATCH: usize = 256;
 
 impl Store {
     /// Records deliveries in one statement (one transaction); for each, true when it was
-    /// new, false when (forge, hook, delivery) was already recorded, or repeated earlier
-    /// in the same batch.
+    /// new, false when (forge, delivery) was already recorded, or repeated earlier in the
+    /// same batch.
     pub async fn enqueue_many(&self, rows: &[NewDelivery], now: i64) -> Result<Vec<bool>> {
         if rows.is_empty() {
             return Ok(Vec::new());
@@ -65,7 +78,7 @@ impl Store {
                 p + 7
             ));
         }
-        sql.push_str(" ON CONFLICT (forge, hook_id, delivery_id) DO NOTHING RETURNING forge, hook_id, delivery_id");
+        sql.push_str(" ON CONFLICT (forge, delivery_id) DO NOTHING RETURNING forge, delivery_id");
         let mut query = sqlx::query(&sql);
         for row in rows {
             let payload =
@@ -80,23 +93,17 @@ impl Store {
                 .bind(now);
         }
         let inserted = query.fetch_all(self.pool()).await?;
-        let mut new: std::collections::HashSet<(String, String, String)> = inserted
+        let mut new: std::collections::HashSet<(String, String)> = inserted
             .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("forge")?,
-                    r.try_get("hook_id")?,
-                    r.try_get("delivery_id")?,
-                ))
-            })
+            .map(|r| Ok((r.try_get("forge")?, r.try_get("delivery_id")?)))
             .collect::<Result<_>>()?;
         Ok(rows
             .iter()
-            .map(|r| new.remove(&(r.forge.clone(), r.hook_id.clone(), r.delivery_id.clone())))
+            .map(|r| new.remove(&(r.forge.clone(), r.delivery_id.clone())))
             .collect())
     }
 
-    /// Records a delivery; false when (forge, hook, delivery) was already recorded.
+    /// Records a delivery; false when (forge, delivery) was already recorded.
     pub async fn enqueue(
         &self,
         forge: &str,
@@ -109,7 +116,7 @@ impl Store {
         let done = sqlx::query(
             "INSERT INTO deliveries (forge, hook_id, delivery_id, event, work_key, payload, state, attempts, next_at, received_at)
              VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7)
-             ON CONFLICT (forge, hook_id, delivery_id) DO NOTHING",
+             ON CONFLICT (forge, delivery_id) DO NOTHING",
         )
         .bind(forge)
         .bind(hook_id)
@@ -123,32 +130,68 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn claim(&self, now: i64, lease_ms: i64) -> Result<Option<Claimed>> {
-        let row = sqlx::query(
+    /// Takes the oldest due delivery whose key has no earlier unfinished delivery, and
+    /// leases it until `now + lease_ms`. A delivery whose lease ran out is taken over,
+    /// unless it was already taken `max_attempts` times: see [`Store::bury_abandoned`].
+    /// On PostgreSQL, rows another replica is claiming are skipped (`SKIP LOCKED`)
+    /// rather than waited for.
+    pub async fn claim(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        max_attempts: u32,
+    ) -> Result<Option<Claimed>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let row = sqlx::query(&format!(
             "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1
              WHERE id = (
                 SELECT d.id FROM deliveries d
-                WHERE ((d.state = 'queued' AND d.next_at <= $2) OR (d.state = 'running' AND d.locked_until <= $2))
+                WHERE ((d.state = 'queued' AND d.next_at <= $2)
+                       OR (d.state = 'running' AND d.locked_until <= $2 AND d.attempts < $3))
                   AND NOT EXISTS (SELECT 1 FROM deliveries o
                                   WHERE o.work_key = d.work_key AND o.state IN ('queued', 'running') AND o.id < d.id)
-                ORDER BY d.id LIMIT 1)
-               AND (state = 'queued' OR locked_until <= $2)
-             RETURNING id, forge, event, payload, attempts",
-        )
+                ORDER BY d.id LIMIT 1{lock})
+               AND (state = 'queued' OR (locked_until <= $2 AND attempts < $3))
+             RETURNING id, forge, event, payload, attempts"
+        ))
         .bind(now + lease_ms)
         .bind(now)
+        .bind(i64::from(max_attempts))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| {
-            Ok(Claimed {
-                id: r.try_get("id")?,
-                forge: r.try_get("forge")?,
-                event: r.try_get("event")?,
-                payload: r.try_get("payload")?,
-                attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-            })
-        })
-        .transpose()
+        row.as_ref().map(claimed).transpose()
+    }
+
+    /// Extends the lease of a delivery still being worked on, so a long job is never
+    /// taken over by another worker while its first worker is alive.
+    pub async fn heartbeat(&self, id: i64, locked_until: i64) -> Result<()> {
+        sqlx::query("UPDATE deliveries SET locked_until = $2 WHERE id = $1 AND state = 'running'")
+            .bind(id)
+            .bind(locked_until)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Dead-letters deliveries whose lease ran out after their last attempt (the worker
+    /// stopped on them every time: a crash, an abort, a hang), with the reason; returns
+    /// them so the caller fails their gates closed.
+    pub async fn bury_abandoned(&self, now: i64, max_attempts: u32) -> Result<Vec<Claimed>> {
+        let rows = sqlx::query(
+            "UPDATE deliveries SET state = 'failed', finished_at = $1,
+                    last_error = 'abandoned after ' || CAST(attempts AS TEXT) || ' attempts: the worker stopped before finishing (crash or hang)'
+                                 || COALESCE('; last error: ' || last_error, '')
+             WHERE state = 'running' AND locked_until <= $1 AND attempts >= $2
+             RETURNING id, forge, event, payload, attempts",
+        )
+        .bind(now)
+        .bind(i64::from(max_attempts))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(claimed).collect()
     }
 
     pub async fn finish(&self, id: i64, now: i64, api_calls: u32) -> Result<()> {
@@ -244,6 +287,67 @@ impl Store {
     }
 }
 
+/// A delivery given up on: after its last attempt, a refused request, or a worker that
+/// stopped on it every time. Its gate was failed closed; an operator can queue it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub forge: String,
+    pub delivery_id: String,
+    pub event: String,
+    /// The change or run it is about (`owner/name#12`, `owner/name@run42`).
+    pub work_key: String,
+    pub attempts: u32,
+    pub received_at: i64,
+    /// When it was given up (Unix ms).
+    pub failed_at: i64,
+    pub reason: String,
+}
+
+impl Store {
+    /// Dead letters given up at or after `since` (Unix ms), oldest first.
+    pub async fn dead_letters(&self, since: Option<i64>) -> Result<Vec<DeadLetter>> {
+        let rows = sqlx::query(
+            "SELECT id, forge, delivery_id, event, work_key, attempts, received_at, finished_at, last_error
+             FROM deliveries WHERE state = 'failed' AND COALESCE(finished_at, 0) >= $1 ORDER BY finished_at, id",
+        )
+        .bind(since.unwrap_or(i64::MIN))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeadLetter {
+                    id: r.try_get("id")?,
+                    forge: r.try_get("forge")?,
+                    delivery_id: r.try_get("delivery_id")?,
+                    event: r.try_get("event")?,
+                    work_key: r.try_get("work_key")?,
+                    attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+                    received_at: r.try_get("received_at")?,
+                    failed_at: r.try_get::<Option<i64>, _>("finished_at")?.unwrap_or(0),
+                    reason: r
+                        .try_get::<Option<String>, _>("last_error")?
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Queues a dead letter again with its attempts reset (after the cause was fixed);
+    /// `None` retries every dead letter. Returns how many were queued.
+    pub async fn retry_dead_letters(&self, id: Option<i64>, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = 'queued', attempts = 0, next_at = $2, locked_until = 0, finished_at = NULL
+             WHERE state = 'failed' AND ($1 < 0 OR id = $1)",
+        )
+        .bind(id.unwrap_or(-1))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
@@ -288,9 +392,16 @@ mod tests {
                 .await
                 .unwrap()
         );
+        // The hook id is not signed: a replay under another hook id is the same delivery.
+        assert!(
+            !store
+                .enqueue("github", "2", "d1", &review(1), 0)
+                .await
+                .unwrap()
+        );
         assert!(
             store
-                .enqueue("github", "2", "d1", &review(1), 0)
+                .enqueue("gitlab", "1", "d1", &review(1), 0)
                 .await
                 .unwrap()
         );
@@ -333,15 +444,15 @@ mod tests {
             .enqueue("github", "1", "c", &review(2), 0)
             .await
             .unwrap();
-        let first = store.claim(10, 100).await.unwrap().unwrap();
-        let second = store.claim(10, 100).await.unwrap().unwrap();
+        let first = store.claim(10, 100, 8).await.unwrap().unwrap();
+        let second = store.claim(10, 100, 8).await.unwrap().unwrap();
         assert_ne!(
             first.payload, second.payload,
             "the second PR, not the same PR's next delivery"
         );
-        assert!(store.claim(10, 100).await.unwrap().is_none());
+        assert!(store.claim(10, 100, 8).await.unwrap().is_none());
         // The lease ends: another worker takes the first over.
-        let again = store.claim(200, 100).await.unwrap().unwrap();
+        let again = store.claim(200, 100, 8).await.unwrap().unwrap();
         assert_eq!(again.id, first.id);
         assert_eq!(again.attempts, 2);
         store.finish(again.id, 201, 3).await.unwrap();
@@ -349,16 +460,76 @@ mod tests {
             .retry(second.id, 1_000, "boom", 1, false)
             .await
             .unwrap();
-        let next = store.claim(300, 100).await.unwrap().unwrap();
+        let next = store.claim(300, 100, 8).await.unwrap().unwrap();
         assert_eq!(next.event, "review");
         assert!(
-            store.claim(300, 100).await.unwrap().is_none(),
+            store.claim(300, 100, 8).await.unwrap().is_none(),
             "retry not due yet"
         );
         store.finish(next.id, 301, 0).await.unwrap();
         assert_eq!(
-            store.claim(1_000, 100).await.unwrap().unwrap().id,
+            store.claim(1_000, 100, 8).await.unwrap().unwrap().id,
             second.id
         );
+    }
+
+    #[tokio::test]
+    async fn a_delivery_that_crashes_its_worker_every_time_becomes_a_dead_letter() {
+        let (_dir, store) = store().await;
+        store
+            .enqueue("github", "1", "poison", &review(1), 0)
+            .await
+            .unwrap();
+        store
+            .enqueue("github", "1", "next", &review(1), 0)
+            .await
+            .unwrap();
+        // Three workers take it and die: each lease runs out.
+        for attempt in 1..=3 {
+            let job = store.claim(attempt * 100, 10, 3).await.unwrap().unwrap();
+            assert_eq!(
+                (job.attempts, job.payload.contains("review")),
+                (u32::try_from(attempt).unwrap(), true)
+            );
+        }
+        // The cap is reached: the claim query does not take it a fourth time.
+        assert!(store.claim(1_000, 10, 3).await.unwrap().is_none());
+        let buried = store.bury_abandoned(1_000, 3).await.unwrap();
+        assert_eq!(buried.len(), 1);
+        let dead = store.dead_letters(None).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].delivery_id, "poison");
+        assert!(
+            dead[0].reason.starts_with("abandoned after 3 attempts"),
+            "{}",
+            dead[0].reason
+        );
+        // The change's next delivery is no longer held up behind it.
+        let next = store.claim(1_001, 10, 3).await.unwrap().unwrap();
+        assert_eq!(next.attempts, 1);
+        store.finish(next.id, 1_002, 0).await.unwrap();
+        // An operator queues it again, with fresh attempts.
+        assert_eq!(
+            store
+                .retry_dead_letters(Some(dead[0].id), 2_000)
+                .await
+                .unwrap(),
+            1
+        );
+        let again = store.claim(2_000, 10, 3).await.unwrap().unwrap();
+        assert_eq!((again.id, again.attempts), (dead[0].id, 1));
+    }
+
+    #[tokio::test]
+    async fn a_heartbeat_keeps_a_long_job_from_being_taken_twice() {
+        let (_dir, store) = store().await;
+        store
+            .enqueue("github", "1", "long", &review(1), 0)
+            .await
+            .unwrap();
+        let job = store.claim(0, 100, 8).await.unwrap().unwrap();
+        store.heartbeat(job.id, 250).await.unwrap();
+        assert!(store.claim(150, 100, 8).await.unwrap().is_none());
+        assert_eq!(store.claim(260, 100, 8).await.unwrap().unwrap().id, job.id);
     }
 }

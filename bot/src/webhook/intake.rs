@@ -4,17 +4,38 @@
 
 use crate::store::Store;
 use crate::store::queue::{MAX_BATCH, NewDelivery};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 type Reply = oneshot::Sender<Result<bool, String>>;
 
 #[derive(Clone)]
 pub struct Intake {
     tx: mpsc::Sender<(NewDelivery, Reply)>,
+    /// KiB of memory for bodies read before their signature is checked.
+    unverified: Arc<Semaphore>,
+    unverified_kib: usize,
 }
 
 impl Intake {
-    pub fn spawn(store: Store) -> Intake {
+    /// Room to read a body of `length` bytes (unknown: the largest allowed) before its
+    /// signature is checked: waits while other unverified bodies hold the budget, so
+    /// unsigned posts cannot take more memory than configured.
+    pub async fn reserve(&self, length: Option<u64>) -> Option<OwnedSemaphorePermit> {
+        let bytes = length.map_or(super::BODY_LIMIT, |l| {
+            usize::try_from(l)
+                .unwrap_or(usize::MAX)
+                .min(super::BODY_LIMIT)
+        });
+        let kib = bytes.div_ceil(1024).clamp(1, self.unverified_kib.max(1));
+        let kib = u32::try_from(kib).unwrap_or(u32::MAX);
+        Arc::clone(&self.unverified)
+            .acquire_many_owned(kib)
+            .await
+            .ok()
+    }
+
+    pub fn spawn(store: Store, unverified_kib: usize) -> Intake {
         let (tx, mut rx) = mpsc::channel::<(NewDelivery, Reply)>(MAX_BATCH * 4);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -41,7 +62,11 @@ impl Intake {
                 }
             }
         });
-        Intake { tx }
+        Intake {
+            tx,
+            unverified: Arc::new(Semaphore::new(unverified_kib)),
+            unverified_kib,
+        }
     }
 
     /// Stores a delivery; true when new, false for a repeated delivery.

@@ -65,8 +65,9 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             commented,
             ..
         } => {
-            if let Some(body) = commented {
-                if !commands::mentions(body, &app.known_commands(&repo.to_string())) {
+            // Skipped only when the policy's command words are known and none is used.
+            if let (Some(body), Some(known)) = (commented, app.known_commands(&repo.to_string())) {
+                if !commands::mentions(body, &known) {
                     return Ok(());
                 }
             }
@@ -79,13 +80,19 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             comment,
             ..
         } => {
-            let known = app.known_commands(&repo.to_string());
-            let relevant = commands::mentions(&comment.body, &known)
-                || comment
-                    .previous
-                    .as_deref()
-                    .is_some_and(|p| commands::mentions(p, &known))
-                || (comment.action == CommentAction::Deleted && comment.sender != comment.author);
+            // Unknown command words (a restart, a new repository): evaluate, never skip.
+            let relevant = match app.known_commands(&repo.to_string()) {
+                None => true,
+                Some(known) => {
+                    commands::mentions(&comment.body, &known)
+                        || comment
+                            .previous
+                            .as_deref()
+                            .is_some_and(|p| commands::mentions(p, &known))
+                        || (comment.action == CommentAction::Deleted
+                            && comment.sender != comment.author)
+                }
+            };
             if !relevant {
                 return Ok(());
             }
@@ -99,6 +106,19 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
         } => {
             let forge_name = forge.kind().as_str();
             let now = crate::store::now_ms();
+            if let Some(stored) = app
+                .store
+                .gate(forge_name, repo, gate.run_id, &gate.environment)
+                .await?
+            {
+                // A replayed request (same deployment) never reopens an answered gate;
+                // a re-run of the job asks about a new deployment and is answered anew.
+                let same = stored.request.deployment_id == gate.deployment_id;
+                if stored.state != "pending" && same {
+                    tracing::warn!(repo = %repo, run = gate.run_id, environment = gate.environment, state = stored.state, "gate already answered; request replayed, ignored");
+                    return Ok(());
+                }
+            }
             app.store
                 .upsert_gate(forge_name, repo, *installation, gate, now)
                 .await?;
@@ -127,12 +147,16 @@ async fn gates_of_pull(app: &App, forge: &dyn Forge, repo: &Repo, number: u64) -
     Ok(())
 }
 
-/// After the last attempt: a failure status on the change, when the forge can take one.
-pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
-    let reason = match error {
+/// What a failure status says about an error (internal details stay in the log).
+pub fn reason(error: &HandlerError) -> String {
+    match error {
         HandlerError::Forge(e) => e.to_string(),
         _ => "internal error".to_owned(),
-    };
+    }
+}
+
+/// After the last attempt: a failure status on the change, when the forge can take one.
+pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     // A deployment keeps waiting (never approved on an error), with the reason shown.
     if let Event::DeploymentGate {
         repo,
@@ -181,7 +205,7 @@ pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
         Err(_) => return,
     };
     if let Err(e) =
-        publish::post_error(&forge, repo, &sha, &app.config.status_context, &reason).await
+        publish::post_error(&forge, repo, &sha, &app.config.status_context, reason).await
     {
         tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
     }

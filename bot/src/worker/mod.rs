@@ -13,20 +13,28 @@ use crate::store::now_ms;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) {
     let poll = Duration::from_millis(app.config.queue.poll_ms.max(1));
     let lease = i64::try_from(app.config.queue.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let max_attempts = app.config.queue.max_attempts.max(1);
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             break;
         }
-        match app.store.claim(now_ms(), lease).await {
+        // One sweeper per process is enough (the UPDATE is atomic across replicas).
+        if worker == 0 && last_sweep.is_none_or(|t| t.elapsed() >= poll) {
+            last_sweep = Some(std::time::Instant::now());
+            bury_abandoned(&app, max_attempts).await;
+        }
+        match app.store.claim(now_ms(), lease, max_attempts).await {
             Ok(Some(job)) => {
                 let span = tracing::info_span!("delivery", id = job.id, event = job.event, worker);
-                let _enter = span.enter();
-                drop(_enter);
-                process(&app, job).await;
+                with_heartbeat(&app, job.id, lease, process(&app, job))
+                    .instrument(span)
+                    .await;
                 continue;
             }
             Ok(None) => {}
@@ -36,6 +44,52 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
             () = app.work.notified() => {}
             () = tokio::time::sleep(poll) => {}
             _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Runs a job while renewing its lease every third of it, so a job that outlives one
+/// lease is never taken over (and run a second time) while this worker is alive.
+async fn with_heartbeat(app: &App, id: i64, lease_ms: i64, job: impl Future<Output = ()>) {
+    let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(0).max(50));
+    let beat = async {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = app
+                .store
+                .heartbeat(id, now_ms().saturating_add(lease_ms))
+                .await
+            {
+                tracing::error!(delivery = id, error = %e, "cannot renew the lease");
+            }
+        }
+    };
+    tokio::select! {
+        () = job => {}
+        () = beat => {}
+    }
+}
+
+/// Dead-letters deliveries whose worker stopped on them on every attempt (a poison
+/// input that crashes the process is not retaken forever) and fails their gates closed.
+async fn bury_abandoned(app: &App, max_attempts: u32) {
+    let buried = match app.store.bury_abandoned(now_ms(), max_attempts).await {
+        Ok(buried) => buried,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look for abandoned deliveries");
+            return;
+        }
+    };
+    for job in buried {
+        let reason = format!(
+            "dead letter: abandoned after {} attempts (the worker stopped on it every time)",
+            job.attempts
+        );
+        tracing::error!(delivery = job.id, attempts = job.attempts, "{reason}");
+        if let Ok(event) = serde_json::from_str::<Event>(&job.payload) {
+            dispatch::fail_closed(app, &event, &reason).await;
         }
     }
 }
@@ -120,8 +174,8 @@ async fn process(app: &App, job: crate::store::queue::Claimed) {
                 .await
         }
         Err(e) => {
-            tracing::error!(delivery = job.id, attempt = job.attempts, error = %e, "giving up");
-            dispatch::fail_closed(app, &event, &e).await;
+            tracing::error!(delivery = job.id, attempt = job.attempts, error = %e, "giving up: dead letter");
+            dispatch::fail_closed(app, &event, &dispatch::reason(&e)).await;
             app.store
                 .fail(job.id, now_ms(), &e.to_string(), calls)
                 .await

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -90,6 +90,8 @@ pub struct FakeState {
     pub next_id: u64,
     /// node id → last edit, for the GraphQL `nodes` query.
     pub edits: HashMap<String, Edit>,
+    /// The next request whose path contains the text is answered this many ms late.
+    pub slow: Vec<(String, u64)>,
 }
 
 #[derive(Clone)]
@@ -238,8 +240,17 @@ async fn record(State(state): S, req: Request, next: Next) -> Response {
             .iter()
             .find(|(part, _)| path.contains(part.as_str()))
             .map(|(_, code)| Failure::Server(*code));
-        broken.or_else(|| s.failures.pop_front())
+        let slow = s
+            .slow
+            .iter()
+            .position(|(part, _)| path.contains(part.as_str()))
+            .map(|i| s.slow.remove(i).1);
+        (broken.or_else(|| s.failures.pop_front()), slow)
     };
+    let (failure, slow) = failure;
+    if let Some(ms) = slow {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     if let Some(failure) = failure {
         return fail(failure);
     }
@@ -313,6 +324,76 @@ fn not_found() -> Response {
         .into_response()
 }
 
+/// A list answered GitHub's way: `per_page` (default 30, at most 100) and `page`, a
+/// `Link: rel="next"` while more follow, and at most `cap` items served at all (GitHub
+/// lists at most 3,000 files and 250 commits of a pull request).
+fn paged(uri: &Uri, headers: &HeaderMap, items: Vec<Value>, cap: usize) -> Response {
+    let q: HashMap<String, String> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let per_page: usize = q
+        .get("per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30)
+        .clamp(1, 100);
+    let page: usize = q
+        .get("page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let served = items.len().min(cap);
+    let start = (page - 1) * per_page;
+    let slice: Vec<Value> = items
+        .into_iter()
+        .take(served)
+        .skip(start)
+        .take(per_page)
+        .collect();
+    let mut response = axum::Json(Value::Array(slice)).into_response();
+    if start + per_page < served {
+        let host = headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let link = format!(
+            "<http://{host}{}?per_page={per_page}&page={}>; rel=\"next\"",
+            uri.path(),
+            page + 1
+        );
+        response
+            .headers_mut()
+            .insert("link", HeaderValue::from_str(&link).unwrap());
+    }
+    response
+}
+
+type PullPath = Path<(String, String, u64)>;
+
+fn pull_list(
+    state: &Arc<Mutex<FakeState>>,
+    (o, r, n): (String, String, u64),
+    req: &Request,
+    cap: usize,
+    f: impl FnOnce(&Pull) -> Vec<Value>,
+) -> Response {
+    let items = {
+        let s = state.lock().unwrap();
+        match s
+            .repos
+            .get(&format!("{o}/{r}"))
+            .and_then(|repo| repo.pulls.get(&n))
+        {
+            Some(p) => f(p),
+            None => return not_found(),
+        }
+    };
+    paged(req.uri(), req.headers(), items, cap)
+}
+
 fn with_pull(
     state: &Arc<Mutex<FakeState>>,
     o: &str,
@@ -339,36 +420,35 @@ async fn pull(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> 
             "title": format!("Change {n}"), "user": user(&p.author),
             "labels": p.labels.iter().map(|l| json!({ "name": l, "color": "ededed" })).collect::<Vec<_>>(),
             "head": { "ref": p.head_ref, "sha": p.head_sha, "label": format!("{o}:{}", p.head_ref) },
+            "changed_files": p.files.len(), "commits": p.commit_authors.len(),
             "base": { "ref": p.base_ref, "sha": "0000000000000000000000000000000000000000", "label": format!("{o}:{}", p.base_ref) },
             "updated_at": p.updated_at,
         })
     })
 }
 
-async fn files(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
-    with_pull(&state, &o, &r, n, |p| {
-        Value::Array(p.files.iter().map(|f| json!({ "sha": "1", "filename": f, "status": "modified", "additions": 1, "deletions": 0, "changes": 1 })).collect())
+async fn files(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, 3_000, |p| {
+        p.files.iter().map(|f| json!({ "sha": "1", "filename": f, "status": "modified", "additions": 1, "deletions": 0, "changes": 1 })).collect()
     })
 }
 
-async fn commits(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
-    with_pull(&state, &o, &r, n, |p| {
-        Value::Array(
-            p.commit_authors
-                .iter()
-                .enumerate()
-                .map(|(i, a)| json!({ "sha": format!("{i:040}"), "commit": { "message": "change" }, "author": user(a), "committer": user("web-flow") }))
-                .collect(),
-        )
+async fn commits(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, 250, |p| {
+        p.commit_authors
+            .iter()
+            .enumerate()
+            .map(|(i, a)| json!({ "sha": format!("{i:040}"), "commit": { "message": "change" }, "author": user(a), "committer": user("web-flow") }))
+            .collect()
     })
 }
 
-async fn reviews(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
-    with_pull(&state, &o, &r, n, |p| Value::Array(p.reviews.clone()))
+async fn reviews(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, usize::MAX, |p| p.reviews.clone())
 }
 
-async fn comments(State(state): S, Path((o, r, n)): Path<(String, String, u64)>) -> Response {
-    with_pull(&state, &o, &r, n, |p| Value::Array(p.comments.clone()))
+async fn comments(State(state): S, Path(pull): PullPath, req: Request) -> Response {
+    pull_list(&state, pull, &req, usize::MAX, |p| p.comments.clone())
 }
 
 async fn contents(
@@ -422,12 +502,25 @@ async fn collaborators(State(state): S, Path((o, r)): Path<(String, String)>) ->
     axum::Json(Value::Array(list)).into_response()
 }
 
-async fn team_members(State(state): S, Path((org, team)): Path<(String, String)>) -> Response {
-    let s = state.lock().unwrap();
-    match s.teams.get(&format!("{org}/{team}")) {
-        Some(members) => {
-            axum::Json(Value::Array(members.iter().map(|m| user(m)).collect())).into_response()
-        }
+async fn team_members(
+    State(state): S,
+    Path((org, team)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let members = state
+        .lock()
+        .unwrap()
+        .teams
+        .get(&format!("{org}/{team}"))
+        .cloned();
+    match members {
+        Some(members) => paged(
+            &uri,
+            &headers,
+            members.iter().map(|m| user(m)).collect(),
+            usize::MAX,
+        ),
         None => not_found(),
     }
 }

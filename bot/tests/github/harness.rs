@@ -4,7 +4,7 @@
 
 use super::fake::{FakeGitHub, Pull};
 use serde_json::{Value, json};
-use signoff_bot::config::{Config, Secret};
+use signoff_bot::config::{Config, Secret, Secrets};
 use signoff_bot::server::{self, Running};
 use signoff_bot::webhook::signature::sign_github;
 use std::path::PathBuf;
@@ -89,7 +89,7 @@ impl Harness {
             ..Config::default()
         };
         config.github.api_url = fake.url();
-        config.github.webhook_secret = Secret::new(format!("old-secret, {SECRET}"));
+        config.github.webhook_secret = Secrets::new(["old-secret", SECRET]);
         config.github.token = Some(Secret::new("ghp_test_token"));
         config.web_dir = dir.path().join("no-web");
         config.workers = 2;

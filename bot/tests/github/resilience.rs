@@ -107,7 +107,7 @@ async fn a_restart_resumes_unfinished_work() {
         .enqueue("github", "1", "before-crash", &event, 0)
         .await
         .unwrap();
-    store.claim(0, 1).await.unwrap().unwrap();
+    store.claim(0, 1, 8).await.unwrap().unwrap();
     store
         .enqueue("github", "1", "queued", &event, 0)
         .await
