@@ -138,6 +138,15 @@ pub async fn start(config: Config) -> Result<Running, String> {
 }
 
 impl Running {
+    /// Ends the server and the workers at once, wherever they are (what `kill -9` does
+    /// to the process): for crash tests. Work in hand is taken over when its lease ends.
+    pub fn kill(self) {
+        self.server.abort();
+        for w in &self.workers {
+            w.abort();
+        }
+    }
+
     /// Stops accepting, lets workers finish the delivery in hand, closes the store.
     pub async fn stop(self) {
         let _ = self.stop.send(true);

@@ -195,7 +195,7 @@ impl Harness {
     fn pull_payload(&self, action: &str, number: u64) -> Value {
         let p = self.fake.repo(REPO, |r| r.pulls[&number].clone());
         let fixture_name = match action {
-            "opened" | "synchronize" | "reopened" | "labeled" | "ready_for_review" => {
+            "opened" | "synchronize" | "reopened" | "labeled" | "ready_for_review" | "closed" => {
                 format!("pull_request.{action}")
             }
             _ => "pull_request.labeled".to_owned(),
@@ -455,6 +455,95 @@ impl Harness {
         payload["approver"]["login"] = json!(user);
         let payload = self.adjust(payload);
         assert_eq!(self.deliver("deployment_review", &payload).await.0, 202);
+    }
+
+    /// Opens a pull request from branch `head_ref` at `head` into `base` (another pull
+    /// request may share the head).
+    pub async fn open_pr_from(
+        &self,
+        number: u64,
+        author: &str,
+        head: &str,
+        head_ref: &str,
+        base: &str,
+    ) {
+        let now = jiff::Timestamp::now().to_string();
+        self.fake.repo(REPO, |r| {
+            r.pulls.insert(
+                number,
+                Pull {
+                    author: author.into(),
+                    head_sha: head.into(),
+                    head_ref: head_ref.into(),
+                    base_ref: base.into(),
+                    commit_authors: vec![author.into()],
+                    open: true,
+                    updated_at: now,
+                    ..Pull::default()
+                },
+            );
+        });
+        let payload = self.pull_payload("opened", number);
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
+    pub async fn close_pr(&self, number: u64) {
+        self.fake
+            .repo(REPO, |r| r.pulls.get_mut(&number).unwrap().open = false);
+        let mut payload = self.pull_payload("closed", number);
+        payload["pull_request"]["state"] = json!("closed");
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
+    /// Someone other than the bot (`creator`, e.g. a workflow with `statuses: write`)
+    /// sets a commit status; GitHub sends `status`.
+    pub async fn forge_status(&self, sha: &str, context: &str, state: &str, creator: &str) {
+        let id = self.fake.next_id();
+        let status = json!({
+            "id": id, "state": state, "context": context, "description": "looks good",
+            "target_url": "https://evil.example/", "creator": { "login": creator, "id": 9, "type": "User" },
+        });
+        self.fake
+            .with(|s| s.statuses.push((sha.into(), context.into(), status)));
+        let mut payload = fixture("status.-");
+        payload["id"] = json!(id);
+        payload["sha"] = json!(sha);
+        payload["commit"]["sha"] = json!(sha);
+        payload["context"] = json!(context);
+        payload["name"] = json!(REPO);
+        payload["state"] = json!(state);
+        payload["description"] = json!("looks good");
+        payload["target_url"] = json!("https://evil.example/");
+        payload["sender"]["login"] = json!(creator);
+        let payload = self.adjust(payload);
+        assert_eq!(self.deliver("status", &payload).await.0, 202);
+    }
+
+    /// Another App (`app_id`) completes a check run named `name` on `sha`; GitHub sends
+    /// `check_run`.
+    pub async fn forge_check_run(&self, sha: &str, name: &str, conclusion: &str, app_id: u64) {
+        let id = self.fake.next_id();
+        let mut payload = fixture("check_run.completed");
+        let run = &mut payload["check_run"];
+        run["id"] = json!(id);
+        run["name"] = json!(name);
+        run["head_sha"] = json!(sha);
+        run["status"] = json!("completed");
+        run["conclusion"] = json!(conclusion);
+        run["app"]["id"] = json!(app_id);
+        run["check_suite"]["head_sha"] = json!(sha);
+        let stored = run.clone();
+        self.fake
+            .with(|s| s.check_runs.push((REPO.to_owned(), stored)));
+        let payload = self.adjust(payload);
+        assert_eq!(self.deliver("check_run", &payload).await.0, 202);
+    }
+
+    /// Ends the bot as `kill -9` would: no worker finishes what it holds.
+    pub fn kill_bot(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.kill();
+        }
     }
 
     // ---- waiting and looking ----

@@ -12,5 +12,6 @@ mod deployments;
 mod fake;
 mod harness;
 mod intake;
+mod publishing;
 mod pull_requests;
 mod resilience;
