@@ -5,11 +5,12 @@
 use super::inputs::{deployment_grants, directory};
 use super::publish::{Target, publish};
 use super::pull_request::layers;
-use super::verdict::{Inputs, Verdict, combine};
+use super::verdict::{GateOutcome, Inputs, Verdict, combine};
 use super::{Policies, Result, commands_of, groups_of};
 use crate::app::App;
 use crate::event::{GateRequest, Repo};
 use crate::forge::Forge;
+use crate::store::gates::GateState;
 use signoff::{Attributes, Kind, Request};
 
 pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequest) -> Result<()> {
@@ -18,8 +19,10 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         .store
         .gate_state(forge_name, repo, gate.run_id, &gate.environment)
         .await?;
-    if state.as_deref() != Some("pending") {
-        return Ok(());
+    if state != Some(GateState::Pending) {
+        // Answered: only its `signoff/<environment>` status may still have to land.
+        let context = super::publish::deployment_context(app, gate);
+        return super::publish::show_again(app, forge, repo, &gate.sha, &context).await;
     }
     let policies = Policies::load(app, forge, repo, &gate.default_branch).await?;
     let parsed = policies.parsed(forge.policy_path());
@@ -67,9 +70,8 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     let layers = layers(forge, repo, &gate.default_branch, &policies, &inputs);
     // No policy at all: nothing is required of this deployment (SPEC §4.3).
     let verdict = combine(&layers, &[]).unwrap_or_else(|| Verdict {
-        outcome: "not_required".to_owned(),
+        outcome: GateOutcome::NotRequired,
         summary: "No signoff policy applies".to_owned(),
-        allows: true,
     });
     publish(
         app,

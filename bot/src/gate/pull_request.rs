@@ -3,7 +3,7 @@
 
 use super::inputs::{change_grants, directory};
 use super::publish::{Target, publish};
-use super::verdict::{Inputs, Layer, combine, layer};
+use super::verdict::{Inputs, Layer, LayerSource, combine, layer};
 use super::{Policies, Result, commands_of, groups_of};
 use crate::app::App;
 use crate::event::{CommentAction, CommentEvent, Repo};
@@ -23,7 +23,8 @@ pub async fn evaluate(
 ) -> Result<()> {
     let change = forge.change(repo, number).await?;
     if !change.open {
-        return Ok(());
+        // A closed pull request no longer holds its head's status.
+        return super::publish::withdraw(app, forge, repo, number).await;
     }
     let now = jiff::Timestamp::now();
     let mut heads = app.store.heads(repo, number).await?;
@@ -111,7 +112,7 @@ pub async fn evaluate(
     let tampers = app.store.tampers(repo, number, &change.head_sha).await?;
     let Some(verdict) = combine(&layers, &tampers) else {
         tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
-        return Ok(());
+        return super::publish::withdraw(app, forge, repo, number).await;
     };
     publish(
         app,
@@ -138,12 +139,18 @@ pub fn layers(
 ) -> Vec<Layer> {
     let mut out = Vec::new();
     if let Some((file, text)) = policies.org {
-        out.push(layer("organisation", file, None, Some(text), inputs));
+        out.push(layer(
+            LayerSource::Organisation,
+            file,
+            None,
+            Some(text),
+            inputs,
+        ));
     }
     let path = forge.policy_path();
     let link = Some(forge.file_url(repo, git_ref, path));
     out.push(layer(
-        "repository",
+        LayerSource::Repository,
         path,
         link,
         policies.repo.as_deref(),

@@ -23,6 +23,7 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
         | Event::Comment { installation, .. }
         | Event::DeploymentGate { installation, .. }
         | Event::DeploymentReview { installation, .. }
+        | Event::AnswerSet { installation, .. }
         | Event::Installation { installation, .. } => *installation,
     };
     if let Event::Installation {
@@ -99,13 +100,23 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             deployment::evaluate(app, forge, repo, gate).await
         }
         Event::DeploymentReview { repo, run_id, .. } => {
-            for stored in app.store.pending_gates(forge.kind().as_str(), repo).await? {
-                if stored.request.run_id == *run_id {
-                    deployment::evaluate(app, forge, repo, &stored.request).await?;
-                }
+            // Answered gates too: a status that failed to post is posted on the retry.
+            for stored in app
+                .store
+                .gates_of_run(forge.kind().as_str(), repo, *run_id)
+                .await?
+            {
+                deployment::evaluate(app, forge, repo, &stored.request).await?;
             }
             Ok(())
         }
+        Event::AnswerSet {
+            repo,
+            sha,
+            context,
+            setter,
+            ..
+        } => publish::answer_set(app, forge, repo, sha, context, setter).await,
         Event::Installation { .. } => Ok(()),
     }
 }
@@ -175,7 +186,7 @@ pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
         Err(_) => return,
     };
     if let Err(e) =
-        publish::post_error(&forge, repo, &sha, &app.config.status_context, &reason).await
+        publish::post_error(app, &forge, repo, &sha, &app.config.status_context, &reason).await
     {
         tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
     }

@@ -107,7 +107,10 @@ impl FakeGitHub {
             .route("/orgs/{org}/teams/{team}/members", get(team_members))
             .route("/repos/{o}/{r}/statuses/{sha}", post(create_status))
             .route("/repos/{o}/{r}/check-runs", post(create_check_run))
-            .route("/repos/{o}/{r}/check-runs/{id}", patch(update_check_run))
+            .route(
+                "/repos/{o}/{r}/check-runs/{id}",
+                patch(update_check_run).get(get_check_run),
+            )
             .route("/repos/{o}/{r}/commits/{sha}/status", get(combined_status))
             .route(
                 "/repos/{o}/{r}/commits/{sha}/check-runs",
@@ -494,6 +497,18 @@ async fn create_check_run(
     run["app"] = json!({ "id": s.app_id, "slug": "signoff" });
     s.check_runs.push((format!("{o}/{r}"), run.clone()));
     (StatusCode::CREATED, axum::Json(run)).into_response()
+}
+
+async fn get_check_run(State(state): S, Path((o, r, id)): Path<(String, String, u64)>) -> Response {
+    let s = state.lock().unwrap();
+    match s
+        .check_runs
+        .iter()
+        .find(|(repo, run)| *repo == format!("{o}/{r}") && run["id"] == id)
+    {
+        Some((_, run)) => axum::Json(run.clone()).into_response(),
+        None => not_found(),
+    }
 }
 
 async fn update_check_run(
