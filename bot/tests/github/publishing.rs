@@ -32,12 +32,10 @@ async fn app_harness(tweak: impl FnOnce(&mut signoff_bot::config::Config)) -> Ha
     .await
 }
 
-fn audit_lines(h: &Harness) -> impl std::future::Future<Output = Vec<String>> + '_ {
-    async move {
-        signoff_bot::audit::run(&h.config.database, Some(REPO), None, false)
-            .await
-            .unwrap()
-    }
+async fn audit_lines(h: &Harness) -> Vec<String> {
+    signoff_bot::audit::run(&h.config.database, Some(REPO), None, false)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
