@@ -496,27 +496,33 @@ impl Harness {
     }
 
     /// Someone other than the bot (`creator`, e.g. a workflow with `statuses: write`)
-    /// sets a commit status; GitHub sends `status`.
-    pub async fn forge_status(&self, sha: &str, context: &str, state: &str, creator: &str) {
+    /// sets a commit status; GitHub sends `status`. Returns the bot's HTTP answer.
+    pub async fn forge_status(&self, sha: &str, context: &str, state: &str, creator: &str) -> u16 {
         let id = self.fake.next_id();
         let status = json!({
             "id": id, "state": state, "context": context, "description": "looks good",
             "target_url": "https://evil.example/", "creator": { "login": creator, "id": 9, "type": "User" },
         });
-        self.fake
-            .with(|s| s.statuses.push((sha.into(), context.into(), status)));
+        self.fake.with(|s| {
+            s.statuses
+                .push((sha.into(), context.into(), status.clone()))
+        });
+        self.status_event(sha, &status, creator).await
+    }
+
+    /// GitHub's `status` event for a status as the fake stores it.
+    pub async fn status_event(&self, sha: &str, status: &Value, sender: &str) -> u16 {
         let mut payload = fixture("status.-");
-        payload["id"] = json!(id);
+        payload["id"] = status["id"].clone();
         payload["sha"] = json!(sha);
         payload["commit"]["sha"] = json!(sha);
-        payload["context"] = json!(context);
         payload["name"] = json!(REPO);
-        payload["state"] = json!(state);
-        payload["description"] = json!("looks good");
-        payload["target_url"] = json!("https://evil.example/");
-        payload["sender"]["login"] = json!(creator);
+        for field in ["context", "state", "description", "target_url"] {
+            payload[field] = status[field].clone();
+        }
+        payload["sender"]["login"] = json!(sender);
         let payload = self.adjust(payload);
-        assert_eq!(self.deliver("status", &payload).await.0, 202);
+        self.deliver("status", &payload).await.0
     }
 
     /// Another App (`app_id`) completes a check run named `name` on `sha`; GitHub sends

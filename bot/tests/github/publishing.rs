@@ -119,14 +119,46 @@ async fn closing_one_of_two_pull_requests_on_a_head_leaves_the_others_answer() {
 }
 
 #[tokio::test]
+async fn a_pull_request_pushed_away_leaves_its_old_head_to_the_others() {
+    let h = Harness::new().await;
+    main_only(&h);
+    h.open_pr_from(1, "erin", &sha(1), "feature", "main").await;
+    h.open_pr_from(2, "erin", &sha(1), "feature", "release")
+        .await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "pending");
+    // #1 moves on (its branch was force-pushed elsewhere); #2 still has the old head.
+    h.push(1, &sha(2), "erin").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(2)).0, "pending");
+    assert_eq!(h.status(&sha(1)).0, "success", "only #2 is left on it");
+}
+
+#[tokio::test]
 async fn a_forged_status_is_answered_with_the_bots_own() {
     let h = Harness::new().await;
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.settle().await;
     let posted = h.fake.statuses().len();
     let own = h.fake.status(&sha(1), "signoff").unwrap();
-    h.forge_status(&sha(1), "signoff", "success", "mallory")
-        .await;
+    // The bot's own status coming back as an event makes it post nothing.
+    assert_eq!(h.status_event(&sha(1), &own, "signoff[bot]").await, 202);
+    h.settle().await;
+    assert_eq!(h.fake.statuses().len(), posted);
+    // Statuses of other names are none of the bot's business.
+    assert_eq!(
+        h.forge_status(&sha(1), "ci/build", "success", "ci").await,
+        200,
+        "acknowledged and ignored"
+    );
+    h.settle().await;
+    assert_eq!(h.fake.statuses().len(), posted + 1);
+    let posted = posted + 1;
+    assert_eq!(
+        h.forge_status(&sha(1), "signoff", "success", "mallory")
+            .await,
+        202
+    );
     h.settle().await;
     let (state, description) = h.status(&sha(1));
     assert_eq!(state, "pending", "{description}");
@@ -143,8 +175,11 @@ async fn a_forged_status_is_answered_with_the_bots_own() {
     h.request_deployment(42, "production", &sha(9), "erin", &[])
         .await;
     h.settle().await;
-    h.forge_status(&sha(9), "signoff/production", "success", "mallory")
-        .await;
+    assert_eq!(
+        h.forge_status(&sha(9), "signoff/production", "success", "mallory")
+            .await,
+        202
+    );
     h.settle().await;
     assert_eq!(h.status_of(&sha(9), "signoff/production").0, "pending");
 }
