@@ -407,13 +407,25 @@ pub async fn answer_set(
     context: &str,
     setter: &AnswerSetter,
 ) -> Result<()> {
-    let Some(stored) = app
-        .store
-        .shown(forge.kind().as_str(), repo, revision, context)
-        .await?
-    else {
-        tracing::warn!(repo = %repo, sha = revision, context, "a status under the bot's name where the bot has no answer");
-        return Ok(());
+    let forge_name = forge.kind().as_str();
+    let stored = match app.store.shown(forge_name, repo, revision, context).await? {
+        Some(stored) => stored,
+        // Nothing posted yet (a crash before posting): the pull requests' answers.
+        None if context == app.config.status_context => {
+            let answers = app
+                .store
+                .change_answers_on(forge_name, repo, revision)
+                .await?;
+            match head_status(app, revision, &answers) {
+                Some(status) => Shown {
+                    status,
+                    confirmed: false,
+                    check_run: None,
+                },
+                None => return unanswered(repo, revision, context),
+            }
+        }
+        None => return unanswered(repo, revision, context),
     };
     let own = match setter {
         AnswerSetter::Status {
@@ -434,6 +446,13 @@ pub async fn answer_set(
     }
     tracing::warn!(repo = %repo, sha = revision, context, "someone else set the bot's status or check; answering with the bot's own");
     post(app, forge, repo, &stored.status, stored.check_run).await
+}
+
+/// A status under the bot's name on a revision the bot has no answer for (no policy
+/// applies, or the bot never saw it): nothing to re-assert.
+fn unanswered(repo: &Repo, revision: &str, context: &str) -> Result<()> {
+    tracing::warn!(repo = %repo, sha = revision, context, "a status under the bot's name where the bot has no answer");
+    Ok(())
 }
 
 fn collect_approvers(requirements: &[signoff::RequirementResult], out: &mut Vec<String>) {
