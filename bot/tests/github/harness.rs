@@ -573,8 +573,10 @@ impl Harness {
             .fake
             .requests()
             .into_iter()
-            .filter(|r| r.method == "POST" && r.path.starts_with("/repos/"))
-            .map(|r| json!({ "path": r.path, "body": r.body }))
+            .filter(|r| {
+                (r.method == "POST" || r.method == "PATCH") && r.path.starts_with("/repos/")
+            })
+            .map(|r| json!({ "method": r.method, "path": r.path, "body": r.body }))
             .collect();
         let name = format!("{}-{}.json", std::process::id(), self.fake.addr.port());
         std::fs::create_dir_all(&dir).unwrap();
