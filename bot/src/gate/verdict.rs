@@ -127,9 +127,27 @@ pub enum LayerResult {
         case: serde_json::Value,
     },
     /// The policy file does not parse: every diagnostic, `file:line:col: error: …`.
-    Invalid { diagnostics: Vec<String> },
+    Invalid { diagnostics: Vec<PolicyDiagnostic> },
     /// No policy file.
     Missing,
+}
+
+/// A diagnostic about a policy file, located (`file:line:col`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PolicyDiagnostic {
+    Located(signoff::Diagnostic),
+    /// As audit records written before diagnostics were kept typed hold them.
+    Text(String),
+}
+
+impl std::fmt::Display for PolicyDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyDiagnostic::Located(d) => d.fmt(f),
+            PolicyDiagnostic::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 /// The inputs of one evaluation, besides the policy.
@@ -152,7 +170,10 @@ pub fn layer(
         None => LayerResult::Missing,
         Some(text) => match PolicySet::parse(text, file) {
             Err(diagnostics) => LayerResult::Invalid {
-                diagnostics: diagnostics.iter().map(ToString::to_string).collect(),
+                diagnostics: diagnostics
+                    .into_iter()
+                    .map(PolicyDiagnostic::Located)
+                    .collect(),
             },
             Ok(policy) => {
                 let decision = signoff::Context::new(&policy, inputs.directory).evaluate(
@@ -217,7 +238,9 @@ pub fn combine(layers: &[Layer], tampers: &[Tamper]) -> Option<Verdict> {
         let verdict = match &layer.result {
             LayerResult::Missing => continue,
             LayerResult::Invalid { diagnostics } => {
-                let first = diagnostics.first().map_or("invalid", String::as_str);
+                let first = diagnostics
+                    .first()
+                    .map_or_else(|| "invalid".to_owned(), ToString::to_string);
                 Verdict {
                     outcome: GateOutcome::Error,
                     summary: clip(&format!("Invalid policy: {first}")),
@@ -260,7 +283,7 @@ pub fn markdown(verdict: &Verdict, layers: &[Layer], details: Option<&str>) -> S
             LayerResult::Invalid { diagnostics } => {
                 out.push_str("```\n");
                 for d in diagnostics {
-                    out.push_str(d);
+                    out.push_str(&d.to_string());
                     out.push('\n');
                 }
                 out.push_str("```\n");
@@ -386,7 +409,11 @@ mod tests {
         );
         let invalid = Layer {
             result: LayerResult::Invalid {
-                diagnostics: vec!["f:1:2: error: x [c]".into()],
+                diagnostics: signoff::PolicySet::parse("version: 1\npolicies: 3\n", "f")
+                    .unwrap_err()
+                    .into_iter()
+                    .map(PolicyDiagnostic::Located)
+                    .collect(),
             },
             ..org.clone()
         };
@@ -395,7 +422,11 @@ mod tests {
             (v.outcome, v.status()),
             (GateOutcome::Error, StatusState::Failure)
         );
-        assert!(v.summary.contains("f:1:2"));
+        assert!(
+            v.summary.starts_with("Invalid policy: f:2:"),
+            "{}",
+            v.summary
+        );
         let v = combine(&[decided("blocked", "b"), decided("rejected", "r")], &[]).unwrap();
         assert_eq!(v.outcome, GateOutcome::Blocked);
         let v = combine(&[decided("not_required", "n"), decided("exempt", "e")], &[]).unwrap();
@@ -433,6 +464,35 @@ mod tests {
         }
         assert_eq!(GateOutcome::parse("unknown"), None);
         assert_eq!(order.iter().filter(|o| o.allows()).count(), 3);
+    }
+
+    #[test]
+    fn diagnostics_stay_typed_and_old_text_ones_still_read() {
+        let parsed = signoff::PolicySet::parse("version: 1\npolicies: 3\n", "f").unwrap_err();
+        let layer = LayerResult::Invalid {
+            diagnostics: parsed
+                .iter()
+                .cloned()
+                .map(PolicyDiagnostic::Located)
+                .collect(),
+        };
+        let back: LayerResult =
+            serde_json::from_value(serde_json::to_value(&layer).unwrap()).unwrap();
+        let LayerResult::Invalid { diagnostics } = back else {
+            panic!("not invalid")
+        };
+        let PolicyDiagnostic::Located(first) = &diagnostics[0] else {
+            panic!("lost its location: {diagnostics:?}")
+        };
+        assert_eq!((first.file.as_str(), first.span.line), ("f", 2));
+        let old: LayerResult = serde_json::from_value(serde_json::json!({
+            "type": "invalid", "diagnostics": ["f:1:2: error: x [c]"]
+        }))
+        .unwrap();
+        let LayerResult::Invalid { diagnostics } = old else {
+            panic!("not invalid")
+        };
+        assert_eq!(diagnostics[0].to_string(), "f:1:2: error: x [c]");
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn render(record: &AuditRecord, at_ms: i64) -> String {
                     "<p class=error>The policy file is invalid, so the gate fails closed:</p><pre>",
                 );
                 for d in diagnostics {
-                    out.push_str(&escape(d));
+                    out.push_str(&escape(&d.to_string()));
                     out.push('\n');
                 }
                 out.push_str("</pre>");
