@@ -22,7 +22,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     if state != Some(GateState::Pending) {
         // Answered: only its `signoff/<environment>` status may still have to land.
         let context = super::publish::deployment_context(app, gate);
-        return super::publish::show_again(app, forge, repo, &gate.sha, &context).await;
+        return super::show::show_again(app, forge, repo, &gate.sha, &context).await;
     }
     let policies = Policies::load(app, forge, repo, &gate.default_branch).await?;
     let parsed = policies.parsed(forge.policy_path());

@@ -5,6 +5,7 @@ pub mod deployment;
 pub mod inputs;
 pub mod publish;
 pub mod pull_request;
+pub mod show;
 pub mod verdict;
 
 use crate::app::App;

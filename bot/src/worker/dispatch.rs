@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::event::{CommentAction, Event, Repo};
 use crate::forge::{Forge, GateAnswer, commands};
 use crate::gate::pull_request::Suspect;
-use crate::gate::{HandlerError, Result, deployment, publish, pull_request};
+use crate::gate::{HandlerError, Result, deployment, pull_request, show};
 use crate::github::GitHubForge;
 
 fn github(app: &App, installation: Option<u64>) -> Result<GitHubForge> {
@@ -116,7 +116,7 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             context,
             setter,
             ..
-        } => publish::answer_set(app, forge, repo, sha, context, setter).await,
+        } => show::answer_set(app, forge, repo, sha, context, setter).await,
         Event::Installation { .. } => Ok(()),
     }
 }
@@ -186,7 +186,7 @@ pub async fn fail_closed(app: &App, event: &Event, error: &HandlerError) {
         Err(_) => return,
     };
     if let Err(e) =
-        publish::post_error(app, &forge, repo, &sha, &app.config.status_context, &reason).await
+        show::post_error(app, &forge, repo, &sha, &app.config.status_context, &reason).await
     {
         tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
     }
