@@ -39,20 +39,21 @@ impl GateOutcome {
         }
     }
 
+    /// Every outcome, least permissive first.
+    pub const ALL: [GateOutcome; 8] = [
+        GateOutcome::Tampered,
+        GateOutcome::Blocked,
+        GateOutcome::Rejected,
+        GateOutcome::Error,
+        GateOutcome::Pending,
+        GateOutcome::Approved,
+        GateOutcome::Exempt,
+        GateOutcome::NotRequired,
+    ];
+
     /// Reads what `as_str` wrote (stored rows).
     pub fn parse(text: &str) -> Option<GateOutcome> {
-        [
-            GateOutcome::Tampered,
-            GateOutcome::Blocked,
-            GateOutcome::Rejected,
-            GateOutcome::Error,
-            GateOutcome::Pending,
-            GateOutcome::Approved,
-            GateOutcome::Exempt,
-            GateOutcome::NotRequired,
-        ]
-        .into_iter()
-        .find(|o| o.as_str() == text)
+        GateOutcome::ALL.into_iter().find(|o| o.as_str() == text)
     }
 
     /// May the change go ahead?
@@ -443,17 +444,10 @@ mod tests {
 
     #[test]
     fn outcomes_are_ordered_least_permissive_first_and_read_back() {
-        use GateOutcome::*;
-        let order = [
-            Tampered,
-            Blocked,
-            Rejected,
-            Error,
-            Pending,
-            Approved,
-            Exempt,
-            NotRequired,
-        ];
+        let order = GateOutcome::ALL;
+        // The derived order (declaration order) is the one listed, least permissive first.
+        assert_eq!(order.first(), Some(&GateOutcome::Tampered));
+        assert_eq!(order.last(), Some(&GateOutcome::NotRequired));
         for pair in order.windows(2) {
             assert!(pair[0] < pair[1], "{pair:?}");
         }

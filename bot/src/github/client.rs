@@ -196,19 +196,8 @@ impl GitHubClient {
             .await
     }
 
-    /// PATCH (update a check run).
-    pub async fn patch(
-        &self,
-        crab: &Octocrab,
-        path: &str,
-        body: &serde_json::Value,
-        calls: &std::sync::atomic::AtomicU32,
-    ) -> Result<Response, ForgeError> {
-        self.write(crab, http::Method::PATCH, path, body, calls)
-            .await
-    }
-
-    async fn write(
+    /// POST or PATCH a JSON body.
+    pub async fn write(
         &self,
         crab: &Octocrab,
         method: http::Method,

@@ -40,6 +40,20 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `$1`…`$7`: forge, repository, revision, context, state, description, link.
+fn bind_status<'q>(query: Query<'q>, forge: &'q str, repo: &Repo, status: &'q Status) -> Query<'q> {
+    query
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(&status.sha)
+        .bind(&status.context)
+        .bind(status.state.as_str())
+        .bind(&status.description)
+        .bind(status.target_url.as_deref().unwrap_or(""))
+}
+
 fn change_answer(r: &sqlx::any::AnyRow) -> Result<ChangeAnswer> {
     let outcome: String = r.try_get("outcome")?;
     Ok(ChangeAnswer {
@@ -182,23 +196,17 @@ impl Store {
         status: &Status,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO shown (forge, repo, revision, context, state, description, target_url, markdown, confirmed, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)
              ON CONFLICT (forge, repo, revision, context) DO UPDATE SET state = $5,
                  description = $6, target_url = $7, markdown = $8, confirmed = 0, updated_at = $9",
-        )
-        .bind(forge)
-        .bind(repo.to_string())
-        .bind(&status.sha)
-        .bind(&status.context)
-        .bind(status.state.as_str())
-        .bind(&status.description)
-        .bind(status.target_url.as_deref().unwrap_or(""))
-        .bind(&status.markdown)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
+        );
+        bind_status(query, forge, repo, status)
+            .bind(&status.markdown)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -211,22 +219,16 @@ impl Store {
         check_run: Option<u64>,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
+        let query = sqlx::query(
             "UPDATE shown SET confirmed = 1, check_run = COALESCE($9, check_run), updated_at = $8
              WHERE forge = $1 AND repo = $2 AND revision = $3 AND context = $4
                AND state = $5 AND description = $6 AND target_url = $7",
-        )
-        .bind(forge)
-        .bind(repo.to_string())
-        .bind(&status.sha)
-        .bind(&status.context)
-        .bind(status.state.as_str())
-        .bind(&status.description)
-        .bind(status.target_url.as_deref().unwrap_or(""))
-        .bind(now)
-        .bind(check_run.map(to_i64))
-        .execute(self.pool())
-        .await?;
+        );
+        bind_status(query, forge, repo, status)
+            .bind(now)
+            .bind(check_run.map(to_i64))
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 }

@@ -223,25 +223,9 @@ impl Harness {
     }
 
     pub async fn open_pr(&self, number: u64, author: &str, head: &str, files: &[&str]) {
-        let now = jiff::Timestamp::now().to_string();
-        self.fake.repo(REPO, |r| {
-            r.pulls.insert(
-                number,
-                Pull {
-                    author: author.into(),
-                    head_sha: head.into(),
-                    head_ref: format!("change-{number}"),
-                    base_ref: "main".into(),
-                    files: files.iter().map(|f| (*f).to_owned()).collect(),
-                    commit_authors: vec![author.into()],
-                    open: true,
-                    updated_at: now,
-                    ..Pull::default()
-                },
-            );
-        });
-        let payload = self.pull_payload("opened", number);
-        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+        let branch = format!("change-{number}");
+        self.open(number, author, head, (&branch, "main"), files)
+            .await;
     }
 
     pub async fn push(&self, number: u64, head: &str, pusher: &str) {
@@ -467,6 +451,17 @@ impl Harness {
         head_ref: &str,
         base: &str,
     ) {
+        self.open(number, author, head, (head_ref, base), &[]).await;
+    }
+
+    async fn open(
+        &self,
+        number: u64,
+        author: &str,
+        head: &str,
+        (from, into): (&str, &str),
+        files: &[&str],
+    ) {
         let now = jiff::Timestamp::now().to_string();
         self.fake.repo(REPO, |r| {
             r.pulls.insert(
@@ -474,8 +469,9 @@ impl Harness {
                 Pull {
                     author: author.into(),
                     head_sha: head.into(),
-                    head_ref: head_ref.into(),
-                    base_ref: base.into(),
+                    head_ref: from.into(),
+                    base_ref: into.into(),
+                    files: files.iter().map(|f| (*f).to_owned()).collect(),
                     commit_authors: vec![author.into()],
                     open: true,
                     updated_at: now,

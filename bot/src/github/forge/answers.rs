@@ -98,7 +98,7 @@ impl GitHubForge {
             match self
                 .github
                 .client
-                .patch(&self.crab, &path, &run, &self.calls)
+                .write(&self.crab, http::Method::PATCH, &path, &run, &self.calls)
                 .await
             {
                 Ok(_) => return Ok(Some(id)),
