@@ -100,6 +100,14 @@ pub enum Event {
         context: String,
         setter: AnswerSetter,
     },
+    /// An answer the forge never confirmed (every attempt to post it failed): show it
+    /// unless the forge shows it by now.
+    Reassert {
+        repo: Repo,
+        installation: Option<u64>,
+        sha: String,
+        context: String,
+    },
     /// The App was installed, removed or changed.
     Installation {
         installation: Option<u64>,
@@ -186,7 +194,9 @@ impl Event {
             }
             Event::DeploymentGate { repo, gate, .. } => format!("{repo}@run{}", gate.run_id),
             Event::DeploymentReview { repo, run_id, .. } => format!("{repo}@run{run_id}"),
-            Event::AnswerSet { repo, sha, .. } => format!("{repo}@{sha}"),
+            Event::AnswerSet { repo, sha, .. } | Event::Reassert { repo, sha, .. } => {
+                format!("{repo}@{sha}")
+            }
             Event::Installation { installation, .. } => {
                 format!("installation/{}", installation.unwrap_or(0))
             }
@@ -215,6 +225,7 @@ impl Event {
             Event::DeploymentGate { .. } => "deployment_gate",
             Event::DeploymentReview { .. } => "deployment_review",
             Event::AnswerSet { .. } => "answer_set",
+            Event::Reassert { .. } => "reassert",
             Event::Installation { .. } => "installation",
         }
     }

@@ -28,6 +28,8 @@ CREATE TABLE shown (
     markdown TEXT NOT NULL,
     confirmed BIGINT NOT NULL,
     check_run BIGINT,
+    -- the forge's opaque tenant (GitHub: the installation), to post again later
+    tenant BIGINT,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (forge, repo, revision, context)
 );

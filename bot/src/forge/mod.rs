@@ -171,6 +171,9 @@ pub trait Forge: Send + Sync {
         answer: GateAnswer,
         comment: &str,
     ) -> Result<()>;
+    /// The tenant this handle acts for (GitHub: the App installation), opaque to the
+    /// bot: stored with answers so a later post acts for the same tenant.
+    fn tenant(&self) -> Option<u64>;
     /// API requests made through this handle so far.
     fn api_calls(&self) -> u32;
 }

@@ -114,7 +114,13 @@ async fn post(
 ) -> Result<()> {
     let forge_name = forge.kind().as_str();
     app.store
-        .want_shown(forge_name, repo, status, crate::store::now_ms())
+        .want_shown(
+            forge_name,
+            repo,
+            status,
+            forge.tenant(),
+            crate::store::now_ms(),
+        )
         .await?;
     let check_run = forge.set_status(repo, status, check_run).await?;
     app.store

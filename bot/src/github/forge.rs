@@ -98,6 +98,7 @@ impl GitHub {
             github: Arc::clone(self),
             crab: self.client.for_installation(installation)?,
             calls: AtomicU32::new(0),
+            installation,
         })
     }
 }
@@ -106,6 +107,7 @@ pub struct GitHubForge {
     github: Arc<GitHub>,
     crab: Arc<Octocrab>,
     calls: AtomicU32,
+    installation: Option<u64>,
 }
 
 impl GitHubForge {
@@ -474,6 +476,10 @@ impl Forge for GitHubForge {
             }
         };
         self.post(&gate.callback, &body).await
+    }
+
+    fn tenant(&self) -> Option<u64> {
+        self.installation
     }
 
     fn api_calls(&self) -> u32 {

@@ -32,6 +32,16 @@ pub struct Shown {
     pub check_run: Option<u64>,
 }
 
+/// An answer the forge never confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unconfirmed {
+    pub forge: String,
+    pub repo: Repo,
+    pub tenant: Option<u64>,
+    pub revision: String,
+    pub context: String,
+}
+
 fn decode(what: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what}").into())
 }
@@ -188,23 +198,29 @@ impl Store {
         }))
     }
 
-    /// Records the answer wanted shown, not yet confirmed; the check run is kept.
+    /// Records the answer wanted shown, not yet confirmed; the check run is kept, and so
+    /// is the time when the same answer was wanted before (unconfirmed answers are
+    /// posted again for a day from then).
     pub async fn want_shown(
         &self,
         forge: &str,
         repo: &Repo,
         status: &Status,
+        tenant: Option<u64>,
         now: i64,
     ) -> Result<()> {
         let query = sqlx::query(
-            "INSERT INTO shown (forge, repo, revision, context, state, description, target_url, markdown, confirmed, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)
+            "INSERT INTO shown (forge, repo, revision, context, state, description, target_url, markdown, confirmed, updated_at, tenant)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)
              ON CONFLICT (forge, repo, revision, context) DO UPDATE SET state = $5,
-                 description = $6, target_url = $7, markdown = $8, confirmed = 0, updated_at = $9",
+                 description = $6, target_url = $7, markdown = $8, confirmed = 0, tenant = $10,
+                 updated_at = CASE WHEN state = $5 AND description = $6 AND target_url = $7
+                     THEN updated_at ELSE $9 END",
         );
         bind_status(query, forge, repo, status)
             .bind(&status.markdown)
             .bind(now)
+            .bind(tenant.map(to_i64))
             .execute(self.pool())
             .await?;
         Ok(())
@@ -230,5 +246,33 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// Answers wanted since before `before` (but not before `since`) and never confirmed:
+    /// posts that failed every attempt.
+    pub async fn unconfirmed_shown(&self, since: i64, before: i64) -> Result<Vec<Unconfirmed>> {
+        let rows = sqlx::query(
+            "SELECT forge, repo, tenant, revision, context FROM shown
+             WHERE confirmed = 0 AND updated_at >= $1 AND updated_at < $2
+             ORDER BY updated_at LIMIT 1000",
+        )
+        .bind(since)
+        .bind(before)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let repo: String = r.try_get("repo")?;
+                Ok(Unconfirmed {
+                    forge: r.try_get("forge")?,
+                    repo: Repo::parse(&repo).ok_or_else(|| decode("repository"))?,
+                    tenant: r
+                        .try_get::<Option<i64>, _>("tenant")?
+                        .and_then(|i| u64::try_from(i).ok()),
+                    revision: r.try_get("revision")?,
+                    context: r.try_get("context")?,
+                })
+            })
+            .collect()
     }
 }

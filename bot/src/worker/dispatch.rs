@@ -24,6 +24,7 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
         | Event::DeploymentGate { installation, .. }
         | Event::DeploymentReview { installation, .. }
         | Event::AnswerSet { installation, .. }
+        | Event::Reassert { installation, .. }
         | Event::Installation { installation, .. } => *installation,
     };
     if let Event::Installation {
@@ -117,6 +118,9 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             setter,
             ..
         } => show::answer_set(app, forge, repo, sha, context, setter).await,
+        Event::Reassert {
+            repo, sha, context, ..
+        } => show::show_again(app, forge, repo, sha, context).await,
         Event::Installation { .. } => Ok(()),
     }
 }

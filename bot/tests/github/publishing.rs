@@ -317,3 +317,32 @@ async fn one_check_run_per_head_is_updated_as_the_verdict_changes() {
     assert_eq!(h.fake.check_runs_on(&sha(2)).len(), 1);
     assert_eq!(h.fake.check_runs_on(&sha(1)).len(), 1);
 }
+
+#[tokio::test]
+async fn an_answer_that_never_reached_the_forge_is_posted_once_it_is_back() {
+    let h = Harness::with(|c| {
+        c.queue.recheck_secs = 1;
+        c.queue.max_attempts = 2;
+    })
+    .await;
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    // GitHub takes no status for longer than the delivery's attempts last.
+    h.fake.with(|s| s.broken.push(("/statuses/".into(), 500)));
+    h.review(1, "carol", "CHANGES_REQUESTED").await;
+    h.settle_allowing_failures().await;
+    assert_eq!(h.status(&sha(1)).0, "success", "stale while GitHub is down");
+    h.fake.with(|s| s.broken.clear());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.status(&sha(1)).0 != "failure" {
+        assert!(
+            Instant::now() < deadline,
+            "the stale success stayed: {:?}",
+            h.status(&sha(1))
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
