@@ -214,8 +214,9 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)
              ON CONFLICT (forge, repo, revision, context) DO UPDATE SET state = $5,
                  description = $6, target_url = $7, markdown = $8, confirmed = 0, tenant = $10,
-                 updated_at = CASE WHEN state = $5 AND description = $6 AND target_url = $7
-                     THEN updated_at ELSE $9 END",
+                 updated_at = CASE WHEN shown.state = $5 AND shown.description = $6
+                     AND shown.target_url = $7
+                     THEN shown.updated_at ELSE $9 END",
         );
         bind_status(query, forge, repo, status)
             .bind(&status.markdown)
