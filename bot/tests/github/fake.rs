@@ -574,28 +574,6 @@ async fn combined_status(
     .into_response()
 }
 
-/// Check runs on a commit, newest first, optionally by name.
-async fn list_check_runs(
-    State(state): S,
-    Path((o, r, sha)): Path<(String, String, String)>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let s = state.lock().unwrap();
-    let runs: Vec<Value> = s
-        .check_runs
-        .iter()
-        .rev()
-        .filter(|(repo, run)| {
-            *repo == format!("{o}/{r}")
-                && run["head_sha"] == sha
-                && q.get("check_name")
-                    .is_none_or(|n| run["name"] == n.as_str())
-        })
-        .map(|(_, run)| run.clone())
-        .collect();
-    axum::Json(json!({ "total_count": runs.len(), "check_runs": runs })).into_response()
-}
-
 async fn approvals(State(state): S, Path((o, r, run)): Path<(String, String, u64)>) -> Response {
     let s = state.lock().unwrap();
     let list = s
