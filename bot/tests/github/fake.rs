@@ -113,10 +113,6 @@ impl FakeGitHub {
             )
             .route("/repos/{o}/{r}/commits/{sha}/status", get(combined_status))
             .route(
-                "/repos/{o}/{r}/commits/{sha}/check-runs",
-                get(list_check_runs),
-            )
-            .route(
                 "/repos/{o}/{r}/actions/runs/{run}/approvals",
                 get(approvals),
             )
