@@ -31,13 +31,13 @@ pub fn line(e: &AuditEntry) -> String {
         "{at} {} {} {} {} {rev} {} {:?} approvers={} ignored={} answer={} digest={}",
         e.forge,
         e.repo,
-        e.kind,
+        e.kind.as_str(),
         e.target,
-        e.decision,
+        e.decision.as_str(),
         e.summary,
         e.approvers,
         e.ignored,
-        e.answer,
+        e.answer.to_text(),
         e.digest.chars().take(16).collect::<String>()
     )
 }
@@ -51,14 +51,14 @@ pub fn json(e: &AuditEntry) -> serde_json::Value {
         "at": at,
         "forge": e.forge,
         "repo": e.repo,
-        "kind": e.kind,
+        "kind": e.kind.as_str(),
         "target": e.target,
         "revision": e.revision,
-        "decision": e.decision,
+        "decision": e.decision.as_str(),
         "summary": e.summary,
         "approvers": serde_json::from_str::<serde_json::Value>(&e.approvers).unwrap_or_default(),
         "ignored": serde_json::from_str::<serde_json::Value>(&e.ignored).unwrap_or_default(),
-        "answer": e.answer,
+        "answer": e.answer.to_text(),
         "digest": e.digest,
     })
 }

@@ -91,11 +91,41 @@ pub enum Event {
         installation: Option<u64>,
         run_id: u64,
     },
+    /// Someone (maybe the bot itself) set a commit status or check run under one of the
+    /// bot's names (`signoff`, `signoff/<environment>`) on a revision.
+    AnswerSet {
+        repo: Repo,
+        installation: Option<u64>,
+        sha: String,
+        context: String,
+        setter: AnswerSetter,
+    },
+    /// An answer the forge never confirmed (every attempt to post it failed): show it
+    /// unless the forge shows it by now.
+    Reassert {
+        repo: Repo,
+        installation: Option<u64>,
+        sha: String,
+        context: String,
+    },
     /// The App was installed, removed or changed.
     Installation {
         installation: Option<u64>,
         action: String,
     },
+}
+
+/// What was set under the bot's name, as the event tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerSetter {
+    Status {
+        state: String,
+        description: Option<String>,
+        target_url: Option<String>,
+    },
+    /// A check run, by the App that made it.
+    CheckRun { app_id: Option<u64> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,9 +198,26 @@ impl Event {
             }
             Event::DeploymentGate { repo, gate, .. } => format!("{repo}@run{}", gate.run_id),
             Event::DeploymentReview { repo, run_id, .. } => format!("{repo}@run{run_id}"),
+            Event::AnswerSet { repo, sha, .. } | Event::Reassert { repo, sha, .. } => {
+                format!("{repo}@{sha}")
+            }
             Event::Installation { installation, .. } => {
                 format!("installation/{}", installation.unwrap_or(0))
             }
+        }
+    }
+
+    /// Is this event about the bot's answers named `context` (`signoff`)? Statuses and
+    /// checks of other names are none of its business.
+    pub fn concerns(&self, context: &str) -> bool {
+        match self {
+            Event::AnswerSet { context: set, .. } => {
+                set == context
+                    || set
+                        .strip_prefix(context)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            }
+            _ => true,
         }
     }
 
@@ -181,6 +228,8 @@ impl Event {
             Event::Comment { .. } => "comment",
             Event::DeploymentGate { .. } => "deployment_gate",
             Event::DeploymentReview { .. } => "deployment_review",
+            Event::AnswerSet { .. } => "answer_set",
+            Event::Reassert { .. } => "reassert",
             Event::Installation { .. } => "installation",
         }
     }

@@ -104,6 +104,16 @@ impl StatusState {
             StatusState::Failure => "failure",
         }
     }
+
+    /// Reads what `as_str` wrote; GitHub's `error` counts as a failure.
+    pub fn parse(text: &str) -> Option<StatusState> {
+        match text {
+            "success" => Some(StatusState::Success),
+            "pending" => Some(StatusState::Pending),
+            "failure" | "error" => Some(StatusState::Failure),
+            _ => None,
+        }
+    }
 }
 
 /// A gate shown on a revision: a commit status, and where the forge has them a check
@@ -182,7 +192,18 @@ pub trait Forge: Send + Sync {
     async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>>;
     /// Writers of the repository and members of the named groups the forge knows.
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People>;
-    async fn set_status(&self, repo: &Repo, status: &Status) -> Result<()>;
+    /// Shows `status` on its revision: a commit status, and where the forge has them a
+    /// check run, updating `check_run` (the one shown before on that revision) rather than
+    /// adding another. Returns the check run now showing it.
+    async fn set_status(
+        &self,
+        repo: &Repo,
+        status: &Status,
+        check_run: Option<u64>,
+    ) -> Result<Option<u64>>;
+    /// Does the forge show exactly `status` now: the latest status of its context on its
+    /// revision (and the bot's check run `check_run`)?
+    async fn shows(&self, repo: &Repo, status: &Status, check_run: Option<u64>) -> Result<bool>;
     async fn answer_gate(
         &self,
         repo: &Repo,
@@ -190,6 +211,9 @@ pub trait Forge: Send + Sync {
         answer: GateAnswer,
         comment: &str,
     ) -> Result<()>;
+    /// The tenant this handle acts for (GitHub: the App installation), opaque to the
+    /// bot: stored with answers so a later post acts for the same tenant.
+    fn tenant(&self) -> Option<u64>;
     /// API requests made through this handle so far.
     fn api_calls(&self) -> u32;
 }

@@ -7,11 +7,12 @@
 use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered};
 use super::publish::{Target, publish};
 use super::pull_request::{current_heads, evaluate_layers, sources, stale_never_counts};
-use super::verdict::{Verdict, combine};
+use super::verdict::{GateOutcome, Verdict, combine};
 use super::{Policies, Result, groups_of};
 use crate::app::App;
 use crate::event::{GateRequest, Repo};
 use crate::forge::{Forge, commands};
+use crate::store::gates::GateState;
 use signoff::{Attributes, Kind, Request};
 
 pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequest) -> Result<()> {
@@ -20,8 +21,10 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         .store
         .gate_state(forge_name, repo, gate.run_id, &gate.environment)
         .await?;
-    if state.as_deref() != Some("pending") {
-        return Ok(());
+    if state != Some(GateState::Pending) {
+        // Answered: only its `signoff/<environment>` status may still have to land.
+        let context = super::publish::deployment_context(app, gate);
+        return super::show::show_again(app, forge, repo, &gate.sha, &context).await;
     }
     let facts = forge.deployment(repo, gate).await?;
     if facts.sha != gate.sha || facts.pulls != gate.pulls {
@@ -96,9 +99,8 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     );
     // No policy at all: nothing is required of this deployment (SPEC §4.3).
     let verdict = combine(&layers, &[]).unwrap_or_else(|| Verdict {
-        outcome: "not_required".to_owned(),
+        outcome: GateOutcome::NotRequired,
         summary: "No signoff policy applies".to_owned(),
-        allows: true,
     });
     publish(
         app,

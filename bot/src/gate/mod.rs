@@ -5,6 +5,7 @@ pub mod deployment;
 pub mod inputs;
 pub mod publish;
 pub mod pull_request;
+pub mod show;
 pub mod verdict;
 
 use crate::app::App;
@@ -20,6 +21,9 @@ pub enum HandlerError {
     Store(#[from] sqlx::Error),
     #[error("{0}")]
     Other(String),
+    /// Other workers kept changing what this one was about to show: try again later.
+    #[error("{0}")]
+    Contended(String),
 }
 
 impl HandlerError {
@@ -27,7 +31,7 @@ impl HandlerError {
     pub fn retryable(&self) -> bool {
         match self {
             HandlerError::Forge(ForgeError::Fatal(_)) | HandlerError::Other(_) => false,
-            HandlerError::Forge(_) | HandlerError::Store(_) => true,
+            HandlerError::Forge(_) | HandlerError::Store(_) | HandlerError::Contended(_) => true,
         }
     }
 }

@@ -1,13 +1,19 @@
-//! Acting on a verdict: record it in the audit log, then post the commit status (and
-//! check run) or answer the deployment gate. A verdict identical to the last one posted
-//! for the same target is not posted again.
+//! Acting on a verdict: record it in the audit log, then show it on the forge — a pull
+//! request's answer on its head, where the head shows the least permissive answer of
+//! every open pull request whose head it is (SPEC §8), and a deployment's through its
+//! gate plus a `signoff/<environment>` status. The forge's answer is what is durable: an
+//! answer counts as posted only once the forge confirmed it, and posting is skipped only
+//! when the forge already shows exactly that answer.
 
 use super::Result;
+use super::show::{show, show_head};
 use super::verdict::{Layer, LayerResult, Verdict, markdown};
 use crate::app::App;
 use crate::event::{GateRequest, Repo};
-use crate::forge::{Forge, GateAnswer, Status, StatusState};
-use crate::store::audit::AuditEntry;
+use crate::forge::{Forge, GateAnswer, Status};
+use crate::store::answers::ChangeAnswer;
+use crate::store::audit::{Answer, AuditEntry, AuditRecord, TargetKind};
+use crate::store::gates::GateState;
 use sha2::{Digest, Sha256};
 
 pub enum Target<'a> {
@@ -16,10 +22,10 @@ pub enum Target<'a> {
 }
 
 impl Target<'_> {
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> TargetKind {
         match self {
-            Target::Change { .. } => "pull_request",
-            Target::Deployment { .. } => "deployment",
+            Target::Change { .. } => TargetKind::PullRequest,
+            Target::Deployment { .. } => TargetKind::Deployment,
         }
     }
 
@@ -36,17 +42,38 @@ impl Target<'_> {
             Target::Deployment { gate } => &gate.sha,
         }
     }
+
+    fn context(&self, app: &App) -> String {
+        match self {
+            Target::Change { .. } => app.config.status_context.clone(),
+            Target::Deployment { gate } => deployment_context(app, gate),
+        }
+    }
+}
+
+/// The status context mirroring a deployment gate: `signoff/<environment>`.
+pub fn deployment_context(app: &App, gate: &GateRequest) -> String {
+    format!("{}/{}", app.config.status_context, gate.environment)
 }
 
 /// The gate's answer to a deployment for a verdict: allow → approve; pending or a
 /// closed window → explain and keep waiting; anything else → reject.
 pub fn gate_answer(verdict: &Verdict) -> GateAnswer {
-    if verdict.allows {
+    use super::verdict::GateOutcome;
+    if verdict.allows() {
         GateAnswer::Approve
-    } else if verdict.outcome == "pending" || verdict.outcome == "blocked" {
+    } else if matches!(verdict.outcome, GateOutcome::Pending | GateOutcome::Blocked) {
         GateAnswer::Report
     } else {
         GateAnswer::Reject
+    }
+}
+
+fn gate_state(answer: GateAnswer) -> GateState {
+    match answer {
+        GateAnswer::Approve => GateState::Approved,
+        GateAnswer::Reject => GateState::Rejected,
+        GateAnswer::Report => GateState::Pending,
     }
 }
 
@@ -76,45 +103,33 @@ pub fn details_url(app: &App, id: i64) -> String {
     )
 }
 
-/// Posts the verdict unless the same was posted last; returns the audit id when posted.
-pub async fn publish(
+/// Records an evaluation in the audit log, not yet as posted; an evaluation identical to
+/// the target's latest entry (same digest) reuses that entry. Returns its id.
+async fn record(
     app: &App,
     forge: &dyn Forge,
     repo: &Repo,
     target: &Target<'_>,
     verdict: &Verdict,
     layers: &[Layer],
-) -> Result<Option<i64>> {
+) -> Result<i64> {
     let forge_name = forge.kind().as_str();
     let name = target.name();
+    let kind = target.kind();
     let digest = digest(
-        &format!("{}:{name}:{}", target.kind(), target.revision()),
+        &format!("{}:{name}:{}", kind.as_str(), target.revision()),
         verdict,
         layers,
     );
     if let Some(last) = app
         .store
-        .last_audit(forge_name, &repo.to_string(), target.kind(), &name)
+        .last_audit(forge_name, &repo.to_string(), kind, &name)
         .await?
     {
         if last.digest == digest {
-            return Ok(None);
+            return Ok(last.id);
         }
     }
-    let status_context = match target {
-        Target::Change { .. } => app.config.status_context.clone(),
-        Target::Deployment { gate } => {
-            format!("{}/{}", app.config.status_context, gate.environment)
-        }
-    };
-    let answer = match target {
-        Target::Change { .. } => format!("status:{}", verdict.status().as_str()),
-        Target::Deployment { .. } => match gate_answer(verdict) {
-            GateAnswer::Approve => "deployment:approved".to_owned(),
-            GateAnswer::Reject => "deployment:rejected".to_owned(),
-            GateAnswer::Report => "deployment:pending".to_owned(),
-        },
-    };
     let mut approvers: Vec<String> = Vec::new();
     let mut ignored: Vec<signoff::Ignored> = Vec::new();
     for layer in layers {
@@ -127,44 +142,69 @@ pub async fn publish(
     }
     approvers.sort();
     approvers.dedup();
-    let record = serde_json::json!({
-        "repo": repo.to_string(),
-        "kind": target.kind(),
-        "target": name,
-        "revision": target.revision(),
-        "context": status_context,
-        "verdict": verdict,
-        "layers": layers,
-    });
     let entry = AuditEntry {
         id: 0,
         at: crate::store::now_ms(),
         forge: forge_name.to_owned(),
         repo: repo.to_string(),
-        kind: target.kind().to_owned(),
-        target: name,
+        kind,
+        target: name.clone(),
         revision: target.revision().to_owned(),
-        decision: verdict.outcome.clone(),
+        decision: verdict.outcome,
         summary: verdict.summary.clone(),
-        digest: digest.clone(),
+        digest,
         approvers: serde_json::to_string(&approvers).unwrap_or_default(),
         ignored: serde_json::to_string(&ignored).unwrap_or_default(),
-        answer,
-        record: record.to_string(),
+        answer: Answer::Unposted,
+        record: AuditRecord {
+            repo: repo.to_string(),
+            kind,
+            target: name,
+            revision: target.revision().to_owned(),
+            context: target.context(app),
+            verdict: verdict.clone(),
+            layers: layers.to_vec(),
+        },
     };
-    let id = app.store.insert_audit(&entry).await?;
+    Ok(app.store.insert_audit(&entry).await?)
+}
+
+/// Records the verdict and shows it: on the pull request's head, or through the
+/// deployment gate and its status.
+pub async fn publish(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    target: &Target<'_>,
+    verdict: &Verdict,
+    layers: &[Layer],
+) -> Result<()> {
+    let id = record(app, forge, repo, target, verdict, layers).await?;
     let url = details_url(app, id);
     let text = markdown(verdict, layers, Some(&url));
-    let status = Status {
-        sha: target.revision().to_owned(),
-        context: status_context,
-        state: verdict.status(),
-        description: verdict.summary.clone(),
-        target_url: Some(url),
-        markdown: text.clone(),
-    };
-    let posted = async {
-        if let Target::Deployment { gate } = target {
+    let answer = match target {
+        Target::Change { number, sha } => {
+            let forge_name = forge.kind().as_str();
+            let answer = ChangeAnswer {
+                number: *number,
+                revision: (*sha).to_owned(),
+                outcome: verdict.outcome,
+                summary: verdict.summary.clone(),
+                markdown: text,
+                audit_id: id,
+            };
+            let now = crate::store::now_ms();
+            // A pull request pushed to leaves its old head to the others still on it.
+            if let Some(old) = app
+                .store
+                .put_change_answer(forge_name, repo, &answer, now)
+                .await?
+            {
+                show_head(app, forge, repo, &old).await?;
+            }
+            show_head(app, forge, repo, sha).await?.map(Answer::Status)
+        }
+        Target::Deployment { gate } => {
             let answer = gate_answer(verdict);
             forge
                 .answer_gate(
@@ -172,21 +212,16 @@ pub async fn publish(
                     gate,
                     answer,
                     &format!(
-                        "{}: {}\n\n{}",
-                        verdict.outcome,
-                        verdict.summary,
-                        details_line(&status)
+                        "{}: {}\n\nDetails: {url}",
+                        verdict.outcome.as_str(),
+                        verdict.summary
                     ),
                 )
                 .await?;
-            let state = match answer {
-                GateAnswer::Approve => "approved",
-                GateAnswer::Reject => "rejected",
-                GateAnswer::Report => "pending",
-            };
+            let state = gate_state(answer);
             app.store
                 .set_gate_state(
-                    forge_name,
+                    forge.kind().as_str(),
                     repo,
                     gate.run_id,
                     &gate.environment,
@@ -194,26 +229,39 @@ pub async fn publish(
                     crate::store::now_ms(),
                 )
                 .await?;
+            app.store
+                .set_audit_answer(id, Answer::Deployment(state))
+                .await?;
+            let status = Status {
+                sha: gate.sha.clone(),
+                context: deployment_context(app, gate),
+                state: verdict.status(),
+                description: verdict.summary.clone(),
+                target_url: Some(url),
+                markdown: text,
+            };
+            show(app, forge, repo, &status).await?;
+            None
         }
-        forge.set_status(repo, &status).await?;
-        Ok::<(), super::HandlerError>(())
+    };
+    if let Some(answer) = answer {
+        app.store.set_audit_answer(id, answer).await?;
     }
-    .await;
-    if let Err(e) = posted {
-        app.store
-            .mark_audit_unposted(id, &format!("failed: {e}"))
-            .await?;
-        return Err(e);
-    }
-    tracing::info!(repo = %repo, target = entry.target, decision = entry.decision, state = status.state.as_str(), audit = id, "posted");
-    Ok(Some(id))
+    tracing::info!(repo = %repo, target = target.name(), decision = verdict.outcome.as_str(), audit = id, "answered");
+    Ok(())
 }
 
-fn details_line(status: &Status) -> String {
-    status
-        .target_url
-        .as_ref()
-        .map_or_else(String::new, |u| format!("Details: {u}"))
+/// A pull request closed, or no longer gated: its answer no longer holds its head, which
+/// now shows the answer of the others still on it.
+pub async fn withdraw(app: &App, forge: &dyn Forge, repo: &Repo, number: u64) -> Result<()> {
+    if let Some(revision) = app
+        .store
+        .drop_change_answer(forge.kind().as_str(), repo, number)
+        .await?
+    {
+        show_head(app, forge, repo, &revision).await?;
+    }
+    Ok(())
 }
 
 fn collect_approvers(requirements: &[signoff::RequirementResult], out: &mut Vec<String>) {
@@ -221,25 +269,4 @@ fn collect_approvers(requirements: &[signoff::RequirementResult], out: &mut Vec<
         out.extend(r.approved_by.iter().map(ToString::to_string));
         collect_approvers(r.children(), out);
     }
-}
-
-/// Fail closed after the last attempt: a failure status saying the bot could not decide.
-pub async fn post_error(
-    forge: &dyn Forge,
-    repo: &Repo,
-    sha: &str,
-    context: &str,
-    error: &str,
-) -> Result<()> {
-    let description = super::verdict::clip(&format!("signoff could not evaluate: {error}"));
-    let status = Status {
-        sha: sha.to_owned(),
-        context: context.to_owned(),
-        state: StatusState::Failure,
-        description: description.clone(),
-        target_url: None,
-        markdown: description,
-    };
-    forge.set_status(repo, &status).await?;
-    Ok(())
 }

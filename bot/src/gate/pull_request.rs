@@ -3,7 +3,7 @@
 
 use super::inputs::{Environments, change_grants, command_nodes, directory, drop_tampered};
 use super::publish::{Target, publish};
-use super::verdict::{Inputs, Layer, combine, layer};
+use super::verdict::{Inputs, Layer, LayerSource, combine, layer};
 use super::{Policies, Result, groups_of};
 use crate::app::App;
 use crate::event::{CommentAction, CommentEvent, Repo};
@@ -26,7 +26,8 @@ pub async fn evaluate(
 ) -> Result<()> {
     let change = forge.change(repo, number).await?;
     if !change.open {
-        return Ok(());
+        // A closed pull request no longer holds its head's status.
+        return super::publish::withdraw(app, forge, repo, number).await;
     }
     let now = jiff::Timestamp::now();
     let heads = current_heads(app, forge, repo, number, &change.head_sha).await?;
@@ -124,7 +125,7 @@ pub async fn evaluate(
     tampers.extend(app.store.tampers(repo, number, &change.head_sha).await?);
     let Some(verdict) = combine(&layers, &tampers) else {
         tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
-        return Ok(());
+        return super::publish::withdraw(app, forge, repo, number).await;
     };
     publish(
         app,
@@ -171,7 +172,7 @@ pub async fn current_heads(
 /// words its grants are read with (its own, or the defaults when it sets none or does
 /// not parse).
 pub struct Source<'a> {
-    pub name: &'static str,
+    pub name: LayerSource,
     pub file: String,
     pub link: Option<String>,
     pub text: Option<&'a str>,
@@ -193,7 +194,7 @@ pub fn sources<'a>(
     let mut out = Vec::new();
     if let Some((file, text)) = policies.org {
         out.push(Source {
-            name: "organisation",
+            name: LayerSource::Organisation,
             file: file.to_owned(),
             link: None,
             text: Some(text),
@@ -202,7 +203,7 @@ pub fn sources<'a>(
     }
     let path = forge.policy_path();
     out.push(Source {
-        name: "repository",
+        name: LayerSource::Repository,
         file: path.to_owned(),
         link: Some(forge.file_url(repo, git_ref, path)),
         text: policies.repo.as_deref(),

@@ -5,14 +5,113 @@
 
 use crate::forge::StatusState;
 use crate::store::changes::Tamper;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff::{Decision, Directory, Grant, Outcome, PolicySet, Request};
 
+/// The gate's outcome: a decision's outcome, or what stops the bot from deciding.
+/// Ordered least permissive first, so the worse of two is their `min`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateOutcome {
+    /// A command comment was changed by someone other than its author.
+    Tampered,
+    Blocked,
+    Rejected,
+    /// A policy file does not parse.
+    Error,
+    Pending,
+    Approved,
+    Exempt,
+    NotRequired,
+}
+
+impl GateOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateOutcome::Tampered => "tampered",
+            GateOutcome::Blocked => "blocked",
+            GateOutcome::Rejected => "rejected",
+            GateOutcome::Error => "error",
+            GateOutcome::Pending => "pending",
+            GateOutcome::Approved => "approved",
+            GateOutcome::Exempt => "exempt",
+            GateOutcome::NotRequired => "not_required",
+        }
+    }
+
+    /// Every outcome, least permissive first.
+    pub const ALL: [GateOutcome; 8] = [
+        GateOutcome::Tampered,
+        GateOutcome::Blocked,
+        GateOutcome::Rejected,
+        GateOutcome::Error,
+        GateOutcome::Pending,
+        GateOutcome::Approved,
+        GateOutcome::Exempt,
+        GateOutcome::NotRequired,
+    ];
+
+    /// Reads what `as_str` wrote (stored rows).
+    pub fn parse(text: &str) -> Option<GateOutcome> {
+        GateOutcome::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+
+    /// May the change go ahead?
+    pub fn allows(self) -> bool {
+        matches!(
+            self,
+            GateOutcome::Approved | GateOutcome::Exempt | GateOutcome::NotRequired
+        )
+    }
+
+    /// The commit status that shows it.
+    pub fn status(self) -> StatusState {
+        if self.allows() {
+            StatusState::Success
+        } else if self == GateOutcome::Pending {
+            StatusState::Pending
+        } else {
+            StatusState::Failure
+        }
+    }
+}
+
+impl From<Outcome> for GateOutcome {
+    fn from(outcome: Outcome) -> GateOutcome {
+        match outcome {
+            Outcome::Approved => GateOutcome::Approved,
+            Outcome::Pending => GateOutcome::Pending,
+            Outcome::Rejected => GateOutcome::Rejected,
+            Outcome::Exempt => GateOutcome::Exempt,
+            Outcome::Blocked => GateOutcome::Blocked,
+            Outcome::NotRequired => GateOutcome::NotRequired,
+        }
+    }
+}
+
+/// Where a layer's policy comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerSource {
+    /// The bot's configuration (`policy = …`).
+    Organisation,
+    /// The repository's policy file.
+    Repository,
+}
+
+impl LayerSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayerSource::Organisation => "organisation",
+            LayerSource::Repository => "repository",
+        }
+    }
+}
+
 /// One policy source evaluated for one request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Layer {
-    /// `organisation` or `repository`.
-    pub source: String,
+    pub source: LayerSource,
     /// The file as named in diagnostics.
     pub file: String,
     /// A browser link to the file, where there is one.
@@ -20,7 +119,7 @@ pub struct Layer {
     pub result: LayerResult,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LayerResult {
     /// Evaluated: the decision, and the case (SPEC §7) that reproduces it.
@@ -29,9 +128,27 @@ pub enum LayerResult {
         case: serde_json::Value,
     },
     /// The policy file does not parse: every diagnostic, `file:line:col: error: …`.
-    Invalid { diagnostics: Vec<String> },
+    Invalid { diagnostics: Vec<PolicyDiagnostic> },
     /// No policy file.
     Missing,
+}
+
+/// A diagnostic about a policy file, located (`file:line:col`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PolicyDiagnostic {
+    Located(signoff::Diagnostic),
+    /// As audit records written before diagnostics were kept typed hold them.
+    Text(String),
+}
+
+impl std::fmt::Display for PolicyDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyDiagnostic::Located(d) => d.fmt(f),
+            PolicyDiagnostic::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 /// The inputs of one evaluation, besides the policy.
@@ -44,7 +161,7 @@ pub struct Inputs<'a> {
 
 /// Parses and evaluates one policy text (or notes it missing).
 pub fn layer(
-    source: &str,
+    source: LayerSource,
     file: &str,
     link: Option<String>,
     text: Option<&str>,
@@ -54,7 +171,10 @@ pub fn layer(
         None => LayerResult::Missing,
         Some(text) => match PolicySet::parse(text, file) {
             Err(diagnostics) => LayerResult::Invalid {
-                diagnostics: diagnostics.iter().map(ToString::to_string).collect(),
+                diagnostics: diagnostics
+                    .into_iter()
+                    .map(PolicyDiagnostic::Located)
+                    .collect(),
             },
             Ok(policy) => {
                 let decision = signoff::Context::new(&policy, inputs.directory).evaluate(
@@ -63,7 +183,7 @@ pub fn layer(
                     inputs.now,
                 );
                 let case = serde_json::json!({
-                    "name": format!("{source} policy {file}"),
+                    "name": format!("{} policy {file}", source.as_str()),
                     "policy": text,
                     "directory": inputs.directory,
                     "request": inputs.request,
@@ -78,7 +198,7 @@ pub fn layer(
         },
     };
     Layer {
-        source: source.to_owned(),
+        source,
         file: file.to_owned(),
         link,
         result,
@@ -86,36 +206,19 @@ pub fn layer(
 }
 
 /// The gate's answer from all layers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// A decision outcome, or `error` (invalid policy) or `tampered`.
-    pub outcome: String,
+    pub outcome: GateOutcome,
     pub summary: String,
-    pub allows: bool,
 }
 
 impl Verdict {
-    pub fn status(&self) -> StatusState {
-        if self.allows {
-            StatusState::Success
-        } else if self.outcome == "pending" {
-            StatusState::Pending
-        } else {
-            StatusState::Failure
-        }
+    pub fn allows(&self) -> bool {
+        self.outcome.allows()
     }
-}
 
-fn rank(outcome: &str) -> u8 {
-    match outcome {
-        "tampered" => 7,
-        "blocked" => 6,
-        "rejected" => 5,
-        "error" => 4,
-        "pending" => 3,
-        "approved" => 2,
-        "exempt" => 1,
-        _ => 0,
+    pub fn status(&self) -> StatusState {
+        self.outcome.status()
     }
 }
 
@@ -127,9 +230,8 @@ pub fn combine(layers: &[Layer], tampers: &[Tamper]) -> Option<Verdict> {
             t.author, t.action, t.by
         );
         return Some(Verdict {
-            outcome: "tampered".to_owned(),
+            outcome: GateOutcome::Tampered,
             summary: clip(&summary),
-            allows: false,
         });
     }
     let mut worst: Option<Verdict> = None;
@@ -137,23 +239,21 @@ pub fn combine(layers: &[Layer], tampers: &[Tamper]) -> Option<Verdict> {
         let verdict = match &layer.result {
             LayerResult::Missing => continue,
             LayerResult::Invalid { diagnostics } => {
-                let first = diagnostics.first().map_or("invalid", String::as_str);
+                let first = diagnostics
+                    .first()
+                    .map_or_else(|| "invalid".to_owned(), ToString::to_string);
                 Verdict {
-                    outcome: "error".to_owned(),
+                    outcome: GateOutcome::Error,
                     summary: clip(&format!("Invalid policy: {first}")),
-                    allows: false,
                 }
             }
             LayerResult::Decided { decision, .. } => Verdict {
-                outcome: decision.decision.as_str().to_owned(),
+                outcome: decision.decision.into(),
                 summary: clip(&decision.summary),
-                allows: decision.decision.allows(),
             },
         };
-        let worse = worst
-            .as_ref()
-            .is_none_or(|w| rank(&verdict.outcome) > rank(&w.outcome));
-        if worse {
+        // Ties keep the earlier layer (the organisation's).
+        if worst.as_ref().is_none_or(|w| verdict.outcome < w.outcome) {
             worst = Some(verdict);
         }
     }
@@ -172,18 +272,19 @@ pub fn clip(text: &str) -> String {
 
 /// The explanation in Markdown (check run output, deployment status report).
 pub fn markdown(verdict: &Verdict, layers: &[Layer], details: Option<&str>) -> String {
-    let mut out = format!("**{}**: {}\n", verdict.outcome, verdict.summary);
+    let mut out = format!("**{}**: {}\n", verdict.outcome.as_str(), verdict.summary);
     for layer in layers {
         out.push_str(&format!(
             "\n### {} policy `{}`\n\n",
-            layer.source, layer.file
+            layer.source.as_str(),
+            layer.file
         ));
         match &layer.result {
             LayerResult::Missing => out.push_str("No policy file.\n"),
             LayerResult::Invalid { diagnostics } => {
                 out.push_str("```\n");
                 for d in diagnostics {
-                    out.push_str(d);
+                    out.push_str(&d.to_string());
                     out.push('\n');
                 }
                 out.push_str("```\n");
@@ -284,7 +385,7 @@ mod tests {
         }))
         .unwrap();
         Layer {
-            source: "repository".into(),
+            source: LayerSource::Repository,
             file: "f".into(),
             link: None,
             result: LayerResult::Decided {
@@ -300,33 +401,92 @@ mod tests {
         let repo = decided("pending", "Pending: 1 more");
         let v = combine(&[org.clone(), repo], &[]).unwrap();
         assert_eq!(
-            (v.outcome.as_str(), v.summary.as_str(), v.status()),
-            ("pending", "Pending: 1 more", StatusState::Pending)
+            (v.outcome, v.summary.as_str(), v.status()),
+            (
+                GateOutcome::Pending,
+                "Pending: 1 more",
+                StatusState::Pending
+            )
         );
         let invalid = Layer {
             result: LayerResult::Invalid {
-                diagnostics: vec!["f:1:2: error: x [c]".into()],
+                diagnostics: signoff::PolicySet::parse("version: 1\npolicies: 3\n", "f")
+                    .unwrap_err()
+                    .into_iter()
+                    .map(PolicyDiagnostic::Located)
+                    .collect(),
             },
             ..org.clone()
         };
         let v = combine(&[invalid, decided("pending", "p")], &[]).unwrap();
         assert_eq!(
-            (v.outcome.as_str(), v.status()),
-            ("error", StatusState::Failure)
+            (v.outcome, v.status()),
+            (GateOutcome::Error, StatusState::Failure)
         );
-        assert!(v.summary.contains("f:1:2"));
+        assert!(
+            v.summary.starts_with("Invalid policy: f:2:"),
+            "{}",
+            v.summary
+        );
         let v = combine(&[decided("blocked", "b"), decided("rejected", "r")], &[]).unwrap();
-        assert_eq!(v.outcome, "blocked");
+        assert_eq!(v.outcome, GateOutcome::Blocked);
         let v = combine(&[decided("not_required", "n"), decided("exempt", "e")], &[]).unwrap();
         assert_eq!(
-            (v.outcome.as_str(), v.status()),
-            ("exempt", StatusState::Success)
+            (v.outcome, v.status()),
+            (GateOutcome::Exempt, StatusState::Success)
         );
         let missing = Layer {
             result: LayerResult::Missing,
             ..org
         };
         assert!(combine(&[missing], &[]).is_none());
+    }
+
+    #[test]
+    fn outcomes_are_ordered_least_permissive_first_and_read_back() {
+        let order = GateOutcome::ALL;
+        // The derived order (declaration order) is the one listed, least permissive first.
+        assert_eq!(order.first(), Some(&GateOutcome::Tampered));
+        assert_eq!(order.last(), Some(&GateOutcome::NotRequired));
+        for pair in order.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+        }
+        for o in order {
+            assert_eq!(GateOutcome::parse(o.as_str()), Some(o));
+            let json = serde_json::to_string(&o).unwrap();
+            assert_eq!(json, format!("\"{}\"", o.as_str()));
+        }
+        assert_eq!(GateOutcome::parse("unknown"), None);
+        assert_eq!(order.iter().filter(|o| o.allows()).count(), 3);
+    }
+
+    #[test]
+    fn diagnostics_stay_typed_and_old_text_ones_still_read() {
+        let parsed = signoff::PolicySet::parse("version: 1\npolicies: 3\n", "f").unwrap_err();
+        let layer = LayerResult::Invalid {
+            diagnostics: parsed
+                .iter()
+                .cloned()
+                .map(PolicyDiagnostic::Located)
+                .collect(),
+        };
+        let back: LayerResult =
+            serde_json::from_value(serde_json::to_value(&layer).unwrap()).unwrap();
+        let LayerResult::Invalid { diagnostics } = back else {
+            panic!("not invalid")
+        };
+        let PolicyDiagnostic::Located(first) = &diagnostics[0] else {
+            panic!("lost its location: {diagnostics:?}")
+        };
+        assert_eq!((first.file.as_str(), first.span.line), ("f", 2));
+        let old: LayerResult = serde_json::from_value(serde_json::json!({
+            "type": "invalid", "diagnostics": ["f:1:2: error: x [c]"]
+        }))
+        .unwrap();
+        let LayerResult::Invalid { diagnostics } = old else {
+            panic!("not invalid")
+        };
+        assert_eq!(diagnostics[0].to_string(), "f:1:2: error: x [c]");
     }
 
     #[test]

@@ -222,13 +222,31 @@ impl GitHubClient {
         body: &serde_json::Value,
         calls: &std::sync::atomic::AtomicU32,
     ) -> Result<Response, ForgeError> {
+        self.write(crab, http::Method::POST, path, body, calls)
+            .await
+    }
+
+    /// POST or PATCH a JSON body.
+    pub async fn write(
+        &self,
+        crab: &Octocrab,
+        method: http::Method,
+        path: &str,
+        body: &serde_json::Value,
+        calls: &std::sync::atomic::AtomicU32,
+    ) -> Result<Response, ForgeError> {
         self.before_call(calls)?;
-        let response = crab._post(path, Some(body)).await.map_err(transport)?;
+        let response = if method == http::Method::PATCH {
+            crab._patch(path, Some(body)).await
+        } else {
+            crab._post(path, Some(body)).await
+        }
+        .map_err(transport)?;
         let response = self.read(response).await?;
         self.check(&response)?;
         if !response.status.is_success() {
             return Err(ForgeError::Fatal(format!(
-                "POST {}: {} {}",
+                "{method} {}: {} {}",
                 strip_query(path),
                 response.status,
                 snippet(&response.body)

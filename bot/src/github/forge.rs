@@ -2,6 +2,8 @@
 //! caches for what changes slowly (writers, team members) and per-head caches for what
 //! a head fixes (changed files, commits).
 
+mod answers;
+
 use super::api;
 use super::client::{GitHubClient, encode, json};
 use crate::event::{ForgeKind, GateRequest, Repo};
@@ -117,6 +119,7 @@ impl GitHub {
             crab: self.client.for_installation(installation)?,
             calls: AtomicU32::new(0),
             sizes: Mutex::new(HashMap::new()),
+            installation,
         })
     }
 }
@@ -125,6 +128,7 @@ pub struct GitHubForge {
     github: Arc<GitHub>,
     crab: Arc<Octocrab>,
     calls: AtomicU32,
+    installation: Option<u64>,
     /// (repo#number) → the pull request's file and commit counts, from `change`: the
     /// lists are checked against them, so a list GitHub cuts short is never taken whole.
     sizes: Mutex<HashMap<String, Sizes>>,
@@ -712,49 +716,17 @@ impl Forge for GitHubForge {
         Ok(people)
     }
 
-    async fn set_status(&self, repo: &Repo, status: &Status) -> Result<()> {
-        let mut body = json!({
-            "state": status.state.as_str(),
-            "description": status.description,
-            "context": status.context,
-        });
-        if let (Some(url), Some(map)) = (&status.target_url, body.as_object_mut()) {
-            map.insert("target_url".to_owned(), json!(url));
-        }
-        self.post(&format!("/repos/{repo}/statuses/{}", status.sha), &body)
-            .await?;
-        if self.github.check_runs {
-            let mut run = json!({
-                "name": status.context,
-                "head_sha": status.sha,
-                "output": {
-                    "title": status.description,
-                    "summary": truncate(&status.markdown, 60_000),
-                },
-            });
-            if let Some(map) = run.as_object_mut() {
-                match status.state {
-                    crate::forge::StatusState::Pending => {
-                        map.insert("status".to_owned(), json!("in_progress"));
-                    }
-                    state => {
-                        map.insert("status".to_owned(), json!("completed"));
-                        let conclusion = if state == crate::forge::StatusState::Success {
-                            "success"
-                        } else {
-                            "failure"
-                        };
-                        map.insert("conclusion".to_owned(), json!(conclusion));
-                    }
-                }
-                if let Some(url) = &status.target_url {
-                    map.insert("details_url".to_owned(), json!(url));
-                }
-            }
-            self.post(&format!("/repos/{repo}/check-runs"), &run)
-                .await?;
-        }
-        Ok(())
+    async fn set_status(
+        &self,
+        repo: &Repo,
+        status: &Status,
+        check_run: Option<u64>,
+    ) -> Result<Option<u64>> {
+        self.post_answer(repo, status, check_run).await
+    }
+
+    async fn shows(&self, repo: &Repo, status: &Status, check_run: Option<u64>) -> Result<bool> {
+        self.shows_answer(repo, status, check_run).await
     }
 
     async fn answer_gate(
@@ -779,12 +751,16 @@ impl Forge for GitHubForge {
         self.post(&gate.callback, &body).await
     }
 
+    fn tenant(&self) -> Option<u64> {
+        self.installation
+    }
+
     fn api_calls(&self) -> u32 {
         self.calls.load(Ordering::Relaxed)
     }
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub(super) fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }

@@ -7,6 +7,8 @@
 
 use super::{STYLE, escape, verify};
 use crate::app::App;
+use crate::gate::verdict::{LayerResult, LayerSource};
+use crate::store::audit::AuditRecord;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -28,15 +30,12 @@ pub async fn page(
         Ok(Some(entry)) if entry.at.saturating_add(ttl_ms) < crate::store::now_ms() => {
             (StatusCode::GONE, "this details link has expired\n").into_response()
         }
-        Ok(Some(entry)) => match serde_json::from_str::<Value>(&entry.record) {
-            Ok(record) => Html(render(
-                &record,
-                entry.at,
-                app.config.details.show_org_policy,
-            ))
-            .into_response(),
-            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response(),
-        },
+        Ok(Some(entry)) => Html(render(
+            &entry.record,
+            entry.at,
+            app.config.details.show_org_policy,
+        ))
+        .into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "details page");
@@ -54,13 +53,9 @@ pub fn simulator_link(case: &Value) -> String {
     )
 }
 
-fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
-}
-
 /// The page; `show_org_policy` puts the organisation policy's text in its simulator link.
-pub fn render(record: &Value, at_ms: i64, show_org_policy: bool) -> String {
-    let outcome = text(record, "/verdict/outcome");
+pub fn render(record: &AuditRecord, at_ms: i64, show_org_policy: bool) -> String {
+    let outcome = record.verdict.outcome.as_str();
     let when = jiff::Timestamp::from_millisecond(at_ms)
         .map(|t| t.to_string())
         .unwrap_or_default();
@@ -68,65 +63,47 @@ pub fn render(record: &Value, at_ms: i64, show_org_policy: bool) -> String {
         "<!doctype html><html><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
 <title>signoff: {repo} {target}</title><style>{STYLE}</style></head><body>\
 <h1>{repo} {target}</h1><p>{kind} at <code>{rev}</code>, evaluated {when}</p>\
-<h2><span class=\"{cls}\">{outcome}</span> — {summary}</h2><p>Status <code>{context}</code></p>",
-        repo = escape(text(record, "/repo")),
-        target = escape(text(record, "/target")),
-        kind = escape(&text(record, "/kind").replace('_', " ")),
-        rev = escape(text(record, "/revision")),
-        cls = escape(outcome),
-        outcome = escape(outcome),
-        summary = escape(text(record, "/verdict/summary")),
-        context = escape(text(record, "/context")),
+<h2><span class=\"{outcome}\">{outcome}</span> — {summary}</h2><p>Status <code>{context}</code></p>",
+        repo = escape(&record.repo),
+        target = escape(&record.target),
+        kind = record.kind.as_str().replace('_', " "),
+        rev = escape(&record.revision),
+        summary = escape(&record.verdict.summary),
+        context = escape(&record.context),
     );
-    for layer in record
-        .get("layers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let file = escape(text(layer, "/file"));
-        let title = match layer.get("link").and_then(Value::as_str) {
+    for layer in &record.layers {
+        let file = escape(&layer.file);
+        let title = match &layer.link {
             Some(link) => format!("<a href=\"{}\"><code>{file}</code></a>", escape(link)),
             None => format!("<code>{file}</code>"),
         };
         out.push_str(&format!(
             "<h2>{} policy {title}</h2>",
-            escape(text(layer, "/source"))
+            layer.source.as_str()
         ));
-        match text(layer, "/result/type") {
-            "missing" => out.push_str("<p>No policy file.</p>"),
-            "invalid" => {
+        match &layer.result {
+            LayerResult::Missing => out.push_str("<p>No policy file.</p>"),
+            LayerResult::Invalid { diagnostics } => {
                 out.push_str(
                     "<p class=error>The policy file is invalid, so the gate fails closed:</p><pre>",
                 );
-                for d in layer
-                    .pointer("/result/diagnostics")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    out.push_str(&escape(d.as_str().unwrap_or("")));
+                for d in diagnostics {
+                    out.push_str(&escape(&d.to_string()));
                     out.push('\n');
                 }
                 out.push_str("</pre>");
             }
-            _ => {
-                let decision = layer
-                    .pointer("/result/decision")
-                    .and_then(|d| serde_json::from_value::<Decision>(d.clone()).ok());
-                if let Some(decision) = &decision {
-                    decision_html(decision, &mut out);
-                }
-                let hidden = text(layer, "/source") == "organisation" && !show_org_policy;
-                match (layer.pointer("/result/case"), &decision) {
-                    (Some(_), Some(_)) if hidden => out.push_str(
+            LayerResult::Decided { decision, case } => {
+                decision_html(decision, &mut out);
+                if layer.source == LayerSource::Organisation && !show_org_policy {
+                    out.push_str(
                         "<p>The organisation policy's text is not shown here (<code>details.show_org_policy</code>).</p>",
-                    ),
-                    (Some(case), Some(decision)) => out.push_str(&format!(
+                    );
+                } else {
+                    out.push_str(&format!(
                         "<p><a href=\"{}\">Open in simulator</a> with these inputs (people the decision does not name appear as <code>~hidden-N</code>).</p>",
                         escape(&simulator_link(&super::people::cut(case, decision)))
-                    )),
-                    _ => {}
+                    ));
                 }
             }
         }

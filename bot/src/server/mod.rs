@@ -177,6 +177,15 @@ async fn renew_note(app: Arc<App>, instance: String, mut stop: watch::Receiver<b
 }
 
 impl Running {
+    /// Ends the server and the workers at once, wherever they are (what `kill -9` does
+    /// to the process): for crash tests. Work in hand is taken over when its lease ends.
+    pub fn kill(self) {
+        self.server.abort();
+        for w in &self.workers {
+            w.abort();
+        }
+    }
+
     /// Stops accepting, lets workers finish the delivery in hand, closes the store.
     pub async fn stop(self) {
         let _ = self.stop.send(true);

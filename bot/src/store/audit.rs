@@ -2,52 +2,130 @@
 //! approved, what was ignored, and the gate's answer. The full record (cases and
 //! decisions) backs the details page.
 
+use super::gates::GateState;
 use super::{Result, Store};
+use crate::forge::StatusState;
+use crate::gate::verdict::{GateOutcome, Layer, Verdict};
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a gate answers: a pull request or a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    PullRequest,
+    Deployment,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::PullRequest => "pull_request",
+            TargetKind::Deployment => "deployment",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TargetKind> {
+        [TargetKind::PullRequest, TargetKind::Deployment]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// What the forge confirmed showing for an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Recorded, not (yet) confirmed by the forge: a crash or a failed post.
+    Unposted,
+    /// A commit status (`status:success`).
+    Status(StatusState),
+    /// A deployment gate's answer (`deployment:approved`; `pending` keeps it waiting).
+    Deployment(GateState),
+}
+
+impl Answer {
+    pub fn to_text(self) -> String {
+        match self {
+            Answer::Unposted => "unposted".to_owned(),
+            Answer::Status(s) => format!("status:{}", s.as_str()),
+            Answer::Deployment(g) => format!("deployment:{}", g.as_str()),
+        }
+    }
+
+    /// Reads what `to_text` wrote; anything else (older `failed: …` notes) is unposted.
+    pub fn parse(text: &str) -> Answer {
+        match text.split_once(':') {
+            Some(("status", s)) => StatusState::parse(s).map_or(Answer::Unposted, Answer::Status),
+            Some(("deployment", g)) => {
+                GateState::parse(g).map_or(Answer::Unposted, Answer::Deployment)
+            }
+            _ => Answer::Unposted,
+        }
+    }
+}
+
+/// What the details page shows: written by the publisher, read by the page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub repo: String,
+    pub kind: TargetKind,
+    pub target: String,
+    pub revision: String,
+    /// The status context the answer is shown under.
+    pub context: String,
+    pub verdict: Verdict,
+    pub layers: Vec<Layer>,
+}
+
+#[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub id: i64,
     /// Unix milliseconds.
     pub at: i64,
     pub forge: String,
     pub repo: String,
-    /// `pull_request` or `deployment`.
-    pub kind: String,
-    /// `#12` for a pull request, `production@run 42` for a deployment.
+    pub kind: TargetKind,
+    /// `#12` for a pull request, `production@run42` for a deployment.
     pub target: String,
     pub revision: String,
-    pub decision: String,
+    pub decision: GateOutcome,
     pub summary: String,
     pub digest: String,
     /// JSON list of names.
     pub approvers: String,
     /// JSON list of `{by, reason}`.
     pub ignored: String,
-    /// What was posted: `status:success`, `deployment:approved`, …
-    pub answer: String,
-    /// JSON: the evaluations shown on the details page.
-    pub record: String,
+    pub answer: Answer,
+    /// The evaluations shown on the details page.
+    pub record: AuditRecord,
 }
 
 const COLUMNS: &str = "id, at, forge, repo, kind, target, revision, decision, summary, digest, approvers, ignored, answer, record";
 
+fn decode(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what}").into())
+}
+
 fn entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry> {
+    let kind: String = r.try_get("kind")?;
+    let decision: String = r.try_get("decision")?;
+    let answer: String = r.try_get("answer")?;
+    let record: String = r.try_get("record")?;
     Ok(AuditEntry {
         id: r.try_get("id")?,
         at: r.try_get("at")?,
         forge: r.try_get("forge")?,
         repo: r.try_get("repo")?,
-        kind: r.try_get("kind")?,
+        kind: TargetKind::parse(&kind).ok_or_else(|| decode("kind"))?,
         target: r.try_get("target")?,
         revision: r.try_get("revision")?,
-        decision: r.try_get("decision")?,
+        decision: GateOutcome::parse(&decision).ok_or_else(|| decode("decision"))?,
         summary: r.try_get("summary")?,
         digest: r.try_get("digest")?,
         approvers: r.try_get("approvers")?,
         ignored: r.try_get("ignored")?,
-        answer: r.try_get("answer")?,
-        record: r.try_get("record")?,
+        answer: Answer::parse(&answer),
+        record: serde_json::from_str(&record).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
     })
 }
 
@@ -61,16 +139,16 @@ impl Store {
         .bind(e.at)
         .bind(&e.forge)
         .bind(&e.repo)
-        .bind(&e.kind)
+        .bind(e.kind.as_str())
         .bind(&e.target)
         .bind(&e.revision)
-        .bind(&e.decision)
+        .bind(e.decision.as_str())
         .bind(&e.summary)
         .bind(&e.digest)
         .bind(&e.approvers)
         .bind(&e.ignored)
-        .bind(&e.answer)
-        .bind(&e.record)
+        .bind(e.answer.to_text())
+        .bind(serde_json::to_string(&e.record).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
         .fetch_one(self.pool())
         .await?;
         row.try_get("id")
@@ -84,12 +162,12 @@ impl Store {
         row.as_ref().map(entry).transpose()
     }
 
-    /// The latest entry for a target, to skip posting what was already posted.
+    /// The latest entry for a target: an evaluation with the same digest reuses it.
     pub async fn last_audit(
         &self,
         forge: &str,
         repo: &str,
-        kind: &str,
+        kind: TargetKind,
         target: &str,
     ) -> Result<Option<AuditEntry>> {
         let row = sqlx::query(&format!(
@@ -97,7 +175,7 @@ impl Store {
         ))
         .bind(forge)
         .bind(repo)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(target)
         .fetch_optional(self.pool())
         .await?;
@@ -122,11 +200,11 @@ impl Store {
 }
 
 impl Store {
-    /// Notes that posting an entry failed, so the same verdict is posted next time.
-    pub async fn mark_audit_unposted(&self, id: i64, answer: &str) -> Result<()> {
-        sqlx::query("UPDATE audit SET answer = $2, digest = '' WHERE id = $1")
+    /// Records what the forge confirmed showing for an entry.
+    pub async fn set_audit_answer(&self, id: i64, answer: Answer) -> Result<()> {
+        sqlx::query("UPDATE audit SET answer = $2 WHERE id = $1")
             .bind(id)
-            .bind(answer)
+            .bind(answer.to_text())
             .execute(self.pool())
             .await?;
         Ok(())

@@ -5,14 +5,43 @@ use super::{Result, Store};
 use crate::event::{GateRequest, Repo};
 use sqlx::Row;
 
+/// Where a deployment gate stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateState {
+    /// Waiting for the bot's answer (or answered "keep waiting").
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl GateState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateState::Pending => "pending",
+            GateState::Approved => "approved",
+            GateState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GateState> {
+        [GateState::Pending, GateState::Approved, GateState::Rejected]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredGate {
     pub forge: String,
     pub repo: Repo,
     pub installation: Option<u64>,
     pub request: GateRequest,
-    /// `pending`, `approved` or `rejected`.
-    pub state: String,
+    pub state: GateState,
+}
+
+fn state_of(text: &str) -> Result<GateState> {
+    GateState::parse(text)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown gate state {text:?}").into()))
 }
 
 fn stored(r: &sqlx::any::AnyRow) -> Result<StoredGate> {
@@ -25,7 +54,7 @@ fn stored(r: &sqlx::any::AnyRow) -> Result<StoredGate> {
             .try_get::<Option<i64>, _>("installation")?
             .and_then(|i| u64::try_from(i).ok()),
         request: serde_json::from_str(&request).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        state: r.try_get("state")?,
+        state: state_of(&r.try_get::<String, _>("state")?)?,
     })
 }
 
@@ -68,7 +97,7 @@ impl Store {
         repo: &Repo,
         run_id: u64,
         environment: &str,
-        state: &str,
+        state: GateState,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
@@ -78,7 +107,7 @@ impl Store {
         .bind(repo.to_string())
         .bind(i64::try_from(run_id).unwrap_or(i64::MAX))
         .bind(environment)
-        .bind(state)
+        .bind(state.as_str())
         .bind(now)
         .execute(self.pool())
         .await?;
@@ -136,7 +165,7 @@ impl Store {
         repo: &Repo,
         run_id: u64,
         environment: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<GateState>> {
         let row = sqlx::query("SELECT state FROM gates WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4")
             .bind(forge)
             .bind(repo.to_string())
@@ -144,6 +173,26 @@ impl Store {
             .bind(environment)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| r.try_get("state")).transpose()
+        row.map(|r| state_of(&r.try_get::<String, _>("state")?))
+            .transpose()
+    }
+
+    /// Every gate of a workflow run (one per environment), answered or not.
+    pub async fn gates_of_run(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        run_id: u64,
+    ) -> Result<Vec<StoredGate>> {
+        let rows = sqlx::query(
+            "SELECT forge, repo, installation, request, state FROM gates
+             WHERE forge = $1 AND repo = $2 AND run_id = $3 ORDER BY created_at, environment",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(i64::try_from(run_id).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
     }
 }

@@ -2,6 +2,7 @@
 //! the audit log and settings. SQLite by default; PostgreSQL URLs use the same code
 //! through sqlx's `Any` driver, with one migration folder per backend.
 
+pub mod answers;
 pub mod audit;
 pub mod changes;
 pub mod gates;

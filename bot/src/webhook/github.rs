@@ -1,7 +1,7 @@
 //! GitHub payloads into the bot's events: small private structs holding only the fields
 //! used. Anything not acted on gives `None` and is acknowledged and dropped.
 
-use crate::event::{CommentAction, CommentEvent, Event, GateRequest, Head, Repo};
+use crate::event::{AnswerSetter, CommentAction, CommentEvent, Event, GateRequest, Head, Repo};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -33,6 +33,12 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Option<Event>, ParseError> {
             .map_err(err),
         "deployment_review" => serde_json::from_slice::<DeploymentReviewPayload>(body)
             .map(deployment_review)
+            .map_err(err),
+        "status" => serde_json::from_slice::<StatusPayload>(body)
+            .map(status)
+            .map_err(err),
+        "check_run" => serde_json::from_slice::<CheckRunPayload>(body)
+            .map(check_run)
             .map_err(err),
         "installation" => serde_json::from_slice::<InstallationPayload>(body)
             .map(|p| {
@@ -98,6 +104,7 @@ const CHANGE_ACTIONS: &[&str] = &[
     "ready_for_review",
     "labeled",
     "unlabeled",
+    "closed",
 ];
 
 fn pull_request(p: PullRequestPayload) -> Option<Event> {
@@ -299,6 +306,64 @@ fn deployment_review(p: DeploymentReviewPayload) -> Option<Event> {
         repo: p.repository.repo(),
         installation: p.installation.map(|i| i.id),
         run_id: p.workflow_run?.id,
+    })
+}
+
+#[derive(Deserialize)]
+struct StatusPayload {
+    sha: String,
+    context: String,
+    state: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    target_url: Option<String>,
+    repository: RepositoryPayload,
+    installation: Option<Installation>,
+}
+
+fn status(p: StatusPayload) -> Option<Event> {
+    Some(Event::AnswerSet {
+        repo: p.repository.repo(),
+        installation: p.installation.map(|i| i.id),
+        sha: p.sha,
+        context: p.context,
+        setter: AnswerSetter::Status {
+            state: p.state,
+            description: p.description,
+            target_url: p.target_url,
+        },
+    })
+}
+
+#[derive(Deserialize)]
+struct CheckRunPayload {
+    action: String,
+    check_run: CheckRun,
+    repository: RepositoryPayload,
+    installation: Option<Installation>,
+}
+
+#[derive(Deserialize)]
+struct CheckRun {
+    name: String,
+    head_sha: String,
+    #[serde(default)]
+    app: Option<Id>,
+}
+
+fn check_run(p: CheckRunPayload) -> Option<Event> {
+    if !matches!(p.action.as_str(), "created" | "completed") {
+        return None;
+    }
+    Some(Event::AnswerSet {
+        repo: p.repository.repo(),
+        installation: p.installation.map(|i| i.id),
+        sha: p.check_run.head_sha,
+        context: p.check_run.name,
+        setter: AnswerSetter::CheckRun {
+            app_id: p.check_run.app.map(|a| a.id),
+        },
     })
 }
 

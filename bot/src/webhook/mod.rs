@@ -95,8 +95,8 @@ impl FromRequest<Arc<App>> for VerifiedGitHub {
 
 pub async fn github(State(app): State<Arc<App>>, hook: VerifiedGitHub) -> Response {
     let event = match github::parse(&hook.event, &hook.body) {
-        Ok(Some(event)) => event,
-        Ok(None) => return (StatusCode::OK, "ignored\n").into_response(),
+        Ok(Some(event)) if event.concerns(&app.config.status_context) => event,
+        Ok(_) => return (StatusCode::OK, "ignored\n").into_response(),
         Err(e) => {
             tracing::warn!(delivery = hook.delivery, error = %e, "unreadable delivery");
             return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();

@@ -4,8 +4,9 @@ use crate::app::App;
 use crate::event::{CommentAction, Event, Repo};
 use crate::forge::{Forge, GateAnswer, commands};
 use crate::gate::pull_request::Suspect;
-use crate::gate::{HandlerError, Result, deployment, publish, pull_request};
+use crate::gate::{HandlerError, Result, deployment, pull_request, show};
 use crate::github::GitHubForge;
+use crate::store::gates::GateState;
 
 fn github(app: &App, installation: Option<u64>) -> Result<GitHubForge> {
     let gh = app
@@ -23,6 +24,8 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
         | Event::Comment { installation, .. }
         | Event::DeploymentGate { installation, .. }
         | Event::DeploymentReview { installation, .. }
+        | Event::AnswerSet { installation, .. }
+        | Event::Reassert { installation, .. }
         | Event::Installation { installation, .. } => *installation,
     };
     if let Event::Installation {
@@ -114,8 +117,8 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
                 // A replayed request (same deployment) never reopens an answered gate;
                 // a re-run of the job asks about a new deployment and is answered anew.
                 let same = stored.request.deployment_id == gate.deployment_id;
-                if stored.state != "pending" && same {
-                    tracing::warn!(repo = %repo, run = gate.run_id, environment = gate.environment, state = stored.state, "gate already answered; request replayed, ignored");
+                if stored.state != GateState::Pending && same {
+                    tracing::warn!(repo = %repo, run = gate.run_id, environment = gate.environment, state = stored.state.as_str(), "gate already answered; request replayed, ignored");
                     return Ok(());
                 }
             }
@@ -125,13 +128,26 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             deployment::evaluate(app, forge, repo, gate).await
         }
         Event::DeploymentReview { repo, run_id, .. } => {
-            for stored in app.store.pending_gates(forge.kind().as_str(), repo).await? {
-                if stored.request.run_id == *run_id {
-                    deployment::evaluate(app, forge, repo, &stored.request).await?;
-                }
+            // Answered gates too: a status that failed to post is posted on the retry.
+            for stored in app
+                .store
+                .gates_of_run(forge.kind().as_str(), repo, *run_id)
+                .await?
+            {
+                deployment::evaluate(app, forge, repo, &stored.request).await?;
             }
             Ok(())
         }
+        Event::AnswerSet {
+            repo,
+            sha,
+            context,
+            setter,
+            ..
+        } => show::answer_set(app, forge, repo, sha, context, setter).await,
+        Event::Reassert {
+            repo, sha, context, ..
+        } => show::show_again(app, forge, repo, sha, context).await,
         Event::Installation { .. } => Ok(()),
     }
 }
@@ -205,7 +221,7 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
         Err(_) => return,
     };
     if let Err(e) =
-        publish::post_error(&forge, repo, &sha, &app.config.status_context, reason).await
+        show::post_error(app, &forge, repo, &sha, &app.config.status_context, reason).await
     {
         tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
     }

@@ -137,6 +137,41 @@ pub async fn recheck(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 Err(e) => tracing::error!(error = %e, "cannot queue a recheck"),
             }
         }
+        reassert_unconfirmed(&app, secs, bucket).await;
+    }
+}
+
+/// Queues a new attempt at each answer the forge never confirmed (a status whose every
+/// post failed), so a stale answer does not outlast an outage of the forge; for a day
+/// after the answer was first wanted.
+async fn reassert_unconfirmed(app: &App, secs: u64, bucket: i64) {
+    const DAY_MS: i64 = 86_400_000;
+    let now = now_ms();
+    let before = now - i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let answers = match app.store.unconfirmed_shown(now - DAY_MS, before).await {
+        Ok(answers) => answers,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list unconfirmed answers");
+            return;
+        }
+    };
+    for a in answers {
+        let delivery = format!("{}@{}/{}#{bucket}", a.repo, a.revision, a.context);
+        let event = Event::Reassert {
+            repo: a.repo,
+            installation: a.tenant,
+            sha: a.revision,
+            context: a.context,
+        };
+        match app
+            .store
+            .enqueue(&a.forge, "reassert", &delivery, &event, now_ms())
+            .await
+        {
+            Ok(true) => app.work.notify_one(),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "cannot queue a reassertion"),
+        }
     }
 }
 

@@ -73,8 +73,13 @@ async fn installation_tokens_check_runs_and_path_only_callbacks() {
         "{}",
         last["output"]["summary"]
     );
-    let first = &runs.first().unwrap().1;
-    assert_eq!(first["status"], "in_progress");
+    let first = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/check-runs"))
+        .unwrap();
+    assert_eq!(first.body.unwrap()["status"], "in_progress");
 
     // A protection rule answered with the installation's token, on the API base.
     h.set_policy("main", "version: 1\npolicies: { p: { requires: [ { any: 1 } ] } }\napply: [ { policies: [p], to: deployment } ]\n");

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use base64::Engine;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -92,6 +92,13 @@ pub struct FakeState {
     pub edits: HashMap<String, Edit>,
     /// The next request whose path contains the text is answered this many ms late.
     pub slow: Vec<(String, u64)>,
+    /// One-shot failures for the next request whose path contains the text.
+    pub fail_matching: Vec<(String, Failure)>,
+    /// Requests whose path contains the text are taken and never answered (until the
+    /// text is removed): the bot's process can be killed while it waits.
+    pub hold: Vec<String>,
+    /// The App id check runs created through the API belong to.
+    pub app_id: u64,
 }
 
 #[derive(Clone)]
@@ -106,6 +113,7 @@ impl FakeGitHub {
     pub async fn start() -> FakeGitHub {
         let state = Arc::new(Mutex::new(FakeState {
             next_id: 1000,
+            app_id: 1234,
             ..FakeState::default()
         }));
         let app = Router::new()
@@ -119,6 +127,11 @@ impl FakeGitHub {
             .route("/orgs/{org}/teams/{team}/members", get(team_members))
             .route("/repos/{o}/{r}/statuses/{sha}", post(create_status))
             .route("/repos/{o}/{r}/check-runs", post(create_check_run))
+            .route(
+                "/repos/{o}/{r}/check-runs/{id}",
+                patch(update_check_run).get(get_check_run),
+            )
+            .route("/repos/{o}/{r}/commits/{sha}/status", get(combined_status))
             .route(
                 "/repos/{o}/{r}/actions/runs/{run}/approvals",
                 get(approvals),
@@ -176,6 +189,22 @@ impl FakeGitHub {
                 .rev()
                 .find(|(h, c, _)| h == sha && c == context)
                 .map(|(_, _, v)| v.clone())
+        })
+    }
+
+    /// One-shot: the next request whose path contains `part` fails.
+    pub fn fail_next_matching(&self, part: &str, failure: Failure) {
+        self.with(|s| s.fail_matching.push((part.to_owned(), failure)));
+    }
+
+    /// The check runs on a head, oldest first.
+    pub fn check_runs_on(&self, sha: &str) -> Vec<Value> {
+        self.with(|s| {
+            s.check_runs
+                .iter()
+                .filter(|(_, run)| run["head_sha"] == sha)
+                .map(|(_, run)| run.clone())
+                .collect()
         })
     }
 
@@ -240,16 +269,36 @@ async fn record(State(state): S, req: Request, next: Next) -> Response {
             .iter()
             .find(|(part, _)| path.contains(part.as_str()))
             .map(|(_, code)| Failure::Server(*code));
+        let matching = s
+            .fail_matching
+            .iter()
+            .position(|(part, _)| path.contains(part.as_str()))
+            .map(|i| s.fail_matching.remove(i).1);
         let slow = s
             .slow
             .iter()
             .position(|(part, _)| path.contains(part.as_str()))
             .map(|i| s.slow.remove(i).1);
-        (broken.or_else(|| s.failures.pop_front()), slow)
+        (broken.or(matching).or_else(|| s.failures.pop_front()), slow)
     };
     let (failure, slow) = failure;
     if let Some(ms) = slow {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    let held = |state: &Arc<Mutex<FakeState>>| {
+        state
+            .lock()
+            .unwrap()
+            .hold
+            .iter()
+            .any(|part| path.contains(part.as_str()))
+    };
+    if held(&state) {
+        // Taken, never applied: whoever sent it is gone by the time it is let go.
+        while held(&state) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        return fail(Failure::Server(503));
     }
     if let Some(failure) = failure {
         return fail(failure);
@@ -546,10 +595,12 @@ async fn create_status(
             .into_response();
     }
     let context = body["context"].as_str().unwrap_or("default").to_owned();
-    s.statuses
-        .push((sha.clone(), context.clone(), body.clone()));
     s.next_id += 1;
     let id = s.next_id;
+    let mut stored = body.clone();
+    stored["id"] = json!(id);
+    stored["creator"] = user("signoff[bot]");
+    s.statuses.push((sha.clone(), context.clone(), stored));
     (StatusCode::CREATED, axum::Json(json!({
         "id": id, "url": format!("https://api.github.com/repos/{o}/{r}/statuses/{sha}"), "state": body["state"],
         "description": body["description"], "target_url": body["target_url"], "context": context,
@@ -571,8 +622,87 @@ async fn create_check_run(
         )
             .into_response();
     }
-    s.check_runs.push((format!("{o}/{r}"), body.clone()));
-    (StatusCode::CREATED, axum::Json(json!({ "id": s.check_runs.len(), "name": body["name"], "head_sha": body["head_sha"], "status": body["status"], "conclusion": body["conclusion"] }))).into_response()
+    s.next_id += 1;
+    let mut run = body.clone();
+    run["id"] = json!(s.next_id);
+    run["app"] = json!({ "id": s.app_id, "slug": "signoff" });
+    s.check_runs.push((format!("{o}/{r}"), run.clone()));
+    (StatusCode::CREATED, axum::Json(run)).into_response()
+}
+
+async fn get_check_run(State(state): S, Path((o, r, id)): Path<(String, String, u64)>) -> Response {
+    let s = state.lock().unwrap();
+    match s
+        .check_runs
+        .iter()
+        .find(|(repo, run)| *repo == format!("{o}/{r}") && run["id"] == id)
+    {
+        Some((_, run)) => axum::Json(run.clone()).into_response(),
+        None => not_found(),
+    }
+}
+
+async fn update_check_run(
+    State(state): S,
+    Path((o, r, id)): Path<(String, String, u64)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let app_id = s.app_id;
+    let Some((_, run)) = s
+        .check_runs
+        .iter_mut()
+        .find(|(repo, run)| *repo == format!("{o}/{r}") && run["id"] == id)
+    else {
+        return not_found();
+    };
+    if run["app"]["id"] != app_id {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({ "message": "Resource not accessible by integration" })),
+        )
+            .into_response();
+    }
+    if let (Some(run), Some(changes)) = (run.as_object_mut(), body.as_object()) {
+        for (k, v) in changes {
+            run.insert(k.clone(), v.clone());
+        }
+        if changes.get("status").is_some_and(|s| s != "completed") {
+            run.remove("conclusion");
+        }
+    }
+    axum::Json(run.clone()).into_response()
+}
+
+/// The latest status per context on a commit, newest first, as GitHub combines them.
+async fn combined_status(
+    State(state): S,
+    Path((o, r, sha)): Path<(String, String, String)>,
+) -> Response {
+    let s = state.lock().unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let latest: Vec<Value> = s
+        .statuses
+        .iter()
+        .rev()
+        .filter(|(h, c, _)| *h == sha && seen.insert(c.clone()))
+        .map(|(_, _, v)| v.clone())
+        .collect();
+    let state = if latest
+        .iter()
+        .any(|v| v["state"] == "failure" || v["state"] == "error")
+    {
+        "failure"
+    } else if latest.iter().all(|v| v["state"] == "success") && !latest.is_empty() {
+        "success"
+    } else {
+        "pending"
+    };
+    axum::Json(json!({
+        "state": state, "sha": sha, "total_count": latest.len(), "statuses": latest,
+        "repository": { "full_name": format!("{o}/{r}") },
+    }))
+    .into_response()
 }
 
 async fn approvals(State(state): S, Path((o, r, run)): Path<(String, String, u64)>) -> Response {

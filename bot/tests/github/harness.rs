@@ -210,7 +210,7 @@ impl Harness {
     fn pull_payload(&self, action: &str, number: u64) -> Value {
         let p = self.fake.repo(REPO, |r| r.pulls[&number].clone());
         let fixture_name = match action {
-            "opened" | "synchronize" | "reopened" | "labeled" | "ready_for_review" => {
+            "opened" | "synchronize" | "reopened" | "labeled" | "ready_for_review" | "closed" => {
                 format!("pull_request.{action}")
             }
             _ => "pull_request.labeled".to_owned(),
@@ -238,25 +238,9 @@ impl Harness {
     }
 
     pub async fn open_pr(&self, number: u64, author: &str, head: &str, files: &[&str]) {
-        let now = self.now().to_string();
-        self.fake.repo(REPO, |r| {
-            r.pulls.insert(
-                number,
-                Pull {
-                    author: author.into(),
-                    head_sha: head.into(),
-                    head_ref: format!("change-{number}"),
-                    base_ref: "main".into(),
-                    files: files.iter().map(|f| (*f).to_owned()).collect(),
-                    commit_authors: vec![author.into()],
-                    open: true,
-                    updated_at: now,
-                    ..Pull::default()
-                },
-            );
-        });
-        let payload = self.pull_payload("opened", number);
-        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+        let branch = format!("change-{number}");
+        self.open(number, author, head, (&branch, "main"), files)
+            .await;
     }
 
     pub async fn push(&self, number: u64, head: &str, pusher: &str) {
@@ -552,6 +536,113 @@ impl Harness {
         assert_eq!(self.deliver("deployment_review", &payload).await.0, 202);
     }
 
+    /// Opens a pull request from branch `head_ref` at `head` into `base` (another pull
+    /// request may share the head).
+    pub async fn open_pr_from(
+        &self,
+        number: u64,
+        author: &str,
+        head: &str,
+        head_ref: &str,
+        base: &str,
+    ) {
+        self.open(number, author, head, (head_ref, base), &[]).await;
+    }
+
+    async fn open(
+        &self,
+        number: u64,
+        author: &str,
+        head: &str,
+        (from, into): (&str, &str),
+        files: &[&str],
+    ) {
+        let now = self.now().to_string();
+        self.fake.repo(REPO, |r| {
+            r.pulls.insert(
+                number,
+                Pull {
+                    author: author.into(),
+                    head_sha: head.into(),
+                    head_ref: from.into(),
+                    base_ref: into.into(),
+                    files: files.iter().map(|f| (*f).to_owned()).collect(),
+                    commit_authors: vec![author.into()],
+                    open: true,
+                    updated_at: now,
+                    ..Pull::default()
+                },
+            );
+        });
+        let payload = self.pull_payload("opened", number);
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
+    pub async fn close_pr(&self, number: u64) {
+        self.fake
+            .repo(REPO, |r| r.pulls.get_mut(&number).unwrap().open = false);
+        let mut payload = self.pull_payload("closed", number);
+        payload["pull_request"]["state"] = json!("closed");
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
+    /// Someone other than the bot (`creator`, e.g. a workflow with `statuses: write`)
+    /// sets a commit status; GitHub sends `status`. Returns the bot's HTTP answer.
+    pub async fn forge_status(&self, sha: &str, context: &str, state: &str, creator: &str) -> u16 {
+        let id = self.fake.next_id();
+        let status = json!({
+            "id": id, "state": state, "context": context, "description": "looks good",
+            "target_url": "https://evil.example/", "creator": { "login": creator, "id": 9, "type": "User" },
+        });
+        self.fake.with(|s| {
+            s.statuses
+                .push((sha.into(), context.into(), status.clone()))
+        });
+        self.status_event(sha, &status, creator).await
+    }
+
+    /// GitHub's `status` event for a status as the fake stores it.
+    pub async fn status_event(&self, sha: &str, status: &Value, sender: &str) -> u16 {
+        let mut payload = fixture("status.-");
+        payload["id"] = status["id"].clone();
+        payload["sha"] = json!(sha);
+        payload["commit"]["sha"] = json!(sha);
+        payload["name"] = json!(REPO);
+        for field in ["context", "state", "description", "target_url"] {
+            payload[field] = status[field].clone();
+        }
+        payload["sender"]["login"] = json!(sender);
+        let payload = self.adjust(payload);
+        self.deliver("status", &payload).await.0
+    }
+
+    /// Another App (`app_id`) completes a check run named `name` on `sha`; GitHub sends
+    /// `check_run`.
+    pub async fn forge_check_run(&self, sha: &str, name: &str, conclusion: &str, app_id: u64) {
+        let id = self.fake.next_id();
+        let mut payload = fixture("check_run.completed");
+        let run = &mut payload["check_run"];
+        run["id"] = json!(id);
+        run["name"] = json!(name);
+        run["head_sha"] = json!(sha);
+        run["status"] = json!("completed");
+        run["conclusion"] = json!(conclusion);
+        run["app"]["id"] = json!(app_id);
+        run["check_suite"]["head_sha"] = json!(sha);
+        let stored = run.clone();
+        self.fake
+            .with(|s| s.check_runs.push((REPO.to_owned(), stored)));
+        let payload = self.adjust(payload);
+        assert_eq!(self.deliver("check_run", &payload).await.0, 202);
+    }
+
+    /// Ends the bot as `kill -9` would: no worker finishes what it holds.
+    pub fn kill_bot(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.kill();
+        }
+    }
+
     // ---- waiting and looking ----
 
     /// Waits until no delivery is queued or running; fails on any failed delivery.
@@ -573,8 +664,10 @@ impl Harness {
             .fake
             .requests()
             .into_iter()
-            .filter(|r| r.method == "POST" && r.path.starts_with("/repos/"))
-            .map(|r| json!({ "path": r.path, "body": r.body }))
+            .filter(|r| {
+                (r.method == "POST" || r.method == "PATCH") && r.path.starts_with("/repos/")
+            })
+            .map(|r| json!({ "method": r.method, "path": r.path, "body": r.body }))
             .collect();
         let name = format!("{}-{}.json", std::process::id(), self.fake.addr.port());
         std::fs::create_dir_all(&dir).unwrap();

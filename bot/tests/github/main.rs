@@ -17,6 +17,7 @@ mod harness;
 mod intake;
 mod lists;
 mod pages;
+mod publishing;
 mod pull_requests;
 mod queue;
 mod resilience;

@@ -77,7 +77,7 @@ async fn details_pages_name_only_the_decisions_people_and_expire() {
     // The cut-down case decides exactly as the bot did.
     let id: i64 = path.split('/').nth(2).unwrap().parse().unwrap();
     let entry = h.bot().app.store.audit_entry(id).await.unwrap().unwrap();
-    let record: serde_json::Value = serde_json::from_str(&entry.record).unwrap();
+    let record = serde_json::to_value(&entry.record).unwrap();
     let recorded = record["layers"]
         .as_array()
         .unwrap()

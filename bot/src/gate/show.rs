@@ -1,0 +1,230 @@
+//! Showing answers on the forge: the least permissive answer of a head's pull requests,
+//! posted unless the forge already shows exactly it; answers posted again when someone
+//! else sets a status or check under the bot's name; the fail-closed error status.
+
+use super::publish::details_url;
+use super::verdict::clip;
+use super::{HandlerError, Result};
+use crate::app::App;
+use crate::event::{AnswerSetter, Repo};
+use crate::forge::{Forge, Status, StatusState};
+use crate::store::answers::{ChangeAnswer, Shown};
+
+/// Rounds of "show, then check nobody changed the head's answers meanwhile" before the
+/// delivery is retried instead.
+const MAX_ROUNDS: usize = 5;
+
+/// Shows on `revision` the least permissive answer of the pull requests whose head it
+/// is; returns the state shown (`None`: no pull request on it has an answer). Answers
+/// written meanwhile by another worker are caught by reading them again after posting.
+pub(super) async fn show_head(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    revision: &str,
+) -> Result<Option<StatusState>> {
+    let forge_name = forge.kind().as_str();
+    for _ in 0..MAX_ROUNDS {
+        let answers = app
+            .store
+            .change_answers_on(forge_name, repo, revision)
+            .await?;
+        let Some(status) = head_status(app, revision, &answers) else {
+            return Ok(None);
+        };
+        show(app, forge, repo, &status).await?;
+        let again = app
+            .store
+            .change_answers_on(forge_name, repo, revision)
+            .await?;
+        if head_status(app, revision, &again).as_ref() == Some(&status) {
+            return Ok(Some(status.state));
+        }
+    }
+    Err(HandlerError::Contended(format!(
+        "the answers on {revision} kept changing"
+    )))
+}
+
+/// The status a head shows: the least permissive answer among its pull requests (the
+/// lowest number on a tie), naming the others when there are several.
+pub fn head_status(app: &App, revision: &str, answers: &[ChangeAnswer]) -> Option<Status> {
+    let decider = answers.iter().min_by_key(|a| (a.outcome, a.number))?;
+    let (description, markdown) = if answers.len() == 1 {
+        (decider.summary.clone(), decider.markdown.clone())
+    } else {
+        let mut markdown = format!(
+            "Pull requests with this head: {}. The least permissive answer is shown: #{}'s.\n\n{}\n### Other pull requests with this head\n\n",
+            answers
+                .iter()
+                .map(|a| format!("#{}", a.number))
+                .collect::<Vec<_>>()
+                .join(", "),
+            decider.number,
+            decider.markdown
+        );
+        for other in answers.iter().filter(|a| a.number != decider.number) {
+            markdown.push_str(&format!(
+                "- #{}: **{}** — {} ([details]({}))\n",
+                other.number,
+                other.outcome.as_str(),
+                other.summary,
+                details_url(app, other.audit_id)
+            ));
+        }
+        (
+            format!("#{}: {}", decider.number, decider.summary),
+            markdown,
+        )
+    };
+    Some(Status {
+        sha: revision.to_owned(),
+        context: app.config.status_context.clone(),
+        state: decider.outcome.status(),
+        description: clip(&description),
+        target_url: Some(details_url(app, decider.audit_id)),
+        markdown,
+    })
+}
+
+/// Shows `status` unless the bot already posted it, the forge confirmed it, and the
+/// forge still shows exactly it.
+pub(super) async fn show(app: &App, forge: &dyn Forge, repo: &Repo, status: &Status) -> Result<()> {
+    let stored = app
+        .store
+        .shown(forge.kind().as_str(), repo, &status.sha, &status.context)
+        .await?;
+    let check_run = stored.as_ref().and_then(|s| s.check_run);
+    let posted = stored
+        .as_ref()
+        .is_some_and(|s| s.confirmed && s.status == *status);
+    if posted && forge.shows(repo, status, check_run).await? {
+        return Ok(());
+    }
+    post(app, forge, repo, status, check_run).await
+}
+
+/// Posts an answer: wanted first, confirmed once the forge took it.
+async fn post(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    status: &Status,
+    check_run: Option<u64>,
+) -> Result<()> {
+    let forge_name = forge.kind().as_str();
+    app.store
+        .want_shown(
+            forge_name,
+            repo,
+            status,
+            forge.tenant(),
+            crate::store::now_ms(),
+        )
+        .await?;
+    let check_run = forge.set_status(repo, status, check_run).await?;
+    app.store
+        .confirm_shown(forge_name, repo, status, check_run, crate::store::now_ms())
+        .await?;
+    tracing::info!(repo = %repo, sha = status.sha, context = status.context, state = status.state.as_str(), "posted");
+    Ok(())
+}
+
+/// Shows again what the bot last wanted shown under `context` on `revision`, when the
+/// forge does not show it (a post that failed after the gate was answered).
+pub async fn show_again(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    revision: &str,
+    context: &str,
+) -> Result<()> {
+    if let Some(Shown { status, .. }) = app
+        .store
+        .shown(forge.kind().as_str(), repo, revision, context)
+        .await?
+    {
+        show(app, forge, repo, &status).await?;
+    }
+    Ok(())
+}
+
+/// Someone set a status or check run under one of the bot's names. Unless it is the
+/// bot's own answer coming back, the bot's answer is posted again at once, so the
+/// latest under that name is the bot's.
+pub async fn answer_set(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    revision: &str,
+    context: &str,
+    setter: &AnswerSetter,
+) -> Result<()> {
+    let forge_name = forge.kind().as_str();
+    let stored = match app.store.shown(forge_name, repo, revision, context).await? {
+        Some(stored) => stored,
+        // Nothing posted yet (a crash before posting): the pull requests' answers.
+        None if context == app.config.status_context => {
+            let answers = app
+                .store
+                .change_answers_on(forge_name, repo, revision)
+                .await?;
+            match head_status(app, revision, &answers) {
+                Some(status) => Shown {
+                    status,
+                    confirmed: false,
+                    check_run: None,
+                },
+                None => return unanswered(repo, revision, context),
+            }
+        }
+        None => return unanswered(repo, revision, context),
+    };
+    let own = match setter {
+        AnswerSetter::Status {
+            state,
+            description,
+            target_url,
+        } => {
+            StatusState::parse(state) == Some(stored.status.state)
+                && description.as_deref().unwrap_or("") == stored.status.description
+                && *target_url == stored.status.target_url
+        }
+        AnswerSetter::CheckRun { app_id } => {
+            app_id.is_some() && *app_id == app.config.github.app_id
+        }
+    };
+    if own {
+        return Ok(());
+    }
+    tracing::warn!(repo = %repo, sha = revision, context, "someone else set the bot's status or check; answering with the bot's own");
+    post(app, forge, repo, &stored.status, stored.check_run).await
+}
+
+/// A status under the bot's name on a revision the bot has no answer for (no policy
+/// applies, or the bot never saw it): nothing to re-assert.
+fn unanswered(repo: &Repo, revision: &str, context: &str) -> Result<()> {
+    tracing::warn!(repo = %repo, sha = revision, context, "a status under the bot's name where the bot has no answer");
+    Ok(())
+}
+
+/// Fail closed after the last attempt: a failure status saying the bot could not decide.
+pub async fn post_error(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    sha: &str,
+    context: &str,
+    error: &str,
+) -> Result<()> {
+    let description = clip(&format!("signoff could not evaluate: {error}"));
+    let status = Status {
+        sha: sha.to_owned(),
+        context: context.to_owned(),
+        state: StatusState::Failure,
+        description: description.clone(),
+        target_url: None,
+        markdown: description,
+    };
+    show(app, forge, repo, &status).await
+}
