@@ -3,6 +3,8 @@
 //!
 //! Hand-written rather than taken from globset: globset brings regex-automata, which
 //! would cost the browser build more than our whole evaluator, and we need only this.
+//! Matching takes time linear in the value times the glob (no backtracking), since fork
+//! authors choose the branch names and paths it is run against.
 
 /// A parsed glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +97,7 @@ impl Glob {
 
     /// True when the glob matches the whole of `value`.
     pub fn matches(&self, value: &str) -> bool {
-        match_from(&self.tokens, value, self.path)
+        matches_tokens(&self.tokens, value, self.path)
     }
 }
 
@@ -129,55 +131,147 @@ fn parse_class(chars: &[char], open: usize) -> Result<(Token, usize), String> {
     }
 }
 
-/// Backtracking match; globs in policies are short, so the simple form is fast enough.
-fn match_from(tokens: &[Token], value: &str, path: bool) -> bool {
-    let Some((token, rest)) = tokens.split_first() else {
-        return value.is_empty();
-    };
-    // Works on the text itself, a character at a time: matching allocates nothing.
-    let mut chars = value.chars();
-    let first = chars.next();
-    let tail = chars.as_str();
-    match token {
-        Token::Literal(c) => first == Some(*c) && match_from(rest, tail, path),
-        Token::Any => match first {
-            Some(c) => !(path && c == '/') && match_from(rest, tail, path),
-            None => false,
-        },
-        Token::Class { negated, ranges } => match first {
-            Some(c) => {
-                let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
-                inside != *negated && !(path && c == '/') && match_from(rest, tail, path)
-            }
-            None => false,
-        },
-        Token::Star => {
-            // Skip no character, then one more at a time; in path mode never past a `/`.
-            let mut remaining = value;
-            loop {
-                if match_from(rest, remaining, path) {
-                    return true;
+/// Simulates the glob as a set of token positions (an NFA) advanced one character at a
+/// time: O(value × glob) steps whatever the value, where backtracking took time
+/// exponential in the number of stars on values an attacker chooses (branch names, paths).
+///
+/// State `k <= len` means "tokens before `k` matched"; `len` accepts. A globstar at `k`
+/// has a second state `len + 1 + k`, "inside a segment", from which the rest of the glob
+/// may not start until the next `/`.
+fn matches_tokens(tokens: &[Token], value: &str, path: bool) -> bool {
+    let states = 2 * tokens.len() + 2;
+    let words = states.div_ceil(64);
+    // Policies' globs are short: two words on the stack hold 63 tokens, so matching
+    // allocates only for longer ones.
+    if words <= INLINE_WORDS {
+        let mut current = [0u64; INLINE_WORDS];
+        let mut next = [0u64; INLINE_WORDS];
+        simulate(tokens, value, path, &mut current, &mut next)
+    } else {
+        simulate(
+            tokens,
+            value,
+            path,
+            &mut vec![0; words],
+            &mut vec![0; words],
+        )
+    }
+}
+
+const INLINE_WORDS: usize = 2;
+
+fn simulate(
+    tokens: &[Token],
+    value: &str,
+    path: bool,
+    current: &mut [u64],
+    next: &mut [u64],
+) -> bool {
+    let accept = tokens.len();
+    let mut states = StateSet { words: current };
+    enter(tokens, &mut states, 0);
+    let mut following = StateSet { words: next };
+    for c in value.chars() {
+        following.clear();
+        let crosses_slash = !(path && c == '/');
+        let mut any = false;
+        for state in states.iter() {
+            any = true;
+            if state > accept {
+                // Inside a segment after a globstar: a `/` makes the rest possible again.
+                let globstar = state - accept - 1;
+                if c == '/' {
+                    enter(tokens, &mut following, globstar);
+                } else {
+                    following.insert(state);
                 }
-                let mut chars = remaining.chars();
-                match chars.next() {
-                    Some(c) if !(path && c == '/') => remaining = chars.as_str(),
-                    _ => return false,
+                continue;
+            }
+            let Some(token) = tokens.get(state) else {
+                continue;
+            };
+            match token {
+                Token::Literal(l) if *l == c => enter(tokens, &mut following, state + 1),
+                Token::Literal(_) => {}
+                Token::Any if crosses_slash => enter(tokens, &mut following, state + 1),
+                Token::Any => {}
+                Token::Class { negated, ranges } => {
+                    let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+                    if inside != *negated && crosses_slash {
+                        enter(tokens, &mut following, state + 1);
+                    }
+                }
+                Token::Star if crosses_slash => enter(tokens, &mut following, state),
+                Token::Star => {}
+                Token::Globstar => {
+                    // A trailing `**` takes everything below; otherwise the rest may start
+                    // only right after a `/`.
+                    if state + 1 == accept || c == '/' {
+                        enter(tokens, &mut following, state);
+                    } else {
+                        following.insert(accept + 1 + state);
+                    }
                 }
             }
         }
-        Token::Globstar => {
-            // Zero segments, or skip up to and including each following `/`; a trailing
-            // `**` matches everything below.
-            if rest.is_empty() {
-                return true;
-            }
-            if match_from(rest, value, path) {
-                return true;
-            }
-            value
-                .match_indices('/')
-                .any(|(i, _)| match_from(rest, value.get(i + 1..).unwrap_or(""), path))
+        if !any {
+            return false;
         }
+        std::mem::swap(&mut states, &mut following);
+    }
+    states.contains(accept)
+}
+
+/// Adds `state` and every state reachable from it without reading a character: a star
+/// or globstar may match nothing.
+fn enter(tokens: &[Token], states: &mut StateSet<'_>, mut state: usize) {
+    loop {
+        if states.contains(state) {
+            // Already there, and so is everything it reaches.
+            return;
+        }
+        states.insert(state);
+        match tokens.get(state) {
+            Some(Token::Star | Token::Globstar) => state += 1,
+            _ => return,
+        }
+    }
+}
+
+/// A bit set over a borrowed buffer, so the caller chooses stack or heap.
+struct StateSet<'a> {
+    words: &'a mut [u64],
+}
+
+impl StateSet<'_> {
+    fn contains(&self, state: usize) -> bool {
+        self.words
+            .get(state / 64)
+            .is_some_and(|w| w & (1 << (state % 64)) != 0)
+    }
+
+    fn insert(&mut self, state: usize) {
+        if let Some(w) = self.words.get_mut(state / 64) {
+            *w |= 1 << (state % 64);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.words.fill(0);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                Some(i * 64 + bit)
+            })
+        })
     }
 }
 

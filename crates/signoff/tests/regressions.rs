@@ -105,3 +105,26 @@ fn distinct_approvers_with_thousands_of_approvals_is_quick() {
         1_500
     );
 }
+
+/// Globs against attacker-chosen values (a fork names its branch and its paths): the
+/// backtracking matcher tried every way to split the value among the stars, so four
+/// stars against a 255-character branch took 8 s and five over two minutes. These
+/// return at once now; each answer is checked, so a wrong fast matcher fails too.
+#[test]
+fn many_stars_against_a_long_value_are_matched_in_linear_time() {
+    use signoff::glob::Glob;
+    let value = "a".repeat(255);
+    for stars in [4usize, 8, 32] {
+        let pattern = format!("{}b", "*a".repeat(stars));
+        let glob = Glob::new(&pattern, false).unwrap();
+        assert!(!glob.matches(&value), "{pattern}");
+        assert!(glob.matches(&format!("{value}b")), "{pattern}");
+        let path_glob = Glob::new(&pattern, true).unwrap();
+        assert!(!path_glob.matches(&value), "{pattern}");
+    }
+    // Path mode: `**` segments between starred segments, against a long path of `a/`.
+    let path = "a/".repeat(127);
+    let glob = Glob::new(&format!("{}b", "**/*a*/".repeat(8)), true).unwrap();
+    assert!(!glob.matches(&path));
+    assert!(glob.matches(&format!("{path}b")));
+}
