@@ -3,7 +3,7 @@
 //! here is located at the node it is about.
 
 use crate::diagnostic::{self, Diagnostic, Problem, Span};
-use crate::glob::Glob;
+use crate::glob::{Case, Glob};
 use crate::model::policy::Commands;
 use crate::model::policy::{
     Binding, CountValue, Criteria, ExceptionRule, PolicyFile, RawRequirement, Weekday, Window,
@@ -619,7 +619,12 @@ impl Compiler {
             }
             let mut parsed = Vec::new();
             for g in globs.iter() {
-                match Glob::new(&g.value, attribute == Attribute::Paths) {
+                // The forges treat environment names case-insensitively (SPEC §2).
+                let case = match attribute {
+                    Attribute::Environment => Case::Insensitive,
+                    _ => Case::Sensitive,
+                };
+                match Glob::with_case(&g.value, attribute == Attribute::Paths, case) {
                     Ok(glob) => parsed.push(glob),
                     Err(why) => self.error(
                         "invalid_glob",

@@ -12,6 +12,16 @@ pub struct Glob {
     source: String,
     tokens: Vec<Token>,
     path: bool,
+    case: Case,
+}
+
+/// Whether letter case matters when matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    Sensitive,
+    /// Both sides compared in Unicode lower case: `environment`, which the forges treat
+    /// case-insensitively (SPEC §2).
+    Insensitive,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +38,18 @@ enum Token {
 }
 
 impl Glob {
-    /// Parses a glob; `path` turns on path rules. Errors say what is wrong in words.
+    /// Parses a case-sensitive glob; `path` turns on path rules. Errors say what is
+    /// wrong in words.
     pub fn new(source: &str, path: bool) -> Result<Glob, String> {
+        Glob::with_case(source, path, Case::Sensitive)
+    }
+
+    /// Parses a glob with the given case rule.
+    pub fn with_case(source: &str, path: bool, case: Case) -> Result<Glob, String> {
+        let literal = |tokens: &mut Vec<Token>, c: char| match case {
+            Case::Sensitive => tokens.push(Token::Literal(c)),
+            Case::Insensitive => tokens.extend(c.to_lowercase().map(Token::Literal)),
+        };
         if source.is_empty() {
             return Err("a glob cannot be empty".to_owned());
         }
@@ -73,13 +93,13 @@ impl Glob {
                 }
                 '\\' => match chars.get(i + 1) {
                     Some(&escaped) => {
-                        tokens.push(Token::Literal(escaped));
+                        literal(&mut tokens, escaped);
                         i += 2;
                     }
                     None => return Err("a glob cannot end with `\\`".to_owned()),
                 },
                 other => {
-                    tokens.push(Token::Literal(other));
+                    literal(&mut tokens, other);
                     i += 1;
                 }
             }
@@ -88,6 +108,7 @@ impl Glob {
             source: source.to_owned(),
             tokens,
             path,
+            case,
         })
     }
 
@@ -97,7 +118,15 @@ impl Glob {
 
     /// True when the glob matches the whole of `value`.
     pub fn matches(&self, value: &str) -> bool {
-        matches_tokens(&self.tokens, value, self.path)
+        match self.case {
+            Case::Sensitive => matches_tokens(&self.tokens, value.chars(), self.path, self.case),
+            Case::Insensitive => matches_tokens(
+                &self.tokens,
+                value.chars().flat_map(char::to_lowercase),
+                self.path,
+                self.case,
+            ),
+        }
     }
 }
 
@@ -138,7 +167,12 @@ fn parse_class(chars: &[char], open: usize) -> Result<(Token, usize), String> {
 /// State `k <= len` means "tokens before `k` matched"; `len` accepts. A globstar at `k`
 /// has a second state `len + 1 + k`, "inside a segment", from which the rest of the glob
 /// may not start until the next `/`.
-fn matches_tokens(tokens: &[Token], value: &str, path: bool) -> bool {
+fn matches_tokens(
+    tokens: &[Token],
+    value: impl Iterator<Item = char>,
+    path: bool,
+    case: Case,
+) -> bool {
     let states = 2 * tokens.len() + 2;
     let words = states.div_ceil(64);
     // Policies' globs are short: two words on the stack hold 63 tokens, so matching
@@ -146,12 +180,13 @@ fn matches_tokens(tokens: &[Token], value: &str, path: bool) -> bool {
     if words <= INLINE_WORDS {
         let mut current = [0u64; INLINE_WORDS];
         let mut next = [0u64; INLINE_WORDS];
-        simulate(tokens, value, path, &mut current, &mut next)
+        simulate(tokens, value, path, case, &mut current, &mut next)
     } else {
         simulate(
             tokens,
             value,
             path,
+            case,
             &mut vec![0; words],
             &mut vec![0; words],
         )
@@ -162,8 +197,9 @@ const INLINE_WORDS: usize = 2;
 
 fn simulate(
     tokens: &[Token],
-    value: &str,
+    value: impl Iterator<Item = char>,
     path: bool,
+    case: Case,
     current: &mut [u64],
     next: &mut [u64],
 ) -> bool {
@@ -171,7 +207,7 @@ fn simulate(
     let mut states = StateSet { words: current };
     enter(tokens, &mut states, 0);
     let mut following = StateSet { words: next };
-    for c in value.chars() {
+    for c in value {
         following.clear();
         let crosses_slash = !(path && c == '/');
         let mut any = false;
@@ -196,8 +232,7 @@ fn simulate(
                 Token::Any if crosses_slash => enter(tokens, &mut following, state + 1),
                 Token::Any => {}
                 Token::Class { negated, ranges } => {
-                    let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
-                    if inside != *negated && crosses_slash {
+                    if in_class(ranges, c, case) != *negated && crosses_slash {
                         enter(tokens, &mut following, state + 1);
                     }
                 }
@@ -220,6 +255,17 @@ fn simulate(
         std::mem::swap(&mut states, &mut following);
     }
     states.contains(accept)
+}
+
+/// Ignoring case, the value's characters arrive in lower case, so a class such as
+/// `[A-Z]` is also tried with the upper-case form.
+fn in_class(ranges: &[(char, char)], c: char, case: Case) -> bool {
+    let inside = |c: char| ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+    inside(c)
+        || (case == Case::Insensitive && {
+            let mut upper = c.to_uppercase();
+            upper.len() == 1 && upper.next().is_some_and(inside)
+        })
 }
 
 /// Adds `state` and every state reachable from it without reading a character: a star
@@ -305,6 +351,25 @@ mod tests {
         assert!(m("a/**/b", true, "a/x/y/b"));
         assert!(!m("src/*.rs", true, "src/a/b.rs"));
         assert!(!m("?", true, "/"));
+    }
+
+    #[test]
+    fn case_insensitive_globs_fold_both_sides() {
+        use super::Case;
+        let m = |glob: &str, value: &str| {
+            Glob::with_case(glob, false, Case::Insensitive)
+                .map(|g| g.matches(value))
+                .unwrap_or(false)
+        };
+        assert!(m("production", "Production"));
+        assert!(m("PROD-*", "prod-eu"));
+        assert!(m("[A-Z]rod", "prod"));
+        assert!(m("[a-z]rod", "Prod"));
+        assert!(!m("[!p]rod", "Prod"));
+        assert!(!m("prod", "staging"));
+        // `İ` lowers to two characters; a glob of the same letter still matches it.
+        assert!(m("İstanbul", "i̇stanbul"));
+        assert!(!Glob::new("production", false).is_ok_and(|g| g.matches("Production")));
     }
 
     #[test]

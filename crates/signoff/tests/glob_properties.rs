@@ -11,7 +11,7 @@
 //! answers are exercised. `PROPTEST_CASES=20000` runs more.
 
 use proptest::prelude::*;
-use signoff::glob::Glob;
+use signoff::glob::{Case, Glob};
 
 #[path = "common/glob_reference.rs"]
 mod glob_reference;
@@ -74,6 +74,19 @@ proptest! {
         path in any::<bool>(),
     ) {
         check(&pieces, &value, path)?;
+    }
+
+    #[test]
+    fn ignoring_case_is_matching_both_sides_in_lower_case(
+        glob in "[aAbB*?/]{1,6}",
+        value in "[aAbB/]{0,8}",
+        path in any::<bool>(),
+    ) {
+        let Ok(insensitive) = Glob::with_case(&glob, path, Case::Insensitive) else {
+            return Ok(());
+        };
+        let lower = Glob::new(&glob.to_lowercase(), path).unwrap();
+        prop_assert_eq!(insensitive.matches(&value), lower.matches(&value.to_lowercase()));
     }
 
     #[test]
