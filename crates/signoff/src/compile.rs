@@ -224,6 +224,7 @@ impl PolicySet {
 
 /// Parses text into a policy set, or every problem found, sorted by position.
 pub(crate) fn parse_problems(text: &str) -> Result<PolicySet, Vec<Problem>> {
+    yaml::check_policy_size(text, 0, text.len()).map_err(|p| vec![p])?;
     let node = yaml::load(text).map_err(|p| vec![p])?;
     compile_node(&node)
 }
