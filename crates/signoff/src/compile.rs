@@ -822,7 +822,8 @@ pub(crate) fn weekday_index(day: Weekday) -> usize {
     }
 }
 
-/// "HH:MM"; "24:00" means the end of the day and is kept as 23:59:59.999999999.
+/// "HH:MM"; "24:00" means the end of the day and is kept as [`Time::MAX`], which sorts
+/// after every other time; windows read it as the next midnight.
 fn parse_hhmm(text: &str) -> Option<Time> {
     let (h, m) = text.split_once(':')?;
     if h.len() != 2 || m.len() != 2 {
