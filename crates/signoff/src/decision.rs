@@ -151,7 +151,7 @@ impl IgnoreReason {
             IgnoreReason::Contributor => "contributors to the change may not approve it",
             IgnoreReason::NoMatchingRequirement => "not in the pool of any requirement",
             IgnoreReason::NotAssigned => {
-                "not needed for any slot: with distinct approvers each person fills one, and others filled them"
+                "placed in no slot: with distinct approvers each person fills at most one, and the slots they fit went to others"
             }
         }
     }
