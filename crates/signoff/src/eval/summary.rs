@@ -162,6 +162,12 @@ impl Missing<'_, '_> {
             sources.retain(|s| s == ANYONE);
         }
         let noun = if short == 1 { "approver" } else { "approvers" };
+        if sources.is_empty() {
+            // Everyone who could fill it has approved and fills another slot.
+            return Some(format!(
+                "{short} more distinct {noun}, but everyone who could has approved"
+            ));
+        }
         Some(format!(
             "{short} more distinct {noun} from {}",
             sources.join(" or ")
