@@ -6,6 +6,7 @@ pub mod audit;
 pub mod config;
 pub mod event;
 pub mod forge;
+pub mod forges;
 pub mod gate;
 pub mod github;
 pub mod pages;
