@@ -1,0 +1,688 @@
+//! The GitLab REST v4 client: reqwest over rustls, typed answers (api.rs), lists read to
+//! the end or not at all, errors typed so the worker knows whether to wait, retry or
+//! fail the gate closed.
+
+use super::api::{
+    Approvals, ChangesCount, Commit, CommitStatus, Deployment, Diff, Environment, Member,
+    MergeRequest, NewDeploymentApproval, NewStatus, Note, User,
+};
+use super::payloads::DeploymentStatus;
+use crate::config::Secret;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use jiff::Timestamp;
+use reqwest::Url;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Page size asked for every list (GitLab's maximum).
+pub const PER_PAGE: u32 = 100;
+/// A list longer than this many pages is refused rather than cut short.
+pub const MAX_PAGES: u32 = 1_000;
+
+/// A project by numeric id or full path (nested groups: `group/sub/project`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ProjectId {
+    Id(u64),
+    Path(String),
+}
+
+impl fmt::Display for ProjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProjectId::Id(id) => write!(f, "{id}"),
+            ProjectId::Path(path) => f.write_str(path),
+        }
+    }
+}
+
+/// How the bot user authenticates.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// A personal, project or group access token (`PRIVATE-TOKEN`).
+    PrivateToken(Secret),
+    /// An OAuth token (`Authorization: Bearer`).
+    Bearer(Secret),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 429: wait `retry_after` (from `Retry-After` or `RateLimit-Reset`) before any call.
+    #[error("GitLab rate limit reached{}", wait_text(*.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx, timeouts, refused connections: worth retrying with backoff.
+    #[error("GitLab unavailable: {0}")]
+    Retryable(String),
+    #[error("GitLab refused the token (401)")]
+    Unauthorized,
+    #[error("GitLab forbids this to the bot user (403): {0}")]
+    Forbidden(String),
+    #[error("GitLab has no {0} (404)")]
+    NotFound(String),
+    /// What GitLab returned cannot be complete: the gate must fail closed.
+    #[error("incomplete answer from GitLab: {0}")]
+    Incomplete(String),
+    #[error("GitLab answered {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("unexpected GitLab answer for {what}: {source}")]
+    Decode {
+        what: String,
+        source: serde_json::Error,
+    },
+    #[error("cannot build the GitLab client: {0}")]
+    Setup(String),
+}
+
+fn wait_text(wait: Option<Duration>) -> String {
+    wait.map(|d| format!(", retry in {} s", d.as_secs()))
+        .unwrap_or_default()
+}
+
+impl ApiError {
+    /// Whether a later attempt may succeed (the worker retries these, then fails closed).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ApiError::RateLimited { .. } | ApiError::Retryable(_))
+    }
+}
+
+/// A raw answer: status, headers and body.
+struct Answer {
+    headers: HeaderMap,
+    body: bytes::Bytes,
+}
+
+/// Calls made and answers served from the ETag cache, for metrics and benchmarks.
+#[derive(Debug, Default)]
+pub struct CallCounts {
+    pub requests: AtomicU64,
+    pub not_modified: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct GitLabClient {
+    http: reqwest::Client,
+    base: Url,
+    auth: Auth,
+    /// url → (ETag, body) of the last 200 answer to a GET.
+    etags: Arc<Mutex<HashMap<String, (HeaderValue, bytes::Bytes)>>>,
+    counts: Arc<CallCounts>,
+}
+
+impl fmt::Debug for GitLabClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitLabClient")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitLabClient {
+    /// `api_url` is the v4 base (`https://gitlab.com/api/v4`).
+    pub fn new(api_url: &str, auth: Auth) -> Result<GitLabClient, ApiError> {
+        let base = Url::parse(api_url.trim_end_matches('/'))
+            .map_err(|e| ApiError::Setup(format!("api_url `{api_url}`: {e}")))?;
+        if base.cannot_be_a_base() {
+            return Err(ApiError::Setup(format!(
+                "api_url `{api_url}` is not a base URL"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
+            .user_agent(concat!("signoff/", env!("CARGO_PKG_VERSION")))
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ApiError::Setup(e.to_string()))?;
+        Ok(GitLabClient {
+            http,
+            base,
+            auth,
+            etags: Arc::default(),
+            counts: Arc::default(),
+        })
+    }
+
+    pub fn counts(&self) -> &CallCounts {
+        &self.counts
+    }
+
+    /// `base` + path segments, each percent-encoded as one segment (so `a/b/c` becomes
+    /// `a%2Fb%2Fc`, as GitLab wants project and file paths).
+    fn url(&self, segments: &[&str]) -> Result<Url, ApiError> {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| ApiError::Setup("api_url is not a base URL".to_owned()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    fn project_url(&self, project: &ProjectId, rest: &[&str]) -> Result<Url, ApiError> {
+        let id = project.to_string();
+        let mut segments = vec!["projects", id.as_str()];
+        segments.extend_from_slice(rest);
+        self.url(&segments)
+    }
+
+    fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Auth::PrivateToken(token) => request.header("PRIVATE-TOKEN", token.expose()),
+            Auth::Bearer(token) => request.bearer_auth(token.expose()),
+        }
+    }
+
+    /// One GET, answered from the ETag cache on 304.
+    async fn get_raw(&self, url: &Url, what: &str) -> Result<Answer, ApiError> {
+        let cached = self
+            .etags
+            .lock()
+            .ok()
+            .and_then(|c| c.get(url.as_str()).cloned());
+        let mut request = self.authorize(self.http.get(url.clone()));
+        if let Some((etag, _)) = &cached {
+            request = request.header(http::header::IF_NONE_MATCH, etag.clone());
+        }
+        let response = self.send(request).await?;
+        if response.status() == StatusCode::NOT_MODIFIED {
+            if let Some((_, body)) = cached {
+                self.counts.not_modified.fetch_add(1, Ordering::Relaxed);
+                return Ok(Answer {
+                    headers: response.headers().clone(),
+                    body,
+                });
+            }
+        }
+        let answer = check(response, what).await?;
+        if let Some(etag) = answer.headers.get(http::header::ETAG) {
+            if let Ok(mut cache) = self.etags.lock() {
+                cache.insert(url.to_string(), (etag.clone(), answer.body.clone()));
+            }
+        }
+        Ok(answer)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ApiError> {
+        self.counts.requests.fetch_add(1, Ordering::Relaxed);
+        request
+            .send()
+            .await
+            .map_err(|e| ApiError::Retryable(transport_error(&e)))
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: &Url, what: &str) -> Result<T, ApiError> {
+        let answer = self.get_raw(url, what).await?;
+        decode(&answer.body, what)
+    }
+
+    async fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        url: &Url,
+        body: &B,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        let request = self.authorize(self.http.post(url.clone())).json(body);
+        let answer = check(self.send(request).await?, what).await?;
+        decode(&answer.body, what)
+    }
+
+    /// Every page of a list: `per_page=100`, following `Link: rel="next"` (or
+    /// `X-Next-Page`) to the end. A list that cannot be read to the end is an error.
+    async fn get_all<T: DeserializeOwned>(
+        &self,
+        mut url: Url,
+        what: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        url.query_pairs_mut()
+            .append_pair("per_page", &PER_PAGE.to_string());
+        let mut items = Vec::new();
+        let mut expected_total = None;
+        for _page in 0..MAX_PAGES {
+            let answer = self.get_raw(&url, what).await?;
+            let mut page: Vec<T> = decode(&answer.body, what)?;
+            items.append(&mut page);
+            if expected_total.is_none() {
+                expected_total = header_number(&answer.headers, "x-total");
+            }
+            match self.next_page(&url, &answer.headers, what)? {
+                Some(next) => url = next,
+                None => {
+                    if let Some(total) = expected_total {
+                        if (items.len() as u64) < total {
+                            return Err(ApiError::Incomplete(format!(
+                                "{what}: read {} of {total} entries",
+                                items.len()
+                            )));
+                        }
+                    }
+                    return Ok(items);
+                }
+            }
+        }
+        Err(ApiError::Incomplete(format!(
+            "{what}: more than {MAX_PAGES} pages"
+        )))
+    }
+
+    fn next_page(
+        &self,
+        current: &Url,
+        headers: &HeaderMap,
+        what: &str,
+    ) -> Result<Option<Url>, ApiError> {
+        if let Some(next) = headers
+            .get_all(http::header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(link_next)
+        {
+            let next = Url::parse(&next)
+                .map_err(|e| ApiError::Incomplete(format!("{what}: bad next link: {e}")))?;
+            // The token goes only to the configured GitLab.
+            if next.origin() != self.base.origin() {
+                return Err(ApiError::Incomplete(format!(
+                    "{what}: next page link leaves {}",
+                    self.base.origin().ascii_serialization()
+                )));
+            }
+            return Ok(Some(next));
+        }
+        let next_page = headers
+            .get("x-next-page")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        let Some(page) = next_page else {
+            return Ok(None);
+        };
+        let mut next = current.clone();
+        let pairs: Vec<(String, String)> = current
+            .query_pairs()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        next.query_pairs_mut()
+            .clear()
+            .extend_pairs(pairs)
+            .append_pair("page", page);
+        Ok(Some(next))
+    }
+
+    /// `GET /projects/:id/merge_requests/:iid`.
+    pub async fn merge_request(
+        &self,
+        project: &ProjectId,
+        iid: u64,
+    ) -> Result<MergeRequest, ApiError> {
+        let iid = iid.to_string();
+        let url = self.project_url(project, &["merge_requests", &iid])?;
+        self.get_json(&url, &format!("merge request !{iid}")).await
+    }
+
+    /// The changed files of `mr` (`GET …/diffs`), or `Incomplete` when GitLab says the
+    /// list is cut (`changes_count` ends in `+`) or returns fewer than it counted.
+    pub async fn changed_files(
+        &self,
+        project: &ProjectId,
+        mr: &MergeRequest,
+    ) -> Result<Vec<Diff>, ApiError> {
+        let iid = mr.iid.to_string();
+        let what = format!("changes of merge request !{iid}");
+        let count = match mr.changes_count.as_deref().map(ChangesCount::parse) {
+            Some(Some(ChangesCount::Exactly(n))) => Some(n),
+            Some(Some(ChangesCount::AtLeast(n))) => {
+                return Err(ApiError::Incomplete(format!(
+                    "{what}: GitLab counts {n}+ changed files and lists only part of them"
+                )));
+            }
+            Some(None) => {
+                return Err(ApiError::Incomplete(format!(
+                    "{what}: unreadable changes_count"
+                )));
+            }
+            // No count yet (diff still being computed): the list is checked as it is.
+            None => None,
+        };
+        let url = self.project_url(project, &["merge_requests", &iid, "diffs"])?;
+        let diffs: Vec<Diff> = self.get_all(url, &what).await?;
+        if let Some(n) = count {
+            if (diffs.len() as u64) < n {
+                return Err(ApiError::Incomplete(format!(
+                    "{what}: GitLab listed {} of {n} changed files",
+                    diffs.len()
+                )));
+            }
+        }
+        Ok(diffs)
+    }
+
+    /// `GET /projects/:id/merge_requests/:iid/commits`, every page.
+    pub async fn merge_request_commits(
+        &self,
+        project: &ProjectId,
+        iid: u64,
+    ) -> Result<Vec<Commit>, ApiError> {
+        let iid = iid.to_string();
+        let url = self.project_url(project, &["merge_requests", &iid, "commits"])?;
+        self.get_all(url, &format!("commits of merge request !{iid}"))
+            .await
+    }
+
+    /// `GET /projects/:id/merge_requests/:iid/approvals`.
+    pub async fn approvals(&self, project: &ProjectId, iid: u64) -> Result<Approvals, ApiError> {
+        let iid = iid.to_string();
+        let url = self.project_url(project, &["merge_requests", &iid, "approvals"])?;
+        self.get_json(&url, &format!("approvals of merge request !{iid}"))
+            .await
+    }
+
+    /// Every note of a merge request, oldest first (user comments and system notes).
+    pub async fn notes(&self, project: &ProjectId, iid: u64) -> Result<Vec<Note>, ApiError> {
+        let iid = iid.to_string();
+        let mut url = self.project_url(project, &["merge_requests", &iid, "notes"])?;
+        url.query_pairs_mut()
+            .append_pair("sort", "asc")
+            .append_pair("order_by", "created_at");
+        self.get_all(url, &format!("notes of merge request !{iid}"))
+            .await
+    }
+
+    /// A file's text at `git_ref`, or `None` when GitLab says there is no such file.
+    /// Any other 404 (project or ref unknown) is an error, never "no policy".
+    pub async fn file_raw(
+        &self,
+        project: &ProjectId,
+        path: &str,
+        git_ref: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let mut url = self.project_url(project, &["repository", "files", path, "raw"])?;
+        url.query_pairs_mut().append_pair("ref", git_ref);
+        match self
+            .get_raw(&url, &format!("file {path} at {git_ref}"))
+            .await
+        {
+            Ok(answer) => String::from_utf8(answer.body.to_vec())
+                .map(Some)
+                .map_err(|_| ApiError::Status {
+                    status: 200,
+                    message: format!("{path} is not UTF-8"),
+                }),
+            Err(ApiError::NotFound(message)) if message.contains("File Not Found") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /projects/:id/members/all`: direct, inherited and invited members.
+    pub async fn project_members(&self, project: &ProjectId) -> Result<Vec<Member>, ApiError> {
+        let url = self.project_url(project, &["members", "all"])?;
+        self.get_all(url, &format!("members of {project}")).await
+    }
+
+    /// `GET /groups/:id/members/all` for a group path such as `org/team`.
+    pub async fn group_members(&self, group: &str) -> Result<Vec<Member>, ApiError> {
+        let url = self.url(&["groups", group, "members", "all"])?;
+        self.get_all(url, &format!("members of group {group}"))
+            .await
+    }
+
+    /// `POST /projects/:id/statuses/:sha`.
+    pub async fn set_status(
+        &self,
+        project: &ProjectId,
+        sha: &str,
+        status: &NewStatus,
+    ) -> Result<CommitStatus, ApiError> {
+        let url = self.project_url(project, &["statuses", sha])?;
+        self.post_json(&url, status, &format!("status on {sha}"))
+            .await
+    }
+
+    /// `GET /projects/:id/repository/commits/:sha/statuses`, every page.
+    pub async fn commit_statuses(
+        &self,
+        project: &ProjectId,
+        sha: &str,
+    ) -> Result<Vec<CommitStatus>, ApiError> {
+        let url = self.project_url(project, &["repository", "commits", sha, "statuses"])?;
+        self.get_all(url, &format!("statuses of {sha}")).await
+    }
+
+    /// `GET /projects/:id/deployments?environment=&status=`, every page.
+    pub async fn deployments(
+        &self,
+        project: &ProjectId,
+        environment: Option<&str>,
+        status: Option<DeploymentStatus>,
+    ) -> Result<Vec<Deployment>, ApiError> {
+        let mut url = self.project_url(project, &["deployments"])?;
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(env) = environment {
+                query.append_pair("environment", env);
+            }
+            if let Some(status) = status {
+                let name = serde_json::to_value(status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                query.append_pair("status", &name);
+            }
+        }
+        self.get_all(url, &format!("deployments of {project}"))
+            .await
+    }
+
+    /// `GET /projects/:id/deployments/:deployment_id`.
+    pub async fn deployment(&self, project: &ProjectId, id: u64) -> Result<Deployment, ApiError> {
+        let id = id.to_string();
+        let url = self.project_url(project, &["deployments", &id])?;
+        self.get_json(&url, &format!("deployment {id}")).await
+    }
+
+    /// `POST /projects/:id/deployments/:deployment_id/approval`.
+    pub async fn answer_deployment(
+        &self,
+        project: &ProjectId,
+        id: u64,
+        decision: &NewDeploymentApproval,
+    ) -> Result<(), ApiError> {
+        let id = id.to_string();
+        let url = self.project_url(project, &["deployments", &id, "approval"])?;
+        let _: serde_json::Value = self
+            .post_json(&url, decision, &format!("approval of deployment {id}"))
+            .await?;
+        Ok(())
+    }
+
+    /// `GET /projects/:id/environments`, every page.
+    pub async fn environments(&self, project: &ProjectId) -> Result<Vec<Environment>, ApiError> {
+        let url = self.project_url(project, &["environments"])?;
+        self.get_all(url, &format!("environments of {project}"))
+            .await
+    }
+
+    /// The username whose public email is `email`, if exactly one user has it. GitLab
+    /// gives commits no username; an author the bot cannot name is `None` (unknown).
+    pub async fn user_by_public_email(&self, email: &str) -> Result<Option<String>, ApiError> {
+        let mut url = self.url(&["users"])?;
+        url.query_pairs_mut().append_pair("search", email);
+        let users: Vec<User> = self.get_all(url, "user search").await?;
+        let mut matching = users.into_iter().filter(|u| {
+            u.public_email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        });
+        match (matching.next(), matching.next()) {
+            (Some(user), None) => Ok(Some(user.username)),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A rustls configuration with the ring provider and the platform's roots.
+fn tls_config() -> Result<rustls::ClientConfig, ApiError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map(|b| b.with_no_client_auth())
+        .map_err(|e| ApiError::Setup(format!("TLS: {e}")))
+}
+
+fn transport_error(e: &reqwest::Error) -> String {
+    // Never the URL's query or any header: only what failed.
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "transport error".to_owned()
+    }
+}
+
+async fn check(response: reqwest::Response, what: &str) -> Result<Answer, ApiError> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Retryable(transport_error(&e)))?;
+    if status.is_success() {
+        return Ok(Answer { headers, body });
+    }
+    let message = error_message(&body);
+    Err(match status.as_u16() {
+        429 => ApiError::RateLimited {
+            retry_after: retry_after(&headers, Timestamp::now()),
+        },
+        401 => ApiError::Unauthorized,
+        403 => ApiError::Forbidden(message),
+        404 => ApiError::NotFound(format!("{what}: {message}")),
+        500..=599 => ApiError::Retryable(format!("{what}: {} {message}", status.as_u16())),
+        code => ApiError::Status {
+            status: code,
+            message,
+        },
+    })
+}
+
+/// GitLab's `{"message": …}` or `{"error": …}`, shortened; never the whole body.
+fn error_message(body: &[u8]) -> String {
+    let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let text = value
+        .as_ref()
+        .and_then(|v| v.get("message").or_else(|| v.get("error")))
+        .map(|m| match m {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default();
+    text.chars().take(200).collect()
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|source| ApiError::Decode {
+        what: what.to_owned(),
+        source,
+    })
+}
+
+fn header_number(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// How long to wait: `Retry-After` (seconds or an HTTP date), else `RateLimit-Reset`
+/// (Unix seconds).
+pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<Duration> {
+    let until = |at: Timestamp| {
+        let secs = at.as_second().saturating_sub(now.as_second()).max(0);
+        Duration::from_secs(secs.unsigned_abs())
+    };
+    if let Some(value) = headers
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+    {
+        let value = value.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(at) = jiff::fmt::rfc2822::parse(value) {
+            return Some(until(at.timestamp()));
+        }
+    }
+    let reset = header_number(headers, "ratelimit-reset")?;
+    let at = Timestamp::from_second(i64::try_from(reset).ok()?).ok()?;
+    Some(until(at))
+}
+
+/// The target of a `rel="next"` link in one `Link` header value.
+fn link_next(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"" || p.trim() == "rel=next");
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        is_next.then(|| target.to_owned())
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests stop at the first surprise")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_among_others() {
+        let h = "<https://gitlab.example.com/api/v4/projects/8/issues?page=1&per_page=3>; rel=\"prev\", <https://gitlab.example.com/api/v4/projects/8/issues?page=3&per_page=3>; rel=\"next\", <https://gitlab.example.com/api/v4/projects/8/issues?page=1&per_page=3>; rel=\"first\"";
+        assert_eq!(
+            link_next(h).as_deref(),
+            Some("https://gitlab.example.com/api/v4/projects/8/issues?page=3&per_page=3")
+        );
+        assert_eq!(link_next("<https://x/y>; rel=\"last\""), None);
+    }
+
+    #[test]
+    fn retry_after_seconds_date_or_reset() {
+        let now = Timestamp::from_second(1_700_000_000).unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        let mut h = HeaderMap::new();
+        h.insert("ratelimit-reset", HeaderValue::from_static("1700000042"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(42)));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Tue, 14 Nov 2023 22:14:20 GMT"),
+        );
+        assert_eq!(
+            retry_after(&h, now),
+            Some(Duration::from_secs(1_700_000_060 - 1_700_000_000))
+        );
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn nested_project_and_file_paths_are_single_encoded_segments() {
+        let client = GitLabClient::new(
+            "https://gitlab.example.com/api/v4/",
+            Auth::PrivateToken(Secret::new("t")),
+        )
+        .unwrap();
+        let url = client
+            .project_url(
+                &ProjectId::Path("group/sub/project".to_owned()),
+                &["repository", "files", ".gitlab/signoff.yml", "raw"],
+            )
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://gitlab.example.com/api/v4/projects/group%2Fsub%2Fproject/repository/files/.gitlab%2Fsignoff.yml/raw"
+        );
+    }
+}
