@@ -23,6 +23,8 @@ use std::time::Duration;
 pub const PER_PAGE: u32 = 100;
 /// A list longer than this many pages is refused rather than cut short.
 pub const MAX_PAGES: u32 = 1_000;
+/// Answers kept for `If-None-Match`; the cache starts over when full.
+const ETAG_CACHE_ENTRIES: usize = 2_000;
 
 /// A project by numeric id or full path (nested groups: `group/sub/project`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,7 +91,14 @@ impl ApiError {
     }
 }
 
-/// A raw answer: status, headers and body.
+#[derive(Clone)]
+struct Cached {
+    etag: HeaderValue,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+}
+
+/// A raw answer: headers and body.
 struct Answer {
     headers: HeaderMap,
     body: bytes::Bytes,
@@ -107,8 +116,9 @@ pub struct GitLabClient {
     http: reqwest::Client,
     base: Url,
     auth: Auth,
-    /// url → (ETag, body) of the last 200 answer to a GET.
-    etags: Arc<Mutex<HashMap<String, (HeaderValue, bytes::Bytes)>>>,
+    /// url → the last 200 answer to a GET with an ETag (headers kept: a 304 carries no
+    /// pagination headers).
+    etags: Arc<Mutex<HashMap<String, Cached>>>,
     counts: Arc<CallCounts>,
 }
 
@@ -183,23 +193,34 @@ impl GitLabClient {
             .ok()
             .and_then(|c| c.get(url.as_str()).cloned());
         let mut request = self.authorize(self.http.get(url.clone()));
-        if let Some((etag, _)) = &cached {
-            request = request.header(http::header::IF_NONE_MATCH, etag.clone());
+        if let Some(c) = &cached {
+            request = request.header(http::header::IF_NONE_MATCH, c.etag.clone());
         }
         let response = self.send(request).await?;
         if response.status() == StatusCode::NOT_MODIFIED {
-            if let Some((_, body)) = cached {
+            if let Some(c) = cached {
                 self.counts.not_modified.fetch_add(1, Ordering::Relaxed);
                 return Ok(Answer {
-                    headers: response.headers().clone(),
-                    body,
+                    headers: c.headers,
+                    body: c.body,
                 });
             }
         }
         let answer = check(response, what).await?;
         if let Some(etag) = answer.headers.get(http::header::ETAG) {
             if let Ok(mut cache) = self.etags.lock() {
-                cache.insert(url.to_string(), (etag.clone(), answer.body.clone()));
+                // Bounded: a long-running bot must not grow without end.
+                if cache.len() >= ETAG_CACHE_ENTRIES {
+                    cache.clear();
+                }
+                cache.insert(
+                    url.to_string(),
+                    Cached {
+                        etag: etag.clone(),
+                        headers: answer.headers.clone(),
+                        body: answer.body.clone(),
+                    },
+                );
             }
         }
         Ok(answer)
