@@ -607,14 +607,14 @@ fn with_mr(
     id: &str,
     iid: u64,
     f: impl FnOnce(&Project, &MergeRequest) -> Vec<Value>,
-) -> Result<Vec<Value>, Response> {
+) -> Result<Vec<Value>, Box<Response>> {
     let mut s = state.lock().unwrap();
     let Some(p) = s.project(id) else {
-        return Err(not_found("Project"));
+        return Err(Box::new(not_found("Project")));
     };
     let p = p.clone();
     let Some(mr) = p.merge_requests.get(&iid) else {
-        return Err(not_found("Merge Request"));
+        return Err(Box::new(not_found("Merge Request")));
     };
     Ok(f(&p, mr))
 }
@@ -633,7 +633,7 @@ async fn diffs(
             .collect()
     }) {
         Ok(items) => items,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
 }
@@ -653,7 +653,7 @@ async fn commits(
             .collect()
     }) {
         Ok(items) => items,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
 }
@@ -671,7 +671,7 @@ async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Res
             "approved_by": by
         }))
         .into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -690,7 +690,7 @@ async fn notes(
             }
             items
         }
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
 }
