@@ -10,3 +10,4 @@
 
 mod client;
 mod fake;
+mod intake;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod client;
+pub mod intake;
 pub mod payloads;
 pub mod settings;
 pub mod time;
