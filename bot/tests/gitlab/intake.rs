@@ -69,13 +69,13 @@ fn every_documented_payload_is_accepted_and_parsed() {
             d.key,
             DeliveryKey::Idempotency("b6a1c0de-0000-4000-8000-000000000001".to_owned())
         );
-        let kind_ok = match (&d.event, event) {
+        let kind_ok = matches!(
+            (&d.event, event),
             (GitLabEvent::MergeRequest(_), "Merge Request Hook")
-            | (GitLabEvent::Note(_), "Note Hook")
-            | (GitLabEvent::Deployment(_), "Deployment Hook")
-            | (GitLabEvent::DeploymentJobs(_), "Pipeline Hook") => true,
-            _ => false,
-        };
+                | (GitLabEvent::Note(_), "Note Hook")
+                | (GitLabEvent::Deployment(_), "Deployment Hook")
+                | (GitLabEvent::DeploymentJobs(_), "Pipeline Hook")
+        );
         assert!(kind_ok, "{file}: {:?}", d.event);
     }
 }
