@@ -319,9 +319,26 @@ async fn status_post_body_is_as_documented() {
     assert_eq!(body["name"], "signoff");
     assert_eq!(body["target_url"], "https://signoff.example/details/1/sig");
     assert_eq!(body["description"].as_str().unwrap().chars().count(), 255);
+    assert!(body.get("ref").is_none(), "no ref unless given");
+    // The same state again is refused by GitLab and typed, not a failure to post.
+    let err = client
+        .set_status(&id(), "abc123", &status)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::StatusUnchanged(_)), "{err}");
+    let mut on_branch = NewStatus::new(StatusState::Success, "signoff", "Approved", None);
+    on_branch.git_ref = Some("feature-1".to_owned());
+    client
+        .set_status(&id(), "abc123", &on_branch)
+        .await
+        .unwrap();
+    let body = fake.requests().pop().unwrap().body.unwrap();
+    assert_eq!(body["ref"], "feature-1");
+    assert_eq!(body["state"], "success");
     let shown = client.commit_statuses(&id(), "abc123").await.unwrap();
-    assert_eq!(shown.len(), 1);
-    assert_eq!(shown[0].name, "signoff");
+    assert_eq!(shown.len(), 2);
+    assert_eq!(shown[1].name, "signoff");
+    assert_eq!(shown[1].status, StatusState::Success);
     assert_eq!(shown[0].author.as_ref().unwrap().username, "signoff-bot");
 }
 

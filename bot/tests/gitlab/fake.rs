@@ -791,12 +791,31 @@ async fn post_status(
     let Some(p) = s.project(&id) else {
         return not_found("Project");
     };
+    let name = params["name"].as_str().unwrap_or("default").to_owned();
+    // GitLab refuses a transition to the state the status is already in.
+    let current = p
+        .statuses
+        .get(&sha)
+        .and_then(|all| all.iter().rev().find(|st| st["name"] == name.as_str()))
+        .map(|st| st["status"].as_str().unwrap_or_default().to_owned());
+    if current.as_deref() == Some(state_name.as_str()) {
+        let verb = if state_name == "pending" {
+            "enqueue"
+        } else {
+            "run"
+        };
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"message": format!("Cannot transition status via :{verb} from :{state_name}")})),
+        )
+            .into_response();
+    }
     let status = json!({
         "id": status_id,
         "sha": sha,
-        "ref": p.default_branch,
+        "ref": params["ref"].as_str().map_or_else(|| p.default_branch.clone(), str::to_owned),
         "status": state_name,
-        "name": params["name"].as_str().unwrap_or("default"),
+        "name": name,
         "target_url": params["target_url"],
         "description": description,
         "created_at": "2026-01-01T00:00:00.000Z",

@@ -217,6 +217,10 @@ pub struct NewStatus {
     pub name: String,
     pub target_url: Option<String>,
     pub description: String,
+    /// The merge request's source branch: GitLab attaches the status to that ref's
+    /// latest pipeline on the commit (or makes an external one).
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
 }
 
 impl NewStatus {
@@ -232,6 +236,7 @@ impl NewStatus {
             name: name.to_owned(),
             target_url,
             description: truncate_chars(description, STATUS_DESCRIPTION_MAX),
+            git_ref: None,
         }
     }
 }

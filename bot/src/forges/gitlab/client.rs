@@ -68,6 +68,11 @@ pub enum ApiError {
     /// What GitLab returned cannot be complete: the gate must fail closed.
     #[error("incomplete answer from GitLab: {0}")]
     Incomplete(String),
+    /// 400 "Cannot transition status via :x from :y": a commit status with this name is
+    /// already in that state (GitLab refuses a transition to the same state). The caller
+    /// reads the statuses to confirm what GitLab shows.
+    #[error("GitLab kept the commit status as it was: {0}")]
+    StatusUnchanged(String),
     #[error("GitLab answered {status}: {message}")]
     Status { status: u16, message: String },
     #[error("unexpected GitLab answer for {what}: {source}")]
@@ -512,9 +517,13 @@ impl GitLabClient {
     ) -> Result<(), ApiError> {
         let id = id.to_string();
         let url = self.project_url(project, &["deployments", &id, "approval"])?;
-        let _: serde_json::Value = self
-            .post_json(&url, decision, &format!("approval of deployment {id}"))
-            .await?;
+        let request = self.authorize(self.http.post(url)).json(decision);
+        // The answer's body (the approval) is not needed: success is the 2xx.
+        check(
+            self.send(request).await?,
+            &format!("approval of deployment {id}"),
+        )
+        .await?;
         Ok(())
     }
 
@@ -583,6 +592,7 @@ async fn check(response: reqwest::Response, what: &str) -> Result<Answer, ApiErr
         401 => ApiError::Unauthorized,
         403 => ApiError::Forbidden(message),
         404 => ApiError::NotFound(format!("{what}: {message}")),
+        400 if message.contains("Cannot transition status") => ApiError::StatusUnchanged(message),
         500..=599 => ApiError::Retryable(format!("{what}: {} {message}", status.as_u16())),
         code => ApiError::Status {
             status: code,
