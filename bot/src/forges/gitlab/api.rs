@@ -165,6 +165,43 @@ pub fn approval_events(notes: &[Note]) -> Vec<ApprovalEvent> {
     events
 }
 
+/// An approval GitLab shows now, with the time it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedApproval {
+    pub username: String,
+    pub at: ApprovalTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalTime {
+    /// The system note of the user's latest approval.
+    At(Timestamp),
+    /// `/approvals` lists the user but no system note says when: the gate must not
+    /// bind this approval to any head (fail closed).
+    Unknown,
+}
+
+/// Who approves now (`/approvals` is authoritative: GitLab drops approvals reset by a
+/// push from it) and since when (the latest "approved" system note of each, provided no
+/// "unapproved" note follows it).
+pub fn approvals_with_times(now: &Approvals, events: &[ApprovalEvent]) -> Vec<TimedApproval> {
+    now.approved_by
+        .iter()
+        .map(|a| {
+            let username = &a.user.username;
+            let last = events.iter().rev().find(|e| &e.username == username);
+            let at = match last {
+                Some(e) if e.kind == ApprovalKind::Approved => ApprovalTime::At(e.at),
+                _ => ApprovalTime::Unknown,
+            };
+            TimedApproval {
+                username: username.clone(),
+                at,
+            }
+        })
+        .collect()
+}
+
 /// `GET /projects/:id/members/all`, `GET /groups/:id/members/all`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Member {
@@ -411,6 +448,77 @@ mod tests {
             [
                 ("bob", ApprovalKind::Approved, 1),
                 ("bob", ApprovalKind::Unapproved, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn current_approvals_take_the_time_of_their_latest_approval_note() {
+        let notes = [
+            note(
+                1,
+                "bob",
+                "approved this merge request",
+                "2026-01-01T10:00:00Z",
+                true,
+            ),
+            note(
+                2,
+                "bob",
+                "unapproved this merge request",
+                "2026-01-01T10:05:00Z",
+                true,
+            ),
+            note(
+                3,
+                "bob",
+                "approved this merge request",
+                "2026-01-01T10:09:00Z",
+                true,
+            ),
+            note(
+                4,
+                "ann",
+                "approved this merge request",
+                "2026-01-01T10:01:00Z",
+                true,
+            ),
+            note(
+                5,
+                "ann",
+                "unapproved this merge request",
+                "2026-01-01T10:02:00Z",
+                true,
+            ),
+        ];
+        let now = Approvals {
+            approved_by: ["bob", "ann", "cid"]
+                .iter()
+                .map(|u| ApprovedBy {
+                    user: UserRef {
+                        username: (*u).to_owned(),
+                    },
+                })
+                .collect(),
+        };
+        let got = approvals_with_times(&now, &approval_events(&notes));
+        assert_eq!(
+            got,
+            [
+                TimedApproval {
+                    username: "bob".to_owned(),
+                    at: ApprovalTime::At("2026-01-01T10:09:00Z".parse().unwrap())
+                },
+                // Listed, but the last note says unapproved: no time can be trusted.
+                TimedApproval {
+                    username: "ann".to_owned(),
+                    at: ApprovalTime::Unknown
+                },
+                // Listed without any note.
+                TimedApproval {
+                    username: "cid".to_owned(),
+                    at: ApprovalTime::Unknown
+                },
             ]
         );
     }
