@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod client;
+mod endpoints;
 pub mod intake;
 pub mod payloads;
 pub mod settings;
