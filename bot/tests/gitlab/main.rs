@@ -10,4 +10,5 @@
 
 mod client;
 mod fake;
+mod hooks;
 mod intake;
