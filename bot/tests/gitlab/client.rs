@@ -472,3 +472,18 @@ async fn commit_authors_resolve_through_public_emails_only() {
         None
     );
 }
+
+/// A merge request whose diff GitLab is still computing has no `changes_count` and an
+/// empty `/diffs`: reading that as "no files changed" would let path rules exempt it.
+#[tokio::test]
+async fn changes_not_yet_computed_are_retried_not_read_as_none() {
+    let (fake, client) = setup().await;
+    fake.open_mr(PROJECT, 2, "alice", "abc", &["deploy/prod.yml"]);
+    fake.project_mut(PROJECT, |p| {
+        p.merge_requests.get_mut(&2).unwrap().preparing = true
+    });
+    let mr = client.merge_request(&id(), 2).await.unwrap();
+    assert_eq!(mr.changes_count, None);
+    let err = client.changed_files(&id(), &mr).await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+}

@@ -62,6 +62,8 @@ pub struct MergeRequest {
     pub files: Vec<String>,
     /// What `changes_count` says, when it should not be the number of files.
     pub changes_count: Option<String>,
+    /// GitLab has not computed the diff yet: `changes_count` is null, `/diffs` empty.
+    pub preparing: bool,
     /// (author_name, author_email)
     pub commits: Vec<(String, String)>,
     pub approved_by: Vec<String>,
@@ -594,7 +596,7 @@ async fn merge_request(State(state): S, Path((id, iid)): Path<(String, u64)>) ->
         "draft": mr.draft,
         "work_in_progress": mr.draft,
         "sha": mr.sha,
-        "changes_count": mr.changes_count.clone().unwrap_or_else(|| mr.files.len().to_string()),
+        "changes_count": if mr.preparing { Value::Null } else { json!(mr.changes_count.clone().unwrap_or_else(|| mr.files.len().to_string())) },
         "diff_refs": {"base_sha": "base0000", "head_sha": mr.sha, "start_sha": "base0000"},
         "web_url": format!("http://gitlab.test/{}/-/merge_requests/{iid}", p.path),
         "detailed_merge_status": "mergeable"
@@ -629,6 +631,7 @@ async fn diffs(
     let items = match with_mr(&state, &id, iid, |_, mr| {
         mr.files
             .iter()
+            .filter(|_| !mr.preparing)
             .map(|f| json!({"old_path": f, "new_path": f, "a_mode": "100644", "b_mode": "100644", "new_file": false, "renamed_file": false, "deleted_file": false, "diff": "@@ -1 +1 @@\n-a\n+b\n"}))
             .collect()
     }) {

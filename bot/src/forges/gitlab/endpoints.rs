@@ -21,7 +21,8 @@ impl GitLabClient {
     }
 
     /// The changed files of `mr` (`GET …/diffs`), or `Incomplete` when GitLab says the
-    /// list is cut (`changes_count` ends in `+`) or returns fewer than it counted.
+    /// list is cut (`changes_count` ends in `+`) or returns fewer than it counted, and
+    /// `Retryable` while `changes_count` is null (the diff is still being computed).
     pub async fn changed_files(
         &self,
         project: &ProjectId,
@@ -30,7 +31,7 @@ impl GitLabClient {
         let iid = mr.iid.to_string();
         let what = format!("changes of merge request !{iid}");
         let count = match mr.changes_count.as_deref().map(ChangesCount::parse) {
-            Some(Some(ChangesCount::Exactly(n))) => Some(n),
+            Some(Some(ChangesCount::Exactly(n))) => n,
             Some(Some(ChangesCount::AtLeast(n))) => {
                 return Err(ApiError::Incomplete(format!(
                     "{what}: GitLab counts {n}+ changed files and lists only part of them"
@@ -41,18 +42,21 @@ impl GitLabClient {
                     "{what}: unreadable changes_count"
                 )));
             }
-            // No count yet (diff still being computed): the list is checked as it is.
-            None => None,
+            // No count: GitLab is still computing the diff and `/diffs` would be empty
+            // or partial. Retried; never read as "no files changed".
+            None => {
+                return Err(ApiError::Retryable(format!(
+                    "{what}: GitLab has not computed the changes yet"
+                )));
+            }
         };
         let url = self.project_url(project, &["merge_requests", &iid, "diffs"])?;
         let diffs: Vec<Diff> = self.get_all(url, &what).await?;
-        if let Some(n) = count {
-            if (diffs.len() as u64) < n {
-                return Err(ApiError::Incomplete(format!(
-                    "{what}: GitLab listed {} of {n} changed files",
-                    diffs.len()
-                )));
-            }
+        if (diffs.len() as u64) < count {
+            return Err(ApiError::Incomplete(format!(
+                "{what}: GitLab listed {} of {count} changed files",
+                diffs.len()
+            )));
         }
         Ok(diffs)
     }
