@@ -487,3 +487,19 @@ async fn changes_not_yet_computed_are_retried_not_read_as_none() {
     let err = client.changed_files(&id(), &mr).await.unwrap_err();
     assert!(err.is_transient(), "{err}");
 }
+
+/// reqwest drops `Authorization` on a redirect to another host but not `PRIVATE-TOKEN`:
+/// a redirect off the configured GitLab must not carry the bot's token.
+#[tokio::test]
+async fn the_token_never_follows_a_redirect_to_another_host() {
+    let (fake, client) = setup().await;
+    let thief = FakeGitLab::start().await;
+    fake.open_mr(PROJECT, 1, "alice", "abc", &[]);
+    fake.fail_next(Failure::Redirect(format!(
+        "{}/projects/42/merge_requests/1",
+        thief.api_url()
+    )));
+    let result = client.merge_request(&id(), 1).await;
+    assert!(result.is_err(), "{result:?}");
+    assert!(thief.requests().is_empty(), "{:?}", thief.requests());
+}

@@ -34,6 +34,8 @@ pub enum Failure {
     RetryAfter(u64),
     /// 429 with only `RateLimit-Reset` (Unix seconds).
     RateLimitReset(i64),
+    /// 302 to this URL (another host, to see whether the token follows).
+    Redirect(String),
 }
 
 /// How the fake tells a client about the next page.
@@ -432,6 +434,9 @@ async fn gatekeeper(State(state): S, req: Request, next: Next) -> Response {
                 "Retry later",
             )
                 .into_response();
+        }
+        Some(Failure::Redirect(to)) => {
+            return (StatusCode::FOUND, [("location", to)], "").into_response();
         }
         None => {}
     }

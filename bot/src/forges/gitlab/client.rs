@@ -140,7 +140,18 @@ impl GitLabClient {
                 "api_url `{api_url}` is not a base URL"
             )));
         }
+        let origin = base.origin();
+        // reqwest strips `Authorization` on a cross-host redirect but not `PRIVATE-TOKEN`:
+        // follow redirects only within the configured GitLab.
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.url().origin() == origin && attempt.previous().len() < 5 {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
         let http = reqwest::Client::builder()
+            .redirect(redirects)
             .tls_backend_preconfigured(tls_config()?)
             .user_agent(concat!("signoff/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(30))
