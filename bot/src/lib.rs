@@ -7,6 +7,7 @@ pub mod config;
 pub mod dead_letters;
 pub mod event;
 pub mod forge;
+pub mod forges;
 pub mod gate;
 pub mod github;
 pub mod pages;

@@ -1,0 +1,3 @@
+//! Forge adapters, one folder per forge.
+
+pub mod gitlab;

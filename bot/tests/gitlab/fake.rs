@@ -1,0 +1,975 @@
+//! A fake GitLab on loopback: the REST v4 paths and answer shapes the adapter uses
+//! (GitLab's REST documentation), state changed through domain verbs, every request
+//! recorded, failures injected on demand, offset pagination with `Link`, `X-Next-Page`
+//! and `X-Total`, ETags on GETs.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+pub const TOKEN: &str = "glpat-bot-token";
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// The path as sent, still percent-encoded.
+    pub raw_path: String,
+    pub query: String,
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// A 5xx answer.
+    Server(u16),
+    /// 429 with `Retry-After: secs`.
+    RetryAfter(u64),
+    /// 429 with only `RateLimit-Reset` (Unix seconds).
+    RateLimitReset(i64),
+    /// 302 to this URL (another host, to see whether the token follows).
+    Redirect(String),
+}
+
+/// How the fake tells a client about the next page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Paging {
+    /// `Link: rel="next"` and the `X-*` headers (GitLab's default).
+    #[default]
+    LinkAndHeaders,
+    /// Only `X-Next-Page` (no `Link`).
+    NextPageHeader,
+    /// Claims `X-Total` but stops after the first page (a lying or broken proxy).
+    StopsEarly,
+    /// A `Link: rel="next"` pointing at another host.
+    ForeignNextLink,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MergeRequest {
+    pub author: String,
+    pub sha: String,
+    pub source_branch: String,
+    pub target_branch: String,
+    pub labels: Vec<String>,
+    pub draft: bool,
+    pub state: String,
+    pub files: Vec<String>,
+    /// What `changes_count` says, when it should not be the number of files.
+    pub changes_count: Option<String>,
+    /// GitLab has not computed the diff yet: `changes_count` is null, `/diffs` empty.
+    pub preparing: bool,
+    /// (author_name, author_email)
+    pub commits: Vec<(String, String)>,
+    pub approved_by: Vec<String>,
+    pub notes: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    pub id: u64,
+    pub path: String,
+    pub default_branch: String,
+    /// (branch, path) → text
+    pub files: HashMap<(String, String), String>,
+    /// (username, access level, state)
+    pub members: Vec<(String, u32, String)>,
+    pub merge_requests: BTreeMap<u64, MergeRequest>,
+    pub environments: Vec<String>,
+    pub deployments: BTreeMap<u64, Value>,
+    /// sha → statuses, oldest first
+    pub statuses: HashMap<String, Vec<Value>>,
+}
+
+#[derive(Debug, Default)]
+pub struct FakeState {
+    pub projects: BTreeMap<u64, Project>,
+    /// group full path → (username, access level)
+    pub groups: BTreeMap<String, Vec<(String, u32)>>,
+    /// (username, public email)
+    pub users: Vec<(String, String)>,
+    pub failures: VecDeque<Failure>,
+    /// Failures for the n-th request (1-based), e.g. a page in the middle of a list.
+    pub fail_at: HashMap<usize, Failure>,
+    pub requests: Vec<Recorded>,
+    /// Largest page the fake serves, whatever `per_page` asks (to force pagination).
+    pub max_page: usize,
+    pub paging: Paging,
+    pub next_id: u64,
+    /// The fake's clock for notes, as RFC 3339 seconds.
+    pub clock: i64,
+}
+
+impl FakeState {
+    fn project(&mut self, id: &str) -> Option<&mut Project> {
+        let found = self
+            .projects
+            .values()
+            .find(|p| p.path == id || p.id.to_string() == id)
+            .map(|p| p.id)?;
+        self.projects.get_mut(&found)
+    }
+
+    fn tick(&mut self) -> String {
+        self.clock += 60;
+        jiff::Timestamp::from_second(self.clock)
+            .unwrap()
+            .to_string()
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+type S = State<Arc<Mutex<FakeState>>>;
+
+pub struct FakeGitLab {
+    pub addr: SocketAddr,
+    pub state: Arc<Mutex<FakeState>>,
+}
+
+impl FakeGitLab {
+    pub async fn start() -> FakeGitLab {
+        let state = Arc::new(Mutex::new(FakeState {
+            max_page: 100,
+            next_id: 5000,
+            clock: 1_767_225_600, // 2026-01-01T00:00:00Z
+            ..FakeState::default()
+        }));
+        let app = Router::new()
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}",
+                get(merge_request),
+            )
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}/diffs",
+                get(diffs),
+            )
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}/commits",
+                get(commits),
+            )
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}/approvals",
+                get(approvals),
+            )
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}/notes",
+                get(notes),
+            )
+            .route(
+                "/api/v4/projects/{id}/repository/files/{path}/raw",
+                get(file_raw),
+            )
+            .route("/api/v4/projects/{id}/members/all", get(project_members))
+            .route("/api/v4/groups/{id}/members/all", get(group_members))
+            .route("/api/v4/projects/{id}/statuses/{sha}", post(post_status))
+            .route(
+                "/api/v4/projects/{id}/repository/commits/{sha}/statuses",
+                get(statuses),
+            )
+            .route("/api/v4/projects/{id}/deployments", get(deployments))
+            .route("/api/v4/projects/{id}/deployments/{dep}", get(deployment))
+            .route(
+                "/api/v4/projects/{id}/deployments/{dep}/approval",
+                post(approve_deployment),
+            )
+            .route("/api/v4/projects/{id}/environments", get(environments))
+            .route("/api/v4/users", get(users))
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(&state),
+                gatekeeper,
+            ))
+            .with_state(Arc::clone(&state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FakeGitLab { addr, state }
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api/v4", self.addr)
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    pub fn project_mut<T>(&self, id: u64, f: impl FnOnce(&mut Project) -> T) -> T {
+        self.with(|s| f(s.projects.get_mut(&id).unwrap()))
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.with(|s| s.requests.clone())
+    }
+
+    pub fn fail_next(&self, failure: Failure) {
+        self.with(|s| s.failures.push_back(failure));
+    }
+
+    // Domain verbs.
+
+    pub fn add_project(&self, id: u64, path: &str) {
+        self.with(|s| {
+            s.projects.insert(
+                id,
+                Project {
+                    id,
+                    path: path.to_owned(),
+                    default_branch: "main".to_owned(),
+                    ..Project::default()
+                },
+            )
+        });
+    }
+
+    pub fn add_member(&self, project: u64, username: &str, access_level: u32) {
+        self.project_mut(project, |p| {
+            p.members
+                .push((username.to_owned(), access_level, "active".to_owned()))
+        });
+    }
+
+    pub fn commit_file(&self, project: u64, branch: &str, path: &str, text: &str) {
+        self.project_mut(project, |p| {
+            p.files
+                .insert((branch.to_owned(), path.to_owned()), text.to_owned())
+        });
+    }
+
+    pub fn open_mr(&self, project: u64, iid: u64, author: &str, sha: &str, files: &[&str]) {
+        self.project_mut(project, |p| {
+            p.merge_requests.insert(
+                iid,
+                MergeRequest {
+                    author: author.to_owned(),
+                    sha: sha.to_owned(),
+                    source_branch: format!("feature-{iid}"),
+                    target_branch: p.default_branch.clone(),
+                    state: "opened".to_owned(),
+                    files: files.iter().map(|f| (*f).to_owned()).collect(),
+                    commits: vec![(author.to_owned(), format!("{author}@example.com"))],
+                    ..MergeRequest::default()
+                },
+            )
+        });
+    }
+
+    /// New commits on the source branch: a new head, approvals reset (GitLab's
+    /// "Remove all approvals when commits are added"), a system note.
+    pub fn push(&self, project: u64, iid: u64, sha: &str) {
+        self.with(|s| {
+            let at = s.tick();
+            let id = s.id();
+            let mr = mr_of(s, project, iid);
+            mr.sha = sha.to_owned();
+            mr.approved_by.clear();
+            mr.notes
+                .push(note_json(id, "root", "added 1 commit", &at, true));
+        });
+    }
+
+    pub fn approve(&self, project: u64, iid: u64, user: &str) -> u64 {
+        self.with(|s| {
+            let at = s.tick();
+            let id = s.id();
+            let mr = mr_of(s, project, iid);
+            mr.approved_by.push(user.to_owned());
+            mr.notes.push(note_json(
+                id,
+                user,
+                "approved this merge request",
+                &at,
+                true,
+            ));
+            id
+        })
+    }
+
+    pub fn unapprove(&self, project: u64, iid: u64, user: &str) -> u64 {
+        self.with(|s| {
+            let at = s.tick();
+            let id = s.id();
+            let mr = mr_of(s, project, iid);
+            mr.approved_by.retain(|u| u != user);
+            mr.notes.push(note_json(
+                id,
+                user,
+                "unapproved this merge request",
+                &at,
+                true,
+            ));
+            id
+        })
+    }
+
+    pub fn note(&self, project: u64, iid: u64, user: &str, body: &str) -> u64 {
+        self.with(|s| {
+            let at = s.tick();
+            let id = s.id();
+            mr_of(s, project, iid)
+                .notes
+                .push(note_json(id, user, body, &at, false));
+            id
+        })
+    }
+
+    /// A deployment waiting for approval on a protected environment.
+    pub fn block_deployment(&self, project: u64, environment: &str, sha: &str) -> u64 {
+        self.with(|s| {
+            let id = s.id();
+            let job = s.id();
+            let p = s.projects.get_mut(&project).unwrap();
+            if !p.environments.iter().any(|e| e == environment) {
+                p.environments.push(environment.to_owned());
+            }
+            p.deployments.insert(
+                id,
+                json!({
+                    "id": id,
+                    "iid": id,
+                    "ref": p.default_branch,
+                    "sha": sha,
+                    "created_at": "2026-01-01T00:00:00.000Z",
+                    "updated_at": "2026-01-01T00:00:00.000Z",
+                    "status": "blocked",
+                    "user": {"id": 1, "username": "deployer", "name": "Deployer", "state": "active"},
+                    "environment": {"id": 9, "name": environment},
+                    "deployable": {"id": job, "status": "manual", "stage": "deploy", "name": "deploy"},
+                    "pending_approval_count": 1,
+                    "approvals": []
+                }),
+            );
+            id
+        })
+    }
+}
+
+fn mr_of(s: &mut FakeState, project: u64, iid: u64) -> &mut MergeRequest {
+    s.projects
+        .get_mut(&project)
+        .unwrap()
+        .merge_requests
+        .get_mut(&iid)
+        .unwrap()
+}
+
+fn note_json(id: u64, user: &str, body: &str, at: &str, system: bool) -> Value {
+    json!({
+        "id": id,
+        "type": null,
+        "body": body,
+        "author": {"id": 1, "username": user, "name": user, "state": "active"},
+        "created_at": at,
+        "updated_at": at,
+        "system": system,
+        "noteable_type": "MergeRequest",
+        "resolvable": false
+    })
+}
+
+/// Records the request, checks the token, serves injected failures.
+async fn gatekeeper(State(state): S, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let raw_path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let token_ok = req
+        .headers()
+        .get("private-token")
+        .is_some_and(|v| v == TOKEN)
+        || req
+            .headers()
+            .get("authorization")
+            .is_some_and(|v| v == format!("Bearer {TOKEN}").as_str());
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let json_body = serde_json::from_slice::<Value>(&bytes).ok();
+    let failure = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(Recorded {
+            method,
+            raw_path,
+            query,
+            body: json_body,
+        });
+        let n = s.requests.len();
+        s.fail_at.remove(&n).or_else(|| s.failures.pop_front())
+    };
+    if !token_ok {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"message": "401 Unauthorized"})),
+        )
+            .into_response();
+    }
+    match failure {
+        Some(Failure::Server(code)) => {
+            return (
+                StatusCode::from_u16(code).unwrap(),
+                axum::Json(json!({"message": "500 Internal Server Error"})),
+            )
+                .into_response();
+        }
+        Some(Failure::RetryAfter(secs)) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", secs.to_string())],
+                "Retry later",
+            )
+                .into_response();
+        }
+        Some(Failure::RateLimitReset(at)) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("ratelimit-reset", at.to_string())],
+                "Retry later",
+            )
+                .into_response();
+        }
+        Some(Failure::Redirect(to)) => {
+            return (StatusCode::FOUND, [("location", to)], "").into_response();
+        }
+        None => {}
+    }
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let if_none_match = req.headers().get("if-none-match").cloned();
+    let response = next.run(req).await;
+    with_etag(response, if_none_match).await
+}
+
+/// A weak ETag over the body of every 200 GET; 304 when the client already has it.
+async fn with_etag(response: Response, if_none_match: Option<HeaderValue>) -> Response {
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let etag = format!("W/\"{:x}\"", fxhash(&bytes));
+    if if_none_match.is_some_and(|v| v == etag.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    parts
+        .headers
+        .insert("etag", HeaderValue::from_str(&etag).unwrap());
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+fn fxhash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn not_found(what: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"message": format!("404 {what} Not Found")})),
+    )
+        .into_response()
+}
+
+/// Offset pagination as GitLab does it.
+fn paginate(
+    s: &FakeState,
+    headers: &HeaderMap,
+    path: &str,
+    q: &HashMap<String, String>,
+    items: Vec<Value>,
+) -> Response {
+    let per_page: usize = q
+        .get("per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20)
+        .min(s.max_page)
+        .max(1);
+    let page: usize = q
+        .get("page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let total = items.len();
+    let total_pages = total.div_ceil(per_page).max(1);
+    let chunk: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let others: String = q
+        .iter()
+        .filter(|(k, _)| *k != "page" && *k != "per_page")
+        .map(|(k, v)| format!("&{k}={}", url_escape(v)))
+        .collect();
+    let link = |p: usize| format!("http://{host}{path}?page={p}&per_page={per_page}{others}");
+    let mut out = axum::Json(Value::Array(chunk)).into_response();
+    let h = out.headers_mut();
+    let mut set = |name: &'static str, value: String| {
+        h.insert(name, HeaderValue::from_str(&value).unwrap());
+    };
+    set("x-page", page.to_string());
+    set("x-per-page", per_page.to_string());
+    set("x-total", total.to_string());
+    set("x-total-pages", total_pages.to_string());
+    let has_next = page < total_pages;
+    match s.paging {
+        Paging::LinkAndHeaders => {
+            set(
+                "x-next-page",
+                if has_next {
+                    (page + 1).to_string()
+                } else {
+                    String::new()
+                },
+            );
+            let mut links = vec![format!("<{}>; rel=\"first\"", link(1))];
+            if has_next {
+                links.push(format!("<{}>; rel=\"next\"", link(page + 1)));
+            }
+            links.push(format!("<{}>; rel=\"last\"", link(total_pages)));
+            set("link", links.join(", "));
+        }
+        Paging::NextPageHeader => {
+            set(
+                "x-next-page",
+                if has_next {
+                    (page + 1).to_string()
+                } else {
+                    String::new()
+                },
+            );
+        }
+        Paging::StopsEarly => set("x-next-page", String::new()),
+        Paging::ForeignNextLink => {
+            if has_next {
+                set(
+                    "link",
+                    format!(
+                        "<http://attacker.example{path}?page={}>; rel=\"next\"",
+                        page + 1
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn url_escape(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+type Q = Query<HashMap<String, String>>;
+
+async fn merge_request(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let pid = p.id;
+    let Some(mr) = p.merge_requests.get(&iid) else {
+        return not_found("Merge Request");
+    };
+    axum::Json(json!({
+        "id": pid * 1000 + iid,
+        "iid": iid,
+        "project_id": pid,
+        "title": "Change",
+        "state": mr.state,
+        "author": {"id": 7, "username": mr.author, "name": mr.author, "state": "active"},
+        "source_branch": mr.source_branch,
+        "target_branch": mr.target_branch,
+        "labels": mr.labels,
+        "draft": mr.draft,
+        "work_in_progress": mr.draft,
+        "sha": mr.sha,
+        "changes_count": if mr.preparing { Value::Null } else { json!(mr.changes_count.clone().unwrap_or_else(|| mr.files.len().to_string())) },
+        "diff_refs": {"base_sha": "base0000", "head_sha": mr.sha, "start_sha": "base0000"},
+        "web_url": format!("http://gitlab.test/{}/-/merge_requests/{iid}", p.path),
+        "detailed_merge_status": "mergeable"
+    }))
+    .into_response()
+}
+
+fn with_mr(
+    state: &Arc<Mutex<FakeState>>,
+    id: &str,
+    iid: u64,
+    f: impl FnOnce(&Project, &MergeRequest) -> Vec<Value>,
+) -> Result<Vec<Value>, Box<Response>> {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(id) else {
+        return Err(Box::new(not_found("Project")));
+    };
+    let p = p.clone();
+    let Some(mr) = p.merge_requests.get(&iid) else {
+        return Err(Box::new(not_found("Merge Request")));
+    };
+    Ok(f(&p, mr))
+}
+
+async fn diffs(
+    State(state): S,
+    Path((id, iid)): Path<(String, u64)>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let items = match with_mr(&state, &id, iid, |_, mr| {
+        mr.files
+            .iter()
+            .filter(|_| !mr.preparing)
+            .map(|f| json!({"old_path": f, "new_path": f, "a_mode": "100644", "b_mode": "100644", "new_file": false, "renamed_file": false, "deleted_file": false, "diff": "@@ -1 +1 @@\n-a\n+b\n"}))
+            .collect()
+    }) {
+        Ok(items) => items,
+        Err(r) => return *r,
+    };
+    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+}
+
+async fn commits(
+    State(state): S,
+    Path((id, iid)): Path<(String, u64)>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let items = match with_mr(&state, &id, iid, |_, mr| {
+        mr.commits
+            .iter()
+            .enumerate()
+            .map(|(i, (name, email))| json!({"id": format!("{:040x}", i + 1), "short_id": "x", "title": "c", "author_name": name, "author_email": email, "committer_name": name, "committer_email": email, "created_at": "2026-01-01T00:00:00.000Z"}))
+            .collect()
+    }) {
+        Ok(items) => items,
+        Err(r) => return *r,
+    };
+    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+}
+
+async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Response {
+    match with_mr(&state, &id, iid, |_, mr| {
+        mr.approved_by
+            .iter()
+            .map(|u| json!({"user": {"id": 3, "username": u, "name": u, "state": "active"}}))
+            .collect()
+    }) {
+        Ok(by) => axum::Json(json!({
+            "id": 5, "iid": iid, "state": "opened",
+            "approved": !by.is_empty(),
+            "approved_by": by
+        }))
+        .into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn notes(
+    State(state): S,
+    Path((id, iid)): Path<(String, u64)>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let items = match with_mr(&state, &id, iid, |_, mr| mr.notes.clone()) {
+        Ok(mut items) => {
+            let desc = q.get("sort").map(String::as_str) != Some("asc");
+            if desc {
+                items.reverse();
+            }
+            items
+        }
+        Err(r) => return *r,
+    };
+    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+}
+
+async fn file_raw(
+    State(state): S,
+    Path((id, path)): Path<(String, String)>,
+    Query(q): Q,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let branch = q
+        .get("ref")
+        .cloned()
+        .unwrap_or_else(|| p.default_branch.clone());
+    match p.files.get(&(branch, path)) {
+        Some(text) => text.clone().into_response(),
+        None => not_found("File"),
+    }
+}
+
+async fn project_members(
+    State(state): S,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let items = p
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, (u, level, st))| json!({"id": i + 1, "username": u, "name": u, "state": st, "access_level": level}))
+        .collect();
+    paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+async fn group_members(
+    State(state): S,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let s = state.lock().unwrap();
+    let Some(members) = s.groups.get(&id) else {
+        return not_found("Group");
+    };
+    let items = members
+        .iter()
+        .enumerate()
+        .map(|(i, (u, level))| json!({"id": i + 1, "username": u, "name": u, "state": "active", "access_level": level}))
+        .collect();
+    paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+async fn post_status(
+    State(state): S,
+    Path((id, sha)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let Ok(params) = serde_json::from_slice::<Value>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "body is not JSON"})),
+        )
+            .into_response();
+    };
+    let state_name = params["state"].as_str().unwrap_or_default().to_owned();
+    if !["pending", "running", "success", "failed", "canceled"].contains(&state_name.as_str()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "state does not have a valid value"})),
+        )
+            .into_response();
+    }
+    let description = params["description"].as_str().map(str::to_owned);
+    if description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 255)
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({"message": {"description": ["is too long (maximum is 255 characters)"]}}),
+            ),
+        )
+            .into_response();
+    }
+    let mut s = state.lock().unwrap();
+    let status_id = s.id();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let name = params["name"].as_str().unwrap_or("default").to_owned();
+    // GitLab refuses a transition to the state the status is already in.
+    let current = p
+        .statuses
+        .get(&sha)
+        .and_then(|all| all.iter().rev().find(|st| st["name"] == name.as_str()))
+        .map(|st| st["status"].as_str().unwrap_or_default().to_owned());
+    if current.as_deref() == Some(state_name.as_str()) {
+        let verb = if state_name == "pending" {
+            "enqueue"
+        } else {
+            "run"
+        };
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"message": format!("Cannot transition status via :{verb} from :{state_name}")})),
+        )
+            .into_response();
+    }
+    let status = json!({
+        "id": status_id,
+        "sha": sha,
+        "ref": params["ref"].as_str().map_or_else(|| p.default_branch.clone(), str::to_owned),
+        "status": state_name,
+        "name": name,
+        "target_url": params["target_url"],
+        "description": description,
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "allow_failure": false,
+        "author": {"id": 99, "username": "signoff-bot", "name": "signoff", "state": "active"}
+    });
+    p.statuses.entry(sha).or_default().push(status.clone());
+    (StatusCode::CREATED, axum::Json(status)).into_response()
+}
+
+async fn statuses(
+    State(state): S,
+    Path((id, sha)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let items = p.statuses.get(&sha).cloned().unwrap_or_default();
+    paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+async fn deployments(
+    State(state): S,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let items = p
+        .deployments
+        .values()
+        .filter(|d| {
+            q.get("environment")
+                .is_none_or(|e| d["environment"]["name"] == e.as_str())
+        })
+        .filter(|d| q.get("status").is_none_or(|st| d["status"] == st.as_str()))
+        .cloned()
+        .collect();
+    paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+async fn deployment(State(state): S, Path((id, dep)): Path<(String, u64)>) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    match p.deployments.get(&dep) {
+        Some(d) => axum::Json(d.clone()).into_response(),
+        None => not_found("Deployment"),
+    }
+}
+
+async fn approve_deployment(
+    State(state): S,
+    Path((id, dep)): Path<(String, u64)>,
+    body: Bytes,
+) -> Response {
+    let Ok(params) = serde_json::from_slice::<Value>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "body is not JSON"})),
+        )
+            .into_response();
+    };
+    let decision = params["status"].as_str().unwrap_or_default().to_owned();
+    if decision != "approved" && decision != "rejected" {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "status does not have a valid value"})),
+        )
+            .into_response();
+    }
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let Some(d) = p.deployments.get_mut(&dep) else {
+        return not_found("Deployment");
+    };
+    if d["status"] != "blocked" {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"message": "Deployment is not blocked"})),
+        )
+            .into_response();
+    }
+    let approval = json!({
+        "user": {"id": 99, "username": "signoff-bot", "name": "signoff", "state": "active"},
+        "status": decision,
+        "created_at": "2026-01-01T00:05:00.000Z",
+        "comment": params["comment"]
+    });
+    d["approvals"]
+        .as_array_mut()
+        .unwrap()
+        .push(approval.clone());
+    if decision == "approved" {
+        d["status"] = json!("created");
+    } else {
+        d["status"] = json!("canceled");
+    }
+    (StatusCode::CREATED, axum::Json(approval)).into_response()
+}
+
+async fn environments(
+    State(state): S,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let items = p
+        .environments
+        .iter()
+        .enumerate()
+        .map(|(i, name)| json!({"id": i + 1, "name": name, "slug": name, "state": "available", "tier": name}))
+        .collect();
+    paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+/// `GET /users?search=`: GitLab matches a full email only against public emails.
+async fn users(
+    State(state): S,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let s = state.lock().unwrap();
+    let search = q.get("search").cloned().unwrap_or_default();
+    let items = s
+        .users
+        .iter()
+        .filter(|(u, email)| *u == search || email.eq_ignore_ascii_case(&search))
+        .map(|(u, email)| json!({"id": 1, "username": u, "name": u, "state": "active", "public_email": email}))
+        .collect();
+    paginate(&s, &headers, req_path.path(), &q, items)
+}

@@ -1,0 +1,14 @@
+//! The GitLab adapter against a fake GitLab on loopback speaking the REST v4 paths and
+//! answer shapes of GitLab's documentation.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure should stop the test"
+)]
+
+mod client;
+mod fake;
+mod hooks;
+mod intake;
