@@ -3,7 +3,9 @@
 use crate::app::App;
 use crate::event::{CommentAction, Event, Repo};
 use crate::forge::{Forge, GateAnswer, commands};
+use crate::gate::publish::{Target, publish};
 use crate::gate::pull_request::Suspect;
+use crate::gate::verdict::{GateOutcome, Verdict, clip};
 use crate::gate::{HandlerError, Result, deployment, pull_request, show};
 use crate::github::GitHubForge;
 use crate::store::gates::GateState;
@@ -216,13 +218,35 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     let Ok(forge) = github(app, *installation) else {
         return;
     };
-    let sha = match forge.change(repo, *number).await {
-        Ok(change) => change.head_sha,
+    let change = match forge.change(repo, *number).await {
+        Ok(change) => change,
         Err(_) => return,
     };
-    if let Err(e) =
-        show::post_error(app, &forge, repo, &sha, &app.config.status_context, reason).await
-    {
+    // Kept as this pull request's answer on its head, so another pull request sharing
+    // the head (into a branch no policy covers) cannot replace the failure with its
+    // own success.
+    let result = if change.open {
+        let verdict = Verdict {
+            outcome: GateOutcome::Error,
+            summary: clip(&format!("signoff could not evaluate: {reason}")),
+        };
+        let target = Target::Change {
+            number: *number,
+            sha: &change.head_sha,
+        };
+        publish(app, &forge, repo, &target, &verdict, &[]).await
+    } else {
+        show::post_error(
+            app,
+            &forge,
+            repo,
+            &change.head_sha,
+            &app.config.status_context,
+            reason,
+        )
+        .await
+    };
+    if let Err(e) = result {
         tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
     }
 }

@@ -1,0 +1,57 @@
+//! Found in the attacker review of the merged bot: each test failed on the code before
+//! its fix.
+
+use super::harness::{Harness, REPO, sha};
+
+/// Two approvals for pull requests into `main` that touch `secrets/`; nothing else.
+const MAIN_SECRETS: &str = "version: 1\npolicies:\n  sec:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [sec]\n    to: pull_request\n    where: { branch: main, paths: [\"secrets/**\"] }\n";
+
+/// A pull request whose evaluation fails (here: more files than GitHub lists) gets a
+/// failure status; a second pull request from the same head into a branch the policy
+/// does not cover must not replace it with its own `not_required` success.
+#[tokio::test]
+async fn a_pull_request_that_cannot_be_evaluated_keeps_its_shared_head_failing() {
+    let h = Harness::new().await;
+    h.set_policy("main", MAIN_SECRETS);
+    h.set_policy("scratch", MAIN_SECRETS);
+    let mut files: Vec<String> = (0..3_000).map(|i| format!("pad/{i}.txt")).collect();
+    files.push("secrets/key.pem".into());
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    h.open_pr(1, "erin", &sha(1), &files).await;
+    h.settle_allowing_failures().await;
+    assert_eq!(h.status(&sha(1)).0, "failure", "{:?}", h.status(&sha(1)));
+    // The same head into a branch no policy covers.
+    h.open_pr_from(2, "erin", &sha(1), "change-1", "scratch")
+        .await;
+    h.settle_allowing_failures().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(
+        state, "failure",
+        "#2's not_required must not hide #1's failure: {description}"
+    );
+}
+
+/// GitHub's changed files of a pull request depend on its base: retargeting a pull
+/// request from a branch that already holds its `secrets/` change to `main` makes that
+/// change part of it. The files read for the old base must not decide for the new one.
+#[tokio::test]
+async fn retargeting_a_pull_request_reads_its_files_against_the_new_base() {
+    let h = Harness::new().await;
+    h.set_policy("main", MAIN_SECRETS);
+    h.set_policy("dev", MAIN_SECRETS);
+    // Into `dev`, which already holds the change: no file of it is new there.
+    h.open_pr_from(1, "erin", &sha(1), "feature", "dev").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success", "{:?}", h.status(&sha(1)));
+    // Retargeted to `main`, the same head now changes `secrets/`.
+    h.fake.repo(REPO, |r| {
+        r.pulls.get_mut(&1).unwrap().files = vec!["secrets/key.pem".to_owned()];
+    });
+    h.change_base(1, "main").await;
+    h.settle().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(
+        state, "pending",
+        "the files against `main` include secrets/: {description}"
+    );
+}
