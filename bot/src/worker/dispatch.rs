@@ -68,15 +68,21 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             repo,
             number,
             commented,
+            edit,
             ..
         } => {
-            // Skipped only when the policy's command words are known and none is used.
+            // Skipped only when the policy's command words are known and none is used,
+            // now or (for an edit) before.
             if let (Some(body), Some(known)) = (commented, app.known_commands(&repo.to_string())) {
-                if !commands::mentions(body, &known) {
+                let before = edit
+                    .as_ref()
+                    .and_then(|e| e.previous.as_deref())
+                    .is_some_and(|p| commands::mentions(p, &known));
+                if !commands::mentions(body, &known) && !before {
                     return Ok(());
                 }
             }
-            pull_request::evaluate(app, forge, repo, *number, None).await?;
+            pull_request::evaluate(app, forge, repo, *number, edit.as_ref().map(Suspect)).await?;
             gates_of_pull(app, forge, repo, *number).await
         }
         Event::Comment {

@@ -15,6 +15,7 @@ fn review_of(number: u64) -> Event {
         installation: None,
         number,
         commented: None,
+        edit: None,
     }
 }
 

@@ -55,3 +55,47 @@ async fn retargeting_a_pull_request_reads_its_files_against_the_new_base() {
         "the files against `main` include secrets/: {description}"
     );
 }
+
+/// Someone else taking the `/reject` out of a review that only comments leaves no
+/// command in the edit history to check: the edit webhook must fail the gate, as it
+/// does for comments.
+#[tokio::test]
+async fn a_reject_taken_out_of_a_review_body_by_someone_else_fails_the_gate() {
+    let h = Harness::new().await;
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.review_with_body(1, "carol", "COMMENTED", "/reject").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "failure", "{:?}", h.status(&sha(1)));
+    h.edit_review(1, "carol", "mallory", "looks fine").await;
+    // Any later evaluation (here a label) must still see the tampering.
+    h.label(1, "ready").await;
+    h.settle().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(
+        state, "failure",
+        "carol's rejection was erased: {description}"
+    );
+    assert!(description.contains("mallory"), "{description}");
+}
+
+/// An approver taking the `/approve` out of their own review body withdraws it: the
+/// edit is evaluated even though the new body holds no command.
+#[tokio::test]
+async fn an_approve_taken_out_of_a_review_body_no_longer_counts() {
+    let h = Harness::new().await;
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review_with_body(1, "carol", "COMMENTED", "/approve")
+        .await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success", "{:?}", h.status(&sha(1)));
+    h.edit_review(1, "carol", "carol", "wait, not yet").await;
+    h.settle().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(
+        state, "pending",
+        "carol withdrew her approval: {description}"
+    );
+}
