@@ -99,3 +99,36 @@ async fn an_approve_taken_out_of_a_review_body_no_longer_counts() {
         "carol withdrew her approval: {description}"
     );
 }
+
+/// One approval for deployments to production.
+const PROD_ONE: &str = "version: 1\npolicies:\n  prod:\n    requires: [ { any: 1 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\n";
+
+/// Someone else deleting a `/reject production` comment fails the pull request's gate;
+/// the deployment gate, reading the same comments, must not approve as if the rejection
+/// had never been written.
+#[tokio::test]
+async fn a_deployment_is_not_approved_after_someone_else_deletes_a_rejection() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD_ONE);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    let reject = h.comment(1, "carol", "/reject production").await;
+    h.comment(1, "alice", "/approve production").await;
+    h.settle().await;
+    h.delete_comment(1, reject, "mallory").await;
+    h.settle().await;
+    h.request_deployment(60, "production", &sha(1), "erin", &[1])
+        .await;
+    h.settle().await;
+    let all: Vec<serde_json::Value> = h.fake.with(|s| {
+        s.gate_answers
+            .iter()
+            .filter(|(_, r, _)| *r == 60)
+            .map(|(_, _, b)| b.clone())
+            .collect()
+    });
+    assert!(!all.is_empty(), "the gate was answered");
+    assert!(
+        all.iter().all(|a| a["state"] != "approved"),
+        "approved although carol's rejection was deleted by mallory: {all:?}"
+    );
+}
