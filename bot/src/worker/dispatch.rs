@@ -224,21 +224,30 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     let Ok(forge) = github(app, *installation) else {
         return;
     };
-    let change = match forge.change(repo, *number).await {
-        Ok(change) => change,
-        Err(_) => return,
+    // The pull request's head; when the forge cannot say (the outage that caused this),
+    // the head the bot last answered for, so an earlier success does not stand.
+    let (open, head_sha) = match forge.change(repo, *number).await {
+        Ok(change) => (change.open, change.head_sha),
+        Err(_) => match app
+            .store
+            .change_revision(forge.kind().as_str(), repo, *number)
+            .await
+        {
+            Ok(Some(revision)) => (true, revision),
+            _ => return,
+        },
     };
     // Kept as this pull request's answer on its head, so another pull request sharing
     // the head (into a branch no policy covers) cannot replace the failure with its
     // own success.
-    let result = if change.open {
+    let result = if open {
         let verdict = Verdict {
             outcome: GateOutcome::Error,
             summary: clip(&format!("signoff could not evaluate: {reason}")),
         };
         let target = Target::Change {
             number: *number,
-            sha: &change.head_sha,
+            sha: &head_sha,
         };
         publish(app, &forge, repo, &target, &verdict, &[]).await
     } else {
@@ -246,7 +255,7 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
             app,
             &forge,
             repo,
-            &change.head_sha,
+            &head_sha,
             &app.config.status_context,
             reason,
         )

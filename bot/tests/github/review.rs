@@ -132,3 +132,28 @@ async fn a_deployment_is_not_approved_after_someone_else_deletes_a_rejection() {
         "approved although carol's rejection was deleted by mallory: {all:?}"
     );
 }
+
+/// A `/reject` whose evaluation never succeeds because GitHub keeps failing (so the
+/// pull request itself cannot be read) must not leave the earlier success standing:
+/// the head the bot last answered for gets the failure.
+#[tokio::test]
+async fn a_rejection_lost_to_an_outage_does_not_leave_the_old_success() {
+    let h = Harness::new().await;
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success", "{:?}", h.status(&sha(1)));
+    h.fake.with(|s| s.broken.push(("/pulls/1".into(), 500)));
+    h.comment(1, "carol", "/reject").await;
+    h.settle_allowing_failures().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(
+        state, "failure",
+        "the rejection was never seen: {description}"
+    );
+    assert!(
+        description.starts_with("signoff could not evaluate"),
+        "{description}"
+    );
+}
