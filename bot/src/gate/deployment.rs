@@ -6,7 +6,9 @@
 
 use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered};
 use super::publish::{Target, publish};
-use super::pull_request::{current_heads, evaluate_layers, sources, stale_never_counts};
+use super::pull_request::{
+    current_heads, evaluate_layers, recorded_tampers, sources, stale_never_counts,
+};
 use super::verdict::{GateOutcome, Verdict, combine};
 use super::{Policies, Result, groups_of};
 use crate::app::App;
@@ -48,7 +50,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     // this one (they left nothing in the edit history to check).
     let mut tampers = Vec::new();
     for number in &gate.pulls {
-        tampers.extend(app.store.tampers(repo, *number, &gate.sha).await?);
+        tampers.extend(recorded_tampers(app, repo, *number, &gate.sha, &parsed).await?);
         // The pull request's head now, recorded as the PR gate does: comments written
         // before the bot knew this head bind to an older (or unknown) one: stale.
         let change = forge.change(repo, *number).await?;

@@ -157,3 +157,32 @@ async fn a_rejection_lost_to_an_outage_does_not_leave_the_old_success() {
         "{description}"
     );
 }
+
+/// With `invalidate_on_push: false` approvals outlive a push, so the failure for a
+/// command comment deleted by someone else must outlive it too: otherwise deleting a
+/// `/reject` and pushing erases the rejection.
+#[tokio::test]
+async fn a_deleted_rejection_is_not_forgotten_at_the_next_push_when_approvals_carry_over() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        "version: 1\npolicies: { two: { requires: [ { any: 2 } ] } }\napply: [ { policies: [two], to: pull_request } ]\noptions: { invalidate_on_push: false }\n",
+    );
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    let reject = h.comment(1, "carol", "/reject").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "failure", "{:?}", h.status(&sha(1)));
+    h.delete_comment(1, reject, "mallory").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "failure", "{:?}", h.status(&sha(1)));
+    h.advance(1);
+    h.push(1, &sha(2), "erin").await;
+    h.settle().await;
+    let (state, description) = h.status(&sha(2));
+    assert_eq!(
+        state, "failure",
+        "carol's deleted rejection was forgotten at the push: {description}"
+    );
+}
