@@ -71,6 +71,11 @@ pub enum Event {
         /// command. `None` for approvals, change requests and dismissals.
         #[serde(default)]
         commented: Option<String>,
+        /// An edit of such a review's body: who edited it and what it said before. A
+        /// command taken out by someone else leaves nothing in the edit history to
+        /// check, so the edit itself is looked at (as for comments).
+        #[serde(default)]
+        edit: Option<CommentEvent>,
     },
     /// A comment on a change was written, edited or deleted.
     Comment {

@@ -39,6 +39,7 @@ fn dead_letters_are_listed_in_audit_and_queued_again() {
             installation: None,
             number: 3,
             commented: None,
+            edit: None,
         };
         store
             .enqueue("github", "1", "gone-wrong", &event, 0)

@@ -6,7 +6,9 @@
 
 use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered};
 use super::publish::{Target, publish};
-use super::pull_request::{current_heads, evaluate_layers, sources, stale_never_counts};
+use super::pull_request::{
+    current_heads, evaluate_layers, recorded_tampers, sources, stale_never_counts,
+};
 use super::verdict::{GateOutcome, Verdict, combine};
 use super::{Policies, Result, groups_of};
 use crate::app::App;
@@ -43,7 +45,12 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     let parsed = policies.parsed(forge.policy_path());
     let reviews = forge.deployment_activity(repo, &gate).await?;
     let mut pulls = Vec::new();
+    // Command comments deleted (or emptied) by someone else while the deployed revision
+    // was a pull request's head: the pull request's gate fails for them, and so does
+    // this one (they left nothing in the edit history to check).
+    let mut tampers = Vec::new();
     for number in &gate.pulls {
+        tampers.extend(recorded_tampers(app, repo, *number, &gate.sha, &parsed).await?);
         // The pull request's head now, recorded as the PR gate does: comments written
         // before the bot knew this head bind to an older (or unknown) one: stale.
         let change = forge.change(repo, *number).await?;
@@ -98,7 +105,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         |words| deployment_grants(&reviews, &pulls, words, &gate.environment, &gate.sha),
     );
     // No policy at all: nothing is required of this deployment (SPEC §4.3).
-    let verdict = combine(&layers, &[]).unwrap_or_else(|| Verdict {
+    let verdict = combine(&layers, &tampers).unwrap_or_else(|| Verdict {
         outcome: GateOutcome::NotRequired,
         summary: "No signoff policy applies".to_owned(),
     });

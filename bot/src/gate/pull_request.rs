@@ -122,7 +122,7 @@ pub async fn evaluate(
         &app.config.super_admins,
         |words| change_grants(&activity, words, &heads, &change.head_sha, &environments),
     );
-    tampers.extend(app.store.tampers(repo, number, &change.head_sha).await?);
+    tampers.extend(recorded_tampers(app, repo, number, &change.head_sha, &parsed).await?);
     let Some(verdict) = combine(&layers, &tampers) else {
         tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
         return super::publish::withdraw(app, forge, repo, number).await;
@@ -140,6 +140,22 @@ pub async fn evaluate(
     )
     .await?;
     Ok(())
+}
+
+/// Command comments deleted or emptied by someone else (recorded from the webhook):
+/// those seen on `revision`, or on any head when some policy lets grants outlive a push.
+pub async fn recorded_tampers(
+    app: &App,
+    repo: &Repo,
+    number: u64,
+    revision: &str,
+    parsed: &[signoff::PolicySet],
+) -> Result<Vec<crate::store::changes::Tamper>> {
+    Ok(if stale_never_counts(parsed) {
+        app.store.tampers(repo, number, revision).await?
+    } else {
+        app.store.tampers_of_change(repo, number).await?
+    })
 }
 
 /// Do grants on an older revision drop as stale under every policy (the default)?

@@ -42,7 +42,7 @@ type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
 struct Caches {
     writers: Timed<BTreeSet<String>>,
     teams: Timed<Option<Vec<String>>>,
-    /// (files|commits repo#number@head) → paths or contributors
+    /// (files|commits repo#number@head against base-ref@base-sha) → paths or contributors
     heads: Mutex<HashMap<String, Vec<String>>>,
     /// (repo@ref) → the policy file, reused for `cache.policy_ttl_secs`
     policies: Timed<Option<String>>,
@@ -134,10 +134,13 @@ pub struct GitHubForge {
     sizes: Mutex<HashMap<String, Sizes>>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Sizes {
     files: Option<u64>,
     commits: Option<u64>,
+    /// The base the lists are against (`ref@sha`): a pull request's files and commits
+    /// change with its base (retargeted, or the base branch moved), not only its head.
+    base: String,
 }
 
 /// Which list of a pull request, for the completeness check.
@@ -246,7 +249,7 @@ impl GitHubForge {
     /// The pull request's file and commit counts (from this event's `change`, else read).
     async fn sizes(&self, repo: &Repo, number: u64) -> Result<Sizes> {
         let key = format!("{repo}#{number}");
-        if let Some(hit) = self.sizes.lock().ok().and_then(|m| m.get(&key).copied()) {
+        if let Some(hit) = self.sizes.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(hit);
         }
         self.change(repo, number).await?;
@@ -254,7 +257,7 @@ impl GitHubForge {
             .sizes
             .lock()
             .ok()
-            .and_then(|m| m.get(&key).copied())
+            .and_then(|m| m.get(&key).cloned())
             .unwrap_or_default())
     }
 
@@ -269,6 +272,8 @@ impl GitHubForge {
         path: String,
         read: fn(&serde_json::Value) -> Vec<String>,
     ) -> Result<Vec<String>> {
+        let sizes = self.sizes(repo, number).await?;
+        let key = format!("{key} against {}", sizes.base);
         if let Some(hit) = self
             .github
             .caches
@@ -280,7 +285,7 @@ impl GitHubForge {
             return Ok(hit);
         }
         let items: Vec<serde_json::Value> = self.list(&path).await?;
-        let expected = listed.expected(self.sizes(repo, number).await?);
+        let expected = listed.expected(sizes);
         let served = u64::try_from(items.len()).unwrap_or(u64::MAX);
         if let Some(expected) = expected.filter(|e| served < *e) {
             return Err(ForgeError::Fatal(format!(
@@ -416,6 +421,7 @@ impl Forge for GitHubForge {
                 Sizes {
                     files: pr.changed_files,
                     commits: pr.commits,
+                    base: format!("{}@{}", pr.base.name, pr.base.sha),
                 },
             );
         }

@@ -125,7 +125,8 @@ impl Store {
         Ok(before)
     }
 
-    async fn change_revision(
+    /// The head a pull request's answer is on (only open pull requests have one).
+    pub async fn change_revision(
         &self,
         forge: &str,
         repo: &Repo,

@@ -202,15 +202,33 @@ impl Store {
         .bind(head_sha)
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Tamper {
-                    comment_id: u64::try_from(r.try_get::<i64, _>("comment_id")?).unwrap_or(0),
-                    author: r.try_get("author")?,
-                    by: r.try_get("by_user")?,
-                    action: r.try_get("action")?,
-                })
-            })
-            .collect()
+        tampers_of(rows)
     }
+
+    /// Tampering seen on any head of the change: where approvals outlive a push
+    /// (`invalidate_on_push: false`), so must the failure for a command taken away.
+    pub async fn tampers_of_change(&self, repo: &Repo, number: u64) -> Result<Vec<Tamper>> {
+        let rows = sqlx::query(
+            "SELECT comment_id, author, by_user, action FROM tampers
+             WHERE repo = $1 AND number = $2 ORDER BY at, comment_id",
+        )
+        .bind(repo.to_string())
+        .bind(i64::try_from(number).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        tampers_of(rows)
+    }
+}
+
+fn tampers_of(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<Tamper>> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(Tamper {
+                comment_id: u64::try_from(r.try_get::<i64, _>("comment_id")?).unwrap_or(0),
+                author: r.try_get("author")?,
+                by: r.try_get("by_user")?,
+                action: r.try_get("action")?,
+            })
+        })
+        .collect()
 }

@@ -374,6 +374,7 @@ mod tests {
             installation: None,
             number,
             commented: None,
+            edit: None,
         }
     }
 

@@ -130,15 +130,22 @@ struct ReviewPayload {
     action: String,
     pull_request: Number,
     review: ReviewBody,
+    #[serde(default)]
+    changes: Option<Changes>,
     repository: RepositoryPayload,
     installation: Option<Installation>,
+    sender: Login,
 }
 
 #[derive(Deserialize)]
 struct ReviewBody {
+    id: u64,
+    user: Login,
     state: String,
     #[serde(default)]
     body: Option<String>,
+    #[serde(default)]
+    submitted_at: Option<Timestamp>,
 }
 
 #[derive(Deserialize)]
@@ -148,11 +155,22 @@ struct Number {
 
 fn review(p: ReviewPayload) -> Option<Event> {
     let commented = p.action != "dismissed" && p.review.state.eq_ignore_ascii_case("commented");
+    let body = p.review.body.unwrap_or_default();
+    let edit = (commented && p.action == "edited").then(|| CommentEvent {
+        id: p.review.id,
+        action: CommentAction::Edited,
+        author: p.review.user.login,
+        sender: p.sender.login,
+        body: body.clone(),
+        previous: p.changes.and_then(|c| c.body).map(|b| b.from),
+        at: p.review.submitted_at.unwrap_or(Timestamp::UNIX_EPOCH),
+    });
     matches!(p.action.as_str(), "submitted" | "edited" | "dismissed").then(|| Event::Review {
         repo: p.repository.repo(),
         installation: p.installation.map(|i| i.id),
         number: p.pull_request.number,
-        commented: commented.then(|| p.review.body.unwrap_or_default()),
+        commented: commented.then_some(body),
+        edit,
     })
 }
 

@@ -3,7 +3,9 @@
 use crate::app::App;
 use crate::event::{CommentAction, Event, Repo};
 use crate::forge::{Forge, GateAnswer, commands};
+use crate::gate::publish::{Target, publish};
 use crate::gate::pull_request::Suspect;
+use crate::gate::verdict::{GateOutcome, Verdict, clip};
 use crate::gate::{HandlerError, Result, deployment, pull_request, show};
 use crate::github::GitHubForge;
 use crate::store::gates::GateState;
@@ -66,15 +68,21 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             repo,
             number,
             commented,
+            edit,
             ..
         } => {
-            // Skipped only when the policy's command words are known and none is used.
+            // Skipped only when the policy's command words are known and none is used,
+            // now or (for an edit) before.
             if let (Some(body), Some(known)) = (commented, app.known_commands(&repo.to_string())) {
-                if !commands::mentions(body, &known) {
+                let before = edit
+                    .as_ref()
+                    .and_then(|e| e.previous.as_deref())
+                    .is_some_and(|p| commands::mentions(p, &known));
+                if !commands::mentions(body, &known) && !before {
                     return Ok(());
                 }
             }
-            pull_request::evaluate(app, forge, repo, *number, None).await?;
+            pull_request::evaluate(app, forge, repo, *number, edit.as_ref().map(Suspect)).await?;
             gates_of_pull(app, forge, repo, *number).await
         }
         Event::Comment {
@@ -216,13 +224,44 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     let Ok(forge) = github(app, *installation) else {
         return;
     };
-    let sha = match forge.change(repo, *number).await {
-        Ok(change) => change.head_sha,
-        Err(_) => return,
+    // The pull request's head; when the forge cannot say (the outage that caused this),
+    // the head the bot last answered for, so an earlier success does not stand.
+    let (open, head_sha) = match forge.change(repo, *number).await {
+        Ok(change) => (change.open, change.head_sha),
+        Err(_) => match app
+            .store
+            .change_revision(forge.kind().as_str(), repo, *number)
+            .await
+        {
+            Ok(Some(revision)) => (true, revision),
+            _ => return,
+        },
     };
-    if let Err(e) =
-        show::post_error(app, &forge, repo, &sha, &app.config.status_context, reason).await
-    {
+    // Kept as this pull request's answer on its head, so another pull request sharing
+    // the head (into a branch no policy covers) cannot replace the failure with its
+    // own success.
+    let result = if open {
+        let verdict = Verdict {
+            outcome: GateOutcome::Error,
+            summary: clip(&format!("signoff could not evaluate: {reason}")),
+        };
+        let target = Target::Change {
+            number: *number,
+            sha: &head_sha,
+        };
+        publish(app, &forge, repo, &target, &verdict, &[]).await
+    } else {
+        show::post_error(
+            app,
+            &forge,
+            repo,
+            &head_sha,
+            &app.config.status_context,
+            reason,
+        )
+        .await
+    };
+    if let Err(e) = result {
         tracing::error!(repo = %repo, number, error = %e, "cannot post the failure status either");
     }
 }

@@ -312,7 +312,7 @@ impl Harness {
     /// `pull_request_review` `edited`).
     pub async fn edit_review(&self, number: u64, author: &str, editor: &str, body: &str) {
         let now = self.now().to_string();
-        let review = self.fake.repo(REPO, |r| {
+        let (review, previous) = self.fake.repo(REPO, |r| {
             let p = r.pulls.get_mut(&number).unwrap();
             let review = p
                 .reviews
@@ -320,8 +320,9 @@ impl Harness {
                 .rev()
                 .find(|rv| rv["user"]["login"] == author)
                 .unwrap();
+            let previous = review["body"].clone();
             review["body"] = json!(body);
-            review.clone()
+            (review.clone(), previous)
         });
         self.fake
             .edited(review["node_id"].as_str().unwrap(), editor, &now);
@@ -335,7 +336,7 @@ impl Harness {
         payload["review"]["state"] = json!(review["state"].as_str().unwrap().to_lowercase());
         payload["review"]["commit_id"] = review["commit_id"].clone();
         payload["sender"]["login"] = json!(editor);
-        payload["changes"] = json!({ "body": { "from": "" } });
+        payload["changes"] = json!({ "body": { "from": previous } });
         let payload = self.adjust(payload);
         assert_eq!(self.deliver("pull_request_review", &payload).await.0, 202);
     }

@@ -21,3 +21,4 @@ mod publishing;
 mod pull_requests;
 mod queue;
 mod resilience;
+mod review;

@@ -7,6 +7,7 @@ use signoff_bot::event::{Event, Repo};
 use signoff_bot::store::Store;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 fn review_of(number: u64) -> Event {
     Event::Review {
@@ -14,6 +15,7 @@ fn review_of(number: u64) -> Event {
         installation: None,
         number,
         commented: None,
+        edit: None,
     }
 }
 
@@ -52,6 +54,12 @@ async fn a_delivery_that_keeps_crashing_its_worker_becomes_a_dead_letter() {
     store.close().await;
     h.start_bot().await;
     h.settle_allowing_failures().await;
+    // The sweeper marks the delivery failed before it fails the gate closed.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.fake.status(&sha(7), "signoff").is_none() {
+        assert!(Instant::now() < deadline, "no failure status");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (state, description) = h.status(&sha(7));
     assert_eq!(state, "failure");
     assert!(

@@ -102,6 +102,7 @@ async fn a_restart_resumes_unfinished_work() {
         installation: None,
         number: 7,
         commented: None,
+        edit: None,
     };
     store
         .enqueue("github", "1", "before-crash", &event, 0)
