@@ -158,3 +158,38 @@ async fn a_broken_forge_keeps_the_deployment_waiting_with_the_reason() {
         "{all:?}"
     );
 }
+
+/// One event asks the forge each question once: a comment on a pull request with a
+/// pending deployment gate evaluates both gates, which share the pull request, its
+/// activity, the edit history, the policy, the people and the commit's statuses.
+#[tokio::test]
+async fn one_event_reads_each_answer_once() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        &format!("{PROD}  - policies: [prod]\n    to: pull_request\n"),
+    );
+    h.open_pr(5, "erin", &sha(5), &["src/lib.rs"]).await;
+    h.settle().await;
+    h.request_deployment(43, "production", &sha(5), "erin", &[5])
+        .await;
+    h.settle().await;
+    let before = h.fake.requests().len();
+    h.comment(5, "alice", "/approve production").await;
+    h.settle().await;
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for r in &h.fake.requests()[before..] {
+        if r.method == "GET" || r.path == "/graphql" {
+            *seen.entry(format!("{} {}", r.method, r.path)).or_default() += 1;
+        }
+    }
+    let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "asked more than once in one event: {repeated:?}"
+    );
+    assert!(
+        seen.contains_key("GET /repos/acme/app/actions/runs/43"),
+        "{seen:?}"
+    );
+}
