@@ -103,13 +103,6 @@ pub fn cut(case: &Value, decision: &Decision) -> Value {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
     use serde_json::json;
