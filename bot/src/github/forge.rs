@@ -159,12 +159,12 @@ impl Listed {
 }
 
 impl GitHubForge {
+    async fn get(&self, path: &str) -> Result<super::client::Response> {
+        self.github.client.get(&self.crab, path, &self.calls).await
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let response = self
-            .github
-            .client
-            .get(&self.crab, path, &self.calls)
-            .await?;
+        let response = self.get(path).await?;
         if !response.status.is_success() {
             return Err(ForgeError::Fatal(format!(
                 "GET {}: {}",
@@ -192,11 +192,7 @@ impl GitHubForge {
     }
 
     async fn post(&self, path: &str, body: &serde_json::Value) -> Result<()> {
-        self.github
-            .client
-            .post(&self.crab, path, body, &self.calls)
-            .await
-            .map(|_| ())
+        self.post_for(path, body).await.map(|_| ())
     }
 
     /// The policy file, reused across events for `cache.policy_ttl_secs`.
@@ -227,11 +223,7 @@ impl GitHubForge {
             "/repos/{repo}/contents/{POLICY_PATH}?ref={}",
             encode(git_ref)
         );
-        let response = self
-            .github
-            .client
-            .get(&self.crab, &path, &self.calls)
-            .await?;
+        let response = self.get(&path).await?;
         if response.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -384,11 +376,7 @@ impl GitHubForge {
             encode(org),
             encode(team)
         );
-        let first = self
-            .github
-            .client
-            .get(&self.crab, &path, &self.calls)
-            .await?;
+        let first = self.get(&path).await?;
         let members = if first.status == StatusCode::NOT_FOUND {
             None
         } else {
@@ -577,11 +565,7 @@ impl GitHubForge {
         let mut names: Vec<String> = Vec::new();
         for page in 1.. {
             let path = format!("/repos/{repo}/environments?per_page=100&page={page}");
-            let response = self
-                .github
-                .client
-                .get(&self.crab, &path, &self.calls)
-                .await?;
+            let response = self.get(&path).await?;
             if response.status == StatusCode::NOT_FOUND {
                 break;
             }
