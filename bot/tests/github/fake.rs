@@ -216,6 +216,11 @@ impl FakeGitHub {
         self.with(|s| s.requests.clone())
     }
 
+    /// How many requests so far match `which`.
+    pub fn count(&self, which: impl Fn(&Recorded) -> bool) -> usize {
+        self.requests().iter().filter(|r| which(r)).count()
+    }
+
     /// Records that `editor` last edited the comment or review `node` at `at`.
     pub fn edited(&self, node: &str, editor: &str, at: &str) {
         self.with(|s| {

@@ -168,13 +168,7 @@ impl Harness {
         let req = req
             .body(http_body_util::Full::new(bytes::Bytes::from(body)))
             .unwrap();
-        let res = self.client.request(req).await.unwrap();
-        let status = res.status().as_u16();
-        let text = http_body_util::BodyExt::collect(res.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        (status, String::from_utf8_lossy(&text).into_owned())
+        answer(self.client.request(req).await.unwrap()).await
     }
 
     /// Delivers a payload signed with the test secret under a fresh delivery id.
@@ -708,12 +702,16 @@ impl Harness {
 
     pub async fn get(&self, path: &str) -> (u16, String) {
         let uri: http::Uri = format!("{}{path}", self.base()).parse().unwrap();
-        let res = self.client.get(uri).await.unwrap();
-        let status = res.status().as_u16();
-        let text = http_body_util::BodyExt::collect(res.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        (status, String::from_utf8_lossy(&text).into_owned())
+        answer(self.client.get(uri).await.unwrap()).await
     }
+}
+
+/// The bot's answer: its status code and body.
+async fn answer(res: http::Response<hyper::body::Incoming>) -> (u16, String) {
+    let status = res.status().as_u16();
+    let text = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, String::from_utf8_lossy(&text).into_owned())
 }

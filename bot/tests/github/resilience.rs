@@ -12,12 +12,7 @@ async fn a_forge_500_is_retried() {
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "pending");
-    let pr_reads = h
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/repos/acme/app/pulls/1")
-        .count();
+    let pr_reads = h.fake.count(|r| r.path == "/repos/acme/app/pulls/1");
     assert!(pr_reads >= 3, "two failures then success: {pr_reads}");
 }
 
