@@ -77,13 +77,7 @@ async fn the_person_who_triggered_the_run_cannot_approve_their_own_deployment() 
     h.deployment_review(51, "production", "alice", true).await;
     h.settle().await;
     never_approved(&h, 51);
-    let entries = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(REPO), None)
-        .await
-        .unwrap();
+    let entries = h.audit().await;
     assert!(
         entries
             .last()
@@ -125,13 +119,7 @@ async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successf
     h.deployment_review(52, "production", "bob", true).await;
     h.settle().await;
     never_approved(&h, 52);
-    let entries = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(REPO), None)
-        .await
-        .unwrap();
+    let entries = h.audit().await;
     let last = entries.last().unwrap();
     assert!(
         last.ignored.contains("\"bob\"") && last.ignored.contains("\"contributor\""),

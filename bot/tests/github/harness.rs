@@ -689,6 +689,23 @@ impl Harness {
         self.status_of(sha, "signoff")
     }
 
+    /// The repository's audit log, oldest first.
+    pub async fn audit(&self) -> Vec<signoff_bot::store::audit::AuditEntry> {
+        self.bot()
+            .app
+            .store
+            .list_audit(Some(REPO), None)
+            .await
+            .unwrap()
+    }
+
+    /// Fails unless the `signoff` status on `sha` is a failure that says `says`.
+    pub fn assert_failure(&self, sha: &str, says: &str) {
+        let (state, description) = self.status(sha);
+        assert_eq!(state, "failure", "{description}");
+        assert!(description.contains(says), "{description}");
+    }
+
     pub fn status_of(&self, sha: &str, context: &str) -> (String, String) {
         let s = self
             .fake

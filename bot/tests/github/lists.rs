@@ -45,11 +45,9 @@ async fn a_pull_request_with_more_files_than_github_lists_fails_closed() {
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
     h.open_pr(1, "erin", &sha(1), &files).await;
     h.settle_allowing_failures().await;
-    let (state, description) = h.status(&sha(1));
-    assert_eq!(state, "failure", "{description}");
-    assert!(
-        description.contains("incomplete list: GitHub serves 3000 of the 3001 changed files of #1"),
-        "{description}"
+    h.assert_failure(
+        &sha(1),
+        "incomplete list: GitHub serves 3000 of the 3001 changed files of #1",
     );
     // Within GitHub's limit the same policy is checked as usual.
     h.open_pr(2, "erin", &sha(2), &files[1..]).await;
@@ -77,11 +75,9 @@ async fn a_pull_request_with_more_commits_than_github_lists_fails_closed() {
     h.review(1, "alice", "APPROVED").await;
     h.review(1, "dave", "APPROVED").await;
     h.settle_allowing_failures().await;
-    let (state, description) = h.status(&sha(2));
-    assert_eq!(state, "failure", "{description}");
-    assert!(
-        description.contains("incomplete list: GitHub serves 250 of the 251 commits of #1"),
-        "{description}"
+    h.assert_failure(
+        &sha(2),
+        "incomplete list: GitHub serves 250 of the 251 commits of #1",
     );
 }
 

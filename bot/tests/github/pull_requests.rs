@@ -147,12 +147,7 @@ async fn invalid_policy_fails_with_line_and_column() {
     h.review(1, "alice", "APPROVED").await;
     h.review(1, "bob", "APPROVED").await;
     h.settle().await;
-    let (state, description) = h.status(&sha(1));
-    assert_eq!(state, "failure");
-    assert!(
-        description.starts_with("Invalid policy: .github/signoff.yml:6:9: error:"),
-        "{description}"
-    );
+    h.assert_failure(&sha(1), "Invalid policy: .github/signoff.yml:6:9: error:");
 }
 
 #[tokio::test]
@@ -305,13 +300,7 @@ async fn contributors_are_ignored_when_the_policy_says_so() {
         h.status(&sha(2)),
         ("pending".into(), "Pending: 1 more from anyone".into())
     );
-    let entries = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(REPO), None)
-        .await
-        .unwrap();
+    let entries = h.audit().await;
     assert!(
         entries.last().unwrap().ignored.contains("\"contributor\""),
         "{:?}",

@@ -52,12 +52,7 @@ async fn a_delivery_that_keeps_crashing_its_worker_becomes_a_dead_letter() {
     store.close().await;
     h.start_bot().await;
     h.settle_allowing_failures().await;
-    let (state, description) = h.status(&sha(7));
-    assert_eq!(state, "failure");
-    assert!(
-        description.contains("dead letter: abandoned after 4 attempts"),
-        "{description}"
-    );
+    h.assert_failure(&sha(7), "dead letter: abandoned after 4 attempts");
     assert_eq!(
         h.fake
             .count(|r| r.method == "GET" && r.path.ends_with("/reviews?per_page=100")),

@@ -57,11 +57,9 @@ async fn a_forge_that_stays_broken_gets_a_failure_status_never_success() {
     h.settle_allowing_failures().await;
     let failed = h.bot().app.store.failures().await.unwrap();
     assert_eq!(failed.len(), 3, "{failed:?}");
-    let (state, description) = h.status(&sha(1));
-    assert_eq!(state, "failure");
-    assert!(
-        description.starts_with("signoff could not evaluate: forge unavailable: 500"),
-        "{description}"
+    h.assert_failure(
+        &sha(1),
+        "signoff could not evaluate: forge unavailable: 500",
     );
     assert!(
         h.fake
