@@ -4,22 +4,12 @@
 
 use super::fake::Pull;
 use super::harness::{Harness, REPO, sha};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PROD: &str = "version: 1\npolicies:\n  prod:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\n";
 
-fn answers(h: &Harness, run: u64) -> Vec<Value> {
-    h.fake.with(|s| {
-        s.gate_answers
-            .iter()
-            .filter(|(_, r, _)| *r == run)
-            .map(|(_, _, b)| b.clone())
-            .collect()
-    })
-}
-
 fn never_approved(h: &Harness, run: u64) {
-    let all = answers(h, run);
+    let all = h.gate_answers(run);
     assert!(!all.is_empty(), "the gate was answered");
     assert!(
         all.iter().all(|a| a["state"] != "approved"),
@@ -128,7 +118,7 @@ async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successf
     h.deployment_review(52, "production", "frank", true).await;
     h.settle().await;
     assert_eq!(
-        answers(&h, 52).last().unwrap()["state"],
+        h.gate_answers(52).last().unwrap()["state"],
         "approved",
         "alice's commit shipped before: she may approve"
     );

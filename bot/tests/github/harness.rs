@@ -231,6 +231,15 @@ impl Harness {
         });
     }
 
+    /// Erin opens pull request `number` at `sha(number)`; alice and bob approve it.
+    pub async fn open_and_approve(&self, number: u64) {
+        let head = sha(u32::try_from(number).unwrap());
+        self.open_pr(number, "erin", &head, &["src/lib.rs"]).await;
+        self.review(number, "alice", "APPROVED").await;
+        self.review(number, "bob", "APPROVED").await;
+        self.settle().await;
+    }
+
     pub async fn open_pr(&self, number: u64, author: &str, head: &str, files: &[&str]) {
         let branch = format!("change-{number}");
         self.open(number, author, head, (&branch, "main"), files)
@@ -687,6 +696,17 @@ impl Harness {
     /// The latest `signoff` status on a sha: (state, description).
     pub fn status(&self, sha: &str) -> (String, String) {
         self.status_of(sha, "signoff")
+    }
+
+    /// What the bot answered the deployment protection rule of run `run`, in order.
+    pub fn gate_answers(&self, run: u64) -> Vec<Value> {
+        self.fake.with(|s| {
+            s.gate_answers
+                .iter()
+                .filter(|(_, r, _)| *r == run)
+                .map(|(_, _, b)| b.clone())
+                .collect()
+        })
     }
 
     /// The repository's audit log, oldest first.

@@ -21,10 +21,7 @@ fn pad_with_comments(h: &Harness, number: u64, n: u64) {
 #[tokio::test]
 async fn a_reject_after_thirty_pages_of_comments_still_counts() {
     let h = Harness::new().await;
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
-    h.settle().await;
+    h.open_and_approve(1).await;
     assert_eq!(h.status(&sha(1)).0, "success");
     pad_with_comments(&h, 1, 3_050);
     h.comment(1, "carol", "/reject").await;
