@@ -10,12 +10,12 @@ use super::pull_request::{
     current_heads, evaluate_layers, recorded_tampers, sources, stale_never_counts,
 };
 use super::verdict::{GateOutcome, Verdict, combine};
-use super::{Policies, Result, groups_of};
+use super::{Policies, Result};
 use crate::app::App;
 use crate::event::{GateRequest, Repo};
 use crate::forge::{Forge, commands};
 use crate::store::gates::GateState;
-use signoff::{Attributes, Kind, Request};
+use signoff::{Attributes, Kind};
 
 pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequest) -> Result<()> {
     let forge_name = forge.kind().as_str();
@@ -66,9 +66,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
             current: change.head_sha,
         });
     }
-    let groups = groups_of(&parsed);
-    let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let people = forge.people(repo, &group_refs).await?;
+    let people = super::people_of(forge, repo, &parsed).await?;
     let contributors = if parsed.iter().any(signoff::PolicySet::contributors_matter) {
         forge
             .deployment_contributors(repo, &gate, &gate.sha)
@@ -81,22 +79,19 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         .strip_prefix("refs/heads/")
         .unwrap_or(&gate.git_ref)
         .to_owned();
-    let request = Request {
-        kind: Kind::Deployment,
-        config: None,
-        requester: gate.requester.clone(),
-        revision: Some(gate.sha.clone()),
-        attributes: Attributes {
-            repo: Some(repo.to_string()),
-            environment: Some(gate.environment.clone()),
-            branch: Some(branch),
-            ..Attributes::default()
-        },
-        contributors: contributors
-            .into_iter()
-            .filter(|c| *c != gate.requester)
-            .collect(),
+    let attributes = Attributes {
+        repo: Some(repo.to_string()),
+        environment: Some(gate.environment.clone()),
+        branch: Some(branch),
+        ..Attributes::default()
     };
+    let request = super::request(
+        Kind::Deployment,
+        &gate.requester,
+        &gate.sha,
+        attributes,
+        contributors,
+    );
     let layers = evaluate_layers(
         &sources,
         &request,

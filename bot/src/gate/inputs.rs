@@ -297,13 +297,6 @@ pub fn directory(people: &People, grants: &[Grant], super_admins: &[String]) -> 
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
     use jiff::Timestamp;

@@ -10,7 +10,8 @@ pub mod verdict;
 
 use crate::app::App;
 use crate::event::Repo;
-use crate::forge::{Forge, ForgeError};
+use crate::forge::{Forge, ForgeError, People};
+use signoff::{Attributes, Kind, Request};
 
 /// Why handling an event did not finish.
 #[derive(Debug, thiserror::Error)]
@@ -107,4 +108,36 @@ pub fn groups_of(parsed: &[signoff::PolicySet]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Who the policies can name: the repository's writers and the groups they reference.
+pub async fn people_of(
+    forge: &dyn Forge,
+    repo: &Repo,
+    parsed: &[signoff::PolicySet],
+) -> Result<People> {
+    let groups = groups_of(parsed);
+    let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
+    Ok(forge.people(repo, &group_refs).await?)
+}
+
+/// The request the core evaluates; the requester is never among its own contributors.
+pub fn request(
+    kind: Kind,
+    requester: &str,
+    revision: &str,
+    attributes: Attributes,
+    contributors: Vec<String>,
+) -> Request {
+    Request {
+        kind,
+        config: None,
+        requester: requester.to_owned(),
+        revision: Some(revision.to_owned()),
+        attributes,
+        contributors: contributors
+            .into_iter()
+            .filter(|c| c != requester)
+            .collect(),
+    }
 }

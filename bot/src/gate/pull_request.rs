@@ -4,7 +4,7 @@
 use super::inputs::{Environments, change_grants, command_nodes, directory, drop_tampered};
 use super::publish::{Target, publish};
 use super::verdict::{Inputs, Layer, LayerSource, combine, layer};
-use super::{Policies, Result, groups_of};
+use super::{Policies, Result};
 use crate::app::App;
 use crate::event::{CommentAction, CommentEvent, Repo};
 use crate::forge::{Forge, People, commands};
@@ -81,9 +81,7 @@ pub async fn evaluate(
             .map(|e| e.to_lowercase())
             .collect();
     }
-    let groups = groups_of(&parsed);
-    let group_refs: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let people = forge.people(repo, &group_refs).await?;
+    let people = super::people_of(forge, repo, &parsed).await?;
     // Files and commits only when a policy looks at them (one or more calls each).
     let paths = if parsed.iter().any(signoff::PolicySet::uses_paths) {
         forge.change_paths(repo, number, &change.head_sha).await?
@@ -97,24 +95,21 @@ pub async fn evaluate(
     } else {
         Vec::new()
     };
-    let request = Request {
-        kind: Kind::PullRequest,
-        config: None,
-        requester: change.author.clone(),
-        revision: Some(change.head_sha.clone()),
-        attributes: Attributes {
-            repo: Some(repo.to_string()),
-            branch: Some(change.base_ref.clone()),
-            source_branch: Some(change.head_ref.clone()),
-            labels: change.labels.clone(),
-            paths,
-            ..Attributes::default()
-        },
-        contributors: contributors
-            .into_iter()
-            .filter(|c| *c != change.author)
-            .collect(),
+    let attributes = Attributes {
+        repo: Some(repo.to_string()),
+        branch: Some(change.base_ref.clone()),
+        source_branch: Some(change.head_ref.clone()),
+        labels: change.labels.clone(),
+        paths,
+        ..Attributes::default()
     };
+    let request = super::request(
+        Kind::PullRequest,
+        &change.author,
+        &change.head_sha,
+        attributes,
+        contributors,
+    );
     let layers = evaluate_layers(
         &sources,
         &request,

@@ -368,13 +368,6 @@ fn requirement_rows(policy: &str, r: &signoff::RequirementResult, depth: usize, 
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
 

@@ -398,13 +398,6 @@ pub fn encode(value: &str) -> String {
 pub type Shared = Arc<GitHubClient>;
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
 

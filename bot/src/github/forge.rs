@@ -3,6 +3,7 @@
 //! a head fixes (changed files, commits).
 
 mod answers;
+mod memo;
 
 use super::api;
 use super::client::{GitHubClient, encode, json};
@@ -14,6 +15,7 @@ use crate::forge::{
 use async_trait::async_trait;
 use base64::Engine;
 use http::StatusCode;
+use memo::{Memo, Sizes};
 use octocrab::Octocrab;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -118,7 +120,7 @@ impl GitHub {
             github: Arc::clone(self),
             crab: self.client.for_installation(installation)?,
             calls: AtomicU32::new(0),
-            sizes: Mutex::new(HashMap::new()),
+            memo: Memo::default(),
             installation,
         })
     }
@@ -129,18 +131,8 @@ pub struct GitHubForge {
     crab: Arc<Octocrab>,
     calls: AtomicU32,
     installation: Option<u64>,
-    /// (repo#number) → the pull request's file and commit counts, from `change`: the
-    /// lists are checked against them, so a list GitHub cuts short is never taken whole.
-    sizes: Mutex<HashMap<String, Sizes>>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Sizes {
-    files: Option<u64>,
-    commits: Option<u64>,
-    /// The base the lists are against (`ref@sha`): a pull request's files and commits
-    /// change with its base (retargeted, or the base branch moved), not only its head.
-    base: String,
+    /// What this event has already read: each question is asked once per event.
+    memo: Memo,
 }
 
 /// Which list of a pull request, for the completeness check.
@@ -167,12 +159,12 @@ impl Listed {
 }
 
 impl GitHubForge {
+    async fn get(&self, path: &str) -> Result<super::client::Response> {
+        self.github.client.get(&self.crab, path, &self.calls).await
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let response = self
-            .github
-            .client
-            .get(&self.crab, path, &self.calls)
-            .await?;
+        let response = self.get(path).await?;
         if !response.status.is_success() {
             return Err(ForgeError::Fatal(format!(
                 "GET {}: {}",
@@ -200,11 +192,30 @@ impl GitHubForge {
     }
 
     async fn post(&self, path: &str, body: &serde_json::Value) -> Result<()> {
-        self.github
-            .client
-            .post(&self.crab, path, body, &self.calls)
-            .await
-            .map(|_| ())
+        self.post_for(path, body).await.map(|_| ())
+    }
+
+    /// The policy file, reused across events for `cache.policy_ttl_secs`.
+    async fn cached_policy(
+        &self,
+        repo: &Repo,
+        git_ref: &str,
+        key: String,
+    ) -> Result<Option<String>> {
+        if !self.github.policy_ttl.is_zero() {
+            if let Some(hit) = fresh(&self.github.caches.policies, &key, self.github.policy_ttl) {
+                return Ok(hit);
+            }
+        }
+        let text = self.read_policy(repo, git_ref).await?;
+        if !self.github.policy_ttl.is_zero() {
+            remember(
+                &self.github.caches.policies,
+                key,
+                (Instant::now(), text.clone()),
+            );
+        }
+        Ok(text)
     }
 
     async fn read_policy(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
@@ -212,11 +223,7 @@ impl GitHubForge {
             "/repos/{repo}/contents/{POLICY_PATH}?ref={}",
             encode(git_ref)
         );
-        let response = self
-            .github
-            .client
-            .get(&self.crab, &path, &self.calls)
-            .await?;
+        let response = self.get(&path).await?;
         if response.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -248,17 +255,35 @@ impl GitHubForge {
 
     /// The pull request's file and commit counts (from this event's `change`, else read).
     async fn sizes(&self, repo: &Repo, number: u64) -> Result<Sizes> {
-        let key = format!("{repo}#{number}");
-        if let Some(hit) = self.sizes.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(hit);
-        }
-        self.change(repo, number).await?;
-        Ok(self
-            .sizes
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).cloned())
-            .unwrap_or_default())
+        Ok(self.read_change(repo, number).await?.1)
+    }
+
+    /// The pull request and its list sizes, read once per event.
+    async fn read_change(&self, repo: &Repo, number: u64) -> Result<(Change, Sizes)> {
+        let read = async {
+            let pr: api::PullRequest = self
+                .get_json(&format!("/repos/{repo}/pulls/{number}"))
+                .await?;
+            let sizes = Sizes {
+                files: pr.changed_files,
+                commits: pr.commits,
+                base: format!("{}@{}", pr.base.name, pr.base.sha),
+            };
+            let change = Change {
+                number: pr.number,
+                head_sha: pr.head.sha,
+                head_ref: pr.head.name,
+                base_ref: pr.base.name,
+                author: pr.user.map(|u| u.login).unwrap_or_default(),
+                labels: pr.labels.into_iter().map(|l| l.name).collect(),
+                open: pr.state == "open",
+            };
+            Ok((change, sizes))
+        };
+        self.memo
+            .changes
+            .or_read(format!("{repo}#{number}"), read)
+            .await
     }
 
     /// A list that a head fixes (files, commits), cached by head; an error when GitHub
@@ -304,6 +329,13 @@ impl GitHubForge {
 
     async fn writers(&self, repo: &Repo) -> Result<BTreeSet<String>> {
         let key = repo.to_string();
+        self.memo
+            .writers
+            .or_read(key.clone(), self.read_writers(repo, key))
+            .await
+    }
+
+    async fn read_writers(&self, repo: &Repo, key: String) -> Result<BTreeSet<String>> {
         if let Some(hit) = fresh(&self.github.caches.writers, &key, self.github.ttl) {
             return Ok(hit);
         }
@@ -329,6 +361,13 @@ impl GitHubForge {
 
     /// Members of `org/team`, or `None` when GitHub has no such team.
     async fn team(&self, group: &str) -> Result<Option<Vec<String>>> {
+        self.memo
+            .teams
+            .or_read(group.to_owned(), self.read_team(group))
+            .await
+    }
+
+    async fn read_team(&self, group: &str) -> Result<Option<Vec<String>>> {
         let Some((org, team)) = group.split_once('/') else {
             return Ok(None);
         };
@@ -340,11 +379,7 @@ impl GitHubForge {
             encode(org),
             encode(team)
         );
-        let first = self
-            .github
-            .client
-            .get(&self.crab, &path, &self.calls)
-            .await?;
+        let first = self.get(&path).await?;
         let members = if first.status == StatusCode::NOT_FOUND {
             None
         } else {
@@ -363,121 +398,8 @@ impl GitHubForge {
         );
         Ok(members)
     }
-}
 
-fn review_state(state: &str) -> Option<ReviewState> {
-    match state {
-        "APPROVED" => Some(ReviewState::Approved),
-        "CHANGES_REQUESTED" => Some(ReviewState::ChangesRequested),
-        "DISMISSED" => Some(ReviewState::Dismissed),
-        "COMMENTED" => Some(ReviewState::Commented),
-        _ => None,
-    }
-}
-
-#[async_trait]
-impl Forge for GitHubForge {
-    fn kind(&self) -> ForgeKind {
-        ForgeKind::GitHub
-    }
-
-    fn policy_path(&self) -> &'static str {
-        POLICY_PATH
-    }
-
-    fn file_url(&self, repo: &Repo, git_ref: &str, path: &str) -> String {
-        format!(
-            "{}/{repo}/blob/{}/{path}",
-            self.github.web_url,
-            encode(git_ref)
-        )
-    }
-
-    async fn policy_file(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
-        let key = format!("{repo}@{git_ref}");
-        if !self.github.policy_ttl.is_zero() {
-            if let Some(hit) = fresh(&self.github.caches.policies, &key, self.github.policy_ttl) {
-                return Ok(hit);
-            }
-        }
-        let text = self.read_policy(repo, git_ref).await?;
-        if !self.github.policy_ttl.is_zero() {
-            remember(
-                &self.github.caches.policies,
-                key,
-                (Instant::now(), text.clone()),
-            );
-        }
-        Ok(text)
-    }
-
-    async fn change(&self, repo: &Repo, number: u64) -> Result<Change> {
-        let pr: api::PullRequest = self
-            .get_json(&format!("/repos/{repo}/pulls/{number}"))
-            .await?;
-        if let Ok(mut sizes) = self.sizes.lock() {
-            sizes.insert(
-                format!("{repo}#{number}"),
-                Sizes {
-                    files: pr.changed_files,
-                    commits: pr.commits,
-                    base: format!("{}@{}", pr.base.name, pr.base.sha),
-                },
-            );
-        }
-        Ok(Change {
-            number: pr.number,
-            head_sha: pr.head.sha,
-            head_ref: pr.head.name,
-            base_ref: pr.base.name,
-            author: pr.user.map(|u| u.login).unwrap_or_default(),
-            labels: pr.labels.into_iter().map(|l| l.name).collect(),
-            open: pr.state == "open",
-        })
-    }
-
-    async fn change_paths(&self, repo: &Repo, number: u64, head: &str) -> Result<Vec<String>> {
-        let path = format!("/repos/{repo}/pulls/{number}/files?per_page=100");
-        let key = format!("files {repo}#{number}@{head}");
-        self.per_head((repo, number), Listed::Files, key, path, |f| {
-            let file: Option<api::File> = serde_json::from_value(f.clone()).ok();
-            file.map(|f| {
-                f.previous_filename
-                    .into_iter()
-                    .chain([f.filename])
-                    .collect()
-            })
-            .unwrap_or_default()
-        })
-        .await
-    }
-
-    async fn change_contributors(
-        &self,
-        repo: &Repo,
-        number: u64,
-        head: &str,
-    ) -> Result<Vec<String>> {
-        let path = format!("/repos/{repo}/pulls/{number}/commits?per_page=100");
-        let key = format!("commits {repo}#{number}@{head}");
-        self.per_head((repo, number), Listed::Commits, key, path, |c| {
-            let commit: Option<api::Commit> = serde_json::from_value(c.clone()).ok();
-            commit
-                .map(|c| {
-                    [c.author, c.committer]
-                        .into_iter()
-                        .flatten()
-                        .map(|u| u.login)
-                        // `web-flow` commits what people do in the web interface.
-                        .filter(|login| login != "web-flow")
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-        .await
-    }
-
-    async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>> {
+    async fn read_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>> {
         let reviews: Vec<api::Review> = self
             .list(&format!(
                 "/repos/{repo}/pulls/{number}/reviews?per_page=100"
@@ -521,7 +443,7 @@ impl Forge for GitHubForge {
         Ok(out)
     }
 
-    async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>> {
+    async fn read_approvals(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>> {
         let approvals: Vec<api::Approval> = self
             .get_json(&format!(
                 "/repos/{repo}/actions/runs/{}/approvals",
@@ -545,7 +467,7 @@ impl Forge for GitHubForge {
             .collect())
     }
 
-    async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
+    async fn read_deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
         let run: api::WorkflowRun = self
             .get_json(&format!("/repos/{repo}/actions/runs/{}", gate.run_id))
             .await?;
@@ -579,7 +501,7 @@ impl Forge for GitHubForge {
         })
     }
 
-    async fn deployment_contributors(
+    async fn read_shipped_by(
         &self,
         repo: &Repo,
         gate: &GateRequest,
@@ -638,7 +560,7 @@ impl Forge for GitHubForge {
         Ok(commit_people(commits))
     }
 
-    async fn environments(&self, repo: &Repo) -> Result<Vec<String>> {
+    async fn read_environments(&self, repo: &Repo) -> Result<Vec<String>> {
         let key = repo.to_string();
         if let Some(hit) = fresh(&self.github.caches.environments, &key, self.github.ttl) {
             return Ok(hit);
@@ -646,11 +568,7 @@ impl Forge for GitHubForge {
         let mut names: Vec<String> = Vec::new();
         for page in 1.. {
             let path = format!("/repos/{repo}/environments?per_page=100&page={page}");
-            let response = self
-                .github
-                .client
-                .get(&self.crab, &path, &self.calls)
-                .await?;
+            let response = self.get(&path).await?;
             if response.status == StatusCode::NOT_FOUND {
                 break;
             }
@@ -675,38 +593,188 @@ impl Forge for GitHubForge {
         Ok(names)
     }
 
-    async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>> {
+    /// Who last edited each of these (at most 100) comment or review bodies; the
+    /// never-edited ones are left out.
+    async fn read_edits(&self, chunk: &[String]) -> Result<BTreeMap<String, Edit>> {
         let mut out = BTreeMap::new();
-        for chunk in nodes.chunks(100) {
-            let body = json!({ "query": EDITS_QUERY, "variables": { "ids": chunk } });
-            let response = self.post_for(GRAPHQL_PATH, &body).await?;
-            let answer: api::GraphQl<api::Nodes> = json(&response)?;
-            if let Some(error) = answer.errors.first() {
-                let message = format!("GraphQL: {}", error.message);
-                // A comment deleted between listing and asking: the next attempt lists
-                // without it. Anything else will not mend by itself.
-                return Err(if error.kind.as_deref() == Some("NOT_FOUND") {
-                    ForgeError::Transient(message)
-                } else {
-                    ForgeError::Fatal(message)
-                });
-            }
-            let data = answer
-                .data
-                .ok_or_else(|| ForgeError::Fatal("GraphQL: no data".to_owned()))?;
-            for node in data.nodes.into_iter().flatten() {
-                if let Some(at) = node.last_edited_at {
-                    out.insert(
-                        node.id,
-                        Edit {
-                            editor: node.editor.map(|u| u.login),
-                            at,
-                        },
-                    );
-                }
+        let body = json!({ "query": EDITS_QUERY, "variables": { "ids": chunk } });
+        let response = self.post_for(GRAPHQL_PATH, &body).await?;
+        let answer: api::GraphQl<api::Nodes> = json(&response)?;
+        if let Some(error) = answer.errors.first() {
+            let message = format!("GraphQL: {}", error.message);
+            // A comment deleted between listing and asking: the next attempt lists
+            // without it. Anything else will not mend by itself.
+            return Err(if error.kind.as_deref() == Some("NOT_FOUND") {
+                ForgeError::Transient(message)
+            } else {
+                ForgeError::Fatal(message)
+            });
+        }
+        let data = answer
+            .data
+            .ok_or_else(|| ForgeError::Fatal("GraphQL: no data".to_owned()))?;
+        for node in data.nodes.into_iter().flatten() {
+            if let Some(at) = node.last_edited_at {
+                out.insert(
+                    node.id,
+                    Edit {
+                        editor: node.editor.map(|u| u.login),
+                        at,
+                    },
+                );
             }
         }
         Ok(out)
+    }
+}
+
+fn review_state(state: &str) -> Option<ReviewState> {
+    match state {
+        "APPROVED" => Some(ReviewState::Approved),
+        "CHANGES_REQUESTED" => Some(ReviewState::ChangesRequested),
+        "DISMISSED" => Some(ReviewState::Dismissed),
+        "COMMENTED" => Some(ReviewState::Commented),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Forge for GitHubForge {
+    fn kind(&self) -> ForgeKind {
+        ForgeKind::GitHub
+    }
+
+    fn policy_path(&self) -> &'static str {
+        POLICY_PATH
+    }
+
+    fn file_url(&self, repo: &Repo, git_ref: &str, path: &str) -> String {
+        format!(
+            "{}/{repo}/blob/{}/{path}",
+            self.github.web_url,
+            encode(git_ref)
+        )
+    }
+
+    async fn policy_file(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
+        let key = format!("{repo}@{git_ref}");
+        self.memo
+            .policies
+            .or_read(key.clone(), self.cached_policy(repo, git_ref, key))
+            .await
+    }
+
+    async fn change(&self, repo: &Repo, number: u64) -> Result<Change> {
+        Ok(self.read_change(repo, number).await?.0)
+    }
+
+    async fn change_paths(&self, repo: &Repo, number: u64, head: &str) -> Result<Vec<String>> {
+        let path = format!("/repos/{repo}/pulls/{number}/files?per_page=100");
+        let key = format!("files {repo}#{number}@{head}");
+        self.per_head((repo, number), Listed::Files, key, path, |f| {
+            let file: Option<api::File> = serde_json::from_value(f.clone()).ok();
+            file.map(|f| {
+                f.previous_filename
+                    .into_iter()
+                    .chain([f.filename])
+                    .collect()
+            })
+            .unwrap_or_default()
+        })
+        .await
+    }
+
+    async fn change_contributors(
+        &self,
+        repo: &Repo,
+        number: u64,
+        head: &str,
+    ) -> Result<Vec<String>> {
+        let path = format!("/repos/{repo}/pulls/{number}/commits?per_page=100");
+        let key = format!("commits {repo}#{number}@{head}");
+        self.per_head((repo, number), Listed::Commits, key, path, |c| {
+            let commit: Option<api::Commit> = serde_json::from_value(c.clone()).ok();
+            commit
+                .map(|c| {
+                    [c.author, c.committer]
+                        .into_iter()
+                        .flatten()
+                        .map(|u| u.login)
+                        // `web-flow` commits what people do in the web interface.
+                        .filter(|login| login != "web-flow")
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .await
+    }
+
+    async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>> {
+        self.memo
+            .activity
+            .or_read(format!("{repo}#{number}"), self.read_activity(repo, number))
+            .await
+    }
+
+    async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>> {
+        self.memo
+            .approvals
+            .or_read(
+                format!("{repo} {}", gate.run_id),
+                self.read_approvals(repo, gate),
+            )
+            .await
+    }
+
+    async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
+        let key = format!(
+            "{repo} {} {:?} {}",
+            gate.run_id, gate.deployment_id, gate.environment
+        );
+        self.memo
+            .deployments
+            .or_read(key, self.read_deployment(repo, gate))
+            .await
+    }
+
+    async fn deployment_contributors(
+        &self,
+        repo: &Repo,
+        gate: &GateRequest,
+        sha: &str,
+    ) -> Result<Vec<String>> {
+        let key = format!("{repo} {} {:?} {sha}", gate.environment, gate.deployment_id);
+        self.memo
+            .shipped_by
+            .or_read(key, self.read_shipped_by(repo, gate, sha))
+            .await
+    }
+
+    async fn environments(&self, repo: &Repo) -> Result<Vec<String>> {
+        self.memo
+            .environments
+            .or_read(repo.to_string(), self.read_environments(repo))
+            .await
+    }
+
+    async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>> {
+        let mut unasked: Vec<String> = nodes
+            .iter()
+            .filter(|n| self.memo.edits.get(n).is_none())
+            .cloned()
+            .collect();
+        unasked.sort();
+        unasked.dedup();
+        for chunk in unasked.chunks(100) {
+            let mut edited = self.read_edits(chunk).await?;
+            for node in chunk {
+                self.memo.edits.put(node.clone(), edited.remove(node));
+            }
+        }
+        Ok(nodes
+            .iter()
+            .filter_map(|n| Some((n.clone(), self.memo.edits.get(n).flatten()?)))
+            .collect())
     }
 
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People> {

@@ -63,13 +63,6 @@ pub async fn home_unbuilt(dir: String) -> axum::response::Html<String> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
 

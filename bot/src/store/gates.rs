@@ -166,15 +166,10 @@ impl Store {
         run_id: u64,
         environment: &str,
     ) -> Result<Option<GateState>> {
-        let row = sqlx::query("SELECT state FROM gates WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4")
-            .bind(forge)
-            .bind(repo.to_string())
-            .bind(i64::try_from(run_id).unwrap_or(i64::MAX))
-            .bind(environment)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| state_of(&r.try_get::<String, _>("state")?))
-            .transpose()
+        Ok(self
+            .gate(forge, repo, run_id, environment)
+            .await?
+            .map(|g| g.state))
     }
 
     /// Every gate of a workflow run (one per environment), answered or not.

@@ -349,13 +349,6 @@ impl Store {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use crate::event::{Event, Repo};
     use crate::store::Store;

@@ -4,22 +4,12 @@
 
 use super::fake::Pull;
 use super::harness::{Harness, REPO, sha};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PROD: &str = "version: 1\npolicies:\n  prod:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\n";
 
-fn answers(h: &Harness, run: u64) -> Vec<Value> {
-    h.fake.with(|s| {
-        s.gate_answers
-            .iter()
-            .filter(|(_, r, _)| *r == run)
-            .map(|(_, _, b)| b.clone())
-            .collect()
-    })
-}
-
 fn never_approved(h: &Harness, run: u64) {
-    let all = answers(h, run);
+    let all = h.gate_answers(run);
     assert!(!all.is_empty(), "the gate was answered");
     assert!(
         all.iter().all(|a| a["state"] != "approved"),
@@ -77,13 +67,7 @@ async fn the_person_who_triggered_the_run_cannot_approve_their_own_deployment() 
     h.deployment_review(51, "production", "alice", true).await;
     h.settle().await;
     never_approved(&h, 51);
-    let entries = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(REPO), None)
-        .await
-        .unwrap();
+    let entries = h.audit().await;
     assert!(
         entries
             .last()
@@ -125,13 +109,7 @@ async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successf
     h.deployment_review(52, "production", "bob", true).await;
     h.settle().await;
     never_approved(&h, 52);
-    let entries = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(REPO), None)
-        .await
-        .unwrap();
+    let entries = h.audit().await;
     let last = entries.last().unwrap();
     assert!(
         last.ignored.contains("\"bob\"") && last.ignored.contains("\"contributor\""),
@@ -140,7 +118,7 @@ async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successf
     h.deployment_review(52, "production", "frank", true).await;
     h.settle().await;
     assert_eq!(
-        answers(&h, 52).last().unwrap()["state"],
+        h.gate_answers(52).last().unwrap()["state"],
         "approved",
         "alice's commit shipped before: she may approve"
     );

@@ -4,16 +4,6 @@ use super::harness::{Harness, REPO, sha};
 
 const PROD: &str = "version: 1\npolicies:\n  prod:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\n";
 
-fn answers(h: &Harness, run: u64) -> Vec<serde_json::Value> {
-    h.fake.with(|s| {
-        s.gate_answers
-            .iter()
-            .filter(|(_, r, _)| *r == run)
-            .map(|(_, _, b)| b.clone())
-            .collect()
-    })
-}
-
 #[tokio::test]
 async fn approved_after_environment_reviews_meet_the_policy() {
     let h = Harness::new().await;
@@ -21,7 +11,7 @@ async fn approved_after_environment_reviews_meet_the_policy() {
     h.request_deployment(42, "production", &sha(9), "erin", &[])
         .await;
     h.settle().await;
-    let first = answers(&h, 42);
+    let first = h.gate_answers(42);
     assert_eq!(first.len(), 1);
     assert!(
         first[0]["state"].is_null() && first[0]["comment"].as_str().unwrap().contains("Pending"),
@@ -32,14 +22,14 @@ async fn approved_after_environment_reviews_meet_the_policy() {
     h.settle().await;
     h.deployment_review(42, "production", "bob", true).await;
     h.settle().await;
-    let all = answers(&h, 42);
+    let all = h.gate_answers(42);
     assert_eq!(all.last().unwrap()["state"], "approved", "{all:?}");
     assert_eq!(all.last().unwrap()["environment_name"], "production");
     assert_eq!(h.status_of(&sha(9), "signoff/production").0, "success");
     // Answered gates are not answered again.
     h.deployment_review(42, "production", "carol", true).await;
     h.settle().await;
-    assert_eq!(answers(&h, 42).len(), all.len());
+    assert_eq!(h.gate_answers(42).len(), all.len());
     let callbacks: Vec<String> = h
         .fake
         .requests()
@@ -66,10 +56,10 @@ async fn approve_environment_comments_on_the_pull_request_count() {
     h.comment(5, "alice", "/approve production").await;
     h.comment(5, "bob", "/approve staging").await;
     h.settle().await;
-    assert!(answers(&h, 43).iter().all(|a| a["state"].is_null()));
+    assert!(h.gate_answers(43).iter().all(|a| a["state"].is_null()));
     h.comment(5, "carol", "/approve Production").await;
     h.settle().await;
-    assert_eq!(answers(&h, 43).last().unwrap()["state"], "approved");
+    assert_eq!(h.gate_answers(43).last().unwrap()["state"], "approved");
 }
 
 #[tokio::test]
@@ -80,12 +70,12 @@ async fn a_rejecting_review_rejects_and_no_policy_approves() {
         .await;
     h.deployment_review(44, "production", "alice", false).await;
     h.settle().await;
-    assert_eq!(answers(&h, 44).last().unwrap()["state"], "rejected");
+    assert_eq!(h.gate_answers(44).last().unwrap()["state"], "rejected");
     h.request_deployment(45, "staging", &sha(4), "erin", &[])
         .await;
     h.settle().await;
     assert_eq!(
-        answers(&h, 45).last().unwrap()["state"],
+        h.gate_answers(45).last().unwrap()["state"],
         "approved",
         "no policy applies to staging"
     );
@@ -103,7 +93,7 @@ async fn pending_gates_survive_a_restart() {
     h.start_bot().await;
     h.deployment_review(46, "production", "bob", true).await;
     h.settle().await;
-    assert_eq!(answers(&h, 46).last().unwrap()["state"], "approved");
+    assert_eq!(h.gate_answers(46).last().unwrap()["state"], "approved");
     let _ = REPO;
 }
 
@@ -120,18 +110,18 @@ async fn a_gate_held_by_a_blackout_moves_when_it_ends() {
     h.request_deployment(47, "production", &sha(7), "erin", &[])
         .await;
     h.settle().await;
-    let first = answers(&h, 47);
+    let first = h.gate_answers(47);
     assert!(first[0]["state"].is_null(), "held, not rejected: {first:?}");
     assert!(
         first[0]["comment"].as_str().unwrap().starts_with("blocked"),
         "{first:?}"
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while answers(&h, 47).last().unwrap()["state"] != "approved" {
+    while h.gate_answers(47).last().unwrap()["state"] != "approved" {
         assert!(
             std::time::Instant::now() < deadline,
             "{:?}",
-            answers(&h, 47)
+            h.gate_answers(47)
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
@@ -144,7 +134,7 @@ async fn a_broken_forge_keeps_the_deployment_waiting_with_the_reason() {
     h.request_deployment(48, "production", &sha(8), "erin", &[])
         .await;
     h.settle_allowing_failures().await;
-    let all = answers(&h, 48);
+    let all = h.gate_answers(48);
     assert_eq!(all.len(), 1, "{all:?}");
     assert!(
         all[0]["state"].is_null(),
@@ -156,5 +146,40 @@ async fn a_broken_forge_keeps_the_deployment_waiting_with_the_reason() {
             .unwrap()
             .contains("could not evaluate"),
         "{all:?}"
+    );
+}
+
+/// One event asks the forge each question once: a comment on a pull request with a
+/// pending deployment gate evaluates both gates, which share the pull request, its
+/// activity, the edit history, the policy, the people and the commit's statuses.
+#[tokio::test]
+async fn one_event_reads_each_answer_once() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        &format!("{PROD}  - policies: [prod]\n    to: pull_request\n"),
+    );
+    h.open_pr(5, "erin", &sha(5), &["src/lib.rs"]).await;
+    h.settle().await;
+    h.request_deployment(43, "production", &sha(5), "erin", &[5])
+        .await;
+    h.settle().await;
+    let before = h.fake.requests().len();
+    h.comment(5, "alice", "/approve production").await;
+    h.settle().await;
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for r in &h.fake.requests()[before..] {
+        if r.method == "GET" || r.path == "/graphql" {
+            *seen.entry(format!("{} {}", r.method, r.path)).or_default() += 1;
+        }
+    }
+    let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "asked more than once in one event: {repeated:?}"
+    );
+    assert!(
+        seen.contains_key("GET /repos/acme/app/actions/runs/43"),
+        "{seen:?}"
     );
 }

@@ -216,6 +216,11 @@ impl FakeGitHub {
         self.with(|s| s.requests.clone())
     }
 
+    /// How many requests so far match `which`.
+    pub fn count(&self, which: impl Fn(&Recorded) -> bool) -> usize {
+        self.requests().iter().filter(|r| which(r)).count()
+    }
+
     /// Records that `editor` last edited the comment or review `node` at `at`.
     pub fn edited(&self, node: &str, editor: &str, at: &str) {
         self.with(|s| {
@@ -373,6 +378,16 @@ fn not_found() -> Response {
         .into_response()
 }
 
+/// The page asked for: `per_page` (default 30, 1 to 100) and `page` (from 1).
+fn page_of(q: &HashMap<String, String>) -> (usize, usize) {
+    let number =
+        |key: &str, default: usize| q.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+    (
+        number("per_page", 30).clamp(1, 100),
+        number("page", 1).max(1),
+    )
+}
+
 /// A list answered GitHub's way: `per_page` (default 30, at most 100) and `page`, a
 /// `Link: rel="next"` while more follow, and at most `cap` items served at all (GitHub
 /// lists at most 3,000 files and 250 commits of a pull request).
@@ -384,16 +399,7 @@ fn paged(uri: &Uri, headers: &HeaderMap, items: Vec<Value>, cap: usize) -> Respo
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    let per_page: usize = q
-        .get("per_page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
-    let page: usize = q
-        .get("page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(1);
+    let (per_page, page) = page_of(&q);
     let served = items.len().min(cap);
     let start = (page - 1) * per_page;
     let slice: Vec<Value> = items
@@ -772,16 +778,7 @@ async fn environments(
     let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
         return not_found();
     };
-    let per_page: usize = q
-        .get("per_page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30)
-        .min(100);
-    let page: usize = q
-        .get("page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(1);
+    let (per_page, page) = page_of(&q);
     let list: Vec<Value> = repo
         .environments
         .iter()

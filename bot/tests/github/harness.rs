@@ -168,13 +168,7 @@ impl Harness {
         let req = req
             .body(http_body_util::Full::new(bytes::Bytes::from(body)))
             .unwrap();
-        let res = self.client.request(req).await.unwrap();
-        let status = res.status().as_u16();
-        let text = http_body_util::BodyExt::collect(res.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        (status, String::from_utf8_lossy(&text).into_owned())
+        answer(self.client.request(req).await.unwrap()).await
     }
 
     /// Delivers a payload signed with the test secret under a fresh delivery id.
@@ -235,6 +229,15 @@ impl Harness {
             r.files
                 .insert((branch.into(), ".github/signoff.yml".into()), text.into());
         });
+    }
+
+    /// Erin opens pull request `number` at `sha(number)`; alice and bob approve it.
+    pub async fn open_and_approve(&self, number: u64) {
+        let head = sha(u32::try_from(number).unwrap());
+        self.open_pr(number, "erin", &head, &["src/lib.rs"]).await;
+        self.review(number, "alice", "APPROVED").await;
+        self.review(number, "bob", "APPROVED").await;
+        self.settle().await;
     }
 
     pub async fn open_pr(&self, number: u64, author: &str, head: &str, files: &[&str]) {
@@ -696,6 +699,34 @@ impl Harness {
         self.status_of(sha, "signoff")
     }
 
+    /// What the bot answered the deployment protection rule of run `run`, in order.
+    pub fn gate_answers(&self, run: u64) -> Vec<Value> {
+        self.fake.with(|s| {
+            s.gate_answers
+                .iter()
+                .filter(|(_, r, _)| *r == run)
+                .map(|(_, _, b)| b.clone())
+                .collect()
+        })
+    }
+
+    /// The repository's audit log, oldest first.
+    pub async fn audit(&self) -> Vec<signoff_bot::store::audit::AuditEntry> {
+        self.bot()
+            .app
+            .store
+            .list_audit(Some(REPO), None)
+            .await
+            .unwrap()
+    }
+
+    /// Fails unless the `signoff` status on `sha` is a failure that says `says`.
+    pub fn assert_failure(&self, sha: &str, says: &str) {
+        let (state, description) = self.status(sha);
+        assert_eq!(state, "failure", "{description}");
+        assert!(description.contains(says), "{description}");
+    }
+
     pub fn status_of(&self, sha: &str, context: &str) -> (String, String) {
         let s = self
             .fake
@@ -709,12 +740,16 @@ impl Harness {
 
     pub async fn get(&self, path: &str) -> (u16, String) {
         let uri: http::Uri = format!("{}{path}", self.base()).parse().unwrap();
-        let res = self.client.get(uri).await.unwrap();
-        let status = res.status().as_u16();
-        let text = http_body_util::BodyExt::collect(res.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        (status, String::from_utf8_lossy(&text).into_owned())
+        answer(self.client.get(uri).await.unwrap()).await
     }
+}
+
+/// The bot's answer: its status code and body.
+async fn answer(res: http::Response<hyper::body::Incoming>) -> (u16, String) {
+    let status = res.status().as_u16();
+    let text = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, String::from_utf8_lossy(&text).into_owned())
 }

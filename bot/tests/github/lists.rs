@@ -21,10 +21,7 @@ fn pad_with_comments(h: &Harness, number: u64, n: u64) {
 #[tokio::test]
 async fn a_reject_after_thirty_pages_of_comments_still_counts() {
     let h = Harness::new().await;
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
-    h.settle().await;
+    h.open_and_approve(1).await;
     assert_eq!(h.status(&sha(1)).0, "success");
     pad_with_comments(&h, 1, 3_050);
     h.comment(1, "carol", "/reject").await;
@@ -45,11 +42,9 @@ async fn a_pull_request_with_more_files_than_github_lists_fails_closed() {
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
     h.open_pr(1, "erin", &sha(1), &files).await;
     h.settle_allowing_failures().await;
-    let (state, description) = h.status(&sha(1));
-    assert_eq!(state, "failure", "{description}");
-    assert!(
-        description.contains("incomplete list: GitHub serves 3000 of the 3001 changed files of #1"),
-        "{description}"
+    h.assert_failure(
+        &sha(1),
+        "incomplete list: GitHub serves 3000 of the 3001 changed files of #1",
     );
     // Within GitHub's limit the same policy is checked as usual.
     h.open_pr(2, "erin", &sha(2), &files[1..]).await;
@@ -77,11 +72,9 @@ async fn a_pull_request_with_more_commits_than_github_lists_fails_closed() {
     h.review(1, "alice", "APPROVED").await;
     h.review(1, "dave", "APPROVED").await;
     h.settle_allowing_failures().await;
-    let (state, description) = h.status(&sha(2));
-    assert_eq!(state, "failure", "{description}");
-    assert!(
-        description.contains("incomplete list: GitHub serves 250 of the 251 commits of #1"),
-        "{description}"
+    h.assert_failure(
+        &sha(2),
+        "incomplete list: GitHub serves 250 of the 251 commits of #1",
     );
 }
 

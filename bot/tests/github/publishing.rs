@@ -325,10 +325,7 @@ async fn an_answer_that_never_reached_the_forge_is_posted_once_it_is_back() {
         c.queue.max_attempts = 2;
     })
     .await;
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
-    h.settle().await;
+    h.open_and_approve(1).await;
     assert_eq!(h.status(&sha(1)).0, "success");
     // GitHub takes no status for longer than the delivery's attempts last.
     h.fake.with(|s| s.broken.push(("/statuses/".into(), 500)));

@@ -30,10 +30,7 @@ async fn opened_is_pending_then_two_approvals_succeed() {
 #[tokio::test]
 async fn a_push_makes_approvals_stale() {
     let h = Harness::new().await;
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
-    h.settle().await;
+    h.open_and_approve(1).await;
     assert_eq!(h.status(&sha(1)).0, "success");
     h.push(1, &sha(2), "erin").await;
     h.settle().await;
@@ -143,16 +140,8 @@ async fn changes_requested_rejects_and_dismissal_revokes() {
 async fn invalid_policy_fails_with_line_and_column() {
     let h = Harness::new().await;
     h.set_policy("main", "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\n        cuont: 3\napply: []\n");
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
-    h.settle().await;
-    let (state, description) = h.status(&sha(1));
-    assert_eq!(state, "failure");
-    assert!(
-        description.starts_with("Invalid policy: .github/signoff.yml:6:9: error:"),
-        "{description}"
-    );
+    h.open_and_approve(1).await;
+    h.assert_failure(&sha(1), "Invalid policy: .github/signoff.yml:6:9: error:");
 }
 
 #[tokio::test]
@@ -305,13 +294,7 @@ async fn contributors_are_ignored_when_the_policy_says_so() {
         h.status(&sha(2)),
         ("pending".into(), "Pending: 1 more from anyone".into())
     );
-    let entries = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(REPO), None)
-        .await
-        .unwrap();
+    let entries = h.audit().await;
     assert!(
         entries.last().unwrap().ignored.contains("\"contributor\""),
         "{:?}",

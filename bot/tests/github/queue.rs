@@ -60,18 +60,10 @@ async fn a_delivery_that_keeps_crashing_its_worker_becomes_a_dead_letter() {
         assert!(Instant::now() < deadline, "no failure status");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (state, description) = h.status(&sha(7));
-    assert_eq!(state, "failure");
-    assert!(
-        description.contains("dead letter: abandoned after 4 attempts"),
-        "{description}"
-    );
+    h.assert_failure(&sha(7), "dead letter: abandoned after 4 attempts");
     assert_eq!(
         h.fake
-            .requests()
-            .iter()
-            .filter(|r| r.method == "GET" && r.path.ends_with("/reviews?per_page=100"))
-            .count(),
+            .count(|r| r.method == "GET" && r.path.ends_with("/reviews?per_page=100")),
         0,
         "never evaluated again"
     );
@@ -121,12 +113,7 @@ async fn a_job_longer_than_its_lease_runs_once() {
         .with(|s| s.slow.push(("/repos/acme/app/pulls/1".into(), 4_500)));
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.settle().await;
-    let reads = h
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/repos/acme/app/pulls/1")
-        .count();
+    let reads = h.fake.count(|r| r.path == "/repos/acme/app/pulls/1");
     assert_eq!(reads, 1, "the delivery was taken over while running");
     assert_eq!(h.fake.statuses().len(), 1);
 }

@@ -12,12 +12,7 @@ async fn a_forge_500_is_retried() {
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "pending");
-    let pr_reads = h
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/repos/acme/app/pulls/1")
-        .count();
+    let pr_reads = h.fake.count(|r| r.path == "/repos/acme/app/pulls/1");
     assert!(pr_reads >= 3, "two failures then success: {pr_reads}");
 }
 
@@ -62,11 +57,9 @@ async fn a_forge_that_stays_broken_gets_a_failure_status_never_success() {
     h.settle_allowing_failures().await;
     let failed = h.bot().app.store.failures().await.unwrap();
     assert_eq!(failed.len(), 3, "{failed:?}");
-    let (state, description) = h.status(&sha(1));
-    assert_eq!(state, "failure");
-    assert!(
-        description.starts_with("signoff could not evaluate: forge unavailable: 500"),
-        "{description}"
+    h.assert_failure(
+        &sha(1),
+        "signoff could not evaluate: forge unavailable: 500",
     );
     assert!(
         h.fake

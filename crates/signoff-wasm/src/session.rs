@@ -150,7 +150,6 @@ pub fn input_problem(file: &str, message: String) -> Diagnostic {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test stops at its first surprise")]
 mod tests {
     use super::*;
 

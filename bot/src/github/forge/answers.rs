@@ -10,14 +10,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// `GET /repos/{repo}/commits/{sha}/status`: the latest status of each context.
-#[derive(Deserialize)]
-struct Combined {
+#[derive(Clone, Deserialize)]
+pub(super) struct Combined {
     #[serde(default)]
     statuses: Vec<ShownStatus>,
 }
 
-#[derive(Deserialize)]
-struct ShownStatus {
+#[derive(Clone, Deserialize)]
+pub(super) struct ShownStatus {
     context: String,
     state: String,
     description: Option<String>,
@@ -36,6 +36,10 @@ struct CheckRun {
 #[derive(Deserialize)]
 struct Output {
     title: Option<String>,
+}
+
+fn combined_key(repo: &Repo, sha: &str) -> String {
+    format!("{repo} {sha}")
 }
 
 /// GitHub's check-run status and conclusion for a status state.
@@ -84,6 +88,7 @@ impl GitHubForge {
         if let (Some(url), Some(map)) = (&status.target_url, body.as_object_mut()) {
             map.insert("target_url".to_owned(), json!(url));
         }
+        self.memo.combined.forget(&combined_key(repo, &status.sha));
         self.post(
             &format!("/repos/{repo}/statuses/{}", encode(&status.sha)),
             &body,
@@ -132,11 +137,16 @@ impl GitHubForge {
         status: &Status,
         check_run: Option<u64>,
     ) -> Result<bool> {
+        // Read once per event for all the bot's contexts on the commit, and again after
+        // this event posted on it.
+        let path = format!(
+            "/repos/{repo}/commits/{}/status?per_page=100",
+            encode(&status.sha)
+        );
         let combined: Combined = self
-            .get_json(&format!(
-                "/repos/{repo}/commits/{}/status?per_page=100",
-                encode(&status.sha)
-            ))
+            .memo
+            .combined
+            .or_read(combined_key(repo, &status.sha), self.get_json(&path))
             .await?;
         let status_shown = combined.statuses.iter().any(|s| {
             s.context == status.context
