@@ -53,6 +53,24 @@ pub(crate) struct Leaf {
     pub source: Source,
     pub count: Count,
     pub span: Span,
+    /// The decision's label when it does not depend on the pool (every count but a
+    /// percentage), made once here instead of on every evaluation.
+    pub label: Option<String>,
+}
+
+impl Leaf {
+    fn new(source: Source, count: Count, span: Span) -> Leaf {
+        let mut leaf = Leaf {
+            source,
+            count,
+            span,
+            label: None,
+        };
+        if !matches!(count, Count::Percent(_)) {
+            leaf.label = Some(crate::eval::label(&leaf, crate::eval::need_for(&leaf, 0)));
+        }
+        leaf
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -422,11 +440,7 @@ impl Compiler {
                 );
             }
             let count = self.count(any)?;
-            leaves.push(Leaf {
-                source: Source::Any,
-                count,
-                span: raw.span,
-            });
+            leaves.push(Leaf::new(Source::Any, count, raw.span));
             return Some(Req::Leaf(leaves.len() - 1));
         } else if let Some(group) = &r.group {
             Source::Group(self.name(group, "group")?)
@@ -469,11 +483,7 @@ impl Compiler {
                 }
             }
         }
-        leaves.push(Leaf {
-            source,
-            count,
-            span: raw.span,
-        });
+        leaves.push(Leaf::new(source, count, raw.span));
         Some(Req::Leaf(leaves.len() - 1))
     }
 

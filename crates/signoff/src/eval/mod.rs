@@ -1,6 +1,7 @@
 //! The evaluator (SPEC §4). Pure: the same policy, directory, request, grants and `now`
 //! always give the same decision.
 
+mod assess;
 mod context;
 mod criteria;
 mod distinct;
@@ -12,12 +13,14 @@ mod windows;
 pub use context::Context;
 pub(crate) use context::need as need_for;
 pub use requirements::CANDIDATES_SHOWN;
+pub(crate) use requirements::label;
 
-use crate::compile::PolicySet;
-use crate::decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, Outcome};
+use crate::compile::{CompiledPolicy, PolicySet};
+use crate::decision::{
+    Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, PolicyVerdict, Verdict,
+};
 use crate::model::{Grant, Input, Kind, Request};
 use jiff::Timestamp;
-use requirements::PolicyInputs;
 
 /// Evaluates one request; builds the directory index on the way. To evaluate many
 /// requests against one directory, build a [`Context`] once and call [`Context::evaluate`].
@@ -25,53 +28,40 @@ pub fn evaluate(policy: &PolicySet, input: &Input) -> Decision {
     Context::new(policy, &input.directory).evaluate(&input.request, &input.grants, input.now)
 }
 
-impl Context<'_> {
+impl<'p> Context<'p> {
     pub fn evaluate(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Decision {
-        let effective = self.effective_policies(request);
-        let window = windows::blocking(self, request, now);
-        let exempt = self.exemption(request);
-        let excluded = grants::excluded(self, request);
-        let mut standings = grants::standings(self, request, grants, now, &excluded);
-        // Moved into the decision below rather than copied.
-        let dropped = std::mem::take(&mut standings.dropped);
-        let inputs = PolicyInputs {
-            context: self,
-            kind: request.kind,
-            excluded: &excluded,
-            standings: &standings,
-        };
-        let mut policies = Vec::with_capacity(effective.len());
-        policies.extend(
-            effective
-                .iter()
-                .filter_map(|&p| requirements::evaluate_policy(&inputs, p)),
-        );
-        let in_a_pool = |id| {
-            effective
-                .iter()
-                .any(|&p| requirements::in_any_pool(&inputs, p, id))
-        };
-
-        let rejected_by: Vec<Name> = standings
-            .rejecters
+        let mut assessment = self.assess(request, grants, now);
+        // Never candidates: the excluded and everyone who approved.
+        let mut not_candidates =
+            Vec::with_capacity(assessment.excluded.len() + assessment.standings.approvers.len());
+        not_candidates.extend_from_slice(&assessment.excluded);
+        not_candidates.extend_from_slice(&assessment.standings.approvers);
+        not_candidates.sort_unstable();
+        not_candidates.dedup();
+        let mut policies = Vec::with_capacity(assessment.policies.len());
+        policies.extend(assessment.policies.iter().filter_map(|state| {
+            requirements::explain_policy(self, &assessment, &not_candidates, state)
+        }));
+        let rejected_by: Vec<Name> = assessment
+            .rejected_by
             .iter()
-            .filter(|id| in_a_pool(**id))
             .map(|id| self.name(*id))
             .collect();
-        let mut ignored: Vec<(Timestamp, Ignored)> = dropped
-            .into_iter()
-            .map(|d| {
-                (
-                    d.at,
-                    Ignored {
-                        by: d.by,
-                        reason: d.reason,
-                    },
-                )
-            })
-            .collect();
+        // Moved into the decision below rather than copied.
+        let dropped = std::mem::take(&mut assessment.standings.dropped);
+        let standings = &assessment.standings;
+        let mut ignored: Vec<(Timestamp, Ignored)> = Vec::with_capacity(dropped.len());
+        ignored.extend(dropped.into_iter().map(|d| {
+            (
+                d.at,
+                Ignored {
+                    by: d.by,
+                    reason: d.reason,
+                },
+            )
+        }));
         for &id in &standings.approvers {
-            if !in_a_pool(id) {
+            if !assessment.in_a_pool(id) {
                 let at = standings.approved_at(id).unwrap_or(now);
                 ignored.push((
                     at,
@@ -82,7 +72,11 @@ impl Context<'_> {
                 ));
             }
         }
-        for &id in standings.rejecters.iter().filter(|id| !in_a_pool(**id)) {
+        for &id in standings
+            .rejecters
+            .iter()
+            .filter(|id| !assessment.in_a_pool(**id))
+        {
             ignored.push((
                 now,
                 Ignored {
@@ -95,30 +89,42 @@ impl Context<'_> {
         ignored.sort_by(|(ta, a), (tb, b)| (ta, &a.by, a.reason).cmp(&(tb, &b.by, b.reason)));
         let ignored: Vec<Ignored> = ignored.into_iter().map(|(_, i)| i).collect();
 
-        let decision = if window.is_some() {
-            Outcome::Blocked
-        } else if effective.is_empty() {
-            Outcome::NotRequired
-        } else if exempt.is_some() {
-            Outcome::Exempt
-        } else if !rejected_by.is_empty() && self.policy.options.block_on_rejection {
-            Outcome::Rejected
-        } else if policies.iter().all(|p| p.satisfied) {
-            Outcome::Approved
-        } else {
-            Outcome::Pending
-        };
         let mut out = Decision {
-            decision,
+            decision: assessment.decision,
             summary: String::new(),
             policies,
             rejected_by,
             ignored,
-            exempt,
-            window,
+            exempt: assessment.exempt.take(),
+            window: assessment.window.take(),
         };
-        out.summary = summary::summarize(&out, request, self, &effective);
+        out.summary = summary::summarize(&out, request, self, &assessment.effective);
         out
+    }
+
+    /// The outcome, the applicable policies with whether each is satisfied, and
+    /// `rejected_by`: what [`Context::evaluate`] decides, without building the
+    /// explanation (no candidates, labels, ignored grants or summary). For bulk use, such
+    /// as replaying many requests.
+    pub fn decide(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Verdict<'p> {
+        let assessment = self.assess(request, grants, now);
+        let mut policies = Vec::with_capacity(assessment.policies.len());
+        policies.extend(assessment.policies.iter().filter_map(|state| {
+            let policy: &'p CompiledPolicy = self.policy.policies.get(state.index)?;
+            Some(PolicyVerdict {
+                name: policy.name.as_str(),
+                satisfied: state.satisfied,
+            })
+        }));
+        Verdict {
+            decision: assessment.decision,
+            policies,
+            rejected_by: assessment
+                .rejected_by
+                .iter()
+                .map(|&id| self.user_name(id))
+                .collect(),
+        }
     }
 
     /// SPEC §4 step 1: policies of every matching binding, once each, in file order.
