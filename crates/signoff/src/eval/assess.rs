@@ -193,6 +193,17 @@ impl Assessment<'_> {
         }
     }
 
+    /// Is this user in the pool of any requirement of this policy?
+    pub fn in_policy_pool(&self, policy: &PolicyState, id: UserId) -> bool {
+        self.excluded.binary_search(&id).is_err()
+            && self
+                .leaves
+                .get(policy.leaves.clone())
+                .unwrap_or_default()
+                .iter()
+                .any(|l| l.pool.contains(id))
+    }
+
     /// Is this user in the pool of any requirement of an effective policy?
     pub fn in_a_pool(&self, id: UserId) -> bool {
         self.excluded.binary_search(&id).is_err() && self.leaves.iter().any(|l| l.pool.contains(id))

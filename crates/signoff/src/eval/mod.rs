@@ -72,6 +72,37 @@ impl<'p> Context<'p> {
                 ));
             }
         }
+        // Per policy with distinct approvers, what its matching left out.
+        let unplaced: Vec<Option<requirements::Unplaced>> = assessment
+            .policies
+            .iter()
+            .map(|state| requirements::unplaced(&assessment, state))
+            .collect();
+        // SPEC §4.9: in a pool, yet counted nowhere: every effective policy whose pool
+        // holds them has distinct approvers and placed them in no slot.
+        if unplaced.iter().any(Option::is_some) {
+            for &id in &standings.approvers {
+                let counted = assessment
+                    .policies
+                    .iter()
+                    .zip(&unplaced)
+                    .any(|(state, left_out)| {
+                        assessment.in_policy_pool(state, id)
+                            && left_out
+                                .as_ref()
+                                .is_none_or(|u| u.unassigned.binary_search(&id).is_err())
+                    });
+                if assessment.in_a_pool(id) && !counted {
+                    ignored.push((
+                        standings.approved_at(id).unwrap_or(now),
+                        Ignored {
+                            by: self.name(id),
+                            reason: IgnoreReason::NotAssigned,
+                        },
+                    ));
+                }
+            }
+        }
         for &id in standings
             .rejecters
             .iter()
@@ -98,7 +129,7 @@ impl<'p> Context<'p> {
             exempt: assessment.exempt.take(),
             window: assessment.window.take(),
         };
-        out.summary = summary::summarize(&out, request, self, &assessment.effective);
+        out.summary = summary::summarize(&out, request, self, &assessment.effective, &unplaced);
         out
     }
 

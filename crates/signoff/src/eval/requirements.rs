@@ -1,12 +1,83 @@
 //! SPEC §4 step 8: each policy's requirements against the eligible approvals, explained.
 
-use super::assess::{Assessment, PolicyState};
+use super::assess::{Assessment, LeafState, PolicyState};
 use super::context::{Context, IdSet, UserId};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Name, PolicyResult, RequirementResult};
 
 /// At most this many candidates are listed per requirement; the rest are counted.
 pub const CANDIDATES_SHOWN: usize = 50;
+
+/// What the matching of a `distinct_approvers: true` policy left out, for `ignored` and
+/// the summary.
+pub(crate) struct Unplaced {
+    /// Approvers in a pool of the policy whom the matching assigned to no slot, sorted.
+    pub unassigned: Vec<UserId>,
+    /// Per leaf: when it is short and someone in its pool who approved counts elsewhere,
+    /// the other leaves whose holders could move into it (along alternating paths), in
+    /// leaf order; a new approver in any of them would fill it. Empty otherwise.
+    pub also_from: Vec<Vec<usize>>,
+    /// Per leaf: who in its pool approved, sorted.
+    pub approved: Vec<Vec<UserId>>,
+}
+
+/// For a policy with distinct approvers, what its matching left out; `None` otherwise.
+pub(crate) fn unplaced(assessment: &Assessment<'_>, state: &PolicyState) -> Option<Unplaced> {
+    let assigned = state.assigned.as_ref()?;
+    let leaves = assessment
+        .leaves
+        .get(state.leaves.clone())
+        .unwrap_or_default();
+    let approved_of = |leaf: &LeafState<'_>| assessment.approved(leaf);
+    let placed = |id: &UserId| assigned.iter().any(|a| a.contains(id));
+    let mut unassigned: Vec<UserId> = leaves
+        .iter()
+        .flat_map(|s| approved_of(s).iter().copied())
+        .filter(|id| !placed(id))
+        .collect();
+    unassigned.sort_unstable();
+    unassigned.dedup();
+    let counted = |leaf: usize| assigned.get(leaf).map_or(&[][..], Vec::as_slice);
+    let also_from = leaves
+        .iter()
+        .enumerate()
+        .map(|(leaf, state)| {
+            let short = counted(leaf).len() < state.need as usize;
+            let elsewhere = approved_of(state)
+                .iter()
+                .any(|id| !counted(leaf).contains(id));
+            if !short || !elsewhere {
+                return Vec::new();
+            }
+            // Leaves whose holders could move, directly or along a chain, into this one.
+            let mut reached = vec![leaf];
+            loop {
+                let next = (0..leaves.len()).find(|m| {
+                    !reached.contains(m)
+                        && counted(*m).iter().any(|holder| {
+                            reached.iter().any(|&r| {
+                                leaves
+                                    .get(r)
+                                    .is_some_and(|s| approved_of(s).binary_search(holder).is_ok())
+                            })
+                        })
+                });
+                match next {
+                    Some(m) => reached.push(m),
+                    None => break,
+                }
+            }
+            reached.retain(|&m| m != leaf);
+            reached.sort_unstable();
+            reached
+        })
+        .collect();
+    Some(Unplaced {
+        unassigned,
+        also_from,
+        approved: leaves.iter().map(|s| approved_of(s).to_vec()).collect(),
+    })
+}
 
 /// The explanation of one assessed policy: its requirements with labels, counts,
 /// approvers and candidates.
