@@ -3,6 +3,7 @@
 //! here is located at the node it is about.
 
 use crate::diagnostic::{self, Diagnostic, Problem, Span};
+use crate::eval::Pattern;
 use crate::glob::{Case, Glob};
 use crate::model::policy::Commands;
 use crate::model::policy::{
@@ -117,7 +118,7 @@ pub(crate) enum Attribute {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CompiledCriteria {
-    pub checks: Vec<(Attribute, Vec<Glob>)>,
+    pub checks: Vec<(Attribute, Vec<Pattern>)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -636,7 +637,7 @@ impl Compiler {
                     _ => Case::Sensitive,
                 };
                 match Glob::with_case(&g.value, attribute == Attribute::Paths, case) {
-                    Ok(glob) => parsed.push(glob),
+                    Ok(glob) => parsed.push(Pattern::new(glob, case)),
                     Err(why) => self.error(
                         "invalid_glob",
                         g.span,

@@ -83,6 +83,8 @@ impl<'p> Context<'p> {
             .map(|p| p.leaves.len())
             .sum();
         out.leaves.reserve_exact(leaf_count);
+        out.approved
+            .reserve_exact(leaf_count * out.standings.approvers.len());
         out.policies.reserve_exact(out.effective.len());
         for &index in &out.effective {
             let Some(policy) = self.policy.policies.get(index) else {

@@ -62,7 +62,13 @@ pub(crate) fn standings(
     excluded: &[UserId],
 ) -> Standings {
     let options = &context.policy.options;
-    let mut out = Standings::default();
+    // Sized once: most grants end up in one of these lists.
+    let mut out = Standings {
+        approvers: Vec::with_capacity(grants.len()),
+        rejecters: Vec::new(),
+        approved_at: Vec::with_capacity(grants.len()),
+        dropped: Vec::with_capacity(grants.len()),
+    };
     let mut kept: Vec<(usize, UserId)> = Vec::with_capacity(grants.len());
     for (index, grant) in grants.iter().enumerate() {
         let drop = |reason| Dropped {

@@ -12,6 +12,7 @@ mod windows;
 
 pub use context::Context;
 pub(crate) use context::need as need_for;
+pub(crate) use criteria::Pattern;
 pub use requirements::CANDIDATES_SHOWN;
 pub(crate) use requirements::label;
 
@@ -160,7 +161,7 @@ impl<'p> Context<'p> {
 
     /// SPEC §4 step 1: policies of every matching binding, once each, in file order.
     fn effective_policies(&self, request: &Request) -> Vec<usize> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.policy.policies.len());
         for binding in &self.policy.bindings {
             if binding.kind != request.kind {
                 continue;
