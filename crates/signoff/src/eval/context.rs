@@ -142,7 +142,7 @@ pub(crate) fn kind_index(kind: Kind) -> usize {
 impl<'p> Context<'p> {
     pub fn new(policy: &'p PolicySet, directory: &'p Directory) -> Context<'p> {
         let users: Vec<&str> = directory.users.keys().map(String::as_str).collect();
-        let names = users.iter().map(|u| Name::new(u)).collect();
+        let names = users.iter().map(Name::new).collect();
         let ids: FxHashMap<&str, UserId> = directory
             .users
             .keys()
