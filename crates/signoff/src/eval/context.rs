@@ -325,3 +325,32 @@ impl Role {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids across word boundaries: membership, removal, union, count and order.
+    #[test]
+    fn id_sets_across_words() {
+        let mut a = IdSet::with_users(200);
+        for id in [0, 63, 64, 127, 128, 199] {
+            a.insert(id);
+        }
+        assert!(a.contains(63) && a.contains(64) && !a.contains(65) && !a.contains(500));
+        a.remove(127);
+        let mut b = IdSet::with_users(200);
+        b.insert(5);
+        b.insert(127);
+        a.union_with(&b);
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            vec![0, 5, 63, 64, 127, 128, 199]
+        );
+        assert_eq!(a.len(), 7);
+        // Out of range: ignored, never a panic.
+        a.insert(1_000);
+        a.remove(1_000);
+        assert_eq!(a.len(), 7);
+    }
+}
