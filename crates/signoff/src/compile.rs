@@ -3,6 +3,7 @@
 //! here is located at the node it is about.
 
 use crate::diagnostic::{self, Diagnostic, Problem, Span};
+use crate::eval::Pattern;
 use crate::glob::{Case, Glob};
 use crate::model::policy::Commands;
 use crate::model::policy::{
@@ -53,6 +54,24 @@ pub(crate) struct Leaf {
     pub source: Source,
     pub count: Count,
     pub span: Span,
+    /// The decision's label when it does not depend on the pool (every count but a
+    /// percentage), made once here instead of on every evaluation.
+    pub label: Option<String>,
+}
+
+impl Leaf {
+    fn new(source: Source, count: Count, span: Span) -> Leaf {
+        let mut leaf = Leaf {
+            source,
+            count,
+            span,
+            label: None,
+        };
+        if !matches!(count, Count::Percent(_)) {
+            leaf.label = Some(crate::eval::label(&leaf, crate::eval::need_for(&leaf, 0)));
+        }
+        leaf
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +118,7 @@ pub(crate) enum Attribute {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CompiledCriteria {
-    pub checks: Vec<(Attribute, Vec<Glob>)>,
+    pub checks: Vec<(Attribute, Vec<Pattern>)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -449,11 +468,7 @@ impl Compiler {
                 );
             }
             let count = self.count(any)?;
-            leaves.push(Leaf {
-                source: Source::Any,
-                count,
-                span: raw.span,
-            });
+            leaves.push(Leaf::new(Source::Any, count, raw.span));
             return Some(Req::Leaf(leaves.len() - 1));
         } else if let Some(group) = &r.group {
             Source::Group(self.name(group, "group")?)
@@ -496,11 +511,7 @@ impl Compiler {
                 }
             }
         }
-        leaves.push(Leaf {
-            source,
-            count,
-            span: raw.span,
-        });
+        leaves.push(Leaf::new(source, count, raw.span));
         Some(Req::Leaf(leaves.len() - 1))
     }
 
@@ -652,7 +663,7 @@ impl Compiler {
                     _ => Case::Sensitive,
                 };
                 match Glob::with_case(&g.value, attribute == Attribute::Paths, case) {
-                    Ok(glob) => parsed.push(glob),
+                    Ok(glob) => parsed.push(Pattern::new(glob, case)),
                     Err(why) => self.error(
                         "invalid_glob",
                         g.span,

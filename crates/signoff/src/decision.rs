@@ -4,12 +4,11 @@
 use crate::model::policy::WindowKind;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
-/// A user's name in a decision. Shared with the directory index, so a decision that
-/// names hundreds of candidates copies no strings (allocation was most of the cost of
-/// an evaluation).
-pub type Name = Arc<str>;
+/// A user's name in a decision: stored inline up to 23 bytes (longer names share one
+/// allocation), so a decision naming hundreds of candidates clones them without an
+/// allocation or an atomic reference count each (those were most of an evaluation's cost).
+pub type Name = smol_str::SmolStr;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
@@ -64,6 +63,24 @@ impl Outcome {
             Outcome::Approved | Outcome::Exempt | Outcome::NotRequired
         )
     }
+}
+
+/// What [`crate::Context::decide`] gives: the outcome and what decided it, without the
+/// explanation (requirements, candidates, ignored grants, summary). It always agrees with
+/// the full [`Decision`] for the same inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict<'p> {
+    pub decision: Outcome,
+    /// The policies that apply, in the decision's order, and whether each is satisfied.
+    pub policies: Vec<PolicyVerdict<'p>>,
+    /// As in [`Decision::rejected_by`]: sorted names.
+    pub rejected_by: Vec<&'p str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyVerdict<'p> {
+    pub name: &'p str,
+    pub satisfied: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

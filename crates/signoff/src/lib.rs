@@ -32,8 +32,8 @@ mod yaml;
 pub use case::{Case, Expect, check, evaluate_case, parse_case};
 pub use compile::PolicySet;
 pub use decision::{
-    Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Outcome, PolicyResult,
-    RequirementResult, WindowHit,
+    Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Outcome, PolicyResult, PolicyVerdict,
+    RequirementResult, Verdict, WindowHit,
 };
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use eval::{CANDIDATES_SHOWN, Context, evaluate};

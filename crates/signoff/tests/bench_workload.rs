@@ -83,3 +83,38 @@ fn the_variants_reach_every_decision() {
         );
     }
 }
+
+fn decisions_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/bench/reference-decisions.txt")
+}
+
+/// The full decision of every benchmark variant, byte for byte: speed work on the
+/// evaluator must not change a character of it. Regenerate (after a change the documents
+/// ask for) with `SIGNOFF_BLESS=1 cargo test -p signoff --test bench_workload`.
+#[test]
+fn variant_decisions_are_unchanged() {
+    let w = workload::generate();
+    let context = signoff::Context::new(&w.policy, &w.input.directory);
+    let mut generated = String::new();
+    for (name, input) in workload::variants(&w) {
+        let decision = context.evaluate(&input.request, &input.grants, input.now);
+        generated.push_str(&format!("== {name}\n{}", decision.to_json()));
+    }
+    let path = decisions_path();
+    if std::env::var_os("SIGNOFF_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let first_difference = committed
+        .lines()
+        .zip(generated.lines())
+        .position(|(a, b)| a != b);
+    assert!(
+        committed == generated,
+        "{} differs from the evaluator's output (first at line {:?}); regenerate it with \
+         SIGNOFF_BLESS=1 cargo test -p signoff --test bench_workload if the change is meant",
+        path.display(),
+        first_difference.map(|l| l + 1)
+    );
+}

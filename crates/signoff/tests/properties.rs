@@ -965,3 +965,64 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// (e): the decide-only path (`Context::decide`) against the full evaluation
+
+/// What `decide` must reproduce from a full decision.
+fn verdict_of(decision: &Decision) -> (Outcome, Vec<(String, bool)>, Vec<String>) {
+    (
+        decision.decision,
+        decision
+            .policies
+            .iter()
+            .map(|p| (p.name.clone(), p.satisfied))
+            .collect(),
+        decision.rejected_by.iter().map(|n| n.to_string()).collect(),
+    )
+}
+
+fn decided(set: &PolicySet, input: &Input) -> (Outcome, Vec<(String, bool)>, Vec<String>) {
+    let context = signoff::Context::new(set, &input.directory);
+    let verdict = context.decide(&input.request, &input.grants, input.now);
+    (
+        verdict.decision,
+        verdict
+            .policies
+            .iter()
+            .map(|p| (p.name.to_owned(), p.satisfied))
+            .collect(),
+        verdict
+            .rejected_by
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/properties.proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    /// (e) `decide` gives the outcome, the policies with whether each is satisfied, and
+    /// `rejected_by` of the full evaluation, on random policies, directories and grants.
+    #[test]
+    fn decide_agrees_with_evaluate(scenario in scenario_strategy()) {
+        let set = scenario.policy.parse();
+        let full = evaluate(&set, &scenario.input);
+        prop_assert_eq!(decided(&set, &scenario.input), verdict_of(&full), "decision: {}", full.to_json());
+    }
+
+    /// (e) The same with distinct approvers and nested requirements.
+    #[test]
+    fn decide_agrees_with_evaluate_on_distinct_approvers(scenario in distinct_strategy()) {
+        let text = scenario.text();
+        let set = PolicySet::parse(&text, "policy.yml").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let input = scenario.input();
+        let full = evaluate(&set, &input);
+        prop_assert_eq!(decided(&set, &input), verdict_of(&full), "policy:\n{}\ndecision: {}", text, full.to_json());
+    }
+}

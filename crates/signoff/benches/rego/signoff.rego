@@ -1,17 +1,23 @@
-# signoff's decision rules (SPEC §4) written in Rego, for the benchmark that compares
-# the compiled evaluator with an interpreted policy engine (regorus) on the same inputs.
+# signoff's decision rules (SPEC §4) written in Rego the way an OPA user who cares about
+# speed would write them, for the benchmark that compares the compiled evaluator with a
+# policy engine (regorus: its interpreter and its bytecode VM) on the same inputs.
 #
 # data.policy    the compiled policy (benches/workload: defaults resolved, absolute
 #                windows in nanoseconds, requirement trees at most three levels deep)
 # data.directory the directory, as signoff reads it (SPEC §3)
+# data.index     the directory indexed once at load time, as signoff's `Context` is:
+#                members[group][user] (user entries, directory and policy groups) and
+#                approvers[kind][user] (holders of the kind's approver role)
 # input          { request, grants, now }, as signoff reads them
 #
-# It computes what decides the outcome: effective policies (binding criteria, globs),
-# windows, exceptions, grant normalisation (unknown, stale, expired, future,
-# superseded), eligibility (role, self-approval, contributors), each requirement's
-# have/need (any, group, users, from; percentages; any_of, all_of), rejection and the
-# decision. It does not build signoff's explanation (candidates, labels, summary), so
-# it does less work than signoff does.
+# Lookups go through the index, pools are set operations, each requirement is computed
+# once per policy, and superseded grants are found with one sort. It computes what
+# decides the outcome: effective policies (binding criteria, globs), windows, exceptions,
+# grant normalisation (unknown, stale, expired, future, superseded), eligibility (role,
+# self-approval, contributors), each requirement's have/need (any, group, users, from;
+# percentages; any_of, all_of), rejection and the decision. It does not build signoff's
+# explanation (candidates, labels, summary): compare it with `decide`, or expect it to
+# do less work than `evaluate`.
 package signoff
 
 import rego.v1
@@ -22,25 +28,32 @@ requester := input.request.requester
 
 now_ns := time.parse_rfc3339_ns(input.now)
 
+options := data.policy.options
+
+members := data.index.members
+
+role_holders := data.index.approvers[kind]
+
 # ---- Bindings (§4.1) ----
 
-multi_valued := {"labels", "paths"}
-
-path_globs := {"paths"}
-
-delimiters(attribute) := ["/"] if attribute in path_globs
-
-delimiters(attribute) := null if not attribute in path_globs
-
+# Paths are matched segment by segment (`*` stops at `/`, `**` crosses it); every other
+# attribute is one value in which `*` crosses `/` (a null delimiter list).
 attribute_matches(attribute, globs) if {
-	attribute in multi_valued
-	some value in input.request.attributes[attribute]
+	attribute == "paths"
+	some value in input.request.attributes.paths
 	some g in globs
-	glob.match(g, delimiters(attribute), value)
+	glob.match(g, ["/"], value)
 }
 
 attribute_matches(attribute, globs) if {
-	not attribute in multi_valued
+	attribute == "labels"
+	some value in input.request.attributes.labels
+	some g in globs
+	glob.match(g, null, value)
+}
+
+attribute_matches(attribute, globs) if {
+	not attribute in {"labels", "paths"}
 	value := input.request.attributes[attribute]
 	is_string(value)
 	some g in globs
@@ -73,14 +86,6 @@ effective contains name if {
 	some name in binding.policies
 }
 
-# ---- Groups ----
-
-in_group(user, group) if group in data.directory.users[user].groups
-
-in_group(user, group) if user in data.directory.groups[group]
-
-in_group(user, group) if user in data.policy.groups[group]
-
 # ---- Windows (§4.2) ----
 
 applicable_windows contains w if {
@@ -93,7 +98,7 @@ window_allows(w) if requester in w.allow.users
 
 window_allows(w) if {
 	some g in w.allow.groups
-	in_group(requester, g)
+	members[g][requester]
 }
 
 window_open(w) if {
@@ -101,13 +106,37 @@ window_open(w) if {
 	now_ns < w.until_ns
 }
 
+previous_day := {
+	"Monday": "Sunday", "Tuesday": "Monday", "Wednesday": "Tuesday", "Thursday": "Wednesday",
+	"Friday": "Thursday", "Saturday": "Friday", "Sunday": "Saturday",
+}
+
+local_minute(tz) := (clock[0] * 60) + clock[1] if clock := time.clock([now_ns, tz])
+
+# A weekly window within one day.
 window_open(w) if {
 	weekly := w.weekly
+	weekly.from < weekly.until
 	time.weekday([now_ns, weekly.timezone]) in weekly.days
-	clock := time.clock([now_ns, weekly.timezone])
-	minute := (clock[0] * 60) + clock[1]
+	minute := local_minute(weekly.timezone)
 	weekly.from <= minute
 	minute < weekly.until
+}
+
+# A weekly window past midnight: from its start on a listed day...
+window_open(w) if {
+	weekly := w.weekly
+	weekly.from > weekly.until
+	time.weekday([now_ns, weekly.timezone]) in weekly.days
+	weekly.from <= local_minute(weekly.timezone)
+}
+
+# ... to its end the next morning.
+window_open(w) if {
+	weekly := w.weekly
+	weekly.from > weekly.until
+	previous_day[time.weekday([now_ns, weekly.timezone])] in weekly.days
+	local_minute(weekly.timezone) < weekly.until
 }
 
 blocked if {
@@ -149,7 +178,7 @@ exempt if requester in exception.users
 
 exempt if {
 	some g in exception.groups
-	in_group(requester, g)
+	members[g][requester]
 }
 
 exempt if {
@@ -159,9 +188,8 @@ exempt if {
 
 # ---- Grants (§4.5) ----
 
-options := data.policy.options
-
-known(user) if data.directory.users[user]
+# Each grant's time parsed once; instants compare as numbers, not as text.
+grant_ns[i] := time.parse_rfc3339_ns(g.at) if some i, g in input.grants
 
 on_revision(g) if not options.invalidate_on_push
 
@@ -171,77 +199,47 @@ on_revision(g) if not input.request.revision
 
 on_revision(g) if g.revision == input.request.revision
 
-expired(g) if {
+expired(i) if {
 	options.expires_after_ns != null
-	now_ns - time.parse_rfc3339_ns(g.at) > options.expires_after_ns
+	now_ns - grant_ns[i] > options.expires_after_ns
 }
 
-# Timestamps in one form (RFC 3339, UTC, whole seconds) order as strings.
 kept contains i if {
 	some i, g in input.grants
-	known(g.by)
+	data.directory.users[g.by]
 	on_revision(g)
-	not expired(g)
-	g.at <= input.now
+	not expired(i)
+	grant_ns[i] <= now_ns
 }
 
-later(j, i) if input.grants[j].at > input.grants[i].at
+# One sort by (user, time, input order): each user's standing grant ends their run.
+ordered := sort([[input.grants[i].by, grant_ns[i], i] | some i in kept])
 
-later(j, i) if {
-	input.grants[j].at == input.grants[i].at
-	j > i
-}
-
-superseded(i) if {
-	some j in kept
-	j != i
-	input.grants[j].by == input.grants[i].by
-	later(j, i)
-}
-
-standing[user] := g.action if {
-	some i in kept
-	not superseded(i)
-	g := input.grants[i]
-	user := g.by
+standing[user] := input.grants[entry[2]].action if {
+	some k, entry in ordered
+	user := entry[0]
+	not ordered[k + 1][0] == user
 }
 
 # ---- Eligibility (§4.6) ----
 
-approver_role := {
-	"deployment": "deployment-approver",
-	"config": "config-approver",
-	"pull_request": "pull-request-approver",
-}[kind]
+excluded contains requester if not options.self_approval
 
-has_role(user) if data.directory.users[user].super_admin
-
-has_role(user) if approver_role in data.directory.users[user].roles
-
-excluded(user) if {
-	not options.self_approval
-	user == requester
-}
-
-excluded(user) if {
+excluded contains user if {
 	not options.contributors_can_approve
-	user in input.request.contributors
-}
-
-eligible(user) if {
-	known(user)
-	has_role(user)
-	not excluded(user)
+	some user in input.request.contributors
 }
 
 approvers contains user if {
 	standing[user] == "approve"
-	eligible(user)
+	role_holders[user]
+	not user in excluded
 }
 
 rejecters contains user if {
 	standing[user] == "reject"
-	eligible(user)
+	role_holders[user]
+	not user in excluded
 }
 
 # ---- Requirements (§4.8) ----
@@ -252,29 +250,33 @@ in_source(leaf, user) if user in leaf.users
 
 in_source(leaf, user) if {
 	some g in leaf.groups
-	in_group(user, g)
+	members[g][user]
 }
 
-in_pool(leaf, user) if {
-	in_source(leaf, user)
-	eligible(user)
+# A pool (needed only for percentages): the source's role holders, less the excluded.
+pool_size(leaf) := count(role_holders) - count({u | some u in excluded; role_holders[u]}) if {
+	leaf.source == "any"
 }
 
-pool_size(leaf) := count({user | some user, _ in data.directory.users; in_pool(leaf, user)})
+pool_size(leaf) := count(source_pool - excluded) if {
+	leaf.source != "any"
+	source_pool := {u | some g in leaf.groups; some u, _ in members[g]; role_holders[u]} | {u | some u in leaf.users; role_holders[u]}
+}
 
 need(leaf) := leaf.count.n
 
 need(leaf) := max([1, ceil((pool_size(leaf) * leaf.count.percent) / 100)]) if leaf.count.percent
 
-have(leaf) := count({user | some user in approvers; in_pool(leaf, user)})
-
-leaf_satisfied(policy, index) if {
-	leaf := data.policy.policies[policy].leaves[index]
-	have(leaf) >= need(leaf)
+# Each effective policy's satisfied leaves, computed once.
+satisfied_leaves[policy] := {i |
+	some i, leaf in data.policy.policies[policy].leaves
+	count({u | some u in approvers; in_source(leaf, u)}) >= need(leaf)
+} if {
+	some policy in effective
 }
 
 # Requirement trees, unrolled three levels (Rego has no recursion).
-satisfied0(policy, node) if leaf_satisfied(policy, node.leaf)
+satisfied0(policy, node) if node.leaf in satisfied_leaves[policy]
 
 satisfied1(policy, node) if satisfied0(policy, node)
 
@@ -304,15 +306,11 @@ satisfied2(policy, node) if {
 	}
 }
 
-policy_satisfied(policy) if {
+satisfied_policies contains policy if {
+	some policy in effective
 	every node in data.policy.policies[policy].requires {
 		satisfied2(policy, node)
 	}
-}
-
-satisfied_policies contains policy if {
-	some policy in effective
-	policy_satisfied(policy)
 }
 
 # ---- Rejection (§4.7) and the decision (§4.9) ----
@@ -321,7 +319,7 @@ rejected_by contains user if {
 	some user in rejecters
 	some policy in effective
 	some leaf in data.policy.policies[policy].leaves
-	in_pool(leaf, user)
+	in_source(leaf, user)
 }
 
 outcome := "blocked" if {

@@ -21,6 +21,7 @@
 
 use serde_json::{Value, json};
 use signoff::{Action, Decision, Grant, Input, Outcome, PolicySet, RequirementResult};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 pub const USERS: usize = 2_000;
@@ -33,6 +34,8 @@ const SEED: u64 = 0x5eed_0ff5_1990_2026;
 const NOW: &str = "2026-11-24T09:30:00Z";
 /// During the year-end freeze: the `blocked` variant.
 const NOW_IN_FREEZE: &str = "2026-12-22T10:00:00Z";
+/// A Tuesday, 06:00 in Berlin: before the weekday maintenance window opens.
+const NOW_BEFORE_HOURS: &str = "2026-11-24T05:00:00Z";
 const REVISION: &str = "sha256:9f2c4e1a7b3d5f60718293a4b5c6d7e8f9012345";
 const OLD_REVISION: &str = "sha256:1b7e0d9c8a6f4e2d3c1b0a9f8e7d6c5b4a392817";
 const REQUESTER: &str = "user0042";
@@ -1115,9 +1118,47 @@ pub fn rego_input(input: &Input) -> Value {
     json!({ "request": input.request, "grants": input.grants, "now": input.now })
 }
 
-/// The Rego data: the compiled policy and the directory.
+/// The Rego data: the compiled policy, the directory, and the directory indexed once at
+/// load time (as signoff's `Context` indexes it outside the timed loop): every group's
+/// members, and every kind's approver-role holders, as objects keyed by user name.
 pub fn rego_data(workload: &Workload) -> Value {
-    json!({ "policy": workload.policy_data, "directory": workload.input.directory })
+    let directory = &workload.input.directory;
+    let mut members: BTreeMap<&str, BTreeMap<&str, bool>> = BTreeMap::new();
+    for (name, user) in &directory.users {
+        for group in &user.groups {
+            members.entry(group).or_default().insert(name, true);
+        }
+    }
+    for (group, list) in &directory.groups {
+        let entry = members.entry(group).or_default();
+        for user in list {
+            entry.insert(user, true);
+        }
+    }
+    for (group, list) in workload.policy.groups() {
+        let entry = members.entry(group).or_default();
+        for user in list {
+            entry.insert(user, true);
+        }
+    }
+    let approvers: BTreeMap<&str, BTreeMap<&str, bool>> = signoff::Kind::ALL
+        .iter()
+        .map(|kind| {
+            let role = kind.approver_role();
+            let holders = directory
+                .users
+                .iter()
+                .filter(|(_, u)| u.super_admin || u.roles.contains(&role))
+                .map(|(name, _)| (name.as_str(), true))
+                .collect();
+            (kind.as_str(), holders)
+        })
+        .collect();
+    json!({
+        "policy": workload.policy_data,
+        "directory": directory,
+        "index": { "members": members, "approvers": approvers },
+    })
 }
 
 // ---- Variants: the same policy and directory, other requests and grants ----
@@ -1157,6 +1198,35 @@ pub fn variants(workload: &Workload) -> Vec<(&'static str, Input)> {
     nothing.request.attributes.labels.clear();
     nothing.request.attributes.cluster = Some("lab".to_owned());
     nothing.request.attributes.repo = Some("labs/x".to_owned());
+    // Wider than the eight decisions: cases a port of the rules can get wrong.
+    let mut nested_names = base.clone();
+    nested_names.request.attributes.repo = Some("acme/banking/eu".to_owned());
+    nested_names.request.attributes.app = Some("banking-api/v2".to_owned());
+    let mut subsecond = base.clone();
+    // The first approver rejects, then approves half a second later: the approval stands
+    // (as text, "…:00.5Z" sorts before "…:00Z").
+    let at = base
+        .now
+        .checked_sub(jiff::SignedDuration::from_mins(3))
+        .expect("in range");
+    subsecond.grants.push(Grant {
+        by: by.clone(),
+        action: Action::Reject,
+        revision: None,
+        at,
+        via: None,
+    });
+    subsecond.grants.push(Grant {
+        by: by.clone(),
+        action: Action::Approve,
+        revision: None,
+        at: at
+            .checked_add(jiff::SignedDuration::from_millis(500))
+            .expect("in range"),
+        via: None,
+    });
+    let mut before_hours = base.clone();
+    before_hours.now = NOW_BEFORE_HOURS.parse().expect("a timestamp");
     vec![
         ("reference", base),
         ("approved", approved),
@@ -1166,8 +1236,15 @@ pub fn variants(workload: &Workload) -> Vec<(&'static str, Input)> {
         ("pull_request", pull_request),
         ("config", config),
         ("not_required", nothing),
+        ("nested_names", nested_names),
+        ("subsecond", subsecond),
+        ("before_hours", before_hours),
     ]
 }
+
+/// How many of [`variants`] are the eight decisions the first Rego port was checked on;
+/// the rest are the wider cases.
+pub const FIRST_VARIANTS: usize = 8;
 
 fn grant(by: &str, action: Action, now: jiff::Timestamp, minutes_ago: i64) -> Grant {
     Grant {

@@ -5,37 +5,127 @@
 //!
 //! Pools are built lazily, per kind and policy, the first time a request needs them: the
 //! simulator rebuilds the context on every keystroke and evaluates one request, which
-//! needs one kind and only the policies that apply to it.
+//! needs one kind and only the policies that apply to it. Each pool is kept twice: as
+//! sorted ids (candidates are listed in name order) and as a bitmap over the directory
+//! (membership is one bit test, the union of several pools a few word ORs).
 
 use crate::compile::{Count, Leaf, PolicySet, Source};
 use crate::decision::Name;
 use crate::model::{Directory, Kind, Role};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 pub(crate) type UserId = u32;
 
-/// One policy's leaf pools for one kind: sorted ids, or `None` for an `any` leaf.
-type PolicyPools = Vec<Option<Vec<UserId>>>;
+/// One policy's leaf pools for one kind, or `None` for an `any` leaf.
+type PolicyPools = Vec<Option<Pool>>;
+
+/// Users as a bitmap over the directory's ids.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdSet {
+    pub words: Vec<u64>,
+}
+
+impl IdSet {
+    /// An empty set able to hold ids below `users`.
+    pub fn with_users(users: usize) -> IdSet {
+        IdSet {
+            words: vec![0; users.div_ceil(64)],
+        }
+    }
+
+    pub fn contains(&self, id: UserId) -> bool {
+        self.words
+            .get((id / 64) as usize)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    pub fn insert(&mut self, id: UserId) {
+        if let Some(w) = self.words.get_mut((id / 64) as usize) {
+            *w |= 1 << (id % 64);
+        }
+    }
+
+    pub fn remove(&mut self, id: UserId) {
+        if let Some(w) = self.words.get_mut((id / 64) as usize) {
+            *w &= !(1 << (id % 64));
+        }
+    }
+
+    pub fn union_with(&mut self, other: &IdSet) {
+        for (w, o) in self.words.iter_mut().zip(&other.words) {
+            *w |= o;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The members in id order (so in name order).
+    pub fn iter(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &word)| {
+            let base = u32::try_from(i * 64).unwrap_or(u32::MAX);
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                Some(base + bit)
+            })
+        })
+    }
+}
+
+/// The role holders of a requirement's source: sorted ids and the same as a bitmap.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pool {
+    pub ids: Vec<UserId>,
+    pub set: IdSet,
+}
+
+impl Pool {
+    fn new(ids: Vec<UserId>, users: usize) -> Pool {
+        let mut set = IdSet::with_users(users);
+        for &id in &ids {
+            set.insert(id);
+        }
+        Pool { ids, set }
+    }
+
+    pub fn contains(&self, id: UserId) -> bool {
+        self.set.contains(id)
+    }
+}
+
+/// What `pool_set` gives for an index that does not exist.
+static NO_POOL: Pool = Pool {
+    ids: Vec::new(),
+    set: IdSet { words: Vec::new() },
+};
 
 /// A compiled policy bound to a directory, ready to evaluate many requests.
 #[derive(Debug, Clone)]
 pub struct Context<'p> {
     pub(crate) policy: &'p PolicySet,
-    /// Users by id; their shared `Name`s are made the first time a decision needs them.
+    /// Users by id, and the same as the `Name`s decisions hold (inline, so made up front
+    /// for a few nanoseconds each and then copied, not allocated, per decision).
     users: Vec<&'p str>,
-    names: Vec<OnceLock<Name>>,
-    pub(crate) ids: HashMap<&'p str, UserId>,
+    names: Vec<Name>,
+    pub(crate) ids: FxHashMap<&'p str, UserId>,
     pub(crate) super_admin: Vec<bool>,
     /// `roles[kind][user]`: holds the approver role for that kind (super-admins hold all).
     roles: [Vec<bool>; 3],
     /// Every group's members by name, known or not, from the user entries, the
     /// directory's groups and the policy's groups.
-    pub(crate) members: HashMap<&'p str, BTreeSet<&'p str>>,
-    pub(crate) tokens: HashSet<&'p str>,
-    /// `approvers[kind]`: sorted ids of every holder of the kind's approver role, the
-    /// pool of every `any` requirement.
-    approvers: [OnceLock<Vec<UserId>>; 3],
+    pub(crate) members: FxHashMap<&'p str, BTreeSet<&'p str>>,
+    pub(crate) tokens: FxHashSet<&'p str>,
+    /// `approvers[kind]`: every holder of the kind's approver role, the pool of every
+    /// `any` requirement.
+    approvers: [OnceLock<Pool>; 3],
     /// `pools[kind][policy][leaf]`: sorted ids of users in the leaf's source who hold the
     /// approver role for the kind; `None` for `any` (see `approvers`).
     pools: [Vec<OnceLock<PolicyPools>>; 3],
@@ -52,8 +142,8 @@ pub(crate) fn kind_index(kind: Kind) -> usize {
 impl<'p> Context<'p> {
     pub fn new(policy: &'p PolicySet, directory: &'p Directory) -> Context<'p> {
         let users: Vec<&str> = directory.users.keys().map(String::as_str).collect();
-        let names = users.iter().map(|_| OnceLock::new()).collect();
-        let ids: HashMap<&str, UserId> = directory
+        let names = users.iter().map(Name::new).collect();
+        let ids: FxHashMap<&str, UserId> = directory
             .users
             .keys()
             .enumerate()
@@ -68,7 +158,7 @@ impl<'p> Context<'p> {
                 .map(|u| u.super_admin || u.roles.contains(&role))
                 .collect::<Vec<bool>>()
         });
-        let mut members: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        let mut members: FxHashMap<&str, BTreeSet<&str>> = FxHashMap::default();
         for (name, user) in &directory.users {
             for group in &user.groups {
                 members.entry(group).or_default().insert(name);
@@ -113,10 +203,12 @@ impl<'p> Context<'p> {
     }
 
     pub(crate) fn name(&self, id: UserId) -> Name {
-        match (self.names.get(id as usize), self.users.get(id as usize)) {
-            (Some(cell), Some(user)) => cell.get_or_init(|| Name::from(*user)).clone(),
-            _ => Name::from(""),
-        }
+        self.names.get(id as usize).cloned().unwrap_or_default()
+    }
+
+    /// The user's name as the directory spells it.
+    pub(crate) fn user_name(&self, id: UserId) -> &'p str {
+        self.users.get(id as usize).copied().unwrap_or("")
     }
 
     pub(crate) fn has_role(&self, id: UserId, kind: Kind) -> bool {
@@ -148,7 +240,12 @@ impl<'p> Context<'p> {
             .unwrap_or_default()
     }
 
-    fn base_pool(&self, leaf: &Leaf, kind: Kind) -> Option<Vec<UserId>> {
+    /// How many users the directory has (ids are below this).
+    pub(crate) fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    fn base_pool(&self, leaf: &Leaf, kind: Kind) -> Option<Pool> {
         let mut ids: Vec<UserId> = match &leaf.source {
             Source::Any => return None,
             Source::Group(g) => self.group_ids(g),
@@ -162,26 +259,32 @@ impl<'p> Context<'p> {
         ids.retain(|id| self.has_role(*id, kind));
         ids.sort_unstable();
         ids.dedup();
-        Some(ids)
+        Some(Pool::new(ids, self.users.len()))
     }
 
-    fn approvers(&self, kind: Kind) -> &[UserId] {
+    fn approvers(&self, kind: Kind) -> &Pool {
         let Some(cell) = self.approvers.get(kind_index(kind)) else {
-            return &[];
+            return &NO_POOL;
         };
         cell.get_or_init(|| {
             let count = u32::try_from(self.users.len()).unwrap_or(u32::MAX);
-            (0..count).filter(|id| self.has_role(*id, kind)).collect()
+            let ids = (0..count).filter(|id| self.has_role(*id, kind)).collect();
+            Pool::new(ids, self.users.len())
         })
     }
 
     /// Sorted ids of the role holders in a leaf's source, before a request's exclusions.
     pub(crate) fn pool(&self, kind: Kind, policy: usize, leaf: usize) -> &[UserId] {
+        &self.pool_set(kind, policy, leaf).ids
+    }
+
+    /// A leaf's pool, before a request's exclusions.
+    pub(crate) fn pool_set(&self, kind: Kind, policy: usize, leaf: usize) -> &Pool {
         let (Some(cell), Some(compiled)) = (
             self.pools.get(kind_index(kind)).and_then(|p| p.get(policy)),
             self.policy.policies.get(policy),
         ) else {
-            return &[];
+            return &NO_POOL;
         };
         let leaves = cell.get_or_init(|| {
             compiled
@@ -191,9 +294,9 @@ impl<'p> Context<'p> {
                 .collect()
         });
         match leaves.get(leaf) {
-            Some(Some(ids)) => ids,
+            Some(Some(pool)) => pool,
             Some(None) => self.approvers(kind),
-            None => &[],
+            None => &NO_POOL,
         }
     }
 }
@@ -220,5 +323,34 @@ impl Role {
             Role::ConfigApprover => "config-approver",
             Role::PullRequestApprover => "pull-request-approver",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids across word boundaries: membership, removal, union, count and order.
+    #[test]
+    fn id_sets_across_words() {
+        let mut a = IdSet::with_users(200);
+        for id in [0, 63, 64, 127, 128, 199] {
+            a.insert(id);
+        }
+        assert!(a.contains(63) && a.contains(64) && !a.contains(65) && !a.contains(500));
+        a.remove(127);
+        let mut b = IdSet::with_users(200);
+        b.insert(5);
+        b.insert(127);
+        a.union_with(&b);
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            vec![0, 5, 63, 64, 127, 128, 199]
+        );
+        assert_eq!(a.len(), 7);
+        // Out of range: ignored, never a panic.
+        a.insert(1_000);
+        a.remove(1_000);
+        assert_eq!(a.len(), 7);
     }
 }

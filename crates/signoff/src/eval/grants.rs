@@ -62,8 +62,15 @@ pub(crate) fn standings(
     excluded: &[UserId],
 ) -> Standings {
     let options = &context.policy.options;
-    let mut out = Standings::default();
-    let mut kept: Vec<(usize, UserId)> = Vec::with_capacity(grants.len());
+    // Sized once: most grants end up in one of these lists.
+    let mut out = Standings {
+        approvers: Vec::with_capacity(grants.len()),
+        rejecters: Vec::new(),
+        approved_at: Vec::with_capacity(grants.len()),
+        dropped: Vec::with_capacity(grants.len()),
+    };
+    // Kept grants as (user, time, input position).
+    let mut kept: Vec<(UserId, Timestamp, usize)> = Vec::with_capacity(grants.len());
     for (index, grant) in grants.iter().enumerate() {
         let drop = |reason| Dropped {
             by: Name::from(grant.by.as_str()),
@@ -98,27 +105,17 @@ pub(crate) fn standings(
             out.dropped.push(drop(IgnoreReason::Future));
             continue;
         }
-        kept.push((index, id));
+        kept.push((id, grant.at, index));
     }
-    // Each user's latest kept grant, by time then input order: the last of the user's
-    // run once sorted by (user, time, index).
-    let mut latest: Vec<(UserId, Timestamp, usize)> = kept
-        .iter()
-        .filter_map(|&(index, id)| grants.get(index).map(|g| (id, g.at, index)))
-        .collect();
-    latest.sort_unstable();
-    let latest_of = |id: UserId| {
-        let end = latest.partition_point(|&(user, _, _)| user <= id);
-        end.checked_sub(1)
-            .and_then(|last| latest.get(last))
-            .filter(|&&(user, _, _)| user == id)
-            .map(|&(_, _, index)| index)
-    };
-    for (index, id) in kept {
+    // One sort by (user, time, input order): each user's latest grant ends their run and
+    // stands, the others are superseded; and the lists below come out in user order.
+    kept.sort_unstable();
+    let mut runs = kept.iter().peekable();
+    while let Some(&(id, _, index)) = runs.next() {
         let Some(grant) = grants.get(index) else {
             continue;
         };
-        if latest_of(id) != Some(index) {
+        if runs.peek().is_some_and(|&&(next, _, _)| next == id) {
             out.dropped.push(Dropped {
                 by: Name::from(grant.by.as_str()),
                 at: grant.at,
@@ -157,8 +154,5 @@ pub(crate) fn standings(
             Action::Revoke => {}
         }
     }
-    out.approvers.sort_unstable();
-    out.rejecters.sort_unstable();
-    out.approved_at.sort_unstable();
     out
 }

@@ -1,6 +1,7 @@
 //! The evaluator (SPEC §4). Pure: the same policy, directory, request, grants and `now`
 //! always give the same decision.
 
+mod assess;
 mod context;
 mod criteria;
 mod distinct;
@@ -11,13 +12,16 @@ mod windows;
 
 pub use context::Context;
 pub(crate) use context::need as need_for;
+pub(crate) use criteria::Pattern;
 pub use requirements::CANDIDATES_SHOWN;
+pub(crate) use requirements::label;
 
-use crate::compile::PolicySet;
-use crate::decision::{Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, Outcome};
+use crate::compile::{CompiledPolicy, PolicySet};
+use crate::decision::{
+    Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, PolicyVerdict, Verdict,
+};
 use crate::model::{Grant, Input, Kind, Request};
 use jiff::Timestamp;
-use requirements::PolicyInputs;
 
 /// Evaluates one request; builds the directory index on the way. To evaluate many
 /// requests against one directory, build a [`Context`] once and call [`Context::evaluate`].
@@ -25,56 +29,40 @@ pub fn evaluate(policy: &PolicySet, input: &Input) -> Decision {
     Context::new(policy, &input.directory).evaluate(&input.request, &input.grants, input.now)
 }
 
-impl Context<'_> {
+impl<'p> Context<'p> {
     pub fn evaluate(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Decision {
-        let effective = self.effective_policies(request);
-        let window = windows::blocking(self, request, now);
-        let exempt = self.exemption(request);
-        let excluded = grants::excluded(self, request);
-        let mut standings = grants::standings(self, request, grants, now, &excluded);
-        // Moved into the decision below rather than copied.
-        let dropped = std::mem::take(&mut standings.dropped);
-        let inputs = PolicyInputs {
-            context: self,
-            kind: request.kind,
-            excluded: &excluded,
-            standings: &standings,
-        };
-        let mut policies = Vec::with_capacity(effective.len());
-        // Per policy with distinct approvers, what its matching left out.
-        let mut unplaced = Vec::with_capacity(effective.len());
-        for &p in &effective {
-            if let Some((result, left_out)) = requirements::evaluate_policy(&inputs, p) {
-                policies.push(result);
-                unplaced.push(left_out);
-            }
-        }
-        let in_a_pool = |id| {
-            effective
-                .iter()
-                .any(|&p| requirements::in_any_pool(&inputs, p, id))
-        };
-
-        let rejected_by: Vec<Name> = standings
-            .rejecters
+        let mut assessment = self.assess(request, grants, now);
+        // Never candidates: the excluded and everyone who approved.
+        let mut not_candidates =
+            Vec::with_capacity(assessment.excluded.len() + assessment.standings.approvers.len());
+        not_candidates.extend_from_slice(&assessment.excluded);
+        not_candidates.extend_from_slice(&assessment.standings.approvers);
+        not_candidates.sort_unstable();
+        not_candidates.dedup();
+        let mut policies = Vec::with_capacity(assessment.policies.len());
+        policies.extend(assessment.policies.iter().filter_map(|state| {
+            requirements::explain_policy(self, &assessment, &not_candidates, state)
+        }));
+        let rejected_by: Vec<Name> = assessment
+            .rejected_by
             .iter()
-            .filter(|id| in_a_pool(**id))
             .map(|id| self.name(*id))
             .collect();
-        let mut ignored: Vec<(Timestamp, Ignored)> = dropped
-            .into_iter()
-            .map(|d| {
-                (
-                    d.at,
-                    Ignored {
-                        by: d.by,
-                        reason: d.reason,
-                    },
-                )
-            })
-            .collect();
+        // Moved into the decision below rather than copied.
+        let dropped = std::mem::take(&mut assessment.standings.dropped);
+        let standings = &assessment.standings;
+        let mut ignored: Vec<(Timestamp, Ignored)> = Vec::with_capacity(dropped.len());
+        ignored.extend(dropped.into_iter().map(|d| {
+            (
+                d.at,
+                Ignored {
+                    by: d.by,
+                    reason: d.reason,
+                },
+            )
+        }));
         for &id in &standings.approvers {
-            if !in_a_pool(id) {
+            if !assessment.in_a_pool(id) {
                 let at = standings.approved_at(id).unwrap_or(now);
                 ignored.push((
                     at,
@@ -85,17 +73,27 @@ impl Context<'_> {
                 ));
             }
         }
+        // Per policy with distinct approvers, what its matching left out.
+        let unplaced: Vec<Option<requirements::Unplaced>> = assessment
+            .policies
+            .iter()
+            .map(|state| requirements::unplaced(&assessment, state))
+            .collect();
         // SPEC §4.9: in a pool, yet counted nowhere: every effective policy whose pool
         // holds them has distinct approvers and placed them in no slot.
         if unplaced.iter().any(Option::is_some) {
             for &id in &standings.approvers {
-                let counted = effective.iter().zip(&unplaced).any(|(&p, left_out)| {
-                    requirements::in_any_pool(&inputs, p, id)
-                        && left_out
-                            .as_ref()
-                            .is_none_or(|u| u.unassigned.binary_search(&id).is_err())
-                });
-                if in_a_pool(id) && !counted {
+                let counted = assessment
+                    .policies
+                    .iter()
+                    .zip(&unplaced)
+                    .any(|(state, left_out)| {
+                        assessment.in_policy_pool(state, id)
+                            && left_out
+                                .as_ref()
+                                .is_none_or(|u| u.unassigned.binary_search(&id).is_err())
+                    });
+                if assessment.in_a_pool(id) && !counted {
                     ignored.push((
                         standings.approved_at(id).unwrap_or(now),
                         Ignored {
@@ -106,7 +104,11 @@ impl Context<'_> {
                 }
             }
         }
-        for &id in standings.rejecters.iter().filter(|id| !in_a_pool(**id)) {
+        for &id in standings
+            .rejecters
+            .iter()
+            .filter(|id| !assessment.in_a_pool(**id))
+        {
             ignored.push((
                 now,
                 Ignored {
@@ -119,35 +121,47 @@ impl Context<'_> {
         ignored.sort_by(|(ta, a), (tb, b)| (ta, &a.by, a.reason).cmp(&(tb, &b.by, b.reason)));
         let ignored: Vec<Ignored> = ignored.into_iter().map(|(_, i)| i).collect();
 
-        let decision = if window.is_some() {
-            Outcome::Blocked
-        } else if effective.is_empty() {
-            Outcome::NotRequired
-        } else if exempt.is_some() {
-            Outcome::Exempt
-        } else if !rejected_by.is_empty() && self.policy.options.block_on_rejection {
-            Outcome::Rejected
-        } else if policies.iter().all(|p| p.satisfied) {
-            Outcome::Approved
-        } else {
-            Outcome::Pending
-        };
         let mut out = Decision {
-            decision,
+            decision: assessment.decision,
             summary: String::new(),
             policies,
             rejected_by,
             ignored,
-            exempt,
-            window,
+            exempt: assessment.exempt.take(),
+            window: assessment.window.take(),
         };
-        out.summary = summary::summarize(&out, request, self, &effective, &unplaced);
+        out.summary = summary::summarize(&out, request, self, &assessment.effective, &unplaced);
         out
+    }
+
+    /// The outcome, the applicable policies with whether each is satisfied, and
+    /// `rejected_by`: what [`Context::evaluate`] decides, without building the
+    /// explanation (no candidates, labels, ignored grants or summary). For bulk use, such
+    /// as replaying many requests.
+    pub fn decide(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Verdict<'p> {
+        let assessment = self.assess(request, grants, now);
+        let mut policies = Vec::with_capacity(assessment.policies.len());
+        policies.extend(assessment.policies.iter().filter_map(|state| {
+            let policy: &'p CompiledPolicy = self.policy.policies.get(state.index)?;
+            Some(PolicyVerdict {
+                name: policy.name.as_str(),
+                satisfied: state.satisfied,
+            })
+        }));
+        Verdict {
+            decision: assessment.decision,
+            policies,
+            rejected_by: assessment
+                .rejected_by
+                .iter()
+                .map(|&id| self.user_name(id))
+                .collect(),
+        }
     }
 
     /// SPEC §4 step 1: policies of every matching binding, once each, in file order.
     fn effective_policies(&self, request: &Request) -> Vec<usize> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.policy.policies.len());
         for binding in &self.policy.bindings {
             if binding.kind != request.kind {
                 continue;

@@ -1,46 +1,12 @@
-//! SPEC §4 step 8: each policy's requirements against the eligible approvals.
+//! SPEC §4 step 8: each policy's requirements against the eligible approvals, explained.
 
-use super::context::{Context, UserId, need};
-use super::distinct::{self, LeafSlots};
-use super::grants::Standings;
+use super::assess::{Assessment, LeafState, PolicyState};
+use super::context::{Context, IdSet, UserId};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Name, PolicyResult, RequirementResult};
-use crate::model::Kind;
-use std::collections::BTreeSet;
 
 /// At most this many candidates are listed per requirement; the rest are counted.
 pub const CANDIDATES_SHOWN: usize = 50;
-
-/// A leaf requirement measured against this request.
-struct LeafState<'a> {
-    /// Role holders in the source, before the request's exclusions.
-    base: &'a [UserId],
-    pool_len: usize,
-    need: u32,
-    /// Approvers in the pool, sorted.
-    approved: Vec<UserId>,
-}
-
-pub(crate) struct PolicyInputs<'a, 'p> {
-    pub context: &'a Context<'p>,
-    pub kind: Kind,
-    pub excluded: &'a [UserId],
-    pub standings: &'a Standings,
-}
-
-impl PolicyInputs<'_, '_> {
-    fn in_pool(&self, base: &[UserId], id: UserId) -> bool {
-        base.binary_search(&id).is_ok() && self.excluded.binary_search(&id).is_err()
-    }
-
-    /// Eligible users of a leaf who have not approved, in name order.
-    fn candidates<'b>(&'b self, state: &'b LeafState<'b>) -> impl Iterator<Item = UserId> + 'b {
-        state.base.iter().copied().filter(move |id| {
-            self.excluded.binary_search(id).is_err()
-                && self.standings.approvers.binary_search(id).is_err()
-        })
-    }
-}
 
 /// What the matching of a `distinct_approvers: true` policy left out, for `ignored` and
 /// the summary.
@@ -55,100 +21,44 @@ pub(crate) struct Unplaced {
     pub approved: Vec<Vec<UserId>>,
 }
 
-pub(crate) fn evaluate_policy(
-    inputs: &PolicyInputs<'_, '_>,
-    index: usize,
-) -> Option<(PolicyResult, Option<Unplaced>)> {
-    let policy = inputs.context.policy.policies.get(index)?;
-    let states: Vec<LeafState<'_>> = policy
+/// For a policy with distinct approvers, what its matching left out; `None` otherwise.
+pub(crate) fn unplaced(assessment: &Assessment<'_>, state: &PolicyState) -> Option<Unplaced> {
+    let assigned = state.assigned.as_ref()?;
+    let leaves = assessment
         .leaves
-        .iter()
-        .enumerate()
-        .map(|(leaf_index, leaf)| {
-            let base = inputs.context.pool(inputs.kind, index, leaf_index);
-            let excluded_here = inputs
-                .excluded
-                .iter()
-                .filter(|id| base.binary_search(id).is_ok())
-                .count();
-            let pool_len = base.len() - excluded_here;
-            let approvers = &inputs.standings.approvers;
-            let mut approved = Vec::with_capacity(approvers.len().min(base.len()));
-            approved.extend(
-                approvers
-                    .iter()
-                    .copied()
-                    .filter(|id| inputs.in_pool(base, *id)),
-            );
-            LeafState {
-                base,
-                pool_len,
-                need: need(leaf, pool_len),
-                approved,
-            }
-        })
-        .collect();
-    // Without distinct approvers every approver in a leaf's pool counts for it, so the
-    // leaf's own list serves; only the matching needs lists of its own.
-    let assigned: Option<Vec<Vec<UserId>>> = policy.distinct.then(|| {
-        let slots: Vec<LeafSlots<'_>> = states
-            .iter()
-            .map(|s| LeafSlots {
-                need: s.need,
-                approved: &s.approved,
-            })
-            .collect();
-        distinct::assign(&policy.requires, &slots)
-    });
-    let builder = TreeBuilder {
-        inputs,
-        leaves: &policy.leaves,
-        states: &states,
-        assigned: assigned.as_deref(),
-    };
-    let requirements: Vec<RequirementResult> =
-        policy.requires.iter().map(|r| builder.build(r)).collect();
-    let satisfied = requirements.iter().all(|r| r.satisfied);
-    let unplaced = assigned.map(|assigned| unplaced(&states, assigned));
-    Some((
-        PolicyResult {
-            name: policy.name.clone(),
-            satisfied,
-            requirements,
-        },
-        unplaced,
-    ))
-}
-
-fn unplaced(states: &[LeafState<'_>], assigned: Vec<Vec<UserId>>) -> Unplaced {
+        .get(state.leaves.clone())
+        .unwrap_or_default();
+    let approved_of = |leaf: &LeafState<'_>| assessment.approved(leaf);
     let placed = |id: &UserId| assigned.iter().any(|a| a.contains(id));
-    let mut unassigned: Vec<UserId> = states
+    let mut unassigned: Vec<UserId> = leaves
         .iter()
-        .flat_map(|s| s.approved.iter().copied())
+        .flat_map(|s| approved_of(s).iter().copied())
         .filter(|id| !placed(id))
         .collect();
     unassigned.sort_unstable();
     unassigned.dedup();
     let counted = |leaf: usize| assigned.get(leaf).map_or(&[][..], Vec::as_slice);
-    let also_from = states
+    let also_from = leaves
         .iter()
         .enumerate()
         .map(|(leaf, state)| {
             let short = counted(leaf).len() < state.need as usize;
-            let elsewhere = state.approved.iter().any(|id| !counted(leaf).contains(id));
+            let elsewhere = approved_of(state)
+                .iter()
+                .any(|id| !counted(leaf).contains(id));
             if !short || !elsewhere {
                 return Vec::new();
             }
             // Leaves whose holders could move, directly or along a chain, into this one.
             let mut reached = vec![leaf];
             loop {
-                let next = (0..states.len()).find(|m| {
+                let next = (0..leaves.len()).find(|m| {
                     !reached.contains(m)
                         && counted(*m).iter().any(|holder| {
                             reached.iter().any(|&r| {
-                                states
+                                leaves
                                     .get(r)
-                                    .is_some_and(|s| s.approved.binary_search(holder).is_ok())
+                                    .is_some_and(|s| approved_of(s).binary_search(holder).is_ok())
                             })
                         })
                 });
@@ -162,43 +72,52 @@ fn unplaced(states: &[LeafState<'_>], assigned: Vec<Vec<UserId>>) -> Unplaced {
             reached
         })
         .collect();
-    Unplaced {
+    Some(Unplaced {
         unassigned,
         also_from,
-        approved: states.iter().map(|s| s.approved.clone()).collect(),
-    }
+        approved: leaves.iter().map(|s| approved_of(s).to_vec()).collect(),
+    })
 }
 
-/// Is this user in the pool of any leaf of the policy?
-pub(crate) fn in_any_pool(inputs: &PolicyInputs<'_, '_>, index: usize, id: UserId) -> bool {
-    let Some(policy) = inputs.context.policy.policies.get(index) else {
-        return false;
+/// The explanation of one assessed policy: its requirements with labels, counts,
+/// approvers and candidates.
+pub(crate) fn explain_policy(
+    context: &Context<'_>,
+    assessment: &Assessment<'_>,
+    not_candidates: &[UserId],
+    state: &PolicyState,
+) -> Option<PolicyResult> {
+    let policy = context.policy.policies.get(state.index)?;
+    let builder = TreeBuilder {
+        context,
+        assessment,
+        not_candidates,
+        state,
+        leaves: &policy.leaves,
     };
-    (0..policy.leaves.len())
-        .any(|leaf| inputs.in_pool(inputs.context.pool(inputs.kind, index, leaf), id))
+    let requirements: Vec<RequirementResult> =
+        policy.requires.iter().map(|r| builder.build(r)).collect();
+    Some(PolicyResult {
+        name: policy.name.clone(),
+        satisfied: state.satisfied,
+        requirements,
+    })
 }
 
-struct TreeBuilder<'a, 'b, 'p> {
-    inputs: &'a PolicyInputs<'b, 'p>,
+struct TreeBuilder<'a, 'p> {
+    context: &'a Context<'p>,
+    assessment: &'a Assessment<'a>,
+    /// The request's excluded users and every approver, sorted: never candidates.
+    not_candidates: &'a [UserId],
+    state: &'a PolicyState,
     leaves: &'a [Leaf],
-    states: &'a [LeafState<'a>],
-    /// With distinct approvers, who is assigned to each leaf.
-    assigned: Option<&'a [Vec<UserId>]>,
 }
 
-impl TreeBuilder<'_, '_, '_> {
-    fn names(&self, ids: impl IntoIterator<Item = UserId>) -> Vec<Name> {
-        ids.into_iter()
-            .map(|id| self.inputs.context.name(id))
-            .collect()
-    }
-
-    /// Who counts toward leaf `i`.
-    fn counted(&self, i: usize) -> &[UserId] {
-        match self.assigned {
-            Some(assigned) => assigned.get(i).map_or(&[], Vec::as_slice),
-            None => self.states.get(i).map_or(&[], |s| s.approved.as_slice()),
-        }
+impl TreeBuilder<'_, '_> {
+    fn names(&self, ids: &[UserId]) -> Vec<Name> {
+        let mut out = Vec::with_capacity(ids.len());
+        out.extend(ids.iter().map(|&id| self.context.name(id)));
+        out
     }
 
     fn build(&self, req: &Req) -> RequirementResult {
@@ -224,11 +143,11 @@ impl TreeBuilder<'_, '_, '_> {
                 approved.sort_unstable();
                 approved.dedup();
                 let approved_by: Vec<Name> = approved.into_iter().cloned().collect();
-                let mut open = BTreeSet::new();
-                if !satisfied {
-                    self.open_candidates(req, &mut open);
-                }
-                let more = open.len().saturating_sub(CANDIDATES_SHOWN);
+                let (candidates, more) = if satisfied {
+                    (Vec::new(), 0)
+                } else {
+                    self.open_candidates(req)
+                };
                 let label = if any {
                     format!("one of {} options", results.len())
                 } else {
@@ -246,7 +165,7 @@ impl TreeBuilder<'_, '_, '_> {
                     need,
                     have,
                     approved_by,
-                    candidates: self.names(open.into_iter().take(CANDIDATES_SHOWN)),
+                    candidates,
                     candidates_more: u32::try_from(more).unwrap_or(u32::MAX),
                     satisfied,
                     unsatisfiable,
@@ -257,27 +176,42 @@ impl TreeBuilder<'_, '_, '_> {
         }
     }
 
-    /// Candidates of the unsatisfied leaves below a composite requirement.
-    fn open_candidates(&self, req: &Req, out: &mut BTreeSet<UserId>) {
+    /// Candidates of the unsatisfied leaves below a composite requirement, the first
+    /// [`CANDIDATES_SHOWN`] in name order, and how many more: the union of their pools
+    /// as a bitmap, less the people who cannot be candidates.
+    fn open_candidates(&self, req: &Req) -> (Vec<Name>, usize) {
+        let mut open = IdSet::with_users(self.context.user_count());
+        self.open_pools(req, &mut open);
+        for &id in self.not_candidates {
+            open.remove(id);
+        }
+        let total = open.len();
+        let shown = total.min(CANDIDATES_SHOWN);
+        let mut names = Vec::with_capacity(shown);
+        names.extend(open.iter().take(shown).map(|id| self.context.name(id)));
+        (names, total - shown)
+    }
+
+    fn open_pools(&self, req: &Req, out: &mut IdSet) {
         match req {
             Req::Leaf(i) => {
-                if let Some(state) = self.states.get(*i) {
-                    let have = self.counted(*i).len();
-                    if have < state.need as usize {
-                        out.extend(self.inputs.candidates(state));
+                if let Some(leaf) = self.assessment.leaf(self.state, *i) {
+                    if !self.assessment.leaf_satisfied(self.state, *i) {
+                        out.union_with(&leaf.pool.set);
                     }
                 }
             }
             Req::AnyOf(children) | Req::AllOf(children) => {
                 for c in children {
-                    self.open_candidates(c, out);
+                    self.open_pools(c, out);
                 }
             }
         }
     }
 
     fn leaf(&self, i: usize) -> RequirementResult {
-        let (Some(leaf), Some(state)) = (self.leaves.get(i), self.states.get(i)) else {
+        let (Some(leaf), Some(state)) = (self.leaves.get(i), self.assessment.leaf(self.state, i))
+        else {
             return RequirementResult {
                 label: String::new(),
                 need: 0,
@@ -291,27 +225,29 @@ impl TreeBuilder<'_, '_, '_> {
                 all_of: None,
             };
         };
-        let counted = self.counted(i);
+        let counted = self.assessment.counted(self.state, i);
         let have = u32::try_from(counted.len())
             .unwrap_or(u32::MAX)
             .min(state.need);
-        // Counted first so the list is allocated once at its size: the filter is cheap,
-        // a large or growing allocation is not.
-        let shown = self.inputs.candidates(state).take(CANDIDATES_SHOWN).count();
+        let open = state
+            .pool_len
+            .saturating_sub(self.assessment.approved(state).len());
+        let shown = open.min(CANDIDATES_SHOWN);
         let mut candidates = Vec::with_capacity(shown);
         candidates.extend(
-            self.inputs
-                .candidates(state)
-                .take(CANDIDATES_SHOWN)
-                .map(|id| self.inputs.context.name(id)),
+            without(&state.pool.ids, self.not_candidates)
+                .take(shown)
+                .map(|id| self.context.name(id)),
         );
-        let open = state.pool_len.saturating_sub(state.approved.len());
         let more = open.saturating_sub(candidates.len());
         RequirementResult {
-            label: label(leaf, state.need),
+            label: leaf
+                .label
+                .clone()
+                .unwrap_or_else(|| label(leaf, state.need)),
             need: state.need,
             have,
-            approved_by: self.names(counted.iter().copied()),
+            approved_by: self.names(counted),
             candidates,
             candidates_more: u32::try_from(more).unwrap_or(u32::MAX),
             satisfied: have >= state.need,
@@ -320,6 +256,15 @@ impl TreeBuilder<'_, '_, '_> {
             all_of: None,
         }
     }
+}
+
+/// The ids of `all` not in `skip`, both sorted: one pass, no lookups.
+fn without<'a>(all: &'a [UserId], skip: &'a [UserId]) -> impl Iterator<Item = UserId> + 'a {
+    let mut rest = skip.iter().copied().peekable();
+    all.iter().copied().filter(move |&id| {
+        while rest.next_if(|&s| s < id).is_some() {}
+        rest.peek() != Some(&id)
+    })
 }
 
 /// "2 from group security", "all of john, jane, jessy", "50% (2) of group qa".

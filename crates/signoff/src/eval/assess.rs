@@ -1,0 +1,213 @@
+//! The decision in ids: everything the outcome depends on, computed once per request.
+//! [`Context::decide`] reads the verdict from it; [`Context::evaluate`] builds the
+//! explanation (names, candidates, labels, summary) from the same numbers, so the two
+//! cannot disagree.
+
+use super::context::{Context, Pool, UserId, need};
+use super::distinct::{self, LeafSlots};
+use super::grants::{self, Standings};
+use super::windows;
+use crate::compile::Req;
+use crate::decision::{Exemption, Outcome, WindowHit};
+use crate::model::{Grant, Request};
+use jiff::Timestamp;
+use std::ops::Range;
+
+/// A leaf requirement measured against one request.
+pub(crate) struct LeafState<'a> {
+    /// Role holders in the source, before the request's exclusions.
+    pub pool: &'a Pool,
+    /// The pool's size once the request's exclusions are taken out.
+    pub pool_len: usize,
+    pub need: u32,
+    /// Where this leaf's approvers (in its pool, sorted) are in `Assessment::approved`.
+    pub approved: Range<usize>,
+}
+
+/// One effective policy measured against one request.
+pub(crate) struct PolicyState {
+    /// Index into the policy set's policies.
+    pub index: usize,
+    /// Where its leaves are in `Assessment::leaves`, in the policy's leaf order.
+    pub leaves: Range<usize>,
+    /// With distinct approvers, who the matching assigned to each leaf.
+    pub assigned: Option<Vec<Vec<UserId>>>,
+    pub satisfied: bool,
+}
+
+pub(crate) struct Assessment<'a> {
+    /// Policies of every matching binding, once each, in file order.
+    pub effective: Vec<usize>,
+    pub window: Option<WindowHit>,
+    pub exempt: Option<Exemption>,
+    /// Who the request keeps out of every pool, sorted.
+    pub excluded: Vec<UserId>,
+    pub standings: Standings,
+    pub leaves: Vec<LeafState<'a>>,
+    /// Every leaf's approvers, one after another (see `LeafState::approved`).
+    pub approved: Vec<UserId>,
+    pub policies: Vec<PolicyState>,
+    /// Rejecters in the pool of some requirement, sorted.
+    pub rejected_by: Vec<UserId>,
+    pub decision: Outcome,
+}
+
+impl<'p> Context<'p> {
+    pub(crate) fn assess(
+        &self,
+        request: &Request,
+        grants: &[Grant],
+        now: Timestamp,
+    ) -> Assessment<'_> {
+        let effective = self.effective_policies(request);
+        let window = windows::blocking(self, request, now);
+        let exempt = self.exemption(request);
+        let excluded = grants::excluded(self, request);
+        let standings = grants::standings(self, request, grants, now, &excluded);
+        let mut out = Assessment {
+            effective,
+            window,
+            exempt,
+            excluded,
+            standings,
+            leaves: Vec::new(),
+            approved: Vec::new(),
+            policies: Vec::new(),
+            rejected_by: Vec::new(),
+            decision: Outcome::Pending,
+        };
+        let leaf_count: usize = out
+            .effective
+            .iter()
+            .filter_map(|&p| self.policy.policies.get(p))
+            .map(|p| p.leaves.len())
+            .sum();
+        out.leaves.reserve_exact(leaf_count);
+        out.approved
+            .reserve_exact(leaf_count * out.standings.approvers.len());
+        out.policies.reserve_exact(out.effective.len());
+        for &index in &out.effective {
+            let Some(policy) = self.policy.policies.get(index) else {
+                continue;
+            };
+            let first = out.leaves.len();
+            for (leaf_index, leaf) in policy.leaves.iter().enumerate() {
+                let pool = self.pool_set(request.kind, index, leaf_index);
+                let excluded_here = out.excluded.iter().filter(|id| pool.contains(**id)).count();
+                let pool_len = pool.ids.len().saturating_sub(excluded_here);
+                // Approvers are eligible, so never excluded: the pool alone decides.
+                let start = out.approved.len();
+                out.approved.extend(
+                    out.standings
+                        .approvers
+                        .iter()
+                        .copied()
+                        .filter(|id| pool.contains(*id)),
+                );
+                out.leaves.push(LeafState {
+                    pool,
+                    pool_len,
+                    need: need(leaf, pool_len),
+                    approved: start..out.approved.len(),
+                });
+            }
+            let leaves = first..out.leaves.len();
+            // Without distinct approvers every approver in a leaf's pool counts for it, so
+            // the leaf's own list serves; only the matching needs lists of its own.
+            let assigned = policy.distinct.then(|| {
+                let slots: Vec<LeafSlots<'_>> = out
+                    .leaves
+                    .get(leaves.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| LeafSlots {
+                        need: s.need,
+                        approved: out.approved.get(s.approved.clone()).unwrap_or_default(),
+                    })
+                    .collect();
+                distinct::assign(&policy.requires, &slots)
+            });
+            let mut state = PolicyState {
+                index,
+                leaves,
+                assigned,
+                satisfied: false,
+            };
+            state.satisfied = policy.requires.iter().all(|r| out.satisfied(&state, r));
+            out.policies.push(state);
+        }
+        out.rejected_by = out
+            .standings
+            .rejecters
+            .iter()
+            .copied()
+            .filter(|id| out.in_a_pool(*id))
+            .collect();
+        out.decision = if out.window.is_some() {
+            Outcome::Blocked
+        } else if out.effective.is_empty() {
+            Outcome::NotRequired
+        } else if out.exempt.is_some() {
+            Outcome::Exempt
+        } else if !out.rejected_by.is_empty() && self.policy.options.block_on_rejection {
+            Outcome::Rejected
+        } else if out.policies.iter().all(|p| p.satisfied) {
+            Outcome::Approved
+        } else {
+            Outcome::Pending
+        };
+        out
+    }
+}
+
+impl Assessment<'_> {
+    /// Leaf `i` of a policy (its index in the policy's leaves).
+    pub fn leaf(&self, policy: &PolicyState, i: usize) -> Option<&LeafState<'_>> {
+        self.leaves
+            .get(policy.leaves.start.checked_add(i)?)
+            .filter(|_| i < policy.leaves.len())
+    }
+
+    /// The approvers in a leaf's pool, sorted.
+    pub fn approved(&self, leaf: &LeafState<'_>) -> &[UserId] {
+        self.approved.get(leaf.approved.clone()).unwrap_or_default()
+    }
+
+    /// Who counts toward leaf `i` of a policy.
+    pub fn counted<'s>(&'s self, policy: &'s PolicyState, i: usize) -> &'s [UserId] {
+        match &policy.assigned {
+            Some(assigned) => assigned.get(i).map_or(&[], Vec::as_slice),
+            None => self.leaf(policy, i).map_or(&[], |l| self.approved(l)),
+        }
+    }
+
+    /// Does leaf `i` have the approvals it needs?
+    pub fn leaf_satisfied(&self, policy: &PolicyState, i: usize) -> bool {
+        self.leaf(policy, i)
+            .is_some_and(|l| self.counted(policy, i).len() >= l.need as usize)
+    }
+
+    pub fn satisfied(&self, policy: &PolicyState, req: &Req) -> bool {
+        match req {
+            Req::Leaf(i) => self.leaf_satisfied(policy, *i),
+            Req::AnyOf(children) => children.iter().any(|c| self.satisfied(policy, c)),
+            Req::AllOf(children) => children.iter().all(|c| self.satisfied(policy, c)),
+        }
+    }
+
+    /// Is this user in the pool of any requirement of this policy?
+    pub fn in_policy_pool(&self, policy: &PolicyState, id: UserId) -> bool {
+        self.excluded.binary_search(&id).is_err()
+            && self
+                .leaves
+                .get(policy.leaves.clone())
+                .unwrap_or_default()
+                .iter()
+                .any(|l| l.pool.contains(id))
+    }
+
+    /// Is this user in the pool of any requirement of an effective policy?
+    pub fn in_a_pool(&self, id: UserId) -> bool {
+        self.excluded.binary_search(&id).is_err() && self.leaves.iter().any(|l| l.pool.contains(id))
+    }
+}
