@@ -213,7 +213,6 @@ impl PolicySet {
     /// when the repository has one of that name). Any case, as forges treat
     /// environment names.
     pub fn binds_environment(&self, environment: &str) -> bool {
-        let lower = environment.to_lowercase();
         self.bindings
             .iter()
             .map(|b| &b.criteria)
@@ -221,11 +220,8 @@ impl PolicySet {
             .flat_map(|c| &c.checks)
             .filter(|(a, _)| *a == Attribute::Environment)
             .flat_map(|(_, globs)| globs)
-            .any(|g| {
-                g.matches(environment)
-                    || g.matches(&lower)
-                    || g.as_str().eq_ignore_ascii_case(environment)
-            })
+            // Environment patterns compare case-insensitively (SPEC §2).
+            .any(|g| g.matches(environment))
     }
 
     /// Do grants on another revision than the request's drop as `stale`
