@@ -30,6 +30,10 @@ if (!skipWasm) {
   run("wasm-bindgen", ["--target", target, "--out-dir", outDir, "--out-name", outName, artifact]);
   const wasm = join(outDir, `${outName}_bg.wasm`);
   run("wasm-opt", [...config.optimize.wasm_opt, wasm, "-o", wasm]);
+  // The time zones, one file each, from the database the native build bundles: the
+  // module leaves it out and the page fetches the zones a policy names (src/zones.js).
+  rmSync(join(dist, "tz"), { recursive: true, force: true });
+  run("cargo", ["run", "--quiet", "-p", crate, "--example", "export_tzdb", "--", join(dist, "tz")]);
 }
 
 // The page: plain ES modules bundled with CodeMirror, no CDN.

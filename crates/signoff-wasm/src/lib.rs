@@ -111,6 +111,26 @@ pub fn describe_reason(code: JsValue) -> Option<String> {
         .map(|reason| reason.describe().to_owned())
 }
 
+/// The time zones compiles asked for since the last call and did not find (this module
+/// does not bundle the time-zone database): fetch those the page has and pass them to
+/// `addZone`, then compile again (web/src/zones.js). Names it lacks are unknown zones.
+#[wasm_bindgen(js_name = missingZones)]
+pub fn missing_zones() -> Vec<String> {
+    signoff::zones::take_unresolved()
+}
+
+/// Adds the time zone `name` (its canonical IANA spelling) from its TZif bytes, as the
+/// page fetches them from `tz/` (exported from the native build's bundled database).
+/// Answers whether the bytes were valid TZif.
+#[wasm_bindgen(js_name = addZone)]
+pub fn add_zone(name: JsValue, tzif: JsValue) -> bool {
+    let bytes = tzif.dyn_ref::<js_sys::Uint8Array>();
+    let (Some(name), Some(bytes)) = (name.as_string(), bytes) else {
+        return false;
+    };
+    signoff::zones::add_tzif(&name, &bytes.to_vec()).is_ok()
+}
+
 /// Lints a policy text: every error and warning with its code and 1-based line and column
 /// range. With a directory object, also unknown groups and users and unsatisfiable
 /// requirements. Answers an array of diagnostics (empty when all is well).
