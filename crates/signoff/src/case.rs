@@ -179,11 +179,18 @@ fn parse_case_problems(text: &str) -> Result<Case, Vec<Problem>> {
 /// The `policy:` of a case: a mapping in place, or a string holding a policy file whose
 /// problems are moved to where the string sits in the case file.
 fn case_policy(text: &str, node: &Node<'_>) -> Result<PolicySet, Vec<Problem>> {
+    let in_place = |node: &Node<'_>| {
+        // The same size limit as a policy file, measured on the text the mapping spans.
+        let start = yaml::byte_offset(text, node.span.start.index());
+        let end = yaml::byte_offset(text, node.span.end.index());
+        yaml::check_policy_size(text, start, end).map_err(|p| vec![p])?;
+        compile::compile_node(node)
+    };
     let Ok(embedded) = yaml::from_node::<String>(node) else {
-        return compile::compile_node(node);
+        return in_place(node);
     };
     if yaml::entries(node).is_some() {
-        return compile::compile_node(node);
+        return in_place(node);
     }
     let start = node.span.start;
     // saphyr's span of a block scalar (`|`, `>`) starts at its first content line, so

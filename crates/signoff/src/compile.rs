@@ -3,7 +3,7 @@
 //! here is located at the node it is about.
 
 use crate::diagnostic::{self, Diagnostic, Problem, Span};
-use crate::glob::Glob;
+use crate::glob::{Case, Glob};
 use crate::model::policy::Commands;
 use crate::model::policy::{
     Binding, CountValue, Criteria, ExceptionRule, PolicyFile, RawRequirement, Weekday, Window,
@@ -224,6 +224,7 @@ impl PolicySet {
 
 /// Parses text into a policy set, or every problem found, sorted by position.
 pub(crate) fn parse_problems(text: &str) -> Result<PolicySet, Vec<Problem>> {
+    yaml::check_policy_size(text, 0, text.len()).map_err(|p| vec![p])?;
     let node = yaml::load(text).map_err(|p| vec![p])?;
     compile_node(&node)
 }
@@ -619,7 +620,12 @@ impl Compiler {
             }
             let mut parsed = Vec::new();
             for g in globs.iter() {
-                match Glob::new(&g.value, attribute == Attribute::Paths) {
+                // The forges treat environment names case-insensitively (SPEC §2).
+                let case = match attribute {
+                    Attribute::Environment => Case::Insensitive,
+                    _ => Case::Sensitive,
+                };
+                match Glob::with_case(&g.value, attribute == Attribute::Paths, case) {
                     Ok(glob) => parsed.push(glob),
                     Err(why) => self.error(
                         "invalid_glob",
@@ -816,7 +822,8 @@ pub(crate) fn weekday_index(day: Weekday) -> usize {
     }
 }
 
-/// "HH:MM"; "24:00" means the end of the day and is kept as 23:59:59.999999999.
+/// "HH:MM"; "24:00" means the end of the day and is kept as [`Time::MAX`], which sorts
+/// after every other time; windows read it as the next midnight.
 fn parse_hhmm(text: &str) -> Option<Time> {
     let (h, m) = text.split_once(':')?;
     if h.len() != 2 || m.len() != 2 {

@@ -118,6 +118,8 @@ pub enum IgnoreReason {
     SelfApproval,
     Contributor,
     NoMatchingRequirement,
+    /// With `distinct_approvers: true`: in a pool, but the matching placed them in no slot.
+    NotAssigned,
 }
 
 impl IgnoreReason {
@@ -132,6 +134,7 @@ impl IgnoreReason {
             IgnoreReason::SelfApproval => "self_approval",
             IgnoreReason::Contributor => "contributor",
             IgnoreReason::NoMatchingRequirement => "no_matching_requirement",
+            IgnoreReason::NotAssigned => "not_assigned",
         }
     }
 
@@ -147,6 +150,9 @@ impl IgnoreReason {
             IgnoreReason::SelfApproval => "the requester cannot approve their own request",
             IgnoreReason::Contributor => "contributors to the change may not approve it",
             IgnoreReason::NoMatchingRequirement => "not in the pool of any requirement",
+            IgnoreReason::NotAssigned => {
+                "placed in no slot: with distinct approvers each person fills at most one, and the slots they fit went to others"
+            }
         }
     }
 }

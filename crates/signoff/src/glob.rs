@@ -3,6 +3,8 @@
 //!
 //! Hand-written rather than taken from globset: globset brings regex-automata, which
 //! would cost the browser build more than our whole evaluator, and we need only this.
+//! Matching takes time linear in the value times the glob (no backtracking), since fork
+//! authors choose the branch names and paths it is run against.
 
 /// A parsed glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +12,16 @@ pub struct Glob {
     source: String,
     tokens: Vec<Token>,
     path: bool,
+    case: Case,
+}
+
+/// Whether letter case matters when matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    Sensitive,
+    /// Both sides compared in Unicode lower case: `environment`, which the forges treat
+    /// case-insensitively (SPEC §2).
+    Insensitive,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +38,18 @@ enum Token {
 }
 
 impl Glob {
-    /// Parses a glob; `path` turns on path rules. Errors say what is wrong in words.
+    /// Parses a case-sensitive glob; `path` turns on path rules. Errors say what is
+    /// wrong in words.
     pub fn new(source: &str, path: bool) -> Result<Glob, String> {
+        Glob::with_case(source, path, Case::Sensitive)
+    }
+
+    /// Parses a glob with the given case rule.
+    pub fn with_case(source: &str, path: bool, case: Case) -> Result<Glob, String> {
+        let literal = |tokens: &mut Vec<Token>, c: char| match case {
+            Case::Sensitive => tokens.push(Token::Literal(c)),
+            Case::Insensitive => tokens.extend(c.to_lowercase().map(Token::Literal)),
+        };
         if source.is_empty() {
             return Err("a glob cannot be empty".to_owned());
         }
@@ -71,13 +93,13 @@ impl Glob {
                 }
                 '\\' => match chars.get(i + 1) {
                     Some(&escaped) => {
-                        tokens.push(Token::Literal(escaped));
+                        literal(&mut tokens, escaped);
                         i += 2;
                     }
                     None => return Err("a glob cannot end with `\\`".to_owned()),
                 },
                 other => {
-                    tokens.push(Token::Literal(other));
+                    literal(&mut tokens, other);
                     i += 1;
                 }
             }
@@ -86,6 +108,7 @@ impl Glob {
             source: source.to_owned(),
             tokens,
             path,
+            case,
         })
     }
 
@@ -95,7 +118,15 @@ impl Glob {
 
     /// True when the glob matches the whole of `value`.
     pub fn matches(&self, value: &str) -> bool {
-        match_from(&self.tokens, value, self.path)
+        match self.case {
+            Case::Sensitive => matches_tokens(&self.tokens, value.chars(), self.path, self.case),
+            Case::Insensitive => matches_tokens(
+                &self.tokens,
+                value.chars().flat_map(char::to_lowercase),
+                self.path,
+                self.case,
+            ),
+        }
     }
 }
 
@@ -129,55 +160,164 @@ fn parse_class(chars: &[char], open: usize) -> Result<(Token, usize), String> {
     }
 }
 
-/// Backtracking match; globs in policies are short, so the simple form is fast enough.
-fn match_from(tokens: &[Token], value: &str, path: bool) -> bool {
-    let Some((token, rest)) = tokens.split_first() else {
-        return value.is_empty();
-    };
-    // Works on the text itself, a character at a time: matching allocates nothing.
-    let mut chars = value.chars();
-    let first = chars.next();
-    let tail = chars.as_str();
-    match token {
-        Token::Literal(c) => first == Some(*c) && match_from(rest, tail, path),
-        Token::Any => match first {
-            Some(c) => !(path && c == '/') && match_from(rest, tail, path),
-            None => false,
-        },
-        Token::Class { negated, ranges } => match first {
-            Some(c) => {
-                let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
-                inside != *negated && !(path && c == '/') && match_from(rest, tail, path)
-            }
-            None => false,
-        },
-        Token::Star => {
-            // Skip no character, then one more at a time; in path mode never past a `/`.
-            let mut remaining = value;
-            loop {
-                if match_from(rest, remaining, path) {
-                    return true;
+/// Simulates the glob as a set of token positions (an NFA) advanced one character at a
+/// time: O(value × glob) steps whatever the value, where backtracking took time
+/// exponential in the number of stars on values an attacker chooses (branch names, paths).
+///
+/// State `k <= len` means "tokens before `k` matched"; `len` accepts. A globstar at `k`
+/// has a second state `len + 1 + k`, "inside a segment", from which the rest of the glob
+/// may not start until the next `/`.
+fn matches_tokens(
+    tokens: &[Token],
+    value: impl Iterator<Item = char>,
+    path: bool,
+    case: Case,
+) -> bool {
+    let states = 2 * tokens.len() + 2;
+    let words = states.div_ceil(64);
+    // Policies' globs are short: two words on the stack hold 63 tokens, so matching
+    // allocates only for longer ones.
+    if words <= INLINE_WORDS {
+        let mut current = [0u64; INLINE_WORDS];
+        let mut next = [0u64; INLINE_WORDS];
+        simulate(tokens, value, path, case, &mut current, &mut next)
+    } else {
+        simulate(
+            tokens,
+            value,
+            path,
+            case,
+            &mut vec![0; words],
+            &mut vec![0; words],
+        )
+    }
+}
+
+const INLINE_WORDS: usize = 2;
+
+fn simulate(
+    tokens: &[Token],
+    value: impl Iterator<Item = char>,
+    path: bool,
+    case: Case,
+    current: &mut [u64],
+    next: &mut [u64],
+) -> bool {
+    let accept = tokens.len();
+    let mut states = StateSet { words: current };
+    enter(tokens, &mut states, 0);
+    let mut following = StateSet { words: next };
+    for c in value {
+        following.clear();
+        let crosses_slash = !(path && c == '/');
+        let mut any = false;
+        for state in states.iter() {
+            any = true;
+            if state > accept {
+                // Inside a segment after a globstar: a `/` makes the rest possible again.
+                let globstar = state - accept - 1;
+                if c == '/' {
+                    enter(tokens, &mut following, globstar);
+                } else {
+                    following.insert(state);
                 }
-                let mut chars = remaining.chars();
-                match chars.next() {
-                    Some(c) if !(path && c == '/') => remaining = chars.as_str(),
-                    _ => return false,
+                continue;
+            }
+            let Some(token) = tokens.get(state) else {
+                continue;
+            };
+            match token {
+                Token::Literal(l) if *l == c => enter(tokens, &mut following, state + 1),
+                Token::Literal(_) => {}
+                Token::Any if crosses_slash => enter(tokens, &mut following, state + 1),
+                Token::Any => {}
+                Token::Class { negated, ranges } => {
+                    if in_class(ranges, c, case) != *negated && crosses_slash {
+                        enter(tokens, &mut following, state + 1);
+                    }
+                }
+                Token::Star if crosses_slash => enter(tokens, &mut following, state),
+                Token::Star => {}
+                Token::Globstar => {
+                    // A trailing `**` takes everything below; otherwise the rest may start
+                    // only right after a `/`.
+                    if state + 1 == accept || c == '/' {
+                        enter(tokens, &mut following, state);
+                    } else {
+                        following.insert(accept + 1 + state);
+                    }
                 }
             }
         }
-        Token::Globstar => {
-            // Zero segments, or skip up to and including each following `/`; a trailing
-            // `**` matches everything below.
-            if rest.is_empty() {
-                return true;
-            }
-            if match_from(rest, value, path) {
-                return true;
-            }
-            value
-                .match_indices('/')
-                .any(|(i, _)| match_from(rest, value.get(i + 1..).unwrap_or(""), path))
+        if !any {
+            return false;
         }
+        std::mem::swap(&mut states, &mut following);
+    }
+    states.contains(accept)
+}
+
+/// Ignoring case, the value's characters arrive in lower case, so a class such as
+/// `[A-Z]` is also tried with the upper-case form.
+fn in_class(ranges: &[(char, char)], c: char, case: Case) -> bool {
+    let inside = |c: char| ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+    inside(c)
+        || (case == Case::Insensitive && {
+            let mut upper = c.to_uppercase();
+            upper.len() == 1 && upper.next().is_some_and(inside)
+        })
+}
+
+/// Adds `state` and every state reachable from it without reading a character: a star
+/// or globstar may match nothing.
+fn enter(tokens: &[Token], states: &mut StateSet<'_>, mut state: usize) {
+    loop {
+        if states.contains(state) {
+            // Already there, and so is everything it reaches.
+            return;
+        }
+        states.insert(state);
+        match tokens.get(state) {
+            Some(Token::Star | Token::Globstar) => state += 1,
+            _ => return,
+        }
+    }
+}
+
+/// A bit set over a borrowed buffer, so the caller chooses stack or heap.
+struct StateSet<'a> {
+    words: &'a mut [u64],
+}
+
+impl StateSet<'_> {
+    fn contains(&self, state: usize) -> bool {
+        self.words
+            .get(state / 64)
+            .is_some_and(|w| w & (1 << (state % 64)) != 0)
+    }
+
+    fn insert(&mut self, state: usize) {
+        if let Some(w) = self.words.get_mut(state / 64) {
+            *w |= 1 << (state % 64);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.words.fill(0);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                Some(i * 64 + bit)
+            })
+        })
     }
 }
 
@@ -211,6 +351,25 @@ mod tests {
         assert!(m("a/**/b", true, "a/x/y/b"));
         assert!(!m("src/*.rs", true, "src/a/b.rs"));
         assert!(!m("?", true, "/"));
+    }
+
+    #[test]
+    fn case_insensitive_globs_fold_both_sides() {
+        use super::Case;
+        let m = |glob: &str, value: &str| {
+            Glob::with_case(glob, false, Case::Insensitive)
+                .map(|g| g.matches(value))
+                .unwrap_or(false)
+        };
+        assert!(m("production", "Production"));
+        assert!(m("PROD-*", "prod-eu"));
+        assert!(m("[A-Z]rod", "prod"));
+        assert!(m("[a-z]rod", "Prod"));
+        assert!(!m("[!p]rod", "Prod"));
+        assert!(!m("prod", "staging"));
+        // `İ` lowers to two characters; a glob of the same letter still matches it.
+        assert!(m("İstanbul", "i̇stanbul"));
+        assert!(!Glob::new("production", false).is_ok_and(|g| g.matches("Production")));
     }
 
     #[test]

@@ -931,6 +931,37 @@ proptest! {
                     prop_assert!(seen.insert(who.clone()), "{} fills two slots: {}", who, decision.to_json());
                 }
             }
+            // SPEC §4.9: every approver in a pool is either placed or ignored as
+            // not_assigned, never both; and the summary never asks a placed or unplaced
+            // approver to approve.
+            let in_a_pool: BTreeSet<String> = leaves
+                .iter()
+                .flat_map(|leaf| scenario.approved(leaf))
+                .map(user)
+                .collect();
+            let not_assigned: BTreeSet<String> = decision
+                .ignored
+                .iter()
+                .filter(|i| i.reason == signoff::IgnoreReason::NotAssigned)
+                .map(|i| i.by.to_string())
+                .collect();
+            for who in &in_a_pool {
+                prop_assert!(
+                    seen.iter().any(|s| **s == **who) != not_assigned.contains(who),
+                    "{} is placed and not_assigned, or neither: {}", who, decision.to_json()
+                );
+            }
+            for part in decision.summary.split("; ").flat_map(|p| p.split(" or ")) {
+                if let Some(names) = part.strip_suffix(" must approve") {
+                    let names = names.trim_start_matches("Pending: ").trim_start_matches("either ");
+                    for name in names.split(", ") {
+                        prop_assert!(
+                            !in_a_pool.contains(name),
+                            "the summary asks {} who approved: {}\npolicy:\n{}", name, decision.to_json(), text
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ fn deeply_nested_lists_are_a_located_error() {
 #[test]
 fn deeply_nested_requirements_are_a_located_error() {
     let mut text = String::from("version: 1\npolicies:\n  p:\n    requires:\n");
-    for i in 0..2_000 {
+    for i in 0..500 {
         text.push_str(&" ".repeat(6 + 2 * i));
         text.push_str("- any_of:\n");
     }
@@ -104,4 +104,111 @@ fn distinct_approvers_with_thousands_of_approvals_is_quick() {
         decision.policies[0].requirements[0].have + decision.policies[0].requirements[1].have,
         1_500
     );
+}
+
+/// Globs against attacker-chosen values (a fork names its branch and its paths): the
+/// backtracking matcher tried every way to split the value among the stars, so four
+/// stars against a 255-character branch took 8 s and five over two minutes. These
+/// return at once now; each answer is checked, so a wrong fast matcher fails too.
+#[test]
+fn many_stars_against_a_long_value_are_matched_in_linear_time() {
+    use signoff::glob::Glob;
+    let value = "a".repeat(255);
+    for stars in [4usize, 8, 32] {
+        let pattern = format!("{}b", "*a".repeat(stars));
+        let glob = Glob::new(&pattern, false).unwrap();
+        assert!(!glob.matches(&value), "{pattern}");
+        assert!(glob.matches(&format!("{value}b")), "{pattern}");
+        let path_glob = Glob::new(&pattern, true).unwrap();
+        assert!(!path_glob.matches(&value), "{pattern}");
+    }
+    // Path mode: `**` segments between starred segments, against a long path of `a/`.
+    let path = "a/".repeat(127);
+    let glob = Glob::new(&format!("{}b", "**/*a*/".repeat(8)), true).unwrap();
+    assert!(!glob.matches(&path));
+    assert!(glob.matches(&format!("{path}b")));
+}
+
+/// A 400 KB string repeated by 99,000 aliases: under saphyr's budget of 100,000 alias
+/// nodes, yet ~40 GB once expanded, which aborted the bot (and then again on every retry
+/// of the delivery). The expansion is bounded by bytes now: a located error, at the alias
+/// that crosses the bound, from every entry point (parse, lint, a case's policy).
+#[test]
+fn aliases_expanding_a_long_string_many_times_are_a_located_error() {
+    let mut text = format!("groups:\n  big: &s [\"{}\"]\n", "x".repeat(400_000));
+    text.push_str("policies: [");
+    text.push_str(&"*s, ".repeat(99_000));
+    text.push_str("*s]\n");
+    assert!(text.len() < 1024 * 1024, "{}", text.len());
+    let errors = signoff::PolicySet::parse(&text, "laughs.yml").unwrap_err();
+    assert_eq!(errors[0].code, "syntax", "{errors:?}");
+    assert!(errors[0].message.contains("alias"), "{errors:?}");
+    assert_eq!(errors[0].span.line, 3, "{errors:?}");
+    assert!(errors[0].span.col > 1, "{errors:?}");
+    assert_eq!(signoff::lint(&text, "laughs.yml", None)[0].code, "syntax");
+    let case = format!(
+        "policy: {text:?}\nrequest: {{ kind: deployment, requester: dave }}\nnow: 2026-11-21T09:00:00Z\n"
+    );
+    let errors = signoff::evaluate_case(&case, "laughs-case.yml").unwrap_err();
+    assert_eq!(errors[0].code, "syntax", "{errors:?}");
+}
+
+/// Anchors used the way people use them (a list of approvers reused in a few places)
+/// still work.
+#[test]
+fn aliases_within_the_bound_still_parse() {
+    let users: Vec<String> = (0..200).map(|i| format!("user-{i:04}")).collect();
+    let mut text = format!(
+        "version: 1\ngroups:\n  leads: &leads [{}]\npolicies:\n",
+        users.join(", ")
+    );
+    for p in 0..50 {
+        text.push_str(&format!(
+            "  p{p}: {{ requires: [ {{ users: *leads, count: 2 }} ] }}\n"
+        ));
+    }
+    text.push_str("apply:\n");
+    for p in 0..50 {
+        text.push_str(&format!("  - {{ policies: [p{p}], to: deployment }}\n"));
+    }
+    signoff::PolicySet::parse(&text, "anchors.yml").unwrap();
+}
+
+/// SPEC §2: a policy file larger than 1 MiB is an error located where the limit is
+/// crossed, the same through parse, lint, a case's policy (string or mapping), and so
+/// the CLI, the simulator and the bot. One just under the limit still parses.
+#[test]
+fn a_policy_larger_than_one_mebibyte_is_a_located_error() {
+    let limit = 1024 * 1024;
+    let head = "version: 1\npolicies: { p: { requires: [ { any: 1 } ] } }\napply: [ { policies: [p], to: deployment } ]\n";
+    let line = format!("# {}\n", "padding ".repeat(12));
+    let mut text = head.to_owned();
+    while text.len() + line.len() <= limit {
+        text.push_str(&line);
+    }
+    signoff::PolicySet::parse(&text, "big.yml").unwrap();
+    let lines_before = text.lines().count();
+    text.push_str(&line);
+    let errors = signoff::PolicySet::parse(&text, "big.yml").unwrap_err();
+    assert_eq!(errors[0].code, "too_large", "{errors:?}");
+    assert!(errors[0].message.contains("1 MiB"), "{errors:?}");
+    assert_eq!(errors[0].span.line as usize, lines_before + 1, "{errors:?}");
+    let linted = signoff::lint(&text, "big.yml", None);
+    assert_eq!(linted[0].code, "too_large", "{linted:?}");
+    assert_eq!(linted[0].span, errors[0].span);
+
+    let rest = "request: { kind: deployment, requester: dave }\nnow: 2026-11-21T09:00:00Z\n";
+    let as_string = format!("policy: {text:?}\n{rest}");
+    let errors = signoff::evaluate_case(&as_string, "big-case.yml").unwrap_err();
+    assert_eq!(errors[0].code, "too_large", "{errors:?}");
+    // A mapping in place: measured from the case file's text it spans.
+    let groups: String = (0..50_000)
+        .map(|i| format!("    g{i:05}: [alice, bob]\n"))
+        .collect();
+    let as_mapping = format!(
+        "policy:\n  version: 1\n  groups:\n{groups}  policies: {{ p: {{ requires: [ {{ any: 1 }} ] }} }}\n  apply: [ {{ policies: [p], to: deployment }} ]\n{rest}"
+    );
+    assert!(as_mapping.len() > limit);
+    let errors = signoff::evaluate_case(&as_mapping, "big-case.yml").unwrap_err();
+    assert_eq!(errors[0].code, "too_large", "{errors:?}");
 }

@@ -41,11 +41,14 @@ impl Context<'_> {
             standings: &standings,
         };
         let mut policies = Vec::with_capacity(effective.len());
-        policies.extend(
-            effective
-                .iter()
-                .filter_map(|&p| requirements::evaluate_policy(&inputs, p)),
-        );
+        // Per policy with distinct approvers, what its matching left out.
+        let mut unplaced = Vec::with_capacity(effective.len());
+        for &p in &effective {
+            if let Some((result, left_out)) = requirements::evaluate_policy(&inputs, p) {
+                policies.push(result);
+                unplaced.push(left_out);
+            }
+        }
         let in_a_pool = |id| {
             effective
                 .iter()
@@ -80,6 +83,27 @@ impl Context<'_> {
                         reason: IgnoreReason::NoMatchingRequirement,
                     },
                 ));
+            }
+        }
+        // SPEC §4.9: in a pool, yet counted nowhere: every effective policy whose pool
+        // holds them has distinct approvers and placed them in no slot.
+        if unplaced.iter().any(Option::is_some) {
+            for &id in &standings.approvers {
+                let counted = effective.iter().zip(&unplaced).any(|(&p, left_out)| {
+                    requirements::in_any_pool(&inputs, p, id)
+                        && left_out
+                            .as_ref()
+                            .is_none_or(|u| u.unassigned.binary_search(&id).is_err())
+                });
+                if in_a_pool(id) && !counted {
+                    ignored.push((
+                        standings.approved_at(id).unwrap_or(now),
+                        Ignored {
+                            by: self.name(id),
+                            reason: IgnoreReason::NotAssigned,
+                        },
+                    ));
+                }
             }
         }
         for &id in standings.rejecters.iter().filter(|id| !in_a_pool(**id)) {
@@ -117,7 +141,7 @@ impl Context<'_> {
             exempt,
             window,
         };
-        out.summary = summary::summarize(&out, request, self, &effective);
+        out.summary = summary::summarize(&out, request, self, &effective, &unplaced);
         out
     }
 

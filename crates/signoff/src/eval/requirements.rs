@@ -42,7 +42,23 @@ impl PolicyInputs<'_, '_> {
     }
 }
 
-pub(crate) fn evaluate_policy(inputs: &PolicyInputs<'_, '_>, index: usize) -> Option<PolicyResult> {
+/// What the matching of a `distinct_approvers: true` policy left out, for `ignored` and
+/// the summary.
+pub(crate) struct Unplaced {
+    /// Approvers in a pool of the policy whom the matching assigned to no slot, sorted.
+    pub unassigned: Vec<UserId>,
+    /// Per leaf: when it is short and someone in its pool who approved counts elsewhere,
+    /// the other leaves whose holders could move into it (along alternating paths), in
+    /// leaf order; a new approver in any of them would fill it. Empty otherwise.
+    pub also_from: Vec<Vec<usize>>,
+    /// Per leaf: who in its pool approved, sorted.
+    pub approved: Vec<Vec<UserId>>,
+}
+
+pub(crate) fn evaluate_policy(
+    inputs: &PolicyInputs<'_, '_>,
+    index: usize,
+) -> Option<(PolicyResult, Option<Unplaced>)> {
     let policy = inputs.context.policy.policies.get(index)?;
     let states: Vec<LeafState<'_>> = policy
         .leaves
@@ -93,11 +109,64 @@ pub(crate) fn evaluate_policy(inputs: &PolicyInputs<'_, '_>, index: usize) -> Op
     let requirements: Vec<RequirementResult> =
         policy.requires.iter().map(|r| builder.build(r)).collect();
     let satisfied = requirements.iter().all(|r| r.satisfied);
-    Some(PolicyResult {
-        name: policy.name.clone(),
-        satisfied,
-        requirements,
-    })
+    let unplaced = assigned.map(|assigned| unplaced(&states, assigned));
+    Some((
+        PolicyResult {
+            name: policy.name.clone(),
+            satisfied,
+            requirements,
+        },
+        unplaced,
+    ))
+}
+
+fn unplaced(states: &[LeafState<'_>], assigned: Vec<Vec<UserId>>) -> Unplaced {
+    let placed = |id: &UserId| assigned.iter().any(|a| a.contains(id));
+    let mut unassigned: Vec<UserId> = states
+        .iter()
+        .flat_map(|s| s.approved.iter().copied())
+        .filter(|id| !placed(id))
+        .collect();
+    unassigned.sort_unstable();
+    unassigned.dedup();
+    let counted = |leaf: usize| assigned.get(leaf).map_or(&[][..], Vec::as_slice);
+    let also_from = states
+        .iter()
+        .enumerate()
+        .map(|(leaf, state)| {
+            let short = counted(leaf).len() < state.need as usize;
+            let elsewhere = state.approved.iter().any(|id| !counted(leaf).contains(id));
+            if !short || !elsewhere {
+                return Vec::new();
+            }
+            // Leaves whose holders could move, directly or along a chain, into this one.
+            let mut reached = vec![leaf];
+            loop {
+                let next = (0..states.len()).find(|m| {
+                    !reached.contains(m)
+                        && counted(*m).iter().any(|holder| {
+                            reached.iter().any(|&r| {
+                                states
+                                    .get(r)
+                                    .is_some_and(|s| s.approved.binary_search(holder).is_ok())
+                            })
+                        })
+                });
+                match next {
+                    Some(m) => reached.push(m),
+                    None => break,
+                }
+            }
+            reached.retain(|&m| m != leaf);
+            reached.sort_unstable();
+            reached
+        })
+        .collect();
+    Unplaced {
+        unassigned,
+        also_from,
+        approved: states.iter().map(|s| s.approved.clone()).collect(),
+    }
 }
 
 /// Is this user in the pool of any leaf of the policy?

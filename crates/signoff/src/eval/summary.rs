@@ -2,8 +2,9 @@
 //! what decided it, and for a pending request what is still missing, in words.
 
 use super::context::Context;
-use super::requirements::from_list;
-use crate::compile::{Count, Req, Source};
+use super::context::UserId;
+use super::requirements::{Unplaced, from_list};
+use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Decision, ExemptReason, Outcome, RequirementResult};
 use crate::model::Request;
 use crate::model::policy::WindowKind;
@@ -15,6 +16,7 @@ pub(crate) fn summarize(
     request: &Request,
     context: &Context<'_>,
     effective: &[usize],
+    unplaced: &[Option<Unplaced>],
 ) -> String {
     let text = match decision.decision {
         Outcome::Blocked => blocked(decision),
@@ -34,12 +36,19 @@ pub(crate) fn summarize(
         }
         Outcome::Pending => {
             let mut parts: Vec<String> = Vec::new();
-            for (result, &index) in decision.policies.iter().zip(effective) {
+            for ((result, &index), left_out) in
+                decision.policies.iter().zip(effective).zip(unplaced)
+            {
                 let Some(policy) = context.policy.policies.get(index) else {
                     continue;
                 };
+                let why = Missing {
+                    leaves: &policy.leaves,
+                    unplaced: left_out.as_ref(),
+                    context,
+                };
                 for (req, r) in policy.requires.iter().zip(&result.requirements) {
-                    if let Some(part) = missing(req, r, &policy.leaves) {
+                    if let Some(part) = why.missing(req, r) {
                         if !parts.contains(&part) {
                             parts.push(part);
                         }
@@ -85,51 +94,121 @@ fn exempt(decision: &Decision, request: &Request) -> String {
     }
 }
 
-/// What a requirement still lacks, or `None` when it is satisfied.
-fn missing(
-    req: &Req,
-    result: &RequirementResult,
-    leaves: &[crate::compile::Leaf],
-) -> Option<String> {
-    if result.satisfied {
-        return None;
-    }
-    let short = result.need.saturating_sub(result.have);
-    match req {
-        Req::Leaf(i) => {
-            let leaf = leaves.get(*i)?;
-            let text = match &leaf.source {
-                Source::Users(users) if leaf.count == Count::Default => {
-                    let waiting: Vec<&str> = users
-                        .iter()
-                        .filter(|u| !result.approved_by.iter().any(|a| **a == ***u))
-                        .map(String::as_str)
-                        .collect();
-                    format!("{} must approve", waiting.join(", "))
-                }
-                Source::Users(users) => format!("{short} more of {}", users.join(", ")),
-                Source::Any => format!("{short} more from anyone"),
-                Source::Group(g) => format!("{short} more from group {g}"),
-                Source::From { users, groups } => {
-                    format!("{short} more from {}", from_list(users, groups))
-                }
-            };
-            Some(if result.unsatisfiable {
-                format!("{text} (not enough eligible approvers)")
-            } else {
-                text
-            })
+const ANYONE: &str = "anyone";
+
+/// What requirements of one policy still lack, in words.
+struct Missing<'a, 'p> {
+    leaves: &'a [Leaf],
+    /// With distinct approvers, what the matching left out.
+    unplaced: Option<&'a Unplaced>,
+    context: &'a Context<'p>,
+}
+
+impl Missing<'_, '_> {
+    /// What a requirement still lacks, or `None` when it is satisfied.
+    fn missing(&self, req: &Req, result: &RequirementResult) -> Option<String> {
+        if result.satisfied {
+            return None;
         }
-        Req::AllOf(children) | Req::AnyOf(children) => {
-            let parts: Vec<String> = children
+        let short = result.need.saturating_sub(result.have);
+        match req {
+            Req::Leaf(i) => {
+                let leaf = self.leaves.get(*i)?;
+                let text = match self.distinct_shortfall(*i, short) {
+                    Some(text) => text,
+                    None => own_shortfall(leaf, result, short),
+                };
+                Some(if result.unsatisfiable {
+                    format!("{text} (not enough eligible approvers)")
+                } else {
+                    text
+                })
+            }
+            Req::AllOf(children) | Req::AnyOf(children) => {
+                let parts: Vec<String> = children
+                    .iter()
+                    .zip(result.children())
+                    .filter_map(|(c, r)| self.missing(c, r))
+                    .collect();
+                Some(match req {
+                    Req::AnyOf(_) => format!("either {}", parts.join(" or ")),
+                    _ => parts.join("; "),
+                })
+            }
+        }
+    }
+
+    /// With distinct approvers, a short leaf whose own approvers fill other slots: what
+    /// is missing is more people, from this leaf or from a leaf whose holders could move
+    /// into it, never someone who has approved ("1 more distinct approver from group sec").
+    fn distinct_shortfall(&self, leaf: usize, short: u32) -> Option<String> {
+        let unplaced = self.unplaced?;
+        let others = unplaced.also_from.get(leaf)?;
+        if others.is_empty() {
+            return None;
+        }
+        let mut sources: Vec<String> = Vec::new();
+        for &i in std::iter::once(&leaf).chain(others) {
+            let approved = unplaced.approved.get(i).map_or(&[][..], Vec::as_slice);
+            let source = self.leaves.get(i).and_then(|l| self.source(l, approved));
+            if let Some(source) = source {
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
+            }
+        }
+        // Anyone covers every other source.
+        if sources.iter().any(|s| s == ANYONE) {
+            sources.retain(|s| s == ANYONE);
+        }
+        let noun = if short == 1 { "approver" } else { "approvers" };
+        Some(format!(
+            "{short} more distinct {noun} from {}",
+            sources.join(" or ")
+        ))
+    }
+
+    /// Who could still approve for a leaf, in words; `None` when everyone it lists has.
+    fn source(&self, leaf: &Leaf, approved: &[UserId]) -> Option<String> {
+        Some(match &leaf.source {
+            Source::Any => ANYONE.to_owned(),
+            Source::Group(g) => format!("group {g}"),
+            Source::From { users, groups } => from_list(users, groups),
+            Source::Users(users) => {
+                let waiting: Vec<&str> = users
+                    .iter()
+                    .filter(|u| {
+                        self.context
+                            .id(u)
+                            .is_none_or(|id| approved.binary_search(&id).is_err())
+                    })
+                    .map(String::as_str)
+                    .collect();
+                if waiting.is_empty() {
+                    return None;
+                }
+                waiting.join(", ")
+            }
+        })
+    }
+}
+
+/// What a leaf lacks, from its own result.
+fn own_shortfall(leaf: &Leaf, result: &RequirementResult, short: u32) -> String {
+    match &leaf.source {
+        Source::Users(users) if leaf.count == Count::Default => {
+            let waiting: Vec<&str> = users
                 .iter()
-                .zip(result.children())
-                .filter_map(|(c, r)| missing(c, r, leaves))
+                .filter(|u| !result.approved_by.iter().any(|a| **a == ***u))
+                .map(String::as_str)
                 .collect();
-            Some(match req {
-                Req::AnyOf(_) => format!("either {}", parts.join(" or ")),
-                _ => parts.join("; "),
-            })
+            format!("{} must approve", waiting.join(", "))
+        }
+        Source::Users(users) => format!("{short} more of {}", users.join(", ")),
+        Source::Any => format!("{short} more from anyone"),
+        Source::Group(g) => format!("{short} more from group {g}"),
+        Source::From { users, groups } => {
+            format!("{short} more from {}", from_list(users, groups))
         }
     }
 }

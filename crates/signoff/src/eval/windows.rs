@@ -6,7 +6,8 @@ use crate::compile::{CompiledWindow, Schedule};
 use crate::decision::WindowHit;
 use crate::model::Request;
 use crate::model::policy::WindowKind;
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{Timestamp, ToSpan};
 
 /// An occurrence of a window: `[start, end)`.
@@ -119,24 +120,42 @@ fn occurrences_near(schedule: &Schedule, now: Timestamp) -> impl Iterator<Item =
                     } else {
                         date.tomorrow().ok()?
                     };
-                    // jiff's default ("compatible") disambiguation: a time in a spring-forward
-                    // gap moves forward, an ambiguous one in a fall-back fold takes the earlier.
-                    let start = date
-                        .to_datetime(*from)
-                        .to_zoned(tz.clone())
-                        .ok()?
-                        .timestamp();
-                    let end = end_date
-                        .to_datetime(*until)
-                        .to_zoned(tz.clone())
-                        .ok()?
-                        .timestamp();
+                    let start = local_instant(date, *from, tz)?;
+                    let end = local_instant(end_date, *until, tz)?;
                     (start < end).then_some(Occurrence { start, end })
                 });
             (None, Some(occurrences))
         }
     };
     absolute.into_iter().chain(weekly.into_iter().flatten())
+}
+
+/// A window's local time on a date as an instant. `24:00` (kept as [`Time::MAX`]) is the
+/// next midnight. A time skipped by a spring-forward gap is the first valid instant after
+/// it, the moment of the jump, for `from` and `until` alike: the window then covers exactly
+/// the instants whose local clock reads inside it. A time repeated by a fall-back fold is
+/// the earlier instant.
+fn local_instant(date: Date, time: Time, tz: &TimeZone) -> Option<Timestamp> {
+    let (date, time) = if time == Time::MAX {
+        (date.tomorrow().ok()?, Time::midnight())
+    } else {
+        (date, time)
+    };
+    let local = date.to_datetime(time);
+    let ambiguous = tz.to_ambiguous_timestamp(local);
+    match ambiguous.offset() {
+        AmbiguousOffset::Gap { after, .. } => {
+            // Read with the offset after the jump, the local time lies before the jump;
+            // the next transition is the jump itself.
+            let before_jump = after.to_timestamp(local).ok()?;
+            tz.following(before_jump)
+                .next()
+                .map(|transition| transition.timestamp())
+        }
+        AmbiguousOffset::Unambiguous { .. } | AmbiguousOffset::Fold { .. } => {
+            ambiguous.earlier().ok()
+        }
+    }
 }
 
 fn weekday(date: Date) -> usize {

@@ -26,18 +26,74 @@ pub(crate) type Node<'i> = MarkedYaml<'i>;
 /// the process (the CLI, the bot, or the browser tab) instead of giving a located error.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// How many bytes alias expansion may add to a document, in total. saphyr bounds the
+/// number of nodes aliases produce, but one alias can repeat a long string: 99,000 aliases
+/// of a 400 KB string fit in an 800 KB file and would allocate about 40 GB. Legitimate
+/// anchors (a list of approvers reused by a few policies) stay far below this.
+pub(crate) const MAX_ALIAS_BYTES: usize = 4 * 1024 * 1024;
+
+/// What one node costs besides its text, so many tiny aliased nodes count too.
+const NODE_BYTES: usize = 32;
+
+/// The largest policy file accepted (SPEC §2): a policy is a page or two of YAML; the bound
+/// keeps a hostile one from costing the bot or a browser tab more than a moment.
+pub(crate) const MAX_POLICY_BYTES: usize = 1024 * 1024;
+
+/// Rejects a policy whose text `text[start..end]` (byte offsets) is larger than
+/// [`MAX_POLICY_BYTES`], located at the first character past the limit.
+pub(crate) fn check_policy_size(text: &str, start: usize, end: usize) -> Result<(), Problem> {
+    let size = end.saturating_sub(start);
+    if size <= MAX_POLICY_BYTES {
+        return Ok(());
+    }
+    let mut limit = start.saturating_add(MAX_POLICY_BYTES);
+    while !text.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    let before = text.get(..limit).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    let line = u32::try_from(line).unwrap_or(u32::MAX);
+    let col = u32::try_from(col).unwrap_or(u32::MAX);
+    Err(Problem::error(
+        "too_large",
+        Span {
+            line,
+            col,
+            end_line: line,
+            end_col: col,
+        },
+        format!(
+            "a policy file may be at most 1 MiB ({MAX_POLICY_BYTES} bytes); this one has {size}"
+        ),
+    ))
+}
+
+/// The byte offset of the character at `index` (saphyr counts characters).
+pub(crate) fn byte_offset(text: &str, index: usize) -> usize {
+    text.char_indices()
+        .nth(index)
+        .map_or(text.len(), |(offset, _)| offset)
+}
+
 /// Loads the single document of `text`. An empty text is an error: an empty policy must
 /// never mean "no approvals needed" by accident.
 ///
 /// One pass: saphyr's parser is driven as an iterator (a state machine, no recursion,
-/// unlike its `load`), each event is checked for depth and then handed to saphyr's loader,
-/// which builds the located tree.
+/// unlike its `load`), each event is checked for depth and alias expansion and then handed
+/// to saphyr's loader, which builds the located tree.
 pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
     let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
-    let mut depth = DepthCheck::default();
+    let mut shape = ShapeCheck::default();
     for event in saphyr_parser::Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| syntax(&e))?;
-        depth.check(&event, span)?;
+        shape.check(&event, span)?;
         loader.on_event(event, span);
         if let Some(e) = loader.error() {
             return Err(syntax(e));
@@ -78,41 +134,79 @@ fn syntax(e: &saphyr::ScanError) -> Problem {
     )
 }
 
-/// Rejects nesting deeper than [`MAX_DEPTH`]. An alias counts as deep as the node it
-/// repeats, so nested anchors cannot build a deep tree from shallow text.
+/// Rejects nesting deeper than [`MAX_DEPTH`] and alias expansion past
+/// [`MAX_ALIAS_BYTES`]. An alias counts as deep and as large as the node it repeats (with
+/// the aliases inside it expanded), so nested anchors can build neither a deep tree nor a
+/// large one from shallow, short text.
 #[derive(Default)]
-struct DepthCheck {
-    /// Each open mapping or list: its anchor id and the height of its tallest child so far.
-    open: Vec<(usize, usize)>,
-    heights: HashMap<usize, usize>,
+struct ShapeCheck {
+    /// Each open mapping or list: its anchor id and its size so far.
+    open: Vec<(usize, Size)>,
+    /// Each anchor's size.
+    anchors: HashMap<usize, Size>,
+    /// Bytes added by aliases so far.
+    expanded: usize,
 }
 
-impl DepthCheck {
+#[derive(Default, Clone, Copy)]
+struct Size {
+    /// Levels of nesting below the node.
+    height: usize,
+    /// The node's text and per-node cost, aliases expanded.
+    bytes: usize,
+}
+
+impl ShapeCheck {
     fn check(&mut self, event: &Event<'_>, span: saphyr_parser::Span) -> Result<(), Problem> {
-        let height = match event {
+        let size = match event {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                self.open.push((*anchor, 0));
-                0
+                self.open.push((
+                    *anchor,
+                    Size {
+                        height: 0,
+                        bytes: NODE_BYTES,
+                    },
+                ));
+                Size::default()
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some((anchor, tallest)) = self.open.pop() else {
+                let Some((anchor, inside)) = self.open.pop() else {
                     return Ok(());
                 };
+                let size = Size {
+                    height: inside.height + 1,
+                    bytes: inside.bytes,
+                };
                 if anchor > 0 {
-                    self.heights.insert(anchor, tallest + 1);
+                    self.anchors.insert(anchor, size);
                 }
-                tallest + 1
+                size
             }
-            Event::Scalar(_, _, anchor, _) => {
+            Event::Scalar(value, _, anchor, _) => {
+                let size = Size {
+                    height: 0,
+                    bytes: value.len().saturating_add(NODE_BYTES),
+                };
                 if *anchor > 0 {
-                    self.heights.insert(*anchor, 0);
+                    self.anchors.insert(*anchor, size);
                 }
-                0
+                size
             }
-            Event::Alias(id) => self.heights.get(id).copied().unwrap_or(0),
+            Event::Alias(id) => {
+                let size = self.anchors.get(id).copied().unwrap_or_default();
+                self.expanded = self.expanded.saturating_add(size.bytes);
+                if self.expanded > MAX_ALIAS_BYTES {
+                    let message = format!(
+                        "aliases expand to more than {} MiB; repeat less, or write the values out",
+                        MAX_ALIAS_BYTES / (1024 * 1024)
+                    );
+                    return Err(Problem::error("syntax", Span::from_yaml(span), message));
+                }
+                size
+            }
             _ => return Ok(()),
         };
-        if self.open.len() + height > MAX_DEPTH {
+        if self.open.len() + size.height > MAX_DEPTH {
             let message = format!("mappings and lists nest more than {MAX_DEPTH} levels deep");
             return Err(Problem::error(
                 "syntax",
@@ -120,8 +214,9 @@ impl DepthCheck {
                 message,
             ));
         }
-        if let Some(parent) = self.open.last_mut() {
-            parent.1 = parent.1.max(height);
+        if let Some((_, parent)) = self.open.last_mut() {
+            parent.height = parent.height.max(size.height);
+            parent.bytes = parent.bytes.saturating_add(size.bytes);
         }
         Ok(())
     }
