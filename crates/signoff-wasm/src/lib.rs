@@ -311,7 +311,7 @@ fn case_text(case: &JsValue) -> Result<(String, &'static str), Diagnostic> {
 
 /// Answers cross to JavaScript as JSON text that the engine parses: serde_json, which also
 /// writes the canonical decision JSON, is then the module's only serializer (a second one
-/// for JavaScript values, serde-wasm-bindgen, cost 13 KB gzipped; docs/simulator.md).
+/// for JavaScript values, serde-wasm-bindgen, cost 11 KB gzipped; docs/simulator.md).
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     serde_json::to_string_pretty(value)
         .map_err(|e| e.to_string())
