@@ -82,7 +82,7 @@ pub fn take_unresolved() -> Vec<String> {
     std::mem::take(&mut supplied().unresolved)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "bundled-tzdb"))]
 mod tests {
     use super::*;
     use jiff::Timestamp;
