@@ -118,16 +118,60 @@ impl Glob {
 
     /// True when the glob matches the whole of `value`.
     pub fn matches(&self, value: &str) -> bool {
-        match self.case {
-            Case::Sensitive => matches_tokens(&self.tokens, value.chars(), self.path, self.case),
-            Case::Insensitive => matches_tokens(
-                &self.tokens,
-                value.chars().flat_map(char::to_lowercase),
-                self.path,
-                self.case,
-            ),
+        let folded;
+        let value = match self.case {
+            Case::Insensitive if value.chars().any(|c| !is_own_lower_case(c)) => {
+                // Character by character, as the glob's letters were lowered.
+                folded = value
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .collect::<String>();
+                folded.as_str()
+            }
+            _ => value,
+        };
+        self.matches_lowered(value)
+    }
+
+    /// Literal characters at either end are compared directly and the common shapes in
+    /// between (`*`, `**`, `**/*`) answered at once; only what remains runs the NFA.
+    fn matches_lowered(&self, value: &str) -> bool {
+        let mut tokens = self.tokens.as_slice();
+        let mut rest = value;
+        while let Some((Token::Literal(l), tail)) = tokens.split_first() {
+            let mut chars = rest.chars();
+            if chars.next() != Some(*l) {
+                return false;
+            }
+            rest = chars.as_str();
+            tokens = tail;
+        }
+        let mut suffix = false;
+        while let Some((Token::Literal(l), head)) = tokens.split_last() {
+            let mut chars = rest.chars();
+            if chars.next_back() != Some(*l) {
+                return false;
+            }
+            rest = chars.as_str();
+            tokens = head;
+            suffix = true;
+        }
+        match tokens {
+            [] => rest.is_empty(),
+            [Token::Star] => !(self.path && rest.contains('/')),
+            // Everything below; or, with more glob after it, zero or more whole segments.
+            [Token::Globstar] => !suffix || rest.is_empty() || rest.ends_with('/'),
+            // The star takes what follows the last `/`.
+            [Token::Globstar, Token::Star] => true,
+            _ => matches_tokens(tokens, rest, self.path, self.case, !suffix),
         }
     }
+}
+
+/// Is `c` its own lower case (so folding leaves it alone)?
+fn is_own_lower_case(c: char) -> bool {
+    let mut lower = c.to_lowercase();
+    lower.len() == 1 && lower.next() == Some(c)
 }
 
 fn parse_class(chars: &[char], open: usize) -> Result<(Token, usize), String> {
@@ -167,12 +211,10 @@ fn parse_class(chars: &[char], open: usize) -> Result<(Token, usize), String> {
 /// State `k <= len` means "tokens before `k` matched"; `len` accepts. A globstar at `k`
 /// has a second state `len + 1 + k`, "inside a segment", from which the rest of the glob
 /// may not start until the next `/`.
-fn matches_tokens(
-    tokens: &[Token],
-    value: impl Iterator<Item = char>,
-    path: bool,
-    case: Case,
-) -> bool {
+///
+/// `ends_glob` says whether the tokens end the whole glob (no literal suffix was cut off),
+/// which makes a last globstar "everything below".
+fn matches_tokens(tokens: &[Token], value: &str, path: bool, case: Case, ends_glob: bool) -> bool {
     let states = 2 * tokens.len() + 2;
     let words = states.div_ceil(64);
     // Policies' globs are short: two words on the stack hold 63 tokens, so matching
@@ -180,13 +222,22 @@ fn matches_tokens(
     if words <= INLINE_WORDS {
         let mut current = [0u64; INLINE_WORDS];
         let mut next = [0u64; INLINE_WORDS];
-        simulate(tokens, value, path, case, &mut current, &mut next)
+        simulate(
+            tokens,
+            value,
+            path,
+            case,
+            ends_glob,
+            &mut current,
+            &mut next,
+        )
     } else {
         simulate(
             tokens,
             value,
             path,
             case,
+            ends_glob,
             &mut vec![0; words],
             &mut vec![0; words],
         )
@@ -197,9 +248,10 @@ const INLINE_WORDS: usize = 2;
 
 fn simulate(
     tokens: &[Token],
-    value: impl Iterator<Item = char>,
+    value: &str,
     path: bool,
     case: Case,
+    ends_glob: bool,
     current: &mut [u64],
     next: &mut [u64],
 ) -> bool {
@@ -207,7 +259,7 @@ fn simulate(
     let mut states = StateSet { words: current };
     enter(tokens, &mut states, 0);
     let mut following = StateSet { words: next };
-    for c in value {
+    for c in value.chars() {
         following.clear();
         let crosses_slash = !(path && c == '/');
         let mut any = false;
@@ -241,7 +293,7 @@ fn simulate(
                 Token::Globstar => {
                     // A trailing `**` takes everything below; otherwise the rest may start
                     // only right after a `/`.
-                    if state + 1 == accept || c == '/' {
+                    if (ends_glob && state + 1 == accept) || c == '/' {
                         enter(tokens, &mut following, state);
                     } else {
                         following.insert(accept + 1 + state);

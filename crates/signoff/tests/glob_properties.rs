@@ -78,7 +78,7 @@ proptest! {
 
     #[test]
     fn ignoring_case_is_matching_both_sides_in_lower_case(
-        glob in "[aAbB*?/]{1,6}",
+        glob in "([aAbB*?/]|\\[[aA]-[bB]\\]|\\[![aA]\\]){1,6}",
         value in "[aAbB/]{0,8}",
         path in any::<bool>(),
     ) {

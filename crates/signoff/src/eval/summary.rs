@@ -116,7 +116,7 @@ impl Missing<'_, '_> {
                 let leaf = self.leaves.get(*i)?;
                 let text = match self.distinct_shortfall(*i, short) {
                     Some(text) => text,
-                    None => own_shortfall(leaf, result, short),
+                    None => self.own_shortfall(*i, leaf, result, short),
                 };
                 Some(if result.unsatisfiable {
                     format!("{text} (not enough eligible approvers)")
@@ -162,6 +162,12 @@ impl Missing<'_, '_> {
             sources.retain(|s| s == ANYONE);
         }
         let noun = if short == 1 { "approver" } else { "approvers" };
+        if sources.is_empty() {
+            // Everyone who could fill it has approved and fills another slot.
+            return Some(format!(
+                "{short} more distinct {noun}, but everyone who could has approved"
+            ));
+        }
         Some(format!(
             "{short} more distinct {noun} from {}",
             sources.join(" or ")
@@ -193,22 +199,43 @@ impl Missing<'_, '_> {
     }
 }
 
-/// What a leaf lacks, from its own result.
-fn own_shortfall(leaf: &Leaf, result: &RequirementResult, short: u32) -> String {
-    match &leaf.source {
-        Source::Users(users) if leaf.count == Count::Default => {
-            let waiting: Vec<&str> = users
-                .iter()
-                .filter(|u| !result.approved_by.iter().any(|a| **a == ***u))
-                .map(String::as_str)
-                .collect();
-            format!("{} must approve", waiting.join(", "))
-        }
-        Source::Users(users) => format!("{short} more of {}", users.join(", ")),
-        Source::Any => format!("{short} more from anyone"),
-        Source::Group(g) => format!("{short} more from group {g}"),
-        Source::From { users, groups } => {
-            format!("{short} more from {}", from_list(users, groups))
+impl Missing<'_, '_> {
+    /// What a leaf lacks, from its own result. "… must approve" never names someone who
+    /// approved: with distinct approvers, one whose approval sits in a branch of an
+    /// `any_of` that the matching did not choose would count if it were chosen.
+    fn own_shortfall(
+        &self,
+        index: usize,
+        leaf: &Leaf,
+        result: &RequirementResult,
+        short: u32,
+    ) -> String {
+        match &leaf.source {
+            Source::Users(users) if leaf.count == Count::Default => {
+                let approved = self
+                    .unplaced
+                    .and_then(|u| u.approved.get(index))
+                    .map(Vec::as_slice);
+                let waiting: Vec<&str> = users
+                    .iter()
+                    .filter(|u| !result.approved_by.iter().any(|a| **a == ***u))
+                    .filter(|u| {
+                        approved.is_none_or(|approved| {
+                            self.context
+                                .id(u)
+                                .is_none_or(|id| approved.binary_search(&id).is_err())
+                        })
+                    })
+                    .map(String::as_str)
+                    .collect();
+                format!("{} must approve", waiting.join(", "))
+            }
+            Source::Users(users) => format!("{short} more of {}", users.join(", ")),
+            Source::Any => format!("{short} more from anyone"),
+            Source::Group(g) => format!("{short} more from group {g}"),
+            Source::From { users, groups } => {
+                format!("{short} more from {}", from_list(users, groups))
+            }
         }
     }
 }
