@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DIST, ROOT, loadWasm } from "../test/helpers.mjs";
+import { DIST, ROOT, loadWasm, nodeZones } from "../test/helpers.mjs";
 import { runBench } from "../src/bench.js";
 import { caseToState, directoryInput, requestInput, grantsInput } from "../src/state.js";
 import { generateWorkload } from "../src/workload.js";
@@ -33,6 +33,9 @@ for (const [name, w] of Object.entries(workloads)) {
   const native = JSON.parse(
     execFileSync("cargo", ["run", "--quiet", "--release", "-p", "signoff-wasm", "--example", "native_bench", "--", dir, String(iterations)], { cwd: ROOT, encoding: "utf8" }),
   );
+  // The workload's time zone, fetched before timing as the page does once (src/zones.js).
+  wasmApi.lint(w.policy);
+  await nodeZones(wasmApi)();
   const wasm = runBench(wasmApi, { workload: w, iterations });
   const rows = ["keystroke", "evaluate", "lint"].map((op) => ({
     operation: op,

@@ -1,6 +1,7 @@
 // bench.html: runs the keystroke benchmark in this browser and shows the figures.
 import init, * as wasm from "../dist/pkg/signoff.js";
 import { runBench } from "./bench.js";
+import { fetchZoneFile, zoneSupplier } from "./zones.js";
 import { encodeState } from "./share.js";
 import { caseToState, directoryInput, grantsInput, normalize, requestInput } from "./state.js";
 import { generateWorkload } from "./workload.js";
@@ -37,7 +38,11 @@ async function main() {
     ];
     const results = {};
     let html = "";
+    const supplyZones = zoneSupplier(wasm, fetchZoneFile(location.href));
     for (const [name, source, workload] of workloads) {
+      // The workload's time zone, fetched before timing as the page does once.
+      wasm.lint(workload.policy);
+      await supplyZones();
       const result = runBench(wasm, { workload, iterations, caseIterations: Math.max(3, Math.floor(iterations / 30)) });
       results[name] = result;
       const w = result.workload;

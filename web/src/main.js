@@ -1,12 +1,15 @@
 // The simulator page: a policy editor, a scenario (request, directory, grants, now) and
 // the live decision, all evaluated in the browser by the wasm build of the core.
-import init, { Simulator, describeReason, evaluate, testCase, version } from "../dist/pkg/signoff.js";
+import init, { Simulator, addZone, describeReason, evaluate, missingZones, testCase, version } from "../dist/pkg/signoff.js";
 import { createEditor, goTo, setText, showDiagnostics } from "./editor.js";
 import { GALLERY } from "./gallery.js";
+import { fetchZoneFile, zoneSupplier } from "./zones.js";
 import { CASE_PREFIX, decodeCaseFragment, decodeState, encodeState } from "./share.js";
 import { ACTIONS, ROLES, caseFileName, caseToState, caseYaml, directoryInput, expectFrom, normalize, scenarioInput } from "./state.js";
 
 const $ = (selector) => document.querySelector(selector);
+// The module has no time-zone database: the zones a policy names come from dist/tz.
+const supplyZones = zoneSupplier({ missingZones, addZone }, fetchZoneFile(import.meta.url));
 const USERS_SHOWN = 100;
 
 /** A small element builder: h("li", { class: "x", onclick }, "text", child). */
@@ -53,6 +56,8 @@ function onPolicyEdit(text) {
   scheduleLint();
   editTimings.push(performance.now() - started);
   if (editTimings.length > 200) editTimings.shift();
+  // A zone named for the first time is fetched, then the current policy compiled again.
+  supplyZones().then((added) => added && onPolicyEdit(state.policy));
 }
 
 function scheduleLint(delay = 250) {
@@ -528,7 +533,8 @@ function bindToolbar() {
     e.target.value = "";
     try {
       const next = caseToState(text);
-      const check = evaluate(text);
+      let check = evaluate(text);
+      if (await supplyZones()) check = evaluate(text);
       loadState(next, check.ok ? `Imported ${file.name}.` : `Imported ${file.name}, with problems: ${check.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`).join("; ")}`);
     } catch (error) {
       status(`Cannot import ${file.name}: ${error.message}`, true);
@@ -573,6 +579,8 @@ async function main() {
   sim = new Simulator();
   const first = await initialState();
   state = first.state;
+  sim.setPolicy(state.policy); // its time zones, before the first render
+  await supplyZones();
   view = createEditor($("#editor"), state.policy, onPolicyEdit);
   renderGallery();
   bindRequestForm();

@@ -32,6 +32,13 @@ async function open(path = "", viewport = { width: 1440, height: 900 }) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  // The time-zone files the page fetched (src/zones.js).
+  const zones = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith("/tz/")) zones.push(path);
+  });
+  page.zones = zones;
   await page.goto(base + path);
   await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
   page.errors = errors;
@@ -169,6 +176,22 @@ describe("the simulator page", () => {
     assert.equal(await badge(page), expected.decision);
     assert.equal(await page.locator("#summary").textContent(), expected.summary);
     assert.equal(await page.locator('[data-bind="request.requester"]').inputValue(), "dave");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("the time zone a policy names is fetched, only that one, and the window decides as natively", async () => {
+    // Inside a weekly blackout in Europe/Berlin at the second 02:30 of the fall-back night:
+    // only the real zone data gives "blocked".
+    const file = join("tests", "conformance", "edges", "dst-fall-back-second-two-thirty.yml");
+    const native = JSON.parse(spawnSync(signoffBin(), ["eval", file], { cwd: ROOT, encoding: "utf8" }).stdout);
+    assert.equal(native.decision, "blocked");
+    const json = JSON.stringify(YAML.parse(readFileSync(join(ROOT, file), "utf8")));
+    const page = await open(`#case=${Buffer.from(json, "utf8").toString("base64url")}`);
+    assert.equal(await badge(page), native.decision);
+    assert.equal(await page.locator("#summary").textContent(), native.summary);
+    assert.deepEqual([...page.zones].sort(), ["/tz/Europe/Berlin", "/tz/index.json"]);
+    assert.equal(await page.locator("#diagnostics li").count(), 0);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

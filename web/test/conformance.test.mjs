@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ROOT, loadWasm, signoffBin } from "./helpers.mjs";
+import { ROOT, loadWasm, nodeZones, signoffBin } from "./helpers.mjs";
 import { caseObject, caseToState, caseYaml, directoryInput, expectFrom, scenarioInput } from "../src/state.js";
 import { decodeState, encodeState } from "../src/share.js";
 
@@ -28,8 +28,10 @@ function nativeEval(file) {
 const display = (d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message} [${d.code}]`;
 
 let wasm;
+let supplyZones;
 before(async () => {
   wasm = await loadWasm();
+  supplyZones = nodeZones(wasm);
 });
 
 const files = caseFiles(CORPUS);
@@ -45,11 +47,13 @@ describe("conformance corpus through wasm", () => {
     console.log(`# ${checked} cases compared byte for byte with the native CLI`);
   });
 
-  test("evaluateJson(case text) is byte-identical to `signoff eval`", () => {
+  test("evaluateJson(case text) is byte-identical to `signoff eval`", async () => {
     for (const file of files) {
       const shown = relative(ROOT, file);
       const native = nativeEval(shown);
-      const answer = wasm.evaluateJson(readFileSync(file, "utf8"), shown);
+      let answer = wasm.evaluateJson(readFileSync(file, "utf8"), shown);
+      // The first case naming a time zone fetches it, as the page does (src/zones.js).
+      if (await supplyZones()) answer = wasm.evaluateJson(readFileSync(file, "utf8"), shown);
       if (native.code === 0) {
         if (!answer.ok || answer.json !== native.stdout) mismatches.push(shown);
       } else {
@@ -103,6 +107,27 @@ describe("the JavaScript API", () => {
     writeFileSync(join(dir, "signoff.yml"), policy);
     const run = spawnSync(signoffBin(), ["lint", "signoff.yml"], { cwd: dir, encoding: "utf8" });
     assert.equal(run.stdout.trim() || run.stderr.trim(), display(d));
+  });
+
+  test("time zones come as data: fetched when a policy names one, unknown names stay errors as natively", async () => {
+    const policy = (zone) =>
+      `version: 1\npolicies:\n  p:\n    requires: [ { any: 1 } ]\napply:\n  - policies: [p]\n    to: deployment\nwindows:\n  - name: office\n    kind: blackout\n    to: deployment\n    weekly: { days: [mon], from: "09:00", until: "17:00", timezone: ${zone} }\n`;
+    const codes = (zone) => wasm.lint(policy(zone)).map((d) => `${d.code} ${d.message}`);
+    // Not loaded yet: the module alone does not know it, and says which zone it lacked.
+    assert.match(codes("Asia/Tokyo").join(), /unknown time zone `Asia\/Tokyo`/);
+    assert.equal(await supplyZones(), true);
+    assert.deepEqual(codes("Asia/Tokyo"), []);
+    assert.deepEqual(codes("asia/TOKYO"), [], "names match without regard to ASCII case, as natively");
+    // A name the exported database lacks is not fetched and stays the native error.
+    const mars = codes("Mars/Olympus");
+    assert.equal(await supplyZones(), false);
+    assert.deepEqual(codes("Mars/Olympus"), mars);
+    const dir = mkdtempSync(join(tmpdir(), "signoff-zones-"));
+    writeFileSync(join(dir, "signoff.yml"), policy("Mars/Olympus"));
+    const run = spawnSync(signoffBin(), ["lint", "signoff.yml"], { cwd: dir, encoding: "utf8" });
+    assert.equal(run.stdout.trim() || run.stderr.trim(), wasm.lint(policy("Mars/Olympus")).map(display).join("\n"));
+    assert.equal(wasm.addZone("Test/Broken", new Uint8Array([1, 2, 3])), false);
+    assert.equal(wasm.addZone(42, "nope"), false);
   });
 
   test("lint with a directory reports unknown groups and unsatisfiable requirements", () => {

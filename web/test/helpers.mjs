@@ -1,9 +1,11 @@
 // Shared by the web tests: paths, the wasm package loaded in Node, the static server
 // and Debian's headless Chromium driven by playwright-core.
 import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "../scripts/serve.mjs";
+import { zoneSupplier } from "../src/zones.js";
 
 export const WEB = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const ROOT = resolve(WEB, "..");
@@ -17,6 +19,14 @@ export async function loadWasm() {
   const wasm = await import(js);
   wasm.initSync({ module: readFileSync(join(PKG, "signoff_bg.wasm")) });
   return wasm;
+}
+
+/**
+ * Supplies the wasm package with the time zones compiles asked for, from web/dist/tz as
+ * the page fetches them (src/zones.js); resolves to true when it added one.
+ */
+export function nodeZones(wasm) {
+  return zoneSupplier(wasm, (path) => readFile(join(DIST, "tz", path)).catch(() => null));
 }
 
 /** The native CLI (built by web/test.sh), for comparisons. */

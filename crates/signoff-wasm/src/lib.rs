@@ -15,6 +15,7 @@
 pub mod session;
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use session::{POLICY_FILE, Scenario, Session, input_problem};
 use signoff::{Decision, Diagnostic, Directory, IgnoreReason};
 use wasm_bindgen::prelude::*;
@@ -106,9 +107,34 @@ pub fn test_case(text: JsValue, file: JsValue) -> JsValue {
 /// code that is not one.
 #[wasm_bindgen(js_name = describeReason)]
 pub fn describe_reason(code: JsValue) -> Option<String> {
-    serde_json::from_value::<IgnoreReason>(serde_json::Value::String(code.as_string()?))
+    let code = code.as_string()?;
+    // A bare word is a YAML string; anything else is not a code and fails to read.
+    if !code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return None;
+    }
+    signoff::from_yaml_str::<IgnoreReason>(&code, "code")
         .ok()
         .map(|reason| reason.describe().to_owned())
+}
+
+/// The time zones compiles asked for since the last call and did not find (this module
+/// does not bundle the time-zone database): fetch those the page has and pass them to
+/// `addZone`, then compile again (web/src/zones.js). Names it lacks are unknown zones.
+#[wasm_bindgen(js_name = missingZones)]
+pub fn missing_zones() -> Vec<String> {
+    signoff::zones::take_unresolved()
+}
+
+/// Adds the time zone `name` (its canonical IANA spelling) from its TZif bytes, as the
+/// page fetches them from `tz/` (exported from the native build's bundled database).
+/// Answers whether the bytes were valid TZif.
+#[wasm_bindgen(js_name = addZone)]
+pub fn add_zone(name: JsValue, tzif: JsValue) -> bool {
+    let bytes = tzif.dyn_ref::<js_sys::Uint8Array>();
+    let (Some(name), Some(bytes)) = (name.as_string(), bytes) else {
+        return false;
+    };
+    signoff::zones::add_tzif(&name, &bytes.to_vec()).is_ok()
 }
 
 /// Lints a policy text: every error and warning with its code and 1-based line and column
@@ -125,9 +151,9 @@ pub fn lint(policy_text: JsValue, directory: JsValue) -> JsValue {
     if directory.is_undefined() || directory.is_null() {
         return to_js(&signoff::lint(&policy_text, POLICY_FILE, None));
     }
-    match serde_wasm_bindgen::from_value::<Directory>(directory) {
+    match from_js::<Directory>(&directory, "directory") {
         Ok(directory) => to_js(&signoff::lint(&policy_text, POLICY_FILE, Some(&directory))),
-        Err(e) => to_js(&[input_problem("directory", format!("directory: {e}"))]),
+        Err(message) => to_js(&[input_problem("directory", message)]),
     }
 }
 
@@ -171,14 +197,13 @@ impl Simulator {
     /// Sets the directory `{ users, groups, tokens }`; answers `[]` or its problem.
     #[wasm_bindgen(js_name = setDirectory)]
     pub fn set_directory(&mut self, directory: JsValue) -> JsValue {
-        match serde_wasm_bindgen::from_value::<Directory>(directory) {
+        match from_js::<Directory>(&directory, "directory") {
             Ok(directory) => {
                 self.session.clear_input_problem("directory");
                 self.session.set_directory(directory);
                 to_js::<[Diagnostic]>(&[])
             }
-            Err(e) => {
-                let message = format!("directory: {e}");
+            Err(message) => {
                 self.session.set_input_problem("directory", message.clone());
                 to_js(&[input_problem("directory", message)])
             }
@@ -188,13 +213,12 @@ impl Simulator {
     /// Sets `{ request, grants, now }`; answers `[]` or the scenario's problem.
     #[wasm_bindgen(js_name = setScenario)]
     pub fn set_scenario(&mut self, scenario: JsValue) -> JsValue {
-        match serde_wasm_bindgen::from_value::<Scenario>(scenario) {
+        match from_js::<Scenario>(&scenario, "scenario") {
             Ok(scenario) => {
                 self.session.set_scenario(scenario);
                 to_js::<[Diagnostic]>(&[])
             }
-            Err(e) => {
-                let message = format!("scenario: {e}");
+            Err(message) => {
                 self.session.set_input_problem("scenario", message.clone());
                 to_js(&[input_problem("scenario", message)])
             }
@@ -285,11 +309,28 @@ fn case_text(case: &JsValue) -> Result<(String, &'static str), Diagnostic> {
     Ok((text, "case.json"))
 }
 
-/// Plain JavaScript values: objects for maps and structs, `null` for `None`.
+/// Answers cross to JavaScript as JSON text that the engine parses: serde_json, which also
+/// writes the canonical decision JSON, is then the module's only serializer (a second one
+/// for JavaScript values, serde-wasm-bindgen, cost 11 KB gzipped; docs/simulator.md).
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    serde_json::to_string_pretty(value)
+        .map_err(|e| e.to_string())
+        .and_then(|text| js_sys::JSON::parse(&text).map_err(|e| format!("{e:?}")))
         .unwrap_or_else(|e| {
             JsValue::from_str(&format!("signoff-wasm: cannot convert the answer: {e}"))
         })
+}
+
+/// Reads a JavaScript object as one of the contract's types the way `evaluate(case
+/// object)` reads a case: the engine writes it as JSON and the core's reader (JSON is
+/// YAML) reads it, so the module carries one deserializer. Answers the problem in words.
+fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, String> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|json| JsValue::from(json).as_string())
+        .ok_or_else(|| format!("{field}: cannot be written as JSON"))?;
+    signoff::from_yaml_str::<T>(&text, field).map_err(|diagnostics| {
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        format!("{field}: {}", messages.join("; "))
+    })
 }

@@ -799,9 +799,9 @@ impl Compiler {
         let (from, until) = (time(self, &w.from), time(self, &w.until));
         let tz = match &w.timezone {
             Some(zone) => {
-                match TimeZone::get(&zone.value) {
-                    Ok(tz) => Some(tz),
-                    Err(_) => {
+                match crate::zones::get(&zone.value) {
+                    Some(tz) => Some(tz),
+                    None => {
                         self.error("invalid_window", zone.span, format!("unknown time zone `{}`: expected an IANA name such as Europe/Berlin", zone.value));
                         None
                     }

@@ -28,6 +28,7 @@ pub mod glob;
 mod lint;
 pub mod model;
 mod yaml;
+pub mod zones;
 
 pub use case::{Case, Expect, check, evaluate_case, parse_case};
 pub use compile::PolicySet;
