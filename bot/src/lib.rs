@@ -9,6 +9,7 @@ pub mod event;
 pub mod forge;
 pub mod gate;
 pub mod github;
+pub mod metrics;
 pub mod pages;
 pub mod server;
 pub mod store;

@@ -293,13 +293,19 @@ async fn run(label: &str, h: &Harness, replicas: usize) -> Figures {
         }
     }
     figures.lost = figures.acknowledged - figures.processed;
-    assert_eq!(seen.len(), figures.acknowledged, "every acknowledged delivery stored once");
+    assert_eq!(
+        seen.len(),
+        figures.acknowledged,
+        "every acknowledged delivery stored once"
+    );
 
     for pull in 1..=pulls {
         let (sha, want) = Fate::of(pull).expected(pull);
         let got = h.fake.status(&sha, "signoff").map(|s| s["state"].clone());
         if got.as_ref().and_then(|s| s.as_str()) != Some(want) {
-            figures.wrong_status.push(format!("#{pull} {sha}: want {want}, got {got:?}"));
+            figures
+                .wrong_status
+                .push(format!("#{pull} {sha}: want {want}, got {got:?}"));
         }
     }
     println!(
@@ -330,8 +336,14 @@ async fn running(h: &Harness) -> Vec<String> {
 }
 
 fn check(label: &str, f: &Figures, kills: usize) {
-    assert_eq!(f.lost, 0, "{label}: acknowledged deliveries not processed: {f:?}");
-    assert_eq!(f.duplicated, 0, "{label}: deliveries taken twice without a kill: {f:?}");
+    assert_eq!(
+        f.lost, 0,
+        "{label}: acknowledged deliveries not processed: {f:?}"
+    );
+    assert_eq!(
+        f.duplicated, 0,
+        "{label}: deliveries taken twice without a kill: {f:?}"
+    );
     assert!(
         f.wrong_status.is_empty(),
         "{label}: pull requests with the wrong final status: {:#?}",

@@ -16,6 +16,7 @@ mod hardening;
 mod harness;
 mod intake;
 mod lists;
+mod operating;
 mod pages;
 mod publishing;
 mod pull_requests;
