@@ -207,6 +207,8 @@ pub struct GitHubConfig {
     pub private_key: Option<Secret>,
     /// Also create check runs (App auth only).
     pub check_runs: bool,
+    /// Longest wait for an answer from GitHub before the call fails (and is retried).
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,6 +275,7 @@ impl Default for GitHubConfig {
             private_key_file: None,
             private_key: None,
             check_runs: true,
+            timeout_secs: 30,
         }
     }
 }
@@ -370,6 +373,7 @@ impl Config {
             "github_private_key_file" => self.github.private_key_file = Some(PathBuf::from(value)),
             "github_private_key" => self.github.private_key = Some(secret()),
             "github_check_runs" => self.github.check_runs = boolean(value)?,
+            "github_timeout_secs" => self.github.timeout_secs = number(value)?,
             "gitlab_api_url" => self.gitlab.api_url = text(),
             "gitlab_webhook_token" => self.gitlab.webhook_token = secret(),
             "gitlab_signing_token" => self.gitlab.signing_token = Some(secret()),

@@ -11,6 +11,7 @@ mod app_auth;
 mod deployment_trust;
 mod deployments;
 mod fake;
+mod faults;
 mod grants;
 mod hardening;
 mod harness;
