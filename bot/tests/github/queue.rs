@@ -52,6 +52,12 @@ async fn a_delivery_that_keeps_crashing_its_worker_becomes_a_dead_letter() {
     store.close().await;
     h.start_bot().await;
     h.settle_allowing_failures().await;
+    // The failure status is posted just after the delivery is marked failed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.fake.status(&sha(7), "signoff").is_none() {
+        assert!(std::time::Instant::now() < deadline, "no failure status");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let (state, description) = h.status(&sha(7));
     assert_eq!(state, "failure");
     assert!(
