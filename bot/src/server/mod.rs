@@ -319,7 +319,7 @@ async fn metrics(
             (crate::store::now_ms() - at).max(0) as f64 / 1000.0
         });
         out.push_str(&format!(
-            "signoff_queue_depth {}\nsignoff_queue_oldest_age_seconds {age}\nsignoff_delivery_attempts_total {}\n",
+            "signoff_queue_depth {}\nsignoff_queue_oldest_age_seconds {age}\nsignoff_delivery_attempts {}\n",
             q.depth, q.attempts
         ));
     }

@@ -41,7 +41,7 @@ async fn metrics_show_the_queue_its_depth_and_its_oldest_delivery() {
     assert_eq!(metric(&text, "signoff_queue_depth"), 2.0, "{text}");
     let age = metric(&text, "signoff_queue_oldest_age_seconds");
     assert!((120.0..600.0).contains(&age), "{text}");
-    assert_eq!(metric(&text, "signoff_delivery_attempts_total"), 0.0);
+    assert_eq!(metric(&text, "signoff_delivery_attempts"), 0.0);
 }
 
 #[tokio::test]
@@ -79,7 +79,7 @@ async fn metrics_show_evaluations_forge_calls_and_rate_limit_waits() {
     );
     // The take that waited for the rate limit is given back: one per delivery.
     assert_eq!(
-        metric(&text, "signoff_delivery_attempts_total"),
+        metric(&text, "signoff_delivery_attempts"),
         2.0,
         "{text}"
     );
