@@ -48,7 +48,8 @@ env -u SIGNOFF_TEST_POSTGRES cargo test --workspace --all-features --locked -- -
   tee "$log" || failed=1
 
 step "the bot's scenarios again, on PostgreSQL"
-SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test github 2>&1 |
+# --nocapture: the fault test prints its figures (the scenarios print nothing else).
+SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test github -- --nocapture 2>&1 |
   tee -a "$log" || failed=1
 
 step "crash test: kill -9 twenty times, 1 replica on SQLite, 3 on PostgreSQL"
