@@ -78,11 +78,7 @@ async fn metrics_show_evaluations_forge_calls_and_rate_limit_waits() {
         "{text}"
     );
     // The take that waited for the rate limit is given back: one per delivery.
-    assert_eq!(
-        metric(&text, "signoff_delivery_attempts"),
-        2.0,
-        "{text}"
-    );
+    assert_eq!(metric(&text, "signoff_delivery_attempts"), 2.0, "{text}");
     assert_eq!(h.status(&sha(1)).0, "pending");
 }
 
