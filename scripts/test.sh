@@ -43,11 +43,17 @@ pg_start
 
 step "cargo test"
 failed=0
-env -u SIGNOFF_TEST_POSTGRES cargo test --workspace --all-features --locked 2>&1 | tee "$log" || failed=1
+# The crash test runs below, with the PostgreSQL server's URL and its figures shown.
+env -u SIGNOFF_TEST_POSTGRES cargo test --workspace --all-features --locked -- --skip crash_sqlite --skip crash_postgres 2>&1 |
+  tee "$log" || failed=1
 
 step "the bot's scenarios again, on PostgreSQL"
-SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test github 2>&1 |
+# --nocapture: the fault test prints its figures (the scenarios print nothing else).
+SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test github -- --nocapture 2>&1 |
   tee -a "$log" || failed=1
+
+step "crash test: kill -9 twenty times, 1 replica on SQLite, 3 on PostgreSQL"
+SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test crash -- --nocapture 2>&1 | tee -a "$log" || failed=1
 # One closing line for the whole run (both stores): cargo prints a result line per test
 # binary, and the last of those is usually a crate's empty doc-test run, which reads as
 # "no tests".

@@ -24,6 +24,8 @@ pub struct App {
     pub details_key: Secret,
     /// Wakes a worker when a delivery is queued.
     pub work: Notify,
+    /// Evaluation latency and rate-limit waits of this process (`/metrics`).
+    pub metrics: crate::metrics::Metrics,
     /// Command words last seen in each repository's policy, so comments without any
     /// command are skipped without asking the forge.
     pub commands: Mutex<HashMap<String, Commands>>,

@@ -121,6 +121,10 @@ pub struct ServerConfig {
     pub unverified_body_mb: u64,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
+    /// On shutdown, how long requests in flight and deliveries in hand may take to
+    /// finish; then they are abandoned (another replica, or the next start, takes the
+    /// deliveries over when their lease ends).
+    pub drain_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +143,7 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             unverified_body_mb: 64,
             metrics_token: None,
+            drain_secs: 30,
         }
     }
 }
@@ -202,6 +207,8 @@ pub struct GitHubConfig {
     pub private_key: Option<Secret>,
     /// Also create check runs (App auth only).
     pub check_runs: bool,
+    /// Longest wait for an answer from GitHub before the call fails (and is retried).
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -268,6 +275,7 @@ impl Default for GitHubConfig {
             private_key_file: None,
             private_key: None,
             check_runs: true,
+            timeout_secs: 30,
         }
     }
 }
@@ -356,6 +364,7 @@ impl Config {
             "server_request_timeout_secs" => self.server.request_timeout_secs = number(value)?,
             "server_unverified_body_mb" => self.server.unverified_body_mb = number(value)?,
             "server_metrics_token" => self.server.metrics_token = Some(secret()),
+            "server_drain_secs" => self.server.drain_secs = number(value)?,
             "details_ttl_secs" => self.details.ttl_secs = number(value)?,
             "details_show_org_policy" => self.details.show_org_policy = boolean(value)?,
             "github_webhook_secret" => self.github.webhook_secret = Secrets::from_lines(value),
@@ -364,6 +373,7 @@ impl Config {
             "github_private_key_file" => self.github.private_key_file = Some(PathBuf::from(value)),
             "github_private_key" => self.github.private_key = Some(secret()),
             "github_check_runs" => self.github.check_runs = boolean(value)?,
+            "github_timeout_secs" => self.github.timeout_secs = number(value)?,
             "gitlab_api_url" => self.gitlab.api_url = text(),
             "gitlab_webhook_token" => self.gitlab.webhook_token = secret(),
             "gitlab_signing_token" => self.gitlab.signing_token = Some(secret()),

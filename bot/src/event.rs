@@ -48,6 +48,15 @@ impl ForgeKind {
             ForgeKind::GitLab => "gitlab",
         }
     }
+
+    /// Reads what `as_str` wrote (the queue's `forge` column).
+    pub fn from_name(name: &str) -> Option<ForgeKind> {
+        match name {
+            "github" => Some(ForgeKind::GitHub),
+            "gitlab" => Some(ForgeKind::GitLab),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

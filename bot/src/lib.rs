@@ -10,6 +10,7 @@ pub mod forge;
 pub mod forges;
 pub mod gate;
 pub mod github;
+pub mod metrics;
 pub mod pages;
 pub mod server;
 pub mod store;

@@ -5,7 +5,8 @@
 //! ```
 //!
 //! - `ingest`: signed deliveries to `POST /webhooks/github` on loopback, 32 connections,
-//!   SQLite, workers off: deliveries per second and acknowledgement latency.
+//!   workers off: deliveries per second and acknowledgement latency; SQLite, or
+//!   PostgreSQL with `SIGNOFF_TEST_POSTGRES`; `BENCH_REPLICAS` bots on the database.
 //! - `replay`: pull requests driven through their life (open, reviews, comments, a push)
 //!   against the fake GitHub with the workers on: API calls per event.
 #![allow(
@@ -41,8 +42,23 @@ fn env_usize(name: &str, default: usize) -> usize {
 async fn ingest() {
     let total = env_usize("BENCH_DELIVERIES", 20_000);
     let connections = env_usize("BENCH_CONNECTIONS", 32);
+    // Several bots on one database (PostgreSQL with SIGNOFF_TEST_POSTGRES), the
+    // connections spread over them as a load balancer would.
+    let replicas = env_usize("BENCH_REPLICAS", 1).max(1);
     let h = Harness::with(|c| c.workers = 0).await;
-    let url: http::Uri = format!("{}/webhooks/github", h.base()).parse().unwrap();
+    let store = if h.config.database.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let mut others = Vec::new();
+    for _ in 1..replicas {
+        others.push(signoff_bot::server::start(h.config.clone()).await.unwrap());
+    }
+    let urls: Vec<http::Uri> = std::iter::once(h.base())
+        .chain(others.iter().map(|r| format!("http://{}", r.addr)))
+        .map(|base| format!("{base}/webhooks/github").parse().unwrap())
+        .collect();
     let templates = [
         (
             "pull_request_review",
@@ -72,12 +88,12 @@ async fn ingest() {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections {
+    for k in 0..connections {
         let (client, bodies, next, url) = (
             client.clone(),
             Arc::clone(&bodies),
             Arc::clone(&next),
-            url.clone(),
+            urls[k % urls.len()].clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -119,7 +135,7 @@ async fn ingest() {
         "every acknowledged delivery is stored"
     );
     println!(
-        "ingest: {total} signed deliveries (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "ingest ({store}, {replicas} replica(s)): {total} signed deliveries (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         avg / 1024,
         wall.as_secs_f64(),
         total as f64 / wall.as_secs_f64(),
@@ -127,6 +143,9 @@ async fn ingest() {
         pct(0.99).as_secs_f64() * 1e3,
         latencies.last().unwrap().as_secs_f64() * 1e3,
     );
+    for r in others {
+        r.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -51,7 +51,7 @@ impl GitHubClient {
             .base_uri(config.api_url.as_str())
             .map_err(|e| format!("github.api_url: {e}"))?
             .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)));
+            .set_read_timeout(Some(Duration::from_secs(config.timeout_secs.max(1))));
         let (root, app) = match (&config.token, config.app_id) {
             (Some(token), _) => (
                 builder.personal_token(token.expose().to_owned()).build(),

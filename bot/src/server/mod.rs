@@ -119,6 +119,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         org_policy,
         details_key,
         work: Notify::new(),
+        metrics: crate::metrics::Metrics::default(),
         commands: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     let (stop, stopped) = watch::channel(false);
@@ -186,14 +187,30 @@ impl Running {
         }
     }
 
-    /// Stops accepting, lets workers finish the delivery in hand, closes the store.
+    /// Stops accepting, lets requests in flight and workers with a delivery in hand
+    /// finish within `server.drain_secs`, abandons what is left then (its lease runs
+    /// out and it is taken over), closes the store.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        if let Err(e) = self.server.await {
-            tracing::error!(error = %e, "server task");
-        }
-        for w in self.workers {
-            let _ = w.await;
+        let deadline = Duration::from_secs(self.app.config.server.drain_secs);
+        let mut aborts = vec![self.server.abort_handle()];
+        aborts.extend(self.workers.iter().map(JoinHandle::abort_handle));
+        let drain = async {
+            if let Err(e) = self.server.await {
+                tracing::error!(error = %e, "server task");
+            }
+            for w in self.workers {
+                let _ = w.await;
+            }
+        };
+        if tokio::time::timeout(deadline, drain).await.is_err() {
+            tracing::warn!(
+                drain_secs = deadline.as_secs(),
+                "drain deadline passed: abandoning requests and deliveries still in hand (taken over when their lease ends)"
+            );
+            for a in aborts {
+                a.abort();
+            }
         }
         single::release(&self.app.store, &self.instance).await;
         self.app.store.close().await;
@@ -253,13 +270,14 @@ fn same_secret(given: &str, expected: &str) -> bool {
         == 0
 }
 
+/// Whether this replica can reach the database (a load balancer takes it out of
+/// rotation on 503): a trivial query, answered within two seconds.
 async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
-    match app.store.counts().await {
-        Ok(_) => (StatusCode::OK, "ok\n"),
-        Err(e) => {
-            tracing::error!(error = %e, "health check");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
-        }
+    if app.store.reachable(Duration::from_secs(2)).await {
+        (StatusCode::OK, "ok\n")
+    } else {
+        tracing::error!("health check: the database does not answer");
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
     }
 }
 
@@ -296,6 +314,24 @@ async fn metrics(
             out.push_str(&format!("signoff_deliveries{{state=\"{state}\"}} {n}\n"));
         }
     }
+    if let Ok(q) = app.store.queue_figures().await {
+        let age = q.oldest_received_at.map_or(0.0, |at| {
+            (crate::store::now_ms() - at).max(0) as f64 / 1000.0
+        });
+        out.push_str(&format!(
+            "signoff_queue_depth {}\nsignoff_queue_oldest_age_seconds {age}\nsignoff_delivery_attempts {}\n",
+            q.depth, q.attempts
+        ));
+    }
+    out.push_str(&app.metrics.render(|kind| {
+        match kind {
+            crate::event::ForgeKind::GitHub => app
+                .github
+                .as_ref()
+                .map(|gh| gh.client.calls.load(std::sync::atomic::Ordering::Relaxed)),
+            crate::event::ForgeKind::GitLab => None,
+        }
+    }));
     if let Some(gh) = &app.github {
         use std::sync::atomic::Ordering;
         out.push_str(&format!(

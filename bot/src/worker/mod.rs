@@ -191,13 +191,21 @@ async fn process(app: &App, job: crate::store::queue::Claimed) {
             return;
         }
     };
+    let started = std::time::Instant::now();
     let (result, calls) = dispatch::dispatch(app, &event).await;
+    app.metrics.evaluation.observe(started.elapsed());
     let outcome = match result {
         Ok(()) => app.store.finish(job.id, now_ms(), calls).await,
         Err(HandlerError::Forge(ForgeError::RateLimited { until_ms, message })) => {
             // Wait for the reset, plus a little jitter so waiting deliveries spread out.
             let next = until_ms.max(now_ms()) + i64::try_from(fastrand::u64(0..250)).unwrap_or(0);
             tracing::warn!(delivery = job.id, until_ms, "rate limited; waiting");
+            if let Some(kind) = crate::event::ForgeKind::from_name(&job.forge) {
+                app.metrics
+                    .forge(kind)
+                    .rate_limit_waits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             app.store.retry(job.id, next, &message, calls, true).await
         }
         Err(e) if e.retryable() && job.attempts < app.config.queue.max_attempts => {

@@ -31,6 +31,34 @@ pub enum Failure {
     RateLimit { reset_in_secs: i64 },
     /// 429 with `Retry-After`.
     RetryAfter { secs: i64 },
+    /// The request is applied, then the connection drops in the middle of the answer.
+    Reset,
+    /// The request is applied and answered this many ms late (after the client gave up).
+    Slow(u64),
+}
+
+/// Random faults on a share of all requests (see `FakeGitHub::chaos`).
+#[derive(Debug)]
+pub struct Chaos {
+    /// Share of requests that fail, 0 to 1.
+    pub rate: f64,
+    /// Faults to draw from, equally likely.
+    pub kinds: Vec<Failure>,
+    pub rng: fastrand::Rng,
+    /// Faults injected so far, by kind.
+    pub injected: BTreeMap<String, usize>,
+}
+
+impl Failure {
+    pub fn name(&self) -> String {
+        match self {
+            Failure::Server(code) => format!("{code}"),
+            Failure::RateLimit { .. } => "403 rate limit".to_owned(),
+            Failure::RetryAfter { .. } => "429 Retry-After".to_owned(),
+            Failure::Reset => "connection reset".to_owned(),
+            Failure::Slow(_) => "slower than the client timeout".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -99,6 +127,8 @@ pub struct FakeState {
     pub hold: Vec<String>,
     /// The App id check runs created through the API belong to.
     pub app_id: u64,
+    /// Random faults on every request, when set.
+    pub chaos: Option<Chaos>,
 }
 
 #[derive(Clone)]
@@ -284,9 +314,35 @@ async fn record(State(state): S, req: Request, next: Next) -> Response {
             .iter()
             .position(|(part, _)| path.contains(part.as_str()))
             .map(|i| s.slow.remove(i).1);
-        (broken.or(matching).or_else(|| s.failures.pop_front()), slow)
+        let random = s.chaos.as_mut().and_then(|c| {
+            if c.rng.f64() >= c.rate || c.kinds.is_empty() {
+                return None;
+            }
+            let kind = c.kinds[c.rng.usize(..c.kinds.len())].clone();
+            *c.injected.entry(kind.name()).or_default() += 1;
+            Some(kind)
+        });
+        (
+            broken
+                .or(matching)
+                .or_else(|| s.failures.pop_front())
+                .or(random),
+            slow,
+        )
     };
-    let (failure, slow) = failure;
+    let (mut failure, mut slow) = failure;
+    let mut reset = false;
+    match failure {
+        Some(Failure::Slow(ms)) => {
+            slow = Some(ms);
+            failure = None;
+        }
+        Some(Failure::Reset) => {
+            reset = true;
+            failure = None;
+        }
+        _ => {}
+    }
     if let Some(ms) = slow {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
@@ -310,6 +366,11 @@ async fn record(State(state): S, req: Request, next: Next) -> Response {
     }
     let req = Request::from_parts(parts, axum::body::Body::from(bytes));
     let mut response = next.run(req).await;
+    if reset {
+        // The answer starts, then its body fails: the server drops the connection.
+        drop(response);
+        return (StatusCode::OK, axum::body::Body::new(Cut(false))).into_response();
+    }
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
     headers.insert("x-ratelimit-remaining", HeaderValue::from_static("4999"));
@@ -331,6 +392,27 @@ async fn record(State(state): S, req: Request, next: Next) -> Response {
         return Response::from_parts(parts, axum::body::Body::from(bytes));
     }
     response
+}
+
+/// A body that sends a first piece, then fails (the connection is dropped mid-answer).
+struct Cut(bool);
+
+impl hyper::body::Body for Cut {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        if self.0 {
+            let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset");
+            return std::task::Poll::Ready(Some(Err(reset)));
+        }
+        self.0 = true;
+        let piece = Bytes::from_static(b"{\"partial\":");
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(piece))))
+    }
 }
 
 fn fxhash(bytes: &Bytes) -> u64 {
@@ -359,6 +441,8 @@ fn fail(failure: Failure) -> Response {
             );
             StatusCode::TOO_MANY_REQUESTS
         }
+        // Taken apart in `record` before an answer is made.
+        Failure::Reset | Failure::Slow(_) => StatusCode::BAD_GATEWAY,
     };
     let body = json!({ "message": format!("injected {status}"), "documentation_url": "https://docs.github.com/rest" });
     (status, headers, axum::Json(body)).into_response()

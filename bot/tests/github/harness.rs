@@ -25,6 +25,8 @@ pub struct Harness {
     deliveries: std::sync::atomic::AtomicU64,
     /// Added to the wall clock for the times the verbs write (see `advance`).
     clock: std::sync::Mutex<jiff::SignedDuration>,
+    /// Where deliveries go instead of the in-process bot (a replica process).
+    pub target: std::sync::Mutex<Option<String>>,
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -111,6 +113,7 @@ impl Harness {
             client,
             deliveries: 0.into(),
             clock: std::sync::Mutex::new(jiff::SignedDuration::ZERO),
+            target: std::sync::Mutex::new(None),
         };
         h.start_bot().await;
         h
@@ -132,6 +135,9 @@ impl Harness {
     }
 
     pub fn base(&self) -> String {
+        if let Some(target) = self.target.lock().unwrap().clone() {
+            return target;
+        }
         format!("http://{}", self.bot().addr)
     }
 
