@@ -105,11 +105,6 @@ impl Metrics {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
 

@@ -886,13 +886,6 @@ fn parse_percent(text: &str) -> Option<u32> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::PolicySet;
 

@@ -421,13 +421,6 @@ fn pipeline(p: PipelinePayload) -> GitLabEvent {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
     use serde_json::{Value, json};

@@ -94,7 +94,6 @@ impl GitLabSettings {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "tests stop at the first surprise")]
 mod tests {
     use super::*;
 

@@ -21,7 +21,6 @@ pub fn parse_gitlab_time(text: &str) -> Option<Timestamp> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "tests stop at the first surprise")]
 mod tests {
     use super::*;
 

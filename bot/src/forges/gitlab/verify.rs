@@ -189,13 +189,6 @@ pub fn delivery_key(headers: &HeaderMap) -> Option<DeliveryKey> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "tests stop at the first surprise"
-)]
 mod tests {
     use super::*;
     use crate::config::Secret;

@@ -78,7 +78,6 @@ pub(crate) fn criteria_match(criteria: &CompiledCriteria, attributes: &Attribute
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "tests stop at the first surprise")]
 mod tests {
     use super::*;
 

@@ -202,7 +202,6 @@ impl Search<'_, '_, '_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
