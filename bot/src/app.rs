@@ -1,7 +1,7 @@
 //! What every request handler and worker shares.
 
 use crate::config::{Config, Secret};
-use crate::github::GitHub;
+use crate::forges::github::GitHub;
 use crate::store::Store;
 use signoff::model::policy::Commands;
 use std::collections::HashMap;

@@ -9,7 +9,6 @@ pub mod event;
 pub mod forge;
 pub mod forges;
 pub mod gate;
-pub mod github;
 pub mod metrics;
 pub mod pages;
 pub mod server;

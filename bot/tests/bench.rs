@@ -25,7 +25,7 @@ mod fake;
 mod harness;
 
 use harness::{Harness, SECRET, fixture, sha};
-use signoff_bot::webhook::signature::sign_github;
+use signoff_bot::forges::github::signature::sign_github;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

@@ -62,7 +62,7 @@ fn worker_logs_carry_the_delivery() {
     let listening = wait_for(&lines, "signoff listening", &mut seen);
     let addr = listening.split("addr=").nth(1).unwrap().trim().to_owned();
     let body = br#"{"action":"created","installation":{"id":7}}"#;
-    let signature = signoff_bot::webhook::signature::sign_github("s3cret", body);
+    let signature = signoff_bot::forges::github::signature::sign_github("s3cret", body);
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         stream,

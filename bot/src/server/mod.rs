@@ -5,10 +5,10 @@ mod single;
 
 use crate::app::App;
 use crate::config::{Config, Secret};
-use crate::github::GitHub;
-use crate::github::client::GitHubClient;
+use crate::forges::github::GitHub;
+use crate::forges::github::client::GitHubClient;
 use crate::store::Store;
-use crate::{pages, webhook};
+use crate::{forges, pages, webhook};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -224,7 +224,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics))
         .route(
             "/webhooks/github",
-            post(webhook::github).layer(DefaultBodyLimit::max(webhook::BODY_LIMIT)),
+            post(forges::github::intake::receive).layer(DefaultBodyLimit::max(webhook::BODY_LIMIT)),
         )
         .route("/webhooks/gitlab", post(webhook::gitlab))
         .route("/details/{id}/{signature}", get(pages::details::page));

@@ -3,11 +3,11 @@
 use crate::app::App;
 use crate::event::{CommentAction, Event, Repo};
 use crate::forge::{Forge, GateAnswer, commands};
+use crate::forges::github::GitHubForge;
 use crate::gate::publish::{Target, publish};
 use crate::gate::pull_request::Suspect;
 use crate::gate::verdict::{GateOutcome, Verdict, clip};
 use crate::gate::{HandlerError, Result, deployment, pull_request, show};
-use crate::github::GitHubForge;
 use crate::store::gates::GateState;
 
 fn github(app: &App, installation: Option<u64>) -> Result<GitHubForge> {

@@ -3,7 +3,7 @@
 use super::harness::{Harness, REPO, SECRET, fixture, sha};
 use serde_json::json;
 use signoff_bot::config::{Secret, Secrets};
-use signoff_bot::webhook::signature::sign_github;
+use signoff_bot::forges::github::signature::sign_github;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

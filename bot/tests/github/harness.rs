@@ -5,8 +5,8 @@
 use super::fake::{FakeGitHub, Pull};
 use serde_json::{Value, json};
 use signoff_bot::config::{Config, Secret, Secrets};
+use signoff_bot::forges::github::signature::sign_github;
 use signoff_bot::server::{self, Running};
-use signoff_bot::webhook::signature::sign_github;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

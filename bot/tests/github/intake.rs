@@ -1,7 +1,7 @@
 //! Webhook intake: signatures, deduplication, ignored events, pages.
 
 use super::harness::{Harness, SECRET, fixture, sha};
-use signoff_bot::webhook::signature::sign_github;
+use signoff_bot::forges::github::signature::sign_github;
 
 #[tokio::test]
 async fn forged_or_missing_signatures_get_401_and_store_nothing() {

@@ -5,7 +5,7 @@
 use super::{GitHubForge, truncate};
 use crate::event::Repo;
 use crate::forge::{ForgeError, Result, Status, StatusState};
-use crate::github::client::{encode, json};
+use crate::forges::github::client::{encode, json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -3,5 +3,8 @@
 pub mod api;
 pub mod client;
 mod forge;
+pub mod intake;
+pub mod payloads;
+pub mod signature;
 
 pub use forge::{GitHub, GitHubForge};

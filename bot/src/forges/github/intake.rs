@@ -1,0 +1,100 @@
+//! GitHub's webhook edge: `X-Hub-Signature-256` checked against every configured secret
+//! before the body is parsed, then the payload mapped to the bot's event and queued.
+
+use crate::app::App;
+use crate::event::ForgeKind;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A GitHub delivery whose `X-Hub-Signature-256` matched one of the configured secrets.
+pub struct VerifiedGitHub {
+    pub event: String,
+    pub delivery: String,
+    pub hook_id: String,
+    pub body: Bytes,
+}
+
+impl FromRequest<Arc<App>> for VerifiedGitHub {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let (signature, event, delivery, hook_id) = {
+            let header = |name: &str| {
+                req.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            (
+                header("x-hub-signature-256"),
+                header("x-github-event"),
+                header("x-github-delivery"),
+                header("x-github-hook-id").unwrap_or_default(),
+            )
+        };
+        let Some(signature) = signature else {
+            return Err((StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256\n").into_response());
+        };
+        let length = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if length.is_some_and(|l| l > crate::webhook::BODY_LIMIT as u64) {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, "body over 25 MB\n").into_response());
+        }
+        // Wait for room in the unverified-body budget, for at most half the request
+        // time; then say "busy" (GitHub shows the failed delivery for redelivery).
+        let wait = Duration::from_secs(app.config.server.request_timeout_secs.max(2) / 2);
+        let Ok(Some(permit)) = tokio::time::timeout(wait, app.intake.reserve(length)).await else {
+            tracing::warn!("webhook bodies waiting for verification fill the budget; answered 503");
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy: too many webhook bodies being read; redeliver later\n",
+            )
+                .into_response());
+        };
+        let body = Bytes::from_request(req, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let verified = super::signature::verify_github(&app.github_secrets, &signature, &body);
+        drop(permit);
+        if !verified {
+            tracing::warn!(
+                delivery = delivery.as_deref().unwrap_or(""),
+                "webhook signature mismatch"
+            );
+            return Err((StatusCode::UNAUTHORIZED, "bad signature\n").into_response());
+        }
+        let (Some(event), Some(delivery)) = (event, delivery) else {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "missing X-GitHub-Event or X-GitHub-Delivery\n",
+            )
+                .into_response());
+        };
+        Ok(VerifiedGitHub {
+            event,
+            delivery,
+            hook_id,
+            body,
+        })
+    }
+}
+
+/// `POST /webhooks/github`.
+pub async fn receive(State(app): State<Arc<App>>, hook: VerifiedGitHub) -> Response {
+    let event = match super::payloads::parse(&hook.event, &hook.body) {
+        Ok(Some(event)) if event.concerns(&app.config.status_context) => event,
+        Ok(_) => return (StatusCode::OK, "ignored\n").into_response(),
+        Err(e) => {
+            tracing::warn!(delivery = hook.delivery, error = %e, "unreadable delivery");
+            return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();
+        }
+    };
+    crate::webhook::enqueue(&app, ForgeKind::GitHub, hook.hook_id, hook.delivery, event).await
+}
