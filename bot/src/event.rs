@@ -66,7 +66,8 @@ pub enum Event {
     /// `head` records a push: the new head and when it was seen.
     Change {
         repo: Repo,
-        installation: Option<u64>,
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         number: u64,
         action: String,
         head: Option<Head>,
@@ -74,7 +75,8 @@ pub enum Event {
     /// A review was submitted, edited or dismissed.
     Review {
         repo: Repo,
-        installation: Option<u64>,
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         number: u64,
         /// The body of a review that only comments: it matters only when it holds a
         /// command. `None` for approvals, change requests and dismissals.
@@ -89,27 +91,31 @@ pub enum Event {
     /// A comment on a change was written, edited or deleted.
     Comment {
         repo: Repo,
-        installation: Option<u64>,
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         number: u64,
         comment: CommentEvent,
     },
     /// A deployment waits for the bot's protection rule.
     DeploymentGate {
         repo: Repo,
-        installation: Option<u64>,
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         gate: GateRequest,
     },
     /// Someone reviewed a deployment of a workflow run.
     DeploymentReview {
         repo: Repo,
-        installation: Option<u64>,
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         run_id: u64,
     },
     /// Someone (maybe the bot itself) set a commit status or check run under one of the
     /// bot's names (`signoff`, `signoff/<environment>`) on a revision.
     AnswerSet {
         repo: Repo,
-        installation: Option<u64>,
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         sha: String,
         context: String,
         setter: AnswerSetter,
@@ -118,13 +124,17 @@ pub enum Event {
     /// unless the forge shows it by now.
     Reassert {
         repo: Repo,
-        installation: Option<u64>,
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         sha: String,
         context: String,
     },
-    /// The App was installed, removed or changed.
-    Installation {
-        installation: Option<u64>,
+    /// The tenant the bot acts for (GitHub: the App installation) was added, removed
+    /// or changed.
+    #[serde(alias = "installation")]
+    Tenant {
+        #[serde(alias = "installation")]
+        tenant: Option<u64>,
         action: String,
     },
 }
@@ -215,8 +225,8 @@ impl Event {
             Event::AnswerSet { repo, sha, .. } | Event::Reassert { repo, sha, .. } => {
                 format!("{repo}@{sha}")
             }
-            Event::Installation { installation, .. } => {
-                format!("installation/{}", installation.unwrap_or(0))
+            Event::Tenant { tenant, .. } => {
+                format!("tenant/{}", tenant.unwrap_or(0))
             }
         }
     }
@@ -244,7 +254,7 @@ impl Event {
             Event::DeploymentReview { .. } => "deployment_review",
             Event::AnswerSet { .. } => "answer_set",
             Event::Reassert { .. } => "reassert",
-            Event::Installation { .. } => "installation",
+            Event::Tenant { .. } => "tenant",
         }
     }
 }

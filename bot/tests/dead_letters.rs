@@ -36,7 +36,7 @@ fn dead_letters_are_listed_in_audit_and_queued_again() {
         let store = Store::connect(&database).await.unwrap();
         let event = Event::Review {
             repo: Repo::new("acme", "app"),
-            installation: None,
+            tenant: None,
             number: 3,
             commented: None,
             edit: None,

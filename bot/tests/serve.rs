@@ -74,7 +74,7 @@ fn worker_logs_carry_the_delivery() {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
-    let handled = wait_for(&lines, "installation changed", &mut seen);
+    let handled = wait_for(&lines, "installation) changed", &mut seen);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(handled.contains("delivery{id=1"), "{handled}");

@@ -364,7 +364,7 @@ mod tests {
     fn review(number: u64) -> Event {
         Event::Review {
             repo: Repo::new("o", "r"),
-            installation: None,
+            tenant: None,
             number,
             commented: None,
             edit: None,

@@ -10,35 +10,31 @@ use crate::gate::verdict::{GateOutcome, Verdict, clip};
 use crate::gate::{HandlerError, Result, deployment, pull_request, show};
 use crate::store::gates::GateState;
 
-fn github(app: &App, installation: Option<u64>) -> Result<GitHubForge> {
+fn github(app: &App, tenant: Option<u64>) -> Result<GitHubForge> {
     let gh = app
         .github
         .as_ref()
         .ok_or_else(|| HandlerError::Other("GitHub is not configured".to_owned()))?;
-    Ok(gh.handle(installation)?)
+    Ok(gh.handle(tenant)?)
 }
 
 /// Handles an event; returns the result and the API calls it made.
 pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
-    let installation = match event {
-        Event::Change { installation, .. }
-        | Event::Review { installation, .. }
-        | Event::Comment { installation, .. }
-        | Event::DeploymentGate { installation, .. }
-        | Event::DeploymentReview { installation, .. }
-        | Event::AnswerSet { installation, .. }
-        | Event::Reassert { installation, .. }
-        | Event::Installation { installation, .. } => *installation,
+    let tenant = match event {
+        Event::Change { tenant, .. }
+        | Event::Review { tenant, .. }
+        | Event::Comment { tenant, .. }
+        | Event::DeploymentGate { tenant, .. }
+        | Event::DeploymentReview { tenant, .. }
+        | Event::AnswerSet { tenant, .. }
+        | Event::Reassert { tenant, .. }
+        | Event::Tenant { tenant, .. } => *tenant,
     };
-    if let Event::Installation {
-        installation,
-        action,
-    } = event
-    {
-        tracing::info!(installation, action, "installation changed");
+    if let Event::Tenant { tenant, action } = event {
+        tracing::info!(tenant, action, "tenant (GitHub: installation) changed");
         return (Ok(()), 0);
     }
-    let forge = match github(app, installation) {
+    let forge = match github(app, tenant) {
         Ok(forge) => forge,
         Err(e) => return (Err(e), 0),
     };
@@ -110,11 +106,7 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             pull_request::evaluate(app, forge, repo, *number, Some(Suspect(comment))).await?;
             gates_of_pull(app, forge, repo, *number).await
         }
-        Event::DeploymentGate {
-            repo,
-            installation,
-            gate,
-        } => {
+        Event::DeploymentGate { repo, tenant, gate } => {
             let forge_name = forge.kind().as_str();
             let now = crate::store::now_ms();
             if let Some(stored) = app
@@ -131,7 +123,7 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
                 }
             }
             app.store
-                .upsert_gate(forge_name, repo, *installation, gate, now)
+                .upsert_gate(forge_name, repo, *tenant, gate, now)
                 .await?;
             deployment::evaluate(app, forge, repo, gate).await
         }
@@ -156,7 +148,7 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
         Event::Reassert {
             repo, sha, context, ..
         } => show::show_again(app, forge, repo, sha, context).await,
-        Event::Installation { .. } => Ok(()),
+        Event::Tenant { .. } => Ok(()),
     }
 }
 
@@ -182,13 +174,8 @@ pub fn reason(error: &HandlerError) -> String {
 /// After the last attempt: a failure status on the change, when the forge can take one.
 pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     // A deployment keeps waiting (never approved on an error), with the reason shown.
-    if let Event::DeploymentGate {
-        repo,
-        installation,
-        gate,
-    } = event
-    {
-        let Ok(forge) = github(app, *installation) else {
+    if let Event::DeploymentGate { repo, tenant, gate } = event {
+        let Ok(forge) = github(app, *tenant) else {
             return;
         };
         let comment = format!("signoff could not evaluate: {reason}; the deployment keeps waiting");
@@ -203,25 +190,25 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     let (Event::Change {
         repo,
         number,
-        installation,
+        tenant,
         ..
     }
     | Event::Review {
         repo,
         number,
-        installation,
+        tenant,
         ..
     }
     | Event::Comment {
         repo,
         number,
-        installation,
+        tenant,
         ..
     }) = event
     else {
         return;
     };
-    let Ok(forge) = github(app, *installation) else {
+    let Ok(forge) = github(app, *tenant) else {
         return;
     };
     // The pull request's head; when the forge cannot say (the outage that caused this),

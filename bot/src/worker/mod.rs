@@ -123,7 +123,7 @@ pub async fn recheck(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         for gate in gates {
             let event = Event::DeploymentReview {
                 repo: gate.repo.clone(),
-                installation: gate.installation,
+                tenant: gate.installation,
                 run_id: gate.request.run_id,
             };
             let delivery = format!("{}@run{}#{bucket}", gate.repo, gate.request.run_id);
@@ -159,7 +159,7 @@ async fn reassert_unconfirmed(app: &App, secs: u64, bucket: i64) {
         let delivery = format!("{}@{}/{}#{bucket}", a.repo, a.revision, a.context);
         let event = Event::Reassert {
             repo: a.repo,
-            installation: a.tenant,
+            tenant: a.tenant,
             sha: a.revision,
             context: a.context,
         };

@@ -22,7 +22,7 @@ async fn metrics_show_the_queue_its_depth_and_its_oldest_delivery() {
     let h = Harness::with(|c| c.workers = 0).await;
     let event = Event::Review {
         repo: Repo::new("acme", "app"),
-        installation: None,
+        tenant: None,
         number: 9,
         commented: None,
         edit: None,

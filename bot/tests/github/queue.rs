@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 fn review_of(number: u64) -> Event {
     Event::Review {
         repo: Repo::new("acme", "app"),
-        installation: None,
+        tenant: None,
         number,
         commented: None,
         edit: None,

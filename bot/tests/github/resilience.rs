@@ -92,7 +92,7 @@ async fn a_restart_resumes_unfinished_work() {
         .unwrap();
     let event = Event::Review {
         repo: Repo::new("acme", "app"),
-        installation: None,
+        tenant: None,
         number: 7,
         commented: None,
         edit: None,

@@ -42,8 +42,8 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Option<Event>, ParseError> {
             .map_err(err),
         "installation" => serde_json::from_slice::<InstallationPayload>(body)
             .map(|p| {
-                Some(Event::Installation {
-                    installation: p.installation.map(|i| i.id),
+                Some(Event::Tenant {
+                    tenant: p.installation.map(|i| i.id),
                     action: p.action,
                 })
             })
@@ -118,7 +118,7 @@ fn pull_request(p: PullRequestPayload) -> Option<Event> {
     });
     Some(Event::Change {
         repo: p.repository.repo(),
-        installation: p.installation.map(|i| i.id),
+        tenant: p.installation.map(|i| i.id),
         number: p.number,
         action: p.action,
         head,
@@ -167,7 +167,7 @@ fn review(p: ReviewPayload) -> Option<Event> {
     });
     matches!(p.action.as_str(), "submitted" | "edited" | "dismissed").then(|| Event::Review {
         repo: p.repository.repo(),
-        installation: p.installation.map(|i| i.id),
+        tenant: p.installation.map(|i| i.id),
         number: p.pull_request.number,
         commented: commented.then_some(body),
         edit,
@@ -224,7 +224,7 @@ fn comment(p: CommentPayload) -> Option<Event> {
     };
     Some(Event::Comment {
         repo: p.repository.repo(),
-        installation: p.installation.map(|i| i.id),
+        tenant: p.installation.map(|i| i.id),
         number: p.issue.number,
         comment: CommentEvent {
             id: p.comment.id,
@@ -271,7 +271,7 @@ fn gate(p: GatePayload) -> Option<Event> {
     let requester = deployment.creator.map_or(p.sender.login, |c| c.login);
     Some(Event::DeploymentGate {
         repo: p.repository.repo(),
-        installation: p.installation.map(|i| i.id),
+        tenant: p.installation.map(|i| i.id),
         gate: GateRequest {
             run_id,
             deployment_id: deployment.id,
@@ -322,7 +322,7 @@ fn deployment_review(p: DeploymentReviewPayload) -> Option<Event> {
     }
     Some(Event::DeploymentReview {
         repo: p.repository.repo(),
-        installation: p.installation.map(|i| i.id),
+        tenant: p.installation.map(|i| i.id),
         run_id: p.workflow_run?.id,
     })
 }
@@ -343,7 +343,7 @@ struct StatusPayload {
 fn status(p: StatusPayload) -> Option<Event> {
     Some(Event::AnswerSet {
         repo: p.repository.repo(),
-        installation: p.installation.map(|i| i.id),
+        tenant: p.installation.map(|i| i.id),
         sha: p.sha,
         context: p.context,
         setter: AnswerSetter::Status {
@@ -376,7 +376,7 @@ fn check_run(p: CheckRunPayload) -> Option<Event> {
     }
     Some(Event::AnswerSet {
         repo: p.repository.repo(),
-        installation: p.installation.map(|i| i.id),
+        tenant: p.installation.map(|i| i.id),
         sha: p.check_run.head_sha,
         context: p.check_run.name,
         setter: AnswerSetter::CheckRun {
