@@ -282,9 +282,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     ) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            Data::Value(Scalar::String(s)) => {
-                visitor.visit_enum(s.as_ref().into_deserializer())
-            }
+            Data::Value(Scalar::String(s)) => visitor.visit_enum(s.as_ref().into_deserializer()),
             _ => self.fail(&visitor),
         };
         result.map_err(|e| e.at(node))

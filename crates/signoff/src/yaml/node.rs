@@ -95,8 +95,12 @@ impl<'i> Builder<'i> {
                     .unwrap_or_else(|| Node::new(Data::BadValue, span));
                 self.docs.push(doc);
             }
-            Event::SequenceStart(anchor, tag) => self.open(Data::Sequence(Vec::new()), anchor, tag, mark),
-            Event::MappingStart(anchor, tag) => self.open(Data::Mapping(Vec::new()), anchor, tag, mark),
+            Event::SequenceStart(anchor, tag) => {
+                self.open(Data::Sequence(Vec::new()), anchor, tag, mark)
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.open(Data::Mapping(Vec::new()), anchor, tag, mark)
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(open) = self.open.pop() else {
                     return Ok(());
@@ -248,5 +252,172 @@ fn count_within(node: &Node<'_>, budget: &mut usize) -> bool {
             count_within(value, budget)
         }),
         _ => true,
+    }
+}
+
+/// The builder against saphyr's own loader, which it replaces: the same documents (data,
+/// spans, tags) or the same error, on every YAML file of the repository and on the edge
+/// cases of the loader (duplicate keys, tags, aliases, bad values, empty documents).
+#[cfg(test)]
+mod tests {
+    use super::super::ShapeCheck;
+    use super::{Builder, Data, Node};
+    use saphyr::{MarkedYaml, YamlData, YamlLoader};
+    use saphyr_parser::{Parser, SpannedEventReceiver};
+    use std::path::Path;
+
+    /// Both sides stop where `load` stops on nesting and alias size, since past those
+    /// limits saphyr's recursive loader overflows the stack.
+    fn ours(text: &str) -> Result<Vec<Node<'_>>, String> {
+        let mut builder = Builder::default();
+        let mut shape = ShapeCheck::default();
+        for event in Parser::new_from_str(text) {
+            let (event, span) = event.map_err(|e| e.to_string())?;
+            shape.check(&event, span).map_err(|p| p.message)?;
+            builder.on_event(event, span).map_err(|e| e.to_string())?;
+        }
+        Ok(builder.into_documents())
+    }
+
+    fn saphyrs(text: &str) -> Result<Vec<MarkedYaml<'_>>, String> {
+        let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
+        let mut shape = ShapeCheck::default();
+        for event in Parser::new_from_str(text) {
+            let (event, span) = event.map_err(|e| e.to_string())?;
+            shape.check(&event, span).map_err(|p| p.message)?;
+            loader.on_event(event, span);
+            if let Some(e) = loader.error() {
+                return Err(e.to_string());
+            }
+        }
+        Ok(loader.into_documents())
+    }
+
+    fn same(ours: &Node<'_>, theirs: &MarkedYaml<'_>, at: &str) {
+        assert_eq!(ours.span, theirs.span, "span at {at}");
+        match (&ours.data, &theirs.data) {
+            (Data::Value(a), YamlData::Value(b)) => assert_eq!(a, b, "scalar at {at}"),
+            (Data::BadValue, YamlData::BadValue) => {}
+            (Data::Tagged(a, inner), YamlData::Tagged(b, their_inner)) => {
+                assert_eq!(a, b, "tag at {at}");
+                same(inner, their_inner, at);
+            }
+            (Data::Sequence(a), YamlData::Sequence(b)) => {
+                assert_eq!(a.len(), b.len(), "length at {at}");
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    same(x, y, &format!("{at}/{i}"));
+                }
+            }
+            (Data::Mapping(a), YamlData::Mapping(b)) => {
+                assert_eq!(a.len(), b.len(), "length at {at}");
+                for (i, ((k, v), (tk, tv))) in a.iter().zip(b.iter()).enumerate() {
+                    same(k, tk, &format!("{at}/key {i}"));
+                    same(v, tv, &format!("{at}/{i}"));
+                }
+            }
+            (a, b) => panic!("different nodes at {at}: {a:?} and {b:?}"),
+        }
+    }
+
+    fn check(text: &str, name: &str) {
+        match (ours(text), saphyrs(text)) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.len(), b.len(), "documents in {name}");
+                for (x, y) in a.iter().zip(&b) {
+                    same(x, y, name);
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "error in {name}"),
+            (a, b) => panic!(
+                "{name}: ours {:?}, saphyr's {:?}",
+                a.map(|d| d.len()),
+                b.map(|d| d.len())
+            ),
+        }
+    }
+
+    const EDGES: &[&str] = &[
+        "",
+        "---\n...\n---\na: 1\n",
+        "a: 1\nb: 2\na: 3\n",
+        "? [1, 2]\n: x\n? [1, 2]\n: y\n",
+        "1: a\n'1': b\n",
+        "1.0: a\n1.00: b\n",
+        ".nan: a\n.NaN: b\n",
+        "!!int abc: 1\nb: 2\n",
+        "!!int abc\n",
+        "!custom x\n",
+        "!custom {a: 1}\n",
+        "a: !custom [1, 2]\nb: !!str 12\nc: !!map {x: 1}\n",
+        "!x {a: 1}: 1\n!y {a: 1}: 2\n",
+        "!x {a: 1}: 1\n!x {a: 1}: 2\n",
+        "a: &a [1, 2, {b: c}]\nb: *a\nc: *a\n",
+        "a: *nowhere\nb: 1\n",
+        "*nowhere : 1\nb: 2\n",
+        "a: &x 1\n*x : 2\n",
+        "- &k {a: 1}\n- {*k : 1, *k : 2}\n",
+        "a: |\n  text\n  more\nb: >\n  folded\n",
+        "{a: 1, b: [x, y], c: {d: e}}\n",
+        "- - - [1, [2, [3]]]\n",
+        "a: null\nb: ~\nc: true\nd: 0x1f\ne: 1e3\nf: -.inf\n",
+    ];
+
+    #[test]
+    fn agrees_with_saphyrs_loader_on_edge_cases() {
+        for (i, text) in EDGES.iter().enumerate() {
+            check(text, &format!("edge case {i}: {text:?}"));
+        }
+    }
+
+    #[test]
+    fn agrees_with_saphyrs_loader_on_a_large_mapping_with_a_late_duplicate() {
+        let mut text: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        check(&text, "100 keys");
+        text.push_str("k57: again\n");
+        check(&text, "100 keys and a duplicate");
+        assert!(ours(&text).is_err());
+    }
+
+    #[test]
+    fn agrees_with_saphyrs_loader_on_an_alias_bomb() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (name, prev) in ["b", "c", "d", "e", "f"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e"])
+        {
+            let list = vec![format!("*{prev}"); 10].join(", ");
+            text.push_str(&format!("{name}: &{name} [{list}]\n"));
+        }
+        check(&text, "alias bomb");
+        let error = ours(&text).err().unwrap_or_default();
+        assert!(error.contains("maximum node budget"), "{error}");
+    }
+
+    #[test]
+    fn agrees_with_saphyrs_loader_on_every_yaml_file_of_the_repository() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut stack = vec![
+            root.join("tests"),
+            root.join("examples"),
+            root.join("crates/signoff/tests"),
+        ];
+        let mut seen = 0;
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    check(&text, &path.display().to_string());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 100, "only {seen} YAML files found");
     }
 }
