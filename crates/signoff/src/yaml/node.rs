@@ -61,14 +61,25 @@ const ALIAS_NODE_BUDGET: usize = 100_000;
 /// Mappings with more keys than this look up duplicates by hash instead of by scanning.
 const SCAN_LIMIT: usize = 16;
 
-/// An open mapping or sequence and what it needs until its end event.
+/// Whether an open collection is a sequence or a mapping.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sequence,
+    Mapping,
+}
+
+/// An open mapping or sequence and what it needs until its end event. Its children wait
+/// on the builder's shared stacks from `first` on, so each collection is allocated once, at
+/// its exact size, when it ends.
 struct Open<'i> {
-    node: Node<'i>,
+    kind: Kind,
+    start: Marker,
     anchor: usize,
     tag: Option<Cow<'i, Tag>>,
+    first: usize,
     /// A mapping's pending key and the marker it was inserted at (`BadValue` when none,
     /// so a key that is itself a bad value leaves the slot open, as in saphyr's loader).
-    key: Option<(Node<'i>, Marker)>,
+    key: (Node<'i>, Marker),
     /// A large mapping's keys by hash, for the duplicate check.
     index: HashMap<u64, Vec<usize>>,
 }
@@ -79,6 +90,10 @@ pub(crate) struct Builder<'i> {
     docs: Vec<Node<'i>>,
     root: Option<Node<'i>>,
     open: Vec<Open<'i>>,
+    /// The items of the open sequences, innermost last.
+    items: Vec<Node<'i>>,
+    /// The entries of the open mappings, innermost last.
+    entries: Vec<(Node<'i>, Node<'i>)>,
     anchors: HashMap<usize, Node<'i>>,
     alias_budget: Option<usize>,
 }
@@ -95,18 +110,17 @@ impl<'i> Builder<'i> {
                     .unwrap_or_else(|| Node::new(Data::BadValue, span));
                 self.docs.push(doc);
             }
-            Event::SequenceStart(anchor, tag) => {
-                self.open(Data::Sequence(Vec::new()), anchor, tag, mark)
-            }
-            Event::MappingStart(anchor, tag) => {
-                self.open(Data::Mapping(Vec::new()), anchor, tag, mark)
-            }
+            Event::SequenceStart(anchor, tag) => self.open(Kind::Sequence, anchor, tag, mark),
+            Event::MappingStart(anchor, tag) => self.open(Kind::Mapping, anchor, tag, mark),
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(open) = self.open.pop() else {
                     return Ok(());
                 };
-                let mut node = open.node;
-                node.span.end = mark;
+                let data = match open.kind {
+                    Kind::Sequence => Data::Sequence(self.items.split_off(open.first)),
+                    Kind::Mapping => Data::Mapping(self.entries.split_off(open.first)),
+                };
+                let mut node = Node::new(data, Span::new(open.start, mark));
                 if let Some(tag) = open.tag
                     && !tag.is_yaml_core_schema()
                 {
@@ -138,13 +152,18 @@ impl<'i> Builder<'i> {
         self.docs
     }
 
-    fn open(&mut self, data: Data<'i>, anchor: usize, tag: Option<Cow<'i, Tag>>, mark: Marker) {
-        let key = matches!(data, Data::Mapping(_)).then(|| (Node::bad(), mark));
+    fn open(&mut self, kind: Kind, anchor: usize, tag: Option<Cow<'i, Tag>>, mark: Marker) {
+        let first = match kind {
+            Kind::Sequence => self.items.len(),
+            Kind::Mapping => self.entries.len(),
+        };
         self.open.push(Open {
-            node: Node::new(data, Span::new(mark, Marker::default())),
+            kind,
+            start: mark,
             anchor,
             tag,
-            key,
+            first,
+            key: (Node::bad(), mark),
             index: HashMap::new(),
         });
     }
@@ -157,21 +176,22 @@ impl<'i> Builder<'i> {
             self.root = Some(node);
             return Ok(());
         };
-        match (&mut parent.node.data, &mut parent.key) {
-            (Data::Sequence(items), _) => items.push(node),
-            (Data::Mapping(entries), Some((key, key_mark))) => {
+        match parent.kind {
+            Kind::Sequence => self.items.push(node),
+            Kind::Mapping => {
+                let (key, key_mark) = &mut parent.key;
                 if key.data == Data::BadValue {
                     *key = node;
                     *key_mark = mark;
                 } else {
                     let key = std::mem::replace(key, Node::bad());
+                    let entries = self.entries.get(parent.first..).unwrap_or_default();
                     if duplicate(entries, &mut parent.index, &key) {
                         return Err(ScanError::new_str(*key_mark, "duplicated key in mapping"));
                     }
-                    entries.push((key, node));
+                    self.entries.push((key, node));
                 }
             }
-            _ => {}
         }
         Ok(())
     }
