@@ -341,14 +341,17 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     }
 }
 
-struct SeqAccess<'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> {
-    items: I,
+struct SeqAccess<'a, 'i> {
+    items: std::slice::Iter<'a, Node<'i>>,
 }
 
-impl<'de, 'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> de::SeqAccess<'de>
-    for SeqAccess<'a, 'i, I>
-{
+/// Both accesses tell serde how many elements remain, so the vectors and maps it builds
+/// are allocated once at their size instead of growing by doubling.
+impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
     type Error = DeError;
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -370,6 +373,9 @@ struct MapAccess<'a, 'i> {
 
 impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
     type Error = DeError;
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
