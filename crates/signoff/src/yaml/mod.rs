@@ -1,6 +1,7 @@
 //! YAML 1.2 (and so JSON) into our serde types, with every error located.
 //!
-//! saphyr gives a tree of nodes that know their position; [`NodeDeserializer`] walks that
+//! saphyr-parser's events are built into a tree of nodes that know their position
+//! (`node.rs`, which keeps what saphyr's own loader did); [`NodeDeserializer`] walks that
 //! tree as a serde `Deserializer`, so the derived types reject unknown fields and wrong
 //! types on their own, and any error without a position takes the position of the node
 //! being read. [`Spanned`] lets a type keep a node's position for later checks (an unknown
