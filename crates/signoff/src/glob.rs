@@ -54,7 +54,9 @@ impl Glob {
             return Err("a glob cannot be empty".to_owned());
         }
         let chars: Vec<char> = source.chars().collect();
-        let mut tokens = Vec::new();
+        // At most one token per character (lower-casing may add a few): sized once, since a
+        // policy's globs are compiled on every parse.
+        let mut tokens = Vec::with_capacity(chars.len());
         let mut i = 0;
         while let Some(&c) = chars.get(i) {
             match c {

@@ -1,9 +1,9 @@
 //! serde `Deserializer` over a saphyr node tree that locates every error.
 
 use super::spanned;
-use super::{Node, untag};
+use super::{Data, Node, untag};
 use crate::diagnostic::{Problem, Span};
-use saphyr::{Scalar, YamlData};
+use saphyr::Scalar;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::fmt;
 
@@ -149,19 +149,19 @@ struct NodeDeserializer<'a, 'i> {
 }
 
 impl<'a, 'i> NodeDeserializer<'a, 'i> {
-    fn data(&self) -> &'a YamlData<'i, Node<'i>> {
+    fn data(&self) -> &'a Data<'i> {
         &untag(self.node).data
     }
 
     fn unexpected(&self) -> de::Unexpected<'a> {
         match self.data() {
-            YamlData::Value(Scalar::Null) => de::Unexpected::Unit,
-            YamlData::Value(Scalar::Boolean(b)) => de::Unexpected::Bool(*b),
-            YamlData::Value(Scalar::Integer(i)) => de::Unexpected::Signed(*i),
-            YamlData::Value(Scalar::FloatingPoint(f)) => de::Unexpected::Float(f.into_inner()),
-            YamlData::Value(Scalar::String(s)) => de::Unexpected::Str(s),
-            YamlData::Sequence(_) => de::Unexpected::Seq,
-            YamlData::Mapping(_) => de::Unexpected::Map,
+            Data::Value(Scalar::Null) => de::Unexpected::Unit,
+            Data::Value(Scalar::Boolean(b)) => de::Unexpected::Bool(*b),
+            Data::Value(Scalar::Integer(i)) => de::Unexpected::Signed(*i),
+            Data::Value(Scalar::FloatingPoint(f)) => de::Unexpected::Float(f.into_inner()),
+            Data::Value(Scalar::String(s)) => de::Unexpected::Str(s),
+            Data::Sequence(_) => de::Unexpected::Seq,
+            Data::Mapping(_) => de::Unexpected::Map,
             _ => de::Unexpected::Other("an unsupported YAML node"),
         }
     }
@@ -185,15 +185,15 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Value(Scalar::Null) => visitor.visit_unit(),
-            YamlData::Value(Scalar::Boolean(b)) => visitor.visit_bool(*b),
-            YamlData::Value(Scalar::Integer(i)) => visitor.visit_i64(*i),
-            YamlData::Value(Scalar::FloatingPoint(f)) => visitor.visit_f64(f.into_inner()),
-            YamlData::Value(Scalar::String(s)) => visitor.visit_str(s),
-            YamlData::Sequence(items) => visitor.visit_seq(SeqAccess {
+            Data::Value(Scalar::Null) => visitor.visit_unit(),
+            Data::Value(Scalar::Boolean(b)) => visitor.visit_bool(*b),
+            Data::Value(Scalar::Integer(i)) => visitor.visit_i64(*i),
+            Data::Value(Scalar::FloatingPoint(f)) => visitor.visit_f64(f.into_inner()),
+            Data::Value(Scalar::String(s)) => visitor.visit_str(s),
+            Data::Sequence(items) => visitor.visit_seq(SeqAccess {
                 items: items.iter(),
             }),
-            YamlData::Mapping(map) => visitor.visit_map(MapAccess {
+            Data::Mapping(map) => visitor.visit_map(MapAccess {
                 entries: map.iter(),
                 value: None,
             }),
@@ -210,9 +210,9 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Value(Scalar::String(s)) => visitor.visit_str(s),
-            YamlData::Value(Scalar::Integer(i)) => visitor.visit_string(i.to_string()),
-            YamlData::Value(Scalar::Boolean(b)) => visitor.visit_string(b.to_string()),
+            Data::Value(Scalar::String(s)) => visitor.visit_str(s),
+            Data::Value(Scalar::Integer(i)) => visitor.visit_string(i.to_string()),
+            Data::Value(Scalar::Boolean(b)) => visitor.visit_string(b.to_string()),
             _ => self.fail(&visitor),
         };
         result.map_err(|e| e.at(node))
@@ -229,7 +229,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Value(Scalar::Null) => visitor.visit_none(),
+            Data::Value(Scalar::Null) => visitor.visit_none(),
             _ => visitor.visit_some(self),
         };
         result.map_err(|e| e.at(node))
@@ -238,7 +238,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Sequence(items) => visitor.visit_seq(SeqAccess {
+            Data::Sequence(items) => visitor.visit_seq(SeqAccess {
                 items: items.iter(),
             }),
             _ => self.fail(&visitor),
@@ -249,7 +249,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Mapping(map) => visitor.visit_map(MapAccess {
+            Data::Mapping(map) => visitor.visit_map(MapAccess {
                 entries: map.iter(),
                 value: None,
             }),
@@ -282,9 +282,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     ) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Value(Scalar::String(s)) => {
-                visitor.visit_enum(s.as_ref().into_deserializer())
-            }
+            Data::Value(Scalar::String(s)) => visitor.visit_enum(s.as_ref().into_deserializer()),
             _ => self.fail(&visitor),
         };
         result.map_err(|e| e.at(node))
@@ -293,7 +291,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let node = self.node;
         let result = match self.data() {
-            YamlData::Value(Scalar::Null) => visitor.visit_unit(),
+            Data::Value(Scalar::Null) => visitor.visit_unit(),
             _ => self.fail(&visitor),
         };
         result.map_err(|e| e.at(node))
@@ -343,14 +341,17 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
     }
 }
 
-struct SeqAccess<'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> {
-    items: I,
+struct SeqAccess<'a, 'i> {
+    items: std::slice::Iter<'a, Node<'i>>,
 }
 
-impl<'de, 'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> de::SeqAccess<'de>
-    for SeqAccess<'a, 'i, I>
-{
+/// Both accesses tell serde how many elements remain, so the vectors and maps it builds
+/// are allocated once at their size instead of growing by doubling.
+impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
     type Error = DeError;
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -365,15 +366,16 @@ impl<'de, 'a, 'i: 'a, I: Iterator<Item = &'a Node<'i>>> de::SeqAccess<'de>
     }
 }
 
-struct MapAccess<'a, 'i: 'a, I: Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
-    entries: I,
+struct MapAccess<'a, 'i> {
+    entries: std::slice::Iter<'a, (Node<'i>, Node<'i>)>,
     value: Option<&'a Node<'i>>,
 }
 
-impl<'de, 'a, 'i: 'a, I: Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> de::MapAccess<'de>
-    for MapAccess<'a, 'i, I>
-{
+impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
     type Error = DeError;
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,

@@ -1,24 +1,23 @@
 //! YAML 1.2 (and so JSON) into our serde types, with every error located.
 //!
-//! saphyr gives a tree of nodes that know their position; [`NodeDeserializer`] walks that
+//! saphyr-parser's events are built into a tree of nodes that know their position
+//! (`node.rs`, which keeps what saphyr's own loader did); [`NodeDeserializer`] walks that
 //! tree as a serde `Deserializer`, so the derived types reject unknown fields and wrong
 //! types on their own, and any error without a position takes the position of the node
 //! being read. [`Spanned`] lets a type keep a node's position for later checks (an unknown
 //! policy named in a binding, a bad glob), which happen after deserialisation.
 
 mod de;
+mod node;
 mod spanned;
 
 pub(crate) use de::{DeError, from_node};
 pub use spanned::Spanned;
 
 use crate::diagnostic::{Problem, Span};
-use saphyr::{MarkedYaml, YamlData, YamlLoader};
-use saphyr_parser::{Event, SpannedEventReceiver};
+pub(crate) use node::{Data, Node};
+use saphyr_parser::Event;
 use std::collections::HashMap;
-
-/// A parsed YAML document: its root node.
-pub(crate) type Node<'i> = MarkedYaml<'i>;
 
 /// How deep mappings and sequences may nest. A real policy or case file stays under 20;
 /// the limit exists because serde's walk over the tree (and dropping it) recurses once per
@@ -89,17 +88,14 @@ pub(crate) fn byte_offset(text: &str, index: usize) -> usize {
 /// unlike its `load`), each event is checked for depth and alias expansion and then handed
 /// to saphyr's loader, which builds the located tree.
 pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
-    let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
+    let mut builder = node::Builder::default();
     let mut shape = ShapeCheck::default();
     for event in saphyr_parser::Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| syntax(&e))?;
         shape.check(&event, span)?;
-        loader.on_event(event, span);
-        if let Some(e) = loader.error() {
-            return Err(syntax(e));
-        }
+        builder.on_event(event, span).map_err(|e| syntax(&e))?;
     }
-    let mut docs = loader.into_documents();
+    let mut docs = builder.into_documents();
     match docs.len() {
         0 => Err(Problem::error(
             "syntax",
@@ -126,7 +122,7 @@ pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
     }
 }
 
-fn syntax(e: &saphyr::ScanError) -> Problem {
+fn syntax(e: &saphyr_parser::ScanError) -> Problem {
     Problem::error(
         "syntax",
         Span::at_marker(*e.marker()),
@@ -225,7 +221,7 @@ impl ShapeCheck {
 /// Looks through tags (`!!str`, custom tags) to the node they carry.
 pub(crate) fn untag<'a, 'i>(node: &'a Node<'i>) -> &'a Node<'i> {
     match &node.data {
-        YamlData::Tagged(_, inner) => untag(inner),
+        Data::Tagged(_, inner) => untag(inner),
         _ => node,
     }
 }
@@ -235,7 +231,7 @@ pub(crate) fn entries<'a, 'i>(
     node: &'a Node<'i>,
 ) -> Option<impl Iterator<Item = (&'a Node<'i>, &'a Node<'i>)>> {
     match &untag(node).data {
-        YamlData::Mapping(map) => Some(map.iter()),
+        Data::Mapping(map) => Some(map.iter().map(|(k, v)| (k, v))),
         _ => None,
     }
 }
@@ -243,7 +239,7 @@ pub(crate) fn entries<'a, 'i>(
 /// The text of a scalar node used as a mapping key, if it is a plain string.
 pub(crate) fn key_str<'a>(node: &'a Node<'_>) -> Option<&'a str> {
     match &untag(node).data {
-        YamlData::Value(saphyr::Scalar::String(s)) => Some(s),
+        Data::Value(saphyr::Scalar::String(s)) => Some(s),
         _ => None,
     }
 }

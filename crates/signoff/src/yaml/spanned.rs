@@ -69,8 +69,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut span = None;
                 let mut value = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == SPAN_FIELD {
+                while let Some(key) = map.next_key::<Field>()? {
+                    if key == Field::Span {
                         let [line, col, end_line, end_col] = map.next_value::<[u32; 4]>()?;
                         span = Some(Span {
                             line,
@@ -78,12 +78,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                             end_line,
                             end_col,
                         });
-                    } else if key == VALUE_FIELD {
-                        value = Some(map.next_value()?);
                     } else {
-                        return Err(de::Error::custom(
-                            "internal: unexpected key in located value",
-                        ));
+                        value = Some(map.next_value()?);
                     }
                 }
                 match (span, value) {
@@ -95,6 +91,34 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             }
         }
         deserializer.deserialize_struct(NAME, FIELDS, SpannedVisitor(PhantomData))
+    }
+}
+
+/// The two keys our deserializer hands a [`Spanned`], read without allocating: a policy
+/// has hundreds of located values and each is read on every parse.
+#[derive(PartialEq, Eq)]
+enum Field {
+    Span,
+    Value,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the key of a located value")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+                match key {
+                    SPAN_FIELD => Ok(Field::Span),
+                    VALUE_FIELD => Ok(Field::Value),
+                    _ => Err(E::custom("internal: unexpected key in located value")),
+                }
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
     }
 }
 
