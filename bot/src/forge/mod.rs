@@ -178,12 +178,14 @@ pub trait Forge: Send + Sync {
     /// The deployment of a waiting gate: revision, ref, requester, associated changes.
     async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts>;
     /// Authors and committers of the commits a deployment of `sha` ships: those since
-    /// the environment's last successful deployment (all reachable ones if none).
+    /// the environment's last successful deployment among `approved` (the deployments
+    /// the bot itself approved; all reachable commits if none).
     async fn deployment_contributors(
         &self,
         repo: &Repo,
         gate: &GateRequest,
         sha: &str,
+        approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>>;
     /// Names of the repository's deployment environments.
     async fn environments(&self, repo: &Repo) -> Result<Vec<String>>;

@@ -4,7 +4,10 @@
 //! What the webhook said about the deployment (revision, ref, requester, pull
 //! requests) is re-read from the forge on every evaluation.
 
-use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered};
+use super::inputs::{
+    PullActivity, command_nodes, deployment_grants, drop_tampered, review_keys,
+};
+use crate::forge::Activity;
 use super::publish::{Target, publish};
 use super::pull_request::{
     current_heads, evaluate_layers, recorded_tampers, sources, stale_never_counts,
@@ -43,7 +46,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     let sources = sources(forge, repo, &gate.default_branch, &policies);
     let all_words = commands::union(sources.iter().map(|s| &s.commands));
     let parsed = policies.parsed(forge.policy_path());
-    let reviews = forge.deployment_activity(repo, &gate).await?;
+    let reviews = reviews_as_first_seen(app, forge, repo, &gate).await?;
     let mut pulls = Vec::new();
     // Command comments deleted (or emptied) by someone else while the deployed revision
     // was a pull request's head: the pull request's gate fails for them, and so does
@@ -68,8 +71,12 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     }
     let people = super::people_of(forge, repo, &parsed).await?;
     let contributors = if parsed.iter().any(signoff::PolicySet::contributors_matter) {
+        let approved = app
+            .store
+            .approved_deployments(forge_name, repo, &gate.environment)
+            .await?;
         forge
-            .deployment_contributors(repo, &gate, &gate.sha)
+            .deployment_contributors(repo, &gate, &gate.sha, &approved)
             .await?
     } else {
         Vec::new()
@@ -114,4 +121,35 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     )
     .await?;
     Ok(())
+}
+
+/// The run's environment reviews, each timed when the bot first saw it (the forge gives
+/// no time), so a later comment by the same reviewer has the last word.
+async fn reviews_as_first_seen(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    gate: &GateRequest,
+) -> Result<Vec<Activity>> {
+    let mut reviews = forge.deployment_activity(repo, gate).await?;
+    let keys = review_keys(&reviews);
+    let seen = app
+        .store
+        .reviews_seen(
+            forge.kind().as_str(),
+            repo,
+            gate.run_id,
+            &keys,
+            crate::store::now_ms(),
+        )
+        .await?;
+    for (review, key) in reviews.iter_mut().zip(&keys) {
+        if let Some(at) = seen
+            .get(key)
+            .and_then(|ms| jiff::Timestamp::from_millisecond(*ms).ok())
+        {
+            review.at = at;
+        }
+    }
+    Ok(reviews)
 }

@@ -93,14 +93,20 @@ async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successf
             (sha(0xc2), "bob".into()),
             (sha(0xc3), "carol".into()),
         ];
-        let deployed = |id: u64, sha: String, state: &str| {
-            json!({ "id": id, "sha": sha, "ref": "main", "task": "deploy", "environment": "production",
-                    "creator": { "login": "github-actions[bot]", "id": 41898282, "type": "Bot" },
-                    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-                    "statuses": [ { "id": id * 2, "state": state, "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ] })
-        };
-        r.deployments.push(deployed(1, sha(0xc1), "success"));
-        r.deployments.push(deployed(2, sha(0xc2), "failure"));
+    });
+    // The bot approves run 51 shipping c1 (alice's commit); GitHub records it shipped.
+    h.register_run(51, "production", &sha(0xc1), "dave", &[]);
+    h.send_deployment_request(51, "production", &sha(0xc1), "github-actions[bot]", &[])
+        .await;
+    h.deployment_review(51, "production", "bob", true).await;
+    h.deployment_review(51, "production", "carol", true).await;
+    h.settle().await;
+    assert_eq!(h.gate_answers(51).last().unwrap()["state"], "approved");
+    h.fake.repo(REPO, |r| {
+        let shipped = r.deployments.iter_mut().find(|d| d["id"] == 510).unwrap();
+        shipped["statuses"] = json!([ { "id": 5100, "state": "success", "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ]);
+        r.deployments
+            .push(deployment_with_status(2, sha(0xc2), "failure"));
     });
     h.register_run(52, "production", &sha(0xc3), "dave", &[]);
     h.send_deployment_request(52, "production", &sha(0xc3), "github-actions[bot]", &[])
@@ -140,4 +146,66 @@ async fn the_gate_reads_the_deployment_and_its_pull_requests_from_the_forge() {
     never_approved(&h, 53);
     assert_eq!(h.status_of(&sha(6), "signoff/production").0, "pending");
     assert!(h.fake.status(&sha(5), "signoff/production").is_none());
+}
+
+/// A deployment to `environment` of `sha` with one status, as anyone with
+/// `deployments: write` can create it (no workflow run, no gate).
+fn deployment_with_status(id: u64, sha: String, state: &str) -> serde_json::Value {
+    json!({ "id": id, "sha": sha, "ref": "main", "task": "deploy", "environment": "production",
+            "creator": { "login": "mallory", "id": 66, "type": "User" },
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            "statuses": [ { "id": id * 2, "state": state, "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ] })
+}
+
+#[tokio::test]
+async fn a_deployment_faked_as_successful_is_not_the_base_of_contributors() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        &format!("{PROD}options: {{ contributors_can_approve: false }}\n"),
+    );
+    h.fake.repo(REPO, |r| {
+        r.history = vec![
+            (sha(0xc1), "alice".into()),
+            (sha(0xc2), "bob".into()),
+            (sha(0xc3), "carol".into()),
+        ];
+        // Someone with deployments:write records c2 as shipped; the bot never approved it.
+        r.deployments
+            .push(deployment_with_status(3, sha(0xc2), "success"));
+    });
+    h.register_run(54, "production", &sha(0xc3), "dave", &[]);
+    h.send_deployment_request(54, "production", &sha(0xc3), "github-actions[bot]", &[])
+        .await;
+    h.deployment_review(54, "production", "alice", true).await;
+    h.deployment_review(54, "production", "bob", true).await;
+    h.settle().await;
+    never_approved(&h, 54);
+    let entries = h.audit().await;
+    let last = entries.last().unwrap();
+    assert!(
+        last.ignored.contains("\"alice\"") && last.ignored.contains("\"bob\""),
+        "alice and bob wrote commits no approved deployment shipped: {last:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_later_comment_outranks_an_earlier_environment_review_by_the_same_reviewer() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    h.open_pr(5, "erin", &sha(5), &["src/lib.rs"]).await;
+    h.settle().await;
+    h.request_deployment(60, "production", &sha(5), "erin", &[5])
+        .await;
+    h.deployment_review(60, "production", "alice", true).await;
+    h.settle().await;
+    // GitHub's times have one-second resolution: the comment comes in a later second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    h.comment(5, "alice", "/reject production").await;
+    h.settle().await;
+    h.deployment_review(60, "production", "bob", true).await;
+    h.settle().await;
+    never_approved(&h, 60);
+    let last = h.audit().await.pop().unwrap();
+    assert_eq!(last.decision.as_str(), "rejected", "{last:?}");
 }

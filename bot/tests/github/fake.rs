@@ -108,6 +108,9 @@ pub struct RepoState {
 pub struct FakeState {
     pub repos: HashMap<String, RepoState>,
     pub teams: HashMap<String, Vec<String>>,
+    /// Teams whose membership only members see (GitHub's `privacy: secret`); the
+    /// others are visible (`closed`).
+    pub secret_teams: Vec<String>,
     pub requests: Vec<Recorded>,
     pub failures: VecDeque<Failure>,
     /// Every request whose path contains the text gets this status, until removed.
@@ -155,6 +158,7 @@ impl FakeGitHub {
             .route("/repos/{o}/{r}/contents/{*path}", get(contents))
             .route("/repos/{o}/{r}/collaborators", get(collaborators))
             .route("/orgs/{org}/teams/{team}/members", get(team_members))
+            .route("/orgs/{org}/teams/{team}", get(team))
             .route("/repos/{o}/{r}/statuses/{sha}", post(create_status))
             .route("/repos/{o}/{r}/check-runs", post(create_check_run))
             .route(
@@ -639,6 +643,23 @@ async fn collaborators(State(state): S, Path((o, r)): Path<(String, String)>) ->
         })
         .collect();
     axum::Json(Value::Array(list)).into_response()
+}
+
+async fn team(State(state): S, Path((org, slug)): Path<(String, String)>) -> Response {
+    let s = state.lock().unwrap();
+    let name = format!("{org}/{slug}");
+    if !s.teams.contains_key(&name) {
+        return not_found();
+    }
+    let privacy = if s.secret_teams.contains(&name) {
+        "secret"
+    } else {
+        "closed"
+    };
+    axum::Json(json!({ "id": 7, "node_id": "T_7", "name": slug, "slug": slug, "description": null,
+                       "privacy": privacy, "permission": "pull", "notification_setting": "notifications_enabled",
+                       "url": format!("https://api.github.com/orgs/{org}/teams/{slug}"), "parent": null }))
+    .into_response()
 }
 
 async fn team_members(

@@ -506,6 +506,7 @@ impl GitHubForge {
         repo: &Repo,
         gate: &GateRequest,
         sha: &str,
+        approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>> {
         let deployments: Vec<api::Deployment> = self
             .get_json(&format!(
@@ -514,10 +515,12 @@ impl GitHubForge {
             ))
             .await?;
         let mut shipped = None;
-        // Newest first; only deployments before this one.
+        // Newest first; only deployments before this one, and only those the bot
+        // approved: anyone with `deployments: write` can mark their own successful.
         for d in deployments
             .iter()
             .filter(|d| gate.deployment_id.is_none_or(|id| d.id < id))
+            .filter(|d| approved.contains(&d.id))
         {
             let statuses: Vec<api::DeploymentStatus> = self
                 .get_json(&format!(
@@ -742,11 +745,15 @@ impl Forge for GitHubForge {
         repo: &Repo,
         gate: &GateRequest,
         sha: &str,
+        approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>> {
-        let key = format!("{repo} {} {:?} {sha}", gate.environment, gate.deployment_id);
+        let key = format!(
+            "{repo} {} {:?} {sha} {approved:?}",
+            gate.environment, gate.deployment_id
+        );
         self.memo
             .shipped_by
-            .or_read(key, self.read_shipped_by(repo, gate, sha))
+            .or_read(key, self.read_shipped_by(repo, gate, sha, approved))
             .await
     }
 
