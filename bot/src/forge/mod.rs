@@ -87,6 +87,9 @@ pub enum ReviewState {
 pub struct People {
     pub writers: BTreeSet<String>,
     pub groups: BTreeMap<String, Vec<String>>,
+    /// Groups whose membership only their members may see (GitHub: secret teams): what
+    /// everyone can read names the group, never its members.
+    pub secret: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

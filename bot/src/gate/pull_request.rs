@@ -3,7 +3,7 @@
 
 use super::inputs::{Environments, change_grants, command_nodes, directory, drop_tampered};
 use super::publish::{Target, publish};
-use super::verdict::{Inputs, Layer, LayerSource, combine, layer};
+use super::verdict::{Inputs, Layer, LayerSource, combine, hide_secret_members, layer};
 use super::{Policies, Result};
 use crate::app::App;
 use crate::event::{CommentAction, CommentEvent, Repo};
@@ -246,13 +246,15 @@ pub fn evaluate_layers(
                 grants,
                 now,
             };
-            layer(
+            let mut layer = layer(
                 source.name,
                 &source.file,
                 source.link.clone(),
                 source.text,
                 &inputs,
-            )
+            );
+            hide_secret_members(&mut layer, people);
+            layer
         })
         .collect()
 }

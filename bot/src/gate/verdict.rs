@@ -205,6 +205,57 @@ pub fn layer(
     }
 }
 
+/// Names no member of a secret group as someone who could still approve: everyone can
+/// read the check run and the details page it links to, and only a secret team's
+/// members may know who they are. Each such candidate gives way to "a member of
+/// <group>" (once per group); people who approved named themselves by approving.
+pub fn hide_secret_members(layer: &mut Layer, people: &crate::forge::People) {
+    fn walk(r: &mut signoff::RequirementResult, secret_of: &dyn Fn(&str) -> Vec<String>) {
+        let mut shown: Vec<signoff::decision::Name> = Vec::new();
+        for name in std::mem::take(&mut r.candidates) {
+            let groups = secret_of(&name);
+            if groups.is_empty() {
+                shown.push(name);
+                continue;
+            }
+            for group in groups {
+                let label = signoff::decision::Name::from(format!("a member of {group}"));
+                if !shown.contains(&label) {
+                    shown.push(label);
+                }
+            }
+        }
+        r.candidates = shown;
+        for child in r.any_of.iter_mut().chain(r.all_of.iter_mut()).flatten() {
+            walk(child, secret_of);
+        }
+    }
+    let LayerResult::Decided { decision, .. } = &mut layer.result else {
+        return;
+    };
+    if people.secret.is_empty() {
+        return;
+    }
+    let secret_of = |name: &str| -> Vec<String> {
+        people
+            .secret
+            .iter()
+            .filter(|g| {
+                people
+                    .groups
+                    .get(*g)
+                    .is_some_and(|members| members.iter().any(|m| m == name))
+            })
+            .cloned()
+            .collect()
+    };
+    for policy in &mut decision.policies {
+        for r in &mut policy.requirements {
+            walk(r, &secret_of);
+        }
+    }
+}
+
 /// The gate's answer from all layers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {

@@ -28,6 +28,13 @@ const POLICY_PATH: &str = ".github/signoff.yml";
 const GRAPHQL_PATH: &str = "/graphql";
 const MAX_ENTRIES: usize = 10_000;
 
+/// A team's members, and whether only they may see who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    members: Vec<String>,
+    secret: bool,
+}
+
 /// The adapter, shared by all workers.
 pub struct GitHub {
     pub client: Arc<GitHubClient>,
@@ -43,7 +50,7 @@ type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
 #[derive(Default)]
 struct Caches {
     writers: Timed<BTreeSet<String>>,
-    teams: Timed<Option<Vec<String>>>,
+    teams: Timed<Option<Team>>,
     /// (files|commits repo#number@head against base-ref@base-sha) → paths or contributors
     heads: Mutex<HashMap<String, Vec<String>>>,
     /// (repo@ref) → the policy file, reused for `cache.policy_ttl_secs`
@@ -359,44 +366,45 @@ impl GitHubForge {
         Ok(writers)
     }
 
-    /// Members of `org/team`, or `None` when GitHub has no such team.
-    async fn team(&self, group: &str) -> Result<Option<Vec<String>>> {
+    /// Members of `org/team` and whether the team is secret, or `None` when GitHub has
+    /// no such team.
+    async fn team(&self, group: &str) -> Result<Option<Team>> {
         self.memo
             .teams
             .or_read(group.to_owned(), self.read_team(group))
             .await
     }
 
-    async fn read_team(&self, group: &str) -> Result<Option<Vec<String>>> {
+    async fn read_team(&self, group: &str) -> Result<Option<Team>> {
         let Some((org, team)) = group.split_once('/') else {
             return Ok(None);
         };
         if let Some(hit) = fresh(&self.github.caches.teams, group, self.github.ttl) {
             return Ok(hit);
         }
-        let path = format!(
-            "/orgs/{}/teams/{}/members?per_page=100",
-            encode(org),
-            encode(team)
-        );
-        let first = self.get(&path).await?;
-        let members = if first.status == StatusCode::NOT_FOUND {
+        let team_path = format!("/orgs/{}/teams/{}", encode(org), encode(team));
+        let about = self.get(&team_path).await?;
+        let found = if about.status == StatusCode::NOT_FOUND {
             None
+        } else if !about.status.is_success() {
+            return Err(ForgeError::Fatal(format!("GET {team_path}: {}", about.status)));
         } else {
-            // The first page is read once: pagination continues from it.
+            let about: api::Team = json(&about.body)?;
             let users: Vec<api::User> = self
-                .github
-                .client
-                .rest_of(&self.crab, &path, first, &self.calls)
+                .list(&format!("{team_path}/members?per_page=100"))
                 .await?;
-            Some(users.into_iter().map(|u| u.login).collect())
+            Some(Team {
+                members: users.into_iter().map(|u| u.login).collect(),
+                // Anything but GitHub's visible `closed` is treated as secret.
+                secret: about.privacy.as_deref() != Some("closed"),
+            })
         };
         remember(
             &self.github.caches.teams,
             group.to_owned(),
-            (Instant::now(), members.clone()),
+            (Instant::now(), found.clone()),
         );
-        Ok(members)
+        Ok(found)
     }
 
     async fn read_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>> {
@@ -790,8 +798,11 @@ impl Forge for GitHubForge {
             ..People::default()
         };
         for group in groups {
-            if let Some(members) = self.team(group).await? {
-                people.groups.insert((*group).to_owned(), members);
+            if let Some(team) = self.team(group).await? {
+                if team.secret {
+                    people.secret.insert((*group).to_owned());
+                }
+                people.groups.insert((*group).to_owned(), team.members);
             }
         }
         Ok(people)
