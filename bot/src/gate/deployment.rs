@@ -4,10 +4,7 @@
 //! What the webhook said about the deployment (revision, ref, requester, pull
 //! requests) is re-read from the forge on every evaluation.
 
-use super::inputs::{
-    PullActivity, command_nodes, deployment_grants, drop_tampered, review_keys,
-};
-use crate::forge::Activity;
+use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered, review_keys};
 use super::publish::{Target, publish};
 use super::pull_request::{
     current_heads, evaluate_layers, recorded_tampers, sources, stale_never_counts,
@@ -16,6 +13,7 @@ use super::verdict::{GateOutcome, Verdict, combine};
 use super::{Policies, Result};
 use crate::app::App;
 use crate::event::{GateRequest, Repo};
+use crate::forge::Activity;
 use crate::forge::{Forge, commands};
 use crate::store::gates::GateState;
 use signoff::{Attributes, Kind};

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -138,12 +138,20 @@ pub struct FakeState {
 pub struct FakeGitHub {
     pub addr: SocketAddr,
     pub state: Arc<Mutex<FakeState>>,
+    /// Where the REST API is served (`/api/v3` on GitHub Enterprise Server; empty).
+    pub prefix: String,
 }
 
 type S = State<Arc<Mutex<FakeState>>>;
 
 impl FakeGitHub {
     pub async fn start() -> FakeGitHub {
+        FakeGitHub::start_under("", "/graphql").await
+    }
+
+    /// Served as GitHub Enterprise Server serves it: the REST API under `prefix`
+    /// (`/api/v3`) with its pagination links, GraphQL at `graphql` (`/api/graphql`).
+    pub async fn start_under(prefix: &str, graphql_path: &str) -> FakeGitHub {
         let state = Arc::new(Mutex::new(FakeState {
             next_id: 1000,
             app_id: 1234,
@@ -184,18 +192,28 @@ impl FakeGitHub {
                 get(deployment_statuses),
             )
             .route("/repos/{o}/{r}/compare/{basehead}", get(compare))
-            .route("/repos/{o}/{r}/commits", get(repo_commits))
-            .route("/graphql", post(graphql))
-            .layer(middleware::from_fn_with_state(Arc::clone(&state), record))
-            .with_state(Arc::clone(&state));
+            .route("/repos/{o}/{r}/commits", get(repo_commits));
+        let app = if prefix.is_empty() {
+            app
+        } else {
+            Router::new().nest(prefix, app)
+        }
+        .route(graphql_path, post(graphql))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), record))
+        .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        FakeGitHub { addr, state }
+        FakeGitHub {
+            addr,
+            state,
+            prefix: prefix.to_owned(),
+        }
     }
 
+    /// The API base URL (`github.api_url`).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}{}", self.addr, self.prefix)
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {
@@ -534,7 +552,11 @@ fn pull_list(
             None => return not_found(),
         }
     };
-    paged(req.uri(), req.headers(), items, cap)
+    let uri = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    paged(&uri, req.headers(), items, cap)
 }
 
 fn with_pull(
@@ -665,7 +687,7 @@ async fn team(State(state): S, Path((org, slug)): Path<(String, String)>) -> Res
 async fn team_members(
     State(state): S,
     Path((org, team)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let members = state

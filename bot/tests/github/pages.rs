@@ -188,5 +188,8 @@ async fn the_check_run_names_a_secret_team_not_its_members() {
         "a secret team's member is named: {shown}"
     );
     assert!(shown.contains("acme/sec"), "{shown}");
-    assert!(shown.contains("olga"), "a visible team's members are shown: {shown}");
+    assert!(
+        shown.contains("olga"),
+        "a visible team's members are shown: {shown}"
+    );
 }

@@ -367,7 +367,10 @@ async fn a_stricter_pull_request_opened_on_a_green_head_turns_it_pending_before_
     let first = first_request_after(&h, seen);
     assert_eq!(
         (first.method.as_str(), first.path.as_str()),
-        ("POST", format!("/repos/{REPO}/statuses/{}", sha(1)).as_str()),
+        (
+            "POST",
+            format!("/repos/{REPO}/statuses/{}", sha(1)).as_str()
+        ),
         "the head is marked pending before the evaluation reads anything"
     );
     assert_eq!(first.body.unwrap()["state"], "pending");
@@ -387,7 +390,12 @@ async fn a_stricter_pull_request_opened_on_a_green_head_turns_it_pending_before_
         .skip(seen)
         .take_while(|r| r.method == "GET" && r.path == format!("/repos/{REPO}/pulls/2"))
         .count();
-    let next = h.fake.requests().into_iter().nth(seen + pending_first).unwrap();
+    let next = h
+        .fake
+        .requests()
+        .into_iter()
+        .nth(seen + pending_first)
+        .unwrap();
     assert_eq!(
         (
             next.method.as_str(),

@@ -24,7 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const POLICY_PATH: &str = ".github/signoff.yml";
-/// GitHub's GraphQL endpoint, on the API base (`api.github.com/graphql`).
+/// GitHub's GraphQL endpoint on its client's base (`api.github.com/graphql`,
+/// `<host>/api/graphql` on Enterprise Server).
 const GRAPHQL_PATH: &str = "/graphql";
 const MAX_ENTRIES: usize = 10_000;
 
@@ -387,7 +388,10 @@ impl GitHubForge {
         let found = if about.status == StatusCode::NOT_FOUND {
             None
         } else if !about.status.is_success() {
-            return Err(ForgeError::Fatal(format!("GET {team_path}: {}", about.status)));
+            return Err(ForgeError::Fatal(format!(
+                "GET {team_path}: {}",
+                about.status
+            )));
         } else {
             let about: api::Team = json(&about.body)?;
             let users: Vec<api::User> = self
@@ -609,8 +613,14 @@ impl GitHubForge {
     async fn read_edits(&self, chunk: &[String]) -> Result<BTreeMap<String, Edit>> {
         let mut out = BTreeMap::new();
         let body = json!({ "query": EDITS_QUERY, "variables": { "ids": chunk } });
-        let response = self.post_for(GRAPHQL_PATH, &body).await?;
-        let answer: api::GraphQl<api::Nodes> = json(&response)?;
+        // On Enterprise Server GraphQL is beside the REST base, not under it.
+        let graphql = self.github.client.graphql_for(&self.crab).await?;
+        let response = self
+            .github
+            .client
+            .post(&graphql, GRAPHQL_PATH, &body, &self.calls)
+            .await?;
+        let answer: api::GraphQl<api::Nodes> = json(&response.body)?;
         if let Some(error) = answer.errors.first() {
             let message = format!("GraphQL: {}", error.message);
             // A comment deleted between listing and asking: the next attempt lists
