@@ -159,43 +159,55 @@ pub struct Inputs<'a> {
     pub now: jiff::Timestamp,
 }
 
-/// Parses and evaluates one policy text (or notes it missing).
+/// One layer's policy as read and parsed (once per event).
+pub enum LayerPolicy<'a> {
+    /// No policy file.
+    Missing,
+    /// The file does not parse.
+    Invalid(&'a [signoff::Diagnostic]),
+    Valid {
+        policy: &'a PolicySet,
+        /// Its text, for the case that reproduces the decision.
+        text: &'a str,
+    },
+}
+
+/// Evaluates one layer's policy (or notes it missing or invalid).
 pub fn layer(
     source: LayerSource,
     file: &str,
     link: Option<String>,
-    text: Option<&str>,
+    policy: LayerPolicy<'_>,
     inputs: &Inputs<'_>,
 ) -> Layer {
-    let result = match text {
-        None => LayerResult::Missing,
-        Some(text) => match PolicySet::parse(text, file) {
-            Err(diagnostics) => LayerResult::Invalid {
-                diagnostics: diagnostics
-                    .into_iter()
-                    .map(PolicyDiagnostic::Located)
-                    .collect(),
-            },
-            Ok(policy) => {
-                let decision = signoff::Context::new(&policy, inputs.directory).evaluate(
-                    inputs.request,
-                    inputs.grants,
-                    inputs.now,
-                );
-                let case = serde_json::json!({
-                    "name": format!("{} policy {file}", source.as_str()),
-                    "policy": text,
-                    "directory": inputs.directory,
-                    "request": inputs.request,
-                    "grants": inputs.grants,
-                    "now": inputs.now,
-                });
-                LayerResult::Decided {
-                    decision: Box::new(decision),
-                    case,
-                }
-            }
+    let result = match policy {
+        LayerPolicy::Missing => LayerResult::Missing,
+        LayerPolicy::Invalid(diagnostics) => LayerResult::Invalid {
+            diagnostics: diagnostics
+                .iter()
+                .cloned()
+                .map(PolicyDiagnostic::Located)
+                .collect(),
         },
+        LayerPolicy::Valid { policy, text } => {
+            let decision = signoff::Context::new(policy, inputs.directory).evaluate(
+                inputs.request,
+                inputs.grants,
+                inputs.now,
+            );
+            let case = serde_json::json!({
+                "name": format!("{} policy {file}", source.as_str()),
+                "policy": text,
+                "directory": inputs.directory,
+                "request": inputs.request,
+                "grants": inputs.grants,
+                "now": inputs.now,
+            });
+            LayerResult::Decided {
+                decision: Box::new(decision),
+                case,
+            }
+        }
     };
     Layer {
         source,
