@@ -506,6 +506,32 @@ mod tests {
     }
 
     #[test]
+    fn review_keys_survive_a_reordered_listing_and_tell_repeats_apart() {
+        let review = |by: &str, approved: bool| Activity {
+            author: by.into(),
+            at: at("2026-01-01T13:00:00Z"),
+            body: String::new(),
+            kind: ActivityKind::DeploymentReview {
+                approved,
+                environments: vec!["production".into()],
+            },
+            node: None,
+        };
+        let first = review_keys(&[review("ann", true), review("bob", false)]);
+        let later = review_keys(&[
+            review("bob", false),
+            review("ann", true),
+            review("ann", true),
+        ]);
+        assert_eq!(later[0], first[1]);
+        assert_eq!(later[1], first[0]);
+        assert!(
+            !first.contains(&later[2]),
+            "a second identical review is new"
+        );
+    }
+
+    #[test]
     fn directory_roles() {
         let mut people = People::default();
         people.writers.insert("w".into());

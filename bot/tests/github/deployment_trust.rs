@@ -17,6 +17,34 @@ fn never_approved(h: &Harness, run: u64) {
     );
 }
 
+/// Contributors may not approve; the default branch holds c1 (alice), c2 (bob) and c3
+/// (carol), oldest first.
+fn three_commits_by_three_people(h: &Harness) {
+    h.set_policy(
+        "main",
+        &format!("{PROD}options: {{ contributors_can_approve: false }}\n"),
+    );
+    h.fake.repo(REPO, |r| {
+        r.history = vec![
+            (sha(0xc1), "alice".into()),
+            (sha(0xc2), "bob".into()),
+            (sha(0xc3), "carol".into()),
+        ];
+    });
+}
+
+/// Dave's run `run` deploys `revision` to production (created by Actions, as GitHub
+/// does); `reviewers` approve it as required reviewers.
+async fn deploy_with_reviews(h: &Harness, run: u64, revision: &str, reviewers: &[&str]) {
+    h.register_run(run, "production", revision, "dave", &[]);
+    h.send_deployment_request(run, "production", revision, "github-actions[bot]", &[])
+        .await;
+    for who in reviewers {
+        h.deployment_review(run, "production", who, true).await;
+    }
+    h.settle().await;
+}
+
 #[tokio::test]
 async fn old_environment_comments_on_a_pull_request_never_seen_are_stale() {
     let h = Harness::new().await;
@@ -82,25 +110,12 @@ async fn the_person_who_triggered_the_run_cannot_approve_their_own_deployment() 
 #[tokio::test]
 async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successful_deployment() {
     let h = Harness::new().await;
-    h.set_policy(
-        "main",
-        &format!("{PROD}options: {{ contributors_can_approve: false }}\n"),
-    );
+    three_commits_by_three_people(&h);
     h.fake.repo(REPO, |r| {
-        r.collaborators.insert("frank".into(), "write".into());
-        r.history = vec![
-            (sha(0xc1), "alice".into()),
-            (sha(0xc2), "bob".into()),
-            (sha(0xc3), "carol".into()),
-        ];
+        r.collaborators.insert("frank".into(), "write".into())
     });
     // The bot approves run 51 shipping c1 (alice's commit); GitHub records it shipped.
-    h.register_run(51, "production", &sha(0xc1), "dave", &[]);
-    h.send_deployment_request(51, "production", &sha(0xc1), "github-actions[bot]", &[])
-        .await;
-    h.deployment_review(51, "production", "bob", true).await;
-    h.deployment_review(51, "production", "carol", true).await;
-    h.settle().await;
+    deploy_with_reviews(&h, 51, &sha(0xc1), &["bob", "carol"]).await;
     assert_eq!(h.gate_answers(51).last().unwrap()["state"], "approved");
     h.fake.repo(REPO, |r| {
         let shipped = r.deployments.iter_mut().find(|d| d["id"] == 510).unwrap();
@@ -108,12 +123,7 @@ async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successf
         r.deployments
             .push(deployment_with_status(2, sha(0xc2), "failure"));
     });
-    h.register_run(52, "production", &sha(0xc3), "dave", &[]);
-    h.send_deployment_request(52, "production", &sha(0xc3), "github-actions[bot]", &[])
-        .await;
-    h.deployment_review(52, "production", "alice", true).await;
-    h.deployment_review(52, "production", "bob", true).await;
-    h.settle().await;
+    deploy_with_reviews(&h, 52, &sha(0xc3), &["alice", "bob"]).await;
     never_approved(&h, 52);
     let entries = h.audit().await;
     let last = entries.last().unwrap();
@@ -160,26 +170,13 @@ fn deployment_with_status(id: u64, sha: String, state: &str) -> serde_json::Valu
 #[tokio::test]
 async fn a_deployment_faked_as_successful_is_not_the_base_of_contributors() {
     let h = Harness::new().await;
-    h.set_policy(
-        "main",
-        &format!("{PROD}options: {{ contributors_can_approve: false }}\n"),
-    );
+    three_commits_by_three_people(&h);
+    // Someone with deployments:write records c2 as shipped; the bot never approved it.
     h.fake.repo(REPO, |r| {
-        r.history = vec![
-            (sha(0xc1), "alice".into()),
-            (sha(0xc2), "bob".into()),
-            (sha(0xc3), "carol".into()),
-        ];
-        // Someone with deployments:write records c2 as shipped; the bot never approved it.
         r.deployments
-            .push(deployment_with_status(3, sha(0xc2), "success"));
+            .push(deployment_with_status(3, sha(0xc2), "success"))
     });
-    h.register_run(54, "production", &sha(0xc3), "dave", &[]);
-    h.send_deployment_request(54, "production", &sha(0xc3), "github-actions[bot]", &[])
-        .await;
-    h.deployment_review(54, "production", "alice", true).await;
-    h.deployment_review(54, "production", "bob", true).await;
-    h.settle().await;
+    deploy_with_reviews(&h, 54, &sha(0xc3), &["alice", "bob"]).await;
     never_approved(&h, 54);
     let entries = h.audit().await;
     let last = entries.last().unwrap();

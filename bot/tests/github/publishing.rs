@@ -68,14 +68,20 @@ async fn a_shared_head_shows_the_stricter_pull_request_opened_second() {
     assert_eq!(h.status(&sha(1)).0, "success");
 }
 
-#[tokio::test]
-async fn a_shared_head_shows_the_stricter_pull_request_opened_first() {
+/// #2 into `release` (no policy there) holds `sha(1)` green.
+async fn green_by_a_release_pull_request() -> Harness {
     let h = Harness::new().await;
     main_only(&h);
     h.open_pr_from(2, "erin", &sha(1), "feature", "release")
         .await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success", "only #2: not required");
+    h
+}
+
+#[tokio::test]
+async fn a_shared_head_shows_the_stricter_pull_request_opened_first() {
+    let h = green_by_a_release_pull_request().await;
     h.open_pr_from(1, "erin", &sha(1), "feature", "main").await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "pending");
@@ -355,12 +361,7 @@ fn first_request_after(h: &Harness, seen: usize) -> super::fake::Recorded {
 
 #[tokio::test]
 async fn a_stricter_pull_request_opened_on_a_green_head_turns_it_pending_before_anything_else() {
-    let h = Harness::new().await;
-    main_only(&h);
-    h.open_pr_from(2, "erin", &sha(1), "feature", "release")
-        .await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success", "only #2: not required");
+    let h = green_by_a_release_pull_request().await;
     let seen = h.fake.requests().len();
     h.open_pr_from(1, "erin", &sha(1), "feature", "main").await;
     h.settle().await;
