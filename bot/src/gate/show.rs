@@ -47,22 +47,28 @@ pub(super) async fn show_head(
 }
 
 /// Before a pull request that is new to `revision` (opened, pushed, reopened) or was
-/// retargeted is evaluated: when the head shows a permissive answer (another pull
-/// request's, or this one's for its old base), this one's answer becomes "pending" at
-/// once, so the head is not green for it while its evaluation reads the forge.
+/// edited (retargeted) is evaluated: when the head shows a permissive answer of another
+/// pull request (or, after an edit, this one's, perhaps for its old base), this one's
+/// answer becomes "pending" at once, so the head is not green for it while its
+/// evaluation reads the forge. Its own answer on a head it was just pushed to came from
+/// an evaluation that already read that head and base: it holds.
 pub async fn hold_while_evaluating(
     app: &App,
     forge: &dyn Forge,
     repo: &Repo,
-    number: u64,
-    revision: &str,
+    (number, revision): (u64, &str),
+    edited: bool,
 ) -> Result<()> {
     let forge_name = forge.kind().as_str();
     let answers = app
         .store
         .change_answers_on(forge_name, repo, revision)
         .await?;
-    if !answers.iter().any(|a| a.outcome.allows()) {
+    let green = answers
+        .iter()
+        .filter(|a| edited || a.number != number)
+        .any(|a| a.outcome.allows());
+    if !green {
         return Ok(());
     }
     let pending = ChangeAnswer {

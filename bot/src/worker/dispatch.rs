@@ -59,7 +59,8 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
                 None => None,
             };
             if let Some(revision) = held {
-                show::hold_while_evaluating(app, forge, repo, *number, &revision).await?;
+                let edited = head.is_none();
+                show::hold_while_evaluating(app, forge, repo, (*number, &revision), edited).await?;
             }
             if let Some(head) = head {
                 app.store
