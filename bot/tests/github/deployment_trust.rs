@@ -206,3 +206,35 @@ async fn a_later_comment_outranks_an_earlier_environment_review_by_the_same_revi
     let last = h.audit().await.pop().unwrap();
     assert_eq!(last.decision.as_str(), "rejected", "{last:?}");
 }
+
+#[tokio::test]
+async fn a_base_the_bot_approved_is_found_under_a_hundred_newer_deployments() {
+    let h = Harness::new().await;
+    three_commits_by_three_people(&h);
+    h.fake.repo(REPO, |r| {
+        r.collaborators.insert("frank".into(), "write".into())
+    });
+    // The bot approves run 51 shipping c2; GitHub records it shipped.
+    deploy_with_reviews(&h, 51, &sha(0xc2), &["carol", "frank"]).await;
+    assert_eq!(h.gate_answers(51).last().unwrap()["state"], "approved");
+    h.fake.repo(REPO, |r| {
+        let shipped = r.deployments.iter_mut().find(|d| d["id"] == 510).unwrap();
+        shipped["statuses"] = json!([ { "id": 5100, "state": "success", "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ]);
+        // Someone with deployments:write buries it under newer failed deployments.
+        for id in 0..120 {
+            r.deployments
+                .push(deployment_with_status(1_000 + id, sha(0xc2), "failure"));
+        }
+    });
+    h.register_run(152, "production", &sha(0xc3), "dave", &[]);
+    h.send_deployment_request(152, "production", &sha(0xc3), "github-actions[bot]", &[])
+        .await;
+    h.deployment_review(152, "production", "alice", true).await;
+    h.deployment_review(152, "production", "bob", true).await;
+    h.settle().await;
+    assert_eq!(
+        h.gate_answers(152).last().unwrap()["state"],
+        "approved",
+        "alice's and bob's commits shipped with run 51: they may approve c3"
+    );
+}

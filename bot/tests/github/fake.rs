@@ -949,12 +949,14 @@ async fn deployments(
     State(state): S,
     Path((o, r)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> Response {
     let s = state.lock().unwrap();
     let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
         return not_found();
     };
-    // Newest first, as GitHub lists them.
+    // Newest first, as GitHub lists them, a page at a time.
     let list: Vec<Value> = repo
         .deployments
         .iter()
@@ -966,7 +968,7 @@ async fn deployments(
         .filter(|d| q.get("sha").is_none_or(|sha| d["sha"] == sha.as_str()))
         .map(deployment_json)
         .collect();
-    axum::Json(Value::Array(list)).into_response()
+    paged(&uri, &headers, list, usize::MAX)
 }
 
 fn find_deployment(s: &FakeState, o: &str, r: &str, id: u64) -> Option<Value> {

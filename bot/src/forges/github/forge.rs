@@ -520,29 +520,28 @@ impl GitHubForge {
         sha: &str,
         approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>> {
-        let deployments: Vec<api::Deployment> = self
-            .get_json(&format!(
-                "/repos/{repo}/deployments?environment={}&per_page=100",
-                encode(&gate.environment)
-            ))
-            .await?;
         let mut shipped = None;
-        // Newest first; only deployments before this one, and only those the bot
-        // approved: anyone with `deployments: write` can mark their own successful.
-        for d in deployments
+        // Only deployments the bot approved (anyone with `deployments: write` can mark
+        // their own successful), newest first, before this one: each is asked for by id,
+        // so no number of newer deployments hides one.
+        for id in approved
             .iter()
-            .filter(|d| gate.deployment_id.is_none_or(|id| d.id < id))
-            .filter(|d| approved.contains(&d.id))
+            .rev()
+            .filter(|d| gate.deployment_id.is_none_or(|id| **d < id))
         {
             let statuses: Vec<api::DeploymentStatus> = self
                 .get_json(&format!(
-                    "/repos/{repo}/deployments/{}/statuses?per_page=100",
-                    d.id
+                    "/repos/{repo}/deployments/{id}/statuses?per_page=100"
                 ))
                 .await?;
             if statuses.iter().any(|s| s.state == "success") {
-                shipped = Some(d.sha.clone());
-                break;
+                let d: api::Deployment = self
+                    .get_json(&format!("/repos/{repo}/deployments/{id}"))
+                    .await?;
+                if d.environment.eq_ignore_ascii_case(&gate.environment) {
+                    shipped = Some(d.sha);
+                    break;
+                }
             }
         }
         let commits = match shipped {
