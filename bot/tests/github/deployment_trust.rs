@@ -45,6 +45,20 @@ async fn deploy_with_reviews(h: &Harness, run: u64, revision: &str, reviewers: &
     h.settle().await;
 }
 
+/// Frank (a writer) and `reviewer` approve run 51 shipping `revision` through the bot;
+/// GitHub then records deployment 510 as successful.
+async fn shipped_through_the_bot(h: &Harness, revision: &str, reviewer: &str) {
+    h.fake.repo(REPO, |r| {
+        r.collaborators.insert("frank".into(), "write".into())
+    });
+    deploy_with_reviews(h, 51, revision, &[reviewer, "frank"]).await;
+    assert_eq!(h.gate_answers(51).last().unwrap()["state"], "approved");
+    h.fake.repo(REPO, |r| {
+        let shipped = r.deployments.iter_mut().find(|d| d["id"] == 510).unwrap();
+        shipped["statuses"] = json!([ { "id": 5100, "state": "success", "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ]);
+    });
+}
+
 #[tokio::test]
 async fn old_environment_comments_on_a_pull_request_never_seen_are_stale() {
     let h = Harness::new().await;
@@ -111,17 +125,11 @@ async fn the_person_who_triggered_the_run_cannot_approve_their_own_deployment() 
 async fn contributors_are_the_authors_of_commits_shipped_since_the_last_successful_deployment() {
     let h = Harness::new().await;
     three_commits_by_three_people(&h);
-    h.fake.repo(REPO, |r| {
-        r.collaborators.insert("frank".into(), "write".into())
-    });
     // The bot approves run 51 shipping c1 (alice's commit); GitHub records it shipped.
-    deploy_with_reviews(&h, 51, &sha(0xc1), &["bob", "carol"]).await;
-    assert_eq!(h.gate_answers(51).last().unwrap()["state"], "approved");
+    shipped_through_the_bot(&h, &sha(0xc1), "bob").await;
     h.fake.repo(REPO, |r| {
-        let shipped = r.deployments.iter_mut().find(|d| d["id"] == 510).unwrap();
-        shipped["statuses"] = json!([ { "id": 5100, "state": "success", "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ]);
         r.deployments
-            .push(deployment_with_status(2, sha(0xc2), "failure"));
+            .push(deployment_with_status(2, sha(0xc2), "failure"))
     });
     deploy_with_reviews(&h, 52, &sha(0xc3), &["alice", "bob"]).await;
     never_approved(&h, 52);
@@ -211,27 +219,16 @@ async fn a_later_comment_outranks_an_earlier_environment_review_by_the_same_revi
 async fn a_base_the_bot_approved_is_found_under_a_hundred_newer_deployments() {
     let h = Harness::new().await;
     three_commits_by_three_people(&h);
-    h.fake.repo(REPO, |r| {
-        r.collaborators.insert("frank".into(), "write".into())
-    });
     // The bot approves run 51 shipping c2; GitHub records it shipped.
-    deploy_with_reviews(&h, 51, &sha(0xc2), &["carol", "frank"]).await;
-    assert_eq!(h.gate_answers(51).last().unwrap()["state"], "approved");
+    shipped_through_the_bot(&h, &sha(0xc2), "carol").await;
     h.fake.repo(REPO, |r| {
-        let shipped = r.deployments.iter_mut().find(|d| d["id"] == 510).unwrap();
-        shipped["statuses"] = json!([ { "id": 5100, "state": "success", "environment": "production", "created_at": "2026-01-01T00:00:00Z" } ]);
         // Someone with deployments:write buries it under newer failed deployments.
         for id in 0..120 {
             r.deployments
                 .push(deployment_with_status(1_000 + id, sha(0xc2), "failure"));
         }
     });
-    h.register_run(152, "production", &sha(0xc3), "dave", &[]);
-    h.send_deployment_request(152, "production", &sha(0xc3), "github-actions[bot]", &[])
-        .await;
-    h.deployment_review(152, "production", "alice", true).await;
-    h.deployment_review(152, "production", "bob", true).await;
-    h.settle().await;
+    deploy_with_reviews(&h, 152, &sha(0xc3), &["alice", "bob"]).await;
     assert_eq!(
         h.gate_answers(152).last().unwrap()["state"],
         "approved",
