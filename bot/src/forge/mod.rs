@@ -87,6 +87,9 @@ pub enum ReviewState {
 pub struct People {
     pub writers: BTreeSet<String>,
     pub groups: BTreeMap<String, Vec<String>>,
+    /// Groups whose membership only their members may see (GitHub: secret teams): what
+    /// everyone can read names the group, never its members.
+    pub secret: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,12 +181,14 @@ pub trait Forge: Send + Sync {
     /// The deployment of a waiting gate: revision, ref, requester, associated changes.
     async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts>;
     /// Authors and committers of the commits a deployment of `sha` ships: those since
-    /// the environment's last successful deployment (all reachable ones if none).
+    /// the environment's last successful deployment among `approved` (the deployments
+    /// the bot itself approved; all reachable commits if none).
     async fn deployment_contributors(
         &self,
         repo: &Repo,
         gate: &GateRequest,
         sha: &str,
+        approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>>;
     /// Names of the repository's deployment environments.
     async fn environments(&self, repo: &Repo) -> Result<Vec<String>>;

@@ -4,18 +4,16 @@
 //! What the webhook said about the deployment (revision, ref, requester, pull
 //! requests) is re-read from the forge on every evaluation.
 
-use super::inputs::{PullActivity, command_nodes, deployment_grants, drop_tampered};
-use super::publish::{Target, publish};
-use super::pull_request::{
-    current_heads, evaluate_layers, recorded_tampers, sources, stale_never_counts,
-};
-use super::verdict::{GateOutcome, Verdict, combine};
-use super::{Policies, Result};
+use super::Result;
+use super::inputs::{deployment_grants, review_keys};
+use super::publish::Target;
+use super::run::{Loaded, Supplied, read_pull, recorded_tampers, run};
 use crate::app::App;
 use crate::event::{GateRequest, Repo};
-use crate::forge::{Forge, commands};
+use crate::forge::{Activity, Forge};
 use crate::store::gates::GateState;
-use signoff::{Attributes, Kind};
+use signoff::model::policy::Commands;
+use signoff::{Attributes, Kind, PolicySet};
 
 pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequest) -> Result<()> {
     let forge_name = forge.kind().as_str();
@@ -39,37 +37,32 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         pulls: facts.pulls,
         ..gate.clone()
     };
-    let policies = Policies::load(app, forge, repo, &gate.default_branch).await?;
-    let sources = sources(forge, repo, &gate.default_branch, &policies);
-    let all_words = commands::union(sources.iter().map(|s| &s.commands));
-    let parsed = policies.parsed(forge.policy_path());
-    let reviews = forge.deployment_activity(repo, &gate).await?;
+    let loaded = Loaded::load(app, forge, repo, &gate.default_branch).await?;
+    let reviews = reviews_as_first_seen(app, forge, repo, &gate).await?;
+    let counts_on = loaded.stale_never_counts().then_some(gate.sha.as_str());
     let mut pulls = Vec::new();
     // Command comments deleted (or emptied) by someone else while the deployed revision
     // was a pull request's head: the pull request's gate fails for them, and so does
     // this one (they left nothing in the edit history to check).
     let mut tampers = Vec::new();
     for number in &gate.pulls {
-        tampers.extend(recorded_tampers(app, repo, *number, &gate.sha, &parsed).await?);
-        // The pull request's head now, recorded as the PR gate does: comments written
-        // before the bot knew this head bind to an older (or unknown) one: stale.
+        tampers.extend(recorded_tampers(app, repo, *number, &gate.sha, &loaded).await?);
+        // The pull request's head now is recorded: comments written before the bot
+        // knew this head bind to an older (or unknown) one: stale.
         let change = forge.change(repo, *number).await?;
-        let heads = current_heads(app, forge, repo, *number, &change.head_sha).await?;
-        let mut activity = forge.change_activity(repo, *number).await?;
-        let counts_on = stale_never_counts(&parsed).then_some(gate.sha.as_str());
-        let nodes = command_nodes(&activity, &all_words, &heads, &change.head_sha, counts_on);
-        let edits = forge.edits(&nodes).await?;
-        drop_tampered(&mut activity, &edits, &heads, &change.head_sha);
-        pulls.push(PullActivity {
-            activity,
-            heads,
-            current: change.head_sha,
-        });
+        pulls.push(
+            read_pull(app, forge, repo, &change, &loaded, counts_on)
+                .await?
+                .0,
+        );
     }
-    let people = super::people_of(forge, repo, &parsed).await?;
-    let contributors = if parsed.iter().any(signoff::PolicySet::contributors_matter) {
+    let contributors = if loaded.parsed.iter().any(PolicySet::contributors_matter) {
+        let approved = app
+            .store
+            .approved_deployments(forge_name, repo, &gate.environment)
+            .await?;
         forge
-            .deployment_contributors(repo, &gate, &gate.sha)
+            .deployment_contributors(repo, &gate, &gate.sha, &approved)
             .await?
     } else {
         Vec::new()
@@ -92,26 +85,51 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         attributes,
         contributors,
     );
-    let layers = evaluate_layers(
-        &sources,
-        &request,
-        &people,
-        &app.config.super_admins,
-        |words| deployment_grants(&reviews, &pulls, words, &gate.environment, &gate.sha),
-    );
-    // No policy at all: nothing is required of this deployment (SPEC §4.3).
-    let verdict = combine(&layers, &tampers).unwrap_or_else(|| Verdict {
-        outcome: GateOutcome::NotRequired,
-        summary: "No signoff policy applies".to_owned(),
-    });
-    publish(
+    let grants =
+        |words: &Commands| deployment_grants(&reviews, &pulls, words, &gate.environment, &gate.sha);
+    let supplied = Supplied {
+        request,
+        grants,
+        tampers,
+    };
+    run(
         app,
         forge,
         repo,
-        &Target::Deployment { gate: &gate },
-        &verdict,
-        &layers,
+        &loaded,
+        supplied,
+        Target::Deployment { gate: &gate },
     )
-    .await?;
-    Ok(())
+    .await
+}
+
+/// The run's environment reviews, each timed when the bot first saw it (the forge gives
+/// no time), so a later comment by the same reviewer has the last word.
+async fn reviews_as_first_seen(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    gate: &GateRequest,
+) -> Result<Vec<Activity>> {
+    let mut reviews = forge.deployment_activity(repo, gate).await?;
+    let keys = review_keys(&reviews);
+    let seen = app
+        .store
+        .reviews_seen(
+            forge.kind().as_str(),
+            repo,
+            gate.run_id,
+            &keys,
+            crate::store::now_ms(),
+        )
+        .await?;
+    for (review, key) in reviews.iter_mut().zip(&keys) {
+        if let Some(at) = seen
+            .get(key)
+            .and_then(|ms| jiff::Timestamp::from_millisecond(*ms).ok())
+        {
+            review.at = at;
+        }
+    }
+    Ok(reviews)
 }

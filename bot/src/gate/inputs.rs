@@ -193,6 +193,31 @@ pub fn change_grants(
     out
 }
 
+/// A key for each environment review that stays the same across listings: reviewer,
+/// state, environments, comment and how many identical ones came before it (the forge
+/// gives reviews no id and no time; the bot records when it first saw each key).
+pub fn review_keys(reviews: &[Activity]) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    reviews
+        .iter()
+        .map(|a| {
+            let (approved, mut environments) = match &a.kind {
+                ActivityKind::DeploymentReview {
+                    approved,
+                    environments,
+                } => (*approved, environments.clone()),
+                _ => (false, Vec::new()),
+            };
+            environments.sort();
+            let what = serde_json::json!([a.author, approved, environments, a.body]).to_string();
+            let n = seen.entry(what.clone()).or_default();
+            *n += 1;
+            hex::encode(Sha256::digest(format!("{what}#{n}").as_bytes()))
+        })
+        .collect()
+}
+
 /// One associated pull request's activity, its pushes and its head now.
 pub struct PullActivity {
     pub activity: Vec<Activity>,
@@ -478,6 +503,32 @@ mod tests {
         );
         let bodies: Vec<&str> = activity.iter().map(|a| a.body.as_str()).collect();
         assert_eq!(bodies, vec!["", "", "/approve"]);
+    }
+
+    #[test]
+    fn review_keys_survive_a_reordered_listing_and_tell_repeats_apart() {
+        let review = |by: &str, approved: bool| Activity {
+            author: by.into(),
+            at: at("2026-01-01T13:00:00Z"),
+            body: String::new(),
+            kind: ActivityKind::DeploymentReview {
+                approved,
+                environments: vec!["production".into()],
+            },
+            node: None,
+        };
+        let first = review_keys(&[review("ann", true), review("bob", false)]);
+        let later = review_keys(&[
+            review("bob", false),
+            review("ann", true),
+            review("ann", true),
+        ]);
+        assert_eq!(later[0], first[1]);
+        assert_eq!(later[1], first[0]);
+        assert!(
+            !first.contains(&later[2]),
+            "a second identical review is new"
+        );
     }
 
     #[test]

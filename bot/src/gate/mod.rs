@@ -5,10 +5,10 @@ pub mod deployment;
 pub mod inputs;
 pub mod publish;
 pub mod pull_request;
+pub mod run;
 pub mod show;
 pub mod verdict;
 
-use crate::app::App;
 use crate::event::Repo;
 use crate::forge::{Forge, ForgeError, People};
 use signoff::{Attributes, Kind, Request};
@@ -38,54 +38,6 @@ impl HandlerError {
 }
 
 pub type Result<T> = std::result::Result<T, HandlerError>;
-
-/// The policies a gate evaluates, in order: the organisation's (from configuration),
-/// then the repository's (from the forge).
-pub struct Policies<'a> {
-    pub org: Option<(&'a str, &'a str)>,
-    pub repo: Option<String>,
-}
-
-impl<'a> Policies<'a> {
-    /// The organisation's policy from configuration and the repository's at `git_ref`
-    /// (a pull request's base branch, the default branch for deployments).
-    pub async fn load(
-        app: &'a App,
-        forge: &dyn Forge,
-        repo: &Repo,
-        git_ref: &str,
-    ) -> Result<Policies<'a>> {
-        Ok(Policies {
-            org: app
-                .org_policy
-                .as_ref()
-                .map(|(f, t)| (f.as_str(), t.as_str())),
-            repo: forge.policy_file(repo, git_ref).await?,
-        })
-    }
-
-    /// Parsed policies, for their command words and the groups they name; invalid ones
-    /// are skipped here (they show as errors in the verdict).
-    pub fn parsed(&self, repo_file: &str) -> Vec<signoff::PolicySet> {
-        let mut out = Vec::new();
-        if let Some((file, text)) = self.org {
-            out.extend(signoff::PolicySet::parse(text, file).ok());
-        }
-        if let Some(text) = &self.repo {
-            out.extend(signoff::PolicySet::parse(text, repo_file).ok());
-        }
-        out
-    }
-}
-
-/// The command words in force: the repository policy's, else the organisation's, else
-/// the defaults.
-pub fn commands_of(parsed: &[signoff::PolicySet]) -> signoff::model::policy::Commands {
-    parsed
-        .last()
-        .map(|p| p.commands().clone())
-        .unwrap_or_default()
-}
 
 /// The evaluation time: now, or the latest grant's time when the forge's clock runs
 /// ahead of ours, so a fresh grant is never dropped as `future` for clock skew.

@@ -3,7 +3,7 @@
 //! else sets a status or check under the bot's name; the fail-closed error status.
 
 use super::publish::details_url;
-use super::verdict::clip;
+use super::verdict::{GateOutcome, clip};
 use super::{HandlerError, Result};
 use crate::app::App;
 use crate::event::{AnswerSetter, Repo};
@@ -46,6 +46,50 @@ pub(super) async fn show_head(
     )))
 }
 
+/// Before a pull request that is new to `revision` (opened, pushed, reopened) or was
+/// edited (retargeted) is evaluated: when the head shows a permissive answer of another
+/// pull request (or, after an edit, this one's, perhaps for its old base), this one's
+/// answer becomes "pending" at once, so the head is not green for it while its
+/// evaluation reads the forge. Its own answer on a head it was just pushed to came from
+/// an evaluation that already read that head and base: it holds.
+pub async fn hold_while_evaluating(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    (number, revision): (u64, &str),
+    edited: bool,
+) -> Result<()> {
+    let forge_name = forge.kind().as_str();
+    let answers = app
+        .store
+        .change_answers_on(forge_name, repo, revision)
+        .await?;
+    let green = answers
+        .iter()
+        .filter(|a| edited || a.number != number)
+        .any(|a| a.outcome.allows());
+    if !green {
+        return Ok(());
+    }
+    let pending = ChangeAnswer {
+        number,
+        revision: revision.to_owned(),
+        outcome: GateOutcome::Pending,
+        summary: "Evaluating this pull request".to_owned(),
+        markdown: "**pending**: signoff is evaluating this pull request.\n".to_owned(),
+        audit_id: 0,
+    };
+    if let Some(old) = app
+        .store
+        .put_change_answer(forge_name, repo, &pending, crate::store::now_ms())
+        .await?
+    {
+        show_head(app, forge, repo, &old).await?;
+    }
+    show_head(app, forge, repo, revision).await?;
+    Ok(())
+}
+
 /// The status a head shows: the least permissive answer among its pull requests (the
 /// lowest number on a tie), naming the others when there are several.
 pub fn head_status(app: &App, revision: &str, answers: &[ChangeAnswer]) -> Option<Status> {
@@ -82,7 +126,8 @@ pub fn head_status(app: &App, revision: &str, answers: &[ChangeAnswer]) -> Optio
         context: app.config.status_context.clone(),
         state: decider.outcome.status(),
         description: clip(&description),
-        target_url: Some(details_url(app, decider.audit_id)),
+        // A provisional answer (audit id 0) has no details page yet.
+        target_url: (decider.audit_id > 0).then(|| details_url(app, decider.audit_id)),
         markdown,
     })
 }

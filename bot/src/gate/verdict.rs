@@ -159,49 +159,112 @@ pub struct Inputs<'a> {
     pub now: jiff::Timestamp,
 }
 
-/// Parses and evaluates one policy text (or notes it missing).
+/// One layer's policy as read and parsed (once per event).
+pub enum LayerPolicy<'a> {
+    /// No policy file.
+    Missing,
+    /// The file does not parse.
+    Invalid(&'a [signoff::Diagnostic]),
+    Valid {
+        policy: &'a PolicySet,
+        /// Its text, for the case that reproduces the decision.
+        text: &'a str,
+    },
+}
+
+/// Evaluates one layer's policy (or notes it missing or invalid).
 pub fn layer(
     source: LayerSource,
     file: &str,
     link: Option<String>,
-    text: Option<&str>,
+    policy: LayerPolicy<'_>,
     inputs: &Inputs<'_>,
 ) -> Layer {
-    let result = match text {
-        None => LayerResult::Missing,
-        Some(text) => match PolicySet::parse(text, file) {
-            Err(diagnostics) => LayerResult::Invalid {
-                diagnostics: diagnostics
-                    .into_iter()
-                    .map(PolicyDiagnostic::Located)
-                    .collect(),
-            },
-            Ok(policy) => {
-                let decision = signoff::Context::new(&policy, inputs.directory).evaluate(
-                    inputs.request,
-                    inputs.grants,
-                    inputs.now,
-                );
-                let case = serde_json::json!({
-                    "name": format!("{} policy {file}", source.as_str()),
-                    "policy": text,
-                    "directory": inputs.directory,
-                    "request": inputs.request,
-                    "grants": inputs.grants,
-                    "now": inputs.now,
-                });
-                LayerResult::Decided {
-                    decision: Box::new(decision),
-                    case,
-                }
-            }
+    let result = match policy {
+        LayerPolicy::Missing => LayerResult::Missing,
+        LayerPolicy::Invalid(diagnostics) => LayerResult::Invalid {
+            diagnostics: diagnostics
+                .iter()
+                .cloned()
+                .map(PolicyDiagnostic::Located)
+                .collect(),
         },
+        LayerPolicy::Valid { policy, text } => {
+            let decision = signoff::Context::new(policy, inputs.directory).evaluate(
+                inputs.request,
+                inputs.grants,
+                inputs.now,
+            );
+            let case = serde_json::json!({
+                "name": format!("{} policy {file}", source.as_str()),
+                "policy": text,
+                "directory": inputs.directory,
+                "request": inputs.request,
+                "grants": inputs.grants,
+                "now": inputs.now,
+            });
+            LayerResult::Decided {
+                decision: Box::new(decision),
+                case,
+            }
+        }
     };
     Layer {
         source,
         file: file.to_owned(),
         link,
         result,
+    }
+}
+
+/// Names no member of a secret group as someone who could still approve: everyone can
+/// read the check run and the details page it links to, and only a secret team's
+/// members may know who they are. Each such candidate gives way to "a member of
+/// <group>" (once per group); people who approved named themselves by approving.
+pub fn hide_secret_members(layer: &mut Layer, people: &crate::forge::People) {
+    fn walk(r: &mut signoff::RequirementResult, secret_of: &dyn Fn(&str) -> Vec<String>) {
+        let mut shown: Vec<signoff::decision::Name> = Vec::new();
+        for name in std::mem::take(&mut r.candidates) {
+            let groups = secret_of(&name);
+            if groups.is_empty() {
+                shown.push(name);
+                continue;
+            }
+            for group in groups {
+                let label = signoff::decision::Name::from(format!("a member of {group}"));
+                if !shown.contains(&label) {
+                    shown.push(label);
+                }
+            }
+        }
+        r.candidates = shown;
+        for child in r.any_of.iter_mut().chain(r.all_of.iter_mut()).flatten() {
+            walk(child, secret_of);
+        }
+    }
+    let LayerResult::Decided { decision, .. } = &mut layer.result else {
+        return;
+    };
+    if people.secret.is_empty() {
+        return;
+    }
+    let secret_of = |name: &str| -> Vec<String> {
+        people
+            .secret
+            .iter()
+            .filter(|g| {
+                people
+                    .groups
+                    .get(*g)
+                    .is_some_and(|members| members.iter().any(|m| m == name))
+            })
+            .cloned()
+            .collect()
+    };
+    for policy in &mut decision.policies {
+        for r in &mut policy.requirements {
+            walk(r, &secret_of);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{Result, Store};
 use crate::event::{GateRequest, Repo};
 use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a deployment gate stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,5 +190,71 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(stored).collect()
+    }
+
+    /// The deployments the bot approved to an environment (any case) of a repository:
+    /// the only ones that may serve as "the last successful deployment", since anyone
+    /// with `deployments: write` can mark a deployment of their own successful.
+    pub async fn approved_deployments(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        environment: &str,
+    ) -> Result<BTreeSet<u64>> {
+        let rows = sqlx::query(
+            "SELECT forge, repo, installation, request, state FROM gates
+             WHERE forge = $1 AND repo = $2 AND state = 'approved'",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = BTreeSet::new();
+        for row in &rows {
+            let gate = stored(row)?;
+            if gate.request.environment.eq_ignore_ascii_case(environment) {
+                out.extend(gate.request.deployment_id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// When each of these reviews of a run (by key) was first seen: now for those never
+    /// seen before.
+    pub async fn reviews_seen(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        run_id: u64,
+        reviews: &[String],
+        now: i64,
+    ) -> Result<BTreeMap<String, i64>> {
+        let run = i64::try_from(run_id).unwrap_or(i64::MAX);
+        for review in reviews {
+            sqlx::query(
+                "INSERT INTO deployment_reviews (forge, repo, run_id, review, seen_ms)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (forge, repo, run_id, review) DO NOTHING",
+            )
+            .bind(forge)
+            .bind(repo.to_string())
+            .bind(run)
+            .bind(review)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        }
+        let rows = sqlx::query(
+            "SELECT review, seen_ms FROM deployment_reviews WHERE forge = $1 AND repo = $2 AND run_id = $3",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(run)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = BTreeMap::new();
+        for row in &rows {
+            out.insert(row.try_get("review")?, row.try_get("seen_ms")?);
+        }
+        Ok(out)
     }
 }

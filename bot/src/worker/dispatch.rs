@@ -45,8 +45,23 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
 async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
     match event {
         Event::Change {
-            repo, number, head, ..
+            repo,
+            number,
+            head,
+            action,
+            ..
         } => {
+            // A head new to this pull request, or a new base: no green shown for it while
+            // it is evaluated (the event's head, else the pull request's).
+            let held = match head {
+                Some(head) => Some(head.sha.clone()),
+                None if action == "edited" => Some(forge.change(repo, *number).await?.head_sha),
+                None => None,
+            };
+            if let Some(revision) = held {
+                let edited = head.is_none();
+                show::hold_while_evaluating(app, forge, repo, (*number, &revision), edited).await?;
+            }
             if let Some(head) = head {
                 app.store
                     .record_head(

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -108,6 +108,9 @@ pub struct RepoState {
 pub struct FakeState {
     pub repos: HashMap<String, RepoState>,
     pub teams: HashMap<String, Vec<String>>,
+    /// Teams whose membership only members see (GitHub's `privacy: secret`); the
+    /// others are visible (`closed`).
+    pub secret_teams: Vec<String>,
     pub requests: Vec<Recorded>,
     pub failures: VecDeque<Failure>,
     /// Every request whose path contains the text gets this status, until removed.
@@ -135,12 +138,20 @@ pub struct FakeState {
 pub struct FakeGitHub {
     pub addr: SocketAddr,
     pub state: Arc<Mutex<FakeState>>,
+    /// Where the REST API is served (`/api/v3` on GitHub Enterprise Server; empty).
+    pub prefix: String,
 }
 
 type S = State<Arc<Mutex<FakeState>>>;
 
 impl FakeGitHub {
     pub async fn start() -> FakeGitHub {
+        FakeGitHub::start_under("", "/graphql").await
+    }
+
+    /// Served as GitHub Enterprise Server serves it: the REST API under `prefix`
+    /// (`/api/v3`) with its pagination links, GraphQL at `graphql` (`/api/graphql`).
+    pub async fn start_under(prefix: &str, graphql_path: &str) -> FakeGitHub {
         let state = Arc::new(Mutex::new(FakeState {
             next_id: 1000,
             app_id: 1234,
@@ -155,6 +166,7 @@ impl FakeGitHub {
             .route("/repos/{o}/{r}/contents/{*path}", get(contents))
             .route("/repos/{o}/{r}/collaborators", get(collaborators))
             .route("/orgs/{org}/teams/{team}/members", get(team_members))
+            .route("/orgs/{org}/teams/{team}", get(team))
             .route("/repos/{o}/{r}/statuses/{sha}", post(create_status))
             .route("/repos/{o}/{r}/check-runs", post(create_check_run))
             .route(
@@ -180,18 +192,28 @@ impl FakeGitHub {
                 get(deployment_statuses),
             )
             .route("/repos/{o}/{r}/compare/{basehead}", get(compare))
-            .route("/repos/{o}/{r}/commits", get(repo_commits))
-            .route("/graphql", post(graphql))
-            .layer(middleware::from_fn_with_state(Arc::clone(&state), record))
-            .with_state(Arc::clone(&state));
+            .route("/repos/{o}/{r}/commits", get(repo_commits));
+        let app = if prefix.is_empty() {
+            app
+        } else {
+            Router::new().nest(prefix, app)
+        }
+        .route(graphql_path, post(graphql))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), record))
+        .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        FakeGitHub { addr, state }
+        FakeGitHub {
+            addr,
+            state,
+            prefix: prefix.to_owned(),
+        }
     }
 
+    /// The API base URL (`github.api_url`).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}{}", self.addr, self.prefix)
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {
@@ -530,7 +552,11 @@ fn pull_list(
             None => return not_found(),
         }
     };
-    paged(req.uri(), req.headers(), items, cap)
+    let uri = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    paged(&uri, req.headers(), items, cap)
 }
 
 fn with_pull(
@@ -641,10 +667,27 @@ async fn collaborators(State(state): S, Path((o, r)): Path<(String, String)>) ->
     axum::Json(Value::Array(list)).into_response()
 }
 
+async fn team(State(state): S, Path((org, slug)): Path<(String, String)>) -> Response {
+    let s = state.lock().unwrap();
+    let name = format!("{org}/{slug}");
+    if !s.teams.contains_key(&name) {
+        return not_found();
+    }
+    let privacy = if s.secret_teams.contains(&name) {
+        "secret"
+    } else {
+        "closed"
+    };
+    axum::Json(json!({ "id": 7, "node_id": "T_7", "name": slug, "slug": slug, "description": null,
+                       "privacy": privacy, "permission": "pull", "notification_setting": "notifications_enabled",
+                       "url": format!("https://api.github.com/orgs/{org}/teams/{slug}"), "parent": null }))
+    .into_response()
+}
+
 async fn team_members(
     State(state): S,
     Path((org, team)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let members = state
@@ -906,12 +949,14 @@ async fn deployments(
     State(state): S,
     Path((o, r)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> Response {
     let s = state.lock().unwrap();
     let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
         return not_found();
     };
-    // Newest first, as GitHub lists them.
+    // Newest first, as GitHub lists them, a page at a time.
     let list: Vec<Value> = repo
         .deployments
         .iter()
@@ -923,7 +968,7 @@ async fn deployments(
         .filter(|d| q.get("sha").is_none_or(|sha| d["sha"] == sha.as_str()))
         .map(deployment_json)
         .collect();
-    axum::Json(Value::Array(list)).into_response()
+    paged(&uri, &headers, list, usize::MAX)
 }
 
 fn find_deployment(s: &FakeState, o: &str, r: &str, id: u64) -> Option<Value> {

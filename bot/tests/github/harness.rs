@@ -69,7 +69,11 @@ impl Harness {
     }
 
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> Harness {
-        let fake = FakeGitHub::start().await;
+        Harness::on(FakeGitHub::start().await, tweak).await
+    }
+
+    /// As `with`, against the given fake GitHub.
+    pub async fn on(fake: FakeGitHub, tweak: impl FnOnce(&mut Config)) -> Harness {
         fake.repo(REPO, |r| {
             r.files.insert(
                 ("main".into(), ".github/signoff.yml".into()),

@@ -10,6 +10,7 @@
 mod app_auth;
 mod deployment_trust;
 mod deployments;
+mod enterprise;
 mod fake;
 mod faults;
 mod grants;

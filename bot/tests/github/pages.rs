@@ -154,3 +154,42 @@ async fn a_team_is_read_once_per_evaluation() {
         .count(|r| r.path.starts_with("/orgs/acme/teams/sec/members"));
     assert_eq!(reads, 1);
 }
+
+#[tokio::test]
+async fn the_check_run_names_a_secret_team_not_its_members() {
+    let key = super::app_auth::rsa_key();
+    let h = Harness::with(move |c| {
+        c.github.token = None;
+        c.github.app_id = Some(1234);
+        c.github.private_key = Some(signoff_bot::config::Secret::new(key));
+    })
+    .await;
+    h.fake.with(|s| {
+        s.teams
+            .insert("acme/sec".into(), vec!["sam-undercover".into()]);
+        s.secret_teams.push("acme/sec".into());
+        s.teams.insert("acme/ops".into(), vec!["olga".into()]);
+    });
+    h.fake.repo(REPO, |r| {
+        for u in ["sam-undercover", "olga"] {
+            r.collaborators.insert(u.into(), "write".into());
+        }
+    });
+    h.set_policy(
+        "main",
+        "version: 1\npolicies:\n  sec:\n    requires: [ { group: acme/sec }, { group: acme/ops } ]\napply:\n  - policies: [sec]\n    to: pull_request\n",
+    );
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.settle().await;
+    let runs = h.fake.check_runs_on(&sha(1));
+    let shown = runs.last().unwrap()["output"].to_string();
+    assert!(
+        !shown.contains("sam-undercover"),
+        "a secret team's member is named: {shown}"
+    );
+    assert!(shown.contains("acme/sec"), "{shown}");
+    assert!(
+        shown.contains("olga"),
+        "a visible team's members are shown: {shown}"
+    );
+}

@@ -68,14 +68,20 @@ async fn a_shared_head_shows_the_stricter_pull_request_opened_second() {
     assert_eq!(h.status(&sha(1)).0, "success");
 }
 
-#[tokio::test]
-async fn a_shared_head_shows_the_stricter_pull_request_opened_first() {
+/// #2 into `release` (no policy there) holds `sha(1)` green.
+async fn green_by_a_release_pull_request() -> Harness {
     let h = Harness::new().await;
     main_only(&h);
     h.open_pr_from(2, "erin", &sha(1), "feature", "release")
         .await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success", "only #2: not required");
+    h
+}
+
+#[tokio::test]
+async fn a_shared_head_shows_the_stricter_pull_request_opened_first() {
+    let h = green_by_a_release_pull_request().await;
     h.open_pr_from(1, "erin", &sha(1), "feature", "main").await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "pending");
@@ -342,4 +348,62 @@ async fn an_answer_that_never_reached_the_forge_is_posted_once_it_is_back() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// What the bot asks or tells GitHub first while handling the next delivery.
+fn first_request_after(h: &Harness, seen: usize) -> super::fake::Recorded {
+    h.fake
+        .requests()
+        .into_iter()
+        .nth(seen)
+        .expect("the bot called GitHub")
+}
+
+#[tokio::test]
+async fn a_stricter_pull_request_opened_on_a_green_head_turns_it_pending_before_anything_else() {
+    let h = green_by_a_release_pull_request().await;
+    let seen = h.fake.requests().len();
+    h.open_pr_from(1, "erin", &sha(1), "feature", "main").await;
+    h.settle().await;
+    let first = first_request_after(&h, seen);
+    assert_eq!(
+        (first.method.as_str(), first.path.as_str()),
+        (
+            "POST",
+            format!("/repos/{REPO}/statuses/{}", sha(1)).as_str()
+        ),
+        "the head is marked pending before the evaluation reads anything"
+    );
+    assert_eq!(first.body.unwrap()["state"], "pending");
+    assert_eq!(h.status(&sha(1)).0, "pending");
+
+    // Retargeting a green pull request at a stricter branch: the same.
+    h.close_pr(1).await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    let seen = h.fake.requests().len();
+    h.change_base(2, "main").await;
+    h.settle().await;
+    let pending_first = h
+        .fake
+        .requests()
+        .into_iter()
+        .skip(seen)
+        .take_while(|r| r.method == "GET" && r.path == format!("/repos/{REPO}/pulls/2"))
+        .count();
+    let next = h
+        .fake
+        .requests()
+        .into_iter()
+        .nth(seen + pending_first)
+        .unwrap();
+    assert_eq!(
+        (
+            next.method.as_str(),
+            next.body.as_ref().and_then(|b| b["state"].as_str())
+        ),
+        ("POST", Some("pending")),
+        "after reading only the pull request (for its head), the head is marked pending"
+    );
+    assert_eq!(h.status(&sha(1)).0, "pending");
 }

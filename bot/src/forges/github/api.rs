@@ -8,6 +8,13 @@ pub struct User {
     pub login: String,
 }
 
+/// A team (`GET /orgs/{org}/teams/{slug}`): `privacy` is `secret` or `closed` (visible).
+#[derive(Debug, Deserialize)]
+pub struct Team {
+    #[serde(default)]
+    pub privacy: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PullRequest {
     pub number: u64,

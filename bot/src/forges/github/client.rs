@@ -27,6 +27,11 @@ pub struct GitHubClient {
     app: bool,
     /// Shared, not cloned: a clone of an installation client has its own token cache.
     installations: Mutex<HashMap<u64, Arc<Octocrab>>>,
+    /// GitHub Enterprise Server answers GraphQL at `<host>/api/graphql`, beside (not
+    /// under) the REST base `<host>/api/v3`, and octocrab prefixes every path with its
+    /// base: GraphQL goes through a client on `<host>/api`. `None`: on the REST base
+    /// (`api.github.com/graphql`).
+    graphql: Option<Arc<Octocrab>>,
     /// path → (ETag, body, Link): a 304 answer is the cached page, with its `Link` so
     /// a list read from the cache is still followed to its end.
     etags: Mutex<HashMap<String, Cached>>,
@@ -45,37 +50,56 @@ pub struct Response {
     pub body: Bytes,
 }
 
+/// The GraphQL base for a REST base: `https://ghe.example/api` for
+/// `https://ghe.example/api/v3`; `None` where GraphQL is on the REST base.
+fn graphql_base(api_url: &str) -> Option<String> {
+    api_url
+        .trim_end_matches('/')
+        .strip_suffix("/v3")
+        .filter(|base| base.ends_with("/api"))
+        .map(str::to_owned)
+}
+
+/// A root client on `base` with the configured credentials; whether it is an App.
+fn root_client(config: &GitHubConfig, base: &str) -> Result<(Octocrab, bool), String> {
+    let builder = octocrab::OctocrabBuilder::new()
+        .base_uri(base)
+        .map_err(|e| format!("github.api_url: {e}"))?
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(config.timeout_secs.max(1))));
+    let (root, app) = match (&config.token, config.app_id) {
+        (Some(token), _) => (
+            builder.personal_token(token.expose().to_owned()).build(),
+            false,
+        ),
+        (None, Some(app_id)) => {
+            let pem = match (&config.private_key, &config.private_key_file) {
+                (Some(pem), _) => pem.expose().as_bytes().to_vec(),
+                (None, Some(path)) => std::fs::read(path)
+                    .map_err(|e| format!("github.private_key_file {}: {e}", path.display()))?,
+                (None, None) => return Err("github: an App needs a private key".to_owned()),
+            };
+            let key = octocrab::EncodingKey::from_rsa_pem(&pem)
+                .map_err(|e| format!("github: the App private key is not an RSA PEM key: {e}"))?;
+            (builder.app(AppId(app_id), key).build(), true)
+        }
+        (None, None) => (builder.build(), false),
+    };
+    Ok((root.map_err(|e| format!("github client: {e}"))?, app))
+}
+
 impl GitHubClient {
     pub fn new(config: &GitHubConfig) -> Result<GitHubClient, String> {
-        let builder = octocrab::OctocrabBuilder::new()
-            .base_uri(config.api_url.as_str())
-            .map_err(|e| format!("github.api_url: {e}"))?
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(config.timeout_secs.max(1))));
-        let (root, app) = match (&config.token, config.app_id) {
-            (Some(token), _) => (
-                builder.personal_token(token.expose().to_owned()).build(),
-                false,
-            ),
-            (None, Some(app_id)) => {
-                let pem = match (&config.private_key, &config.private_key_file) {
-                    (Some(pem), _) => pem.expose().as_bytes().to_vec(),
-                    (None, Some(path)) => std::fs::read(path)
-                        .map_err(|e| format!("github.private_key_file {}: {e}", path.display()))?,
-                    (None, None) => return Err("github: an App needs a private key".to_owned()),
-                };
-                let key = octocrab::EncodingKey::from_rsa_pem(&pem).map_err(|e| {
-                    format!("github: the App private key is not an RSA PEM key: {e}")
-                })?;
-                (builder.app(AppId(app_id), key).build(), true)
-            }
-            (None, None) => (builder.build(), false),
+        let (root, app) = root_client(config, config.api_url.as_str())?;
+        let graphql = match graphql_base(&config.api_url) {
+            Some(base) => Some(Arc::new(root_client(config, &base)?.0)),
+            None => None,
         };
-        let root = root.map_err(|e| format!("github client: {e}"))?;
         Ok(GitHubClient {
             root: Arc::new(root),
             app,
             installations: Mutex::new(HashMap::new()),
+            graphql,
             etags: Mutex::new(HashMap::new()),
             paused_until: AtomicI64::new(0),
             calls: AtomicU64::new(0),
@@ -111,6 +135,22 @@ impl GitHubClient {
         let crab = Arc::new(crab);
         map.insert(id, Arc::clone(&crab));
         Ok(crab)
+    }
+
+    /// The client whose `/graphql` is the GraphQL endpoint, acting as `rest` (an
+    /// installation client: its token, minted on the REST base, is reused).
+    pub async fn graphql_for(&self, rest: &Arc<Octocrab>) -> Result<Arc<Octocrab>, ForgeError> {
+        let Some(graphql) = &self.graphql else {
+            return Ok(Arc::clone(rest));
+        };
+        if !self.app {
+            return Ok(Arc::clone(graphql));
+        }
+        let token = rest.installation_token().await.map_err(transport)?;
+        graphql
+            .user_access_token(token)
+            .map(Arc::new)
+            .map_err(|e| ForgeError::Fatal(format!("GraphQL client: {e}")))
     }
 
     /// GET a path (with query), conditionally when a cached copy exists.
@@ -410,5 +450,15 @@ mod tests {
         );
         assert_eq!(next_link("<x>; rel=\"last\""), None);
         assert_eq!(encode("feat/a b&c"), "feat/a%20b%26c");
+    }
+
+    #[test]
+    fn graphql_sits_beside_an_enterprise_rest_base() {
+        assert_eq!(
+            graphql_base("https://ghe.example/api/v3/").as_deref(),
+            Some("https://ghe.example/api")
+        );
+        assert_eq!(graphql_base("https://api.github.com"), None);
+        assert_eq!(graphql_base("https://proxy.example/v3"), None);
     }
 }

@@ -24,9 +24,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const POLICY_PATH: &str = ".github/signoff.yml";
-/// GitHub's GraphQL endpoint, on the API base (`api.github.com/graphql`).
+/// GitHub's GraphQL endpoint on its client's base (`api.github.com/graphql`,
+/// `<host>/api/graphql` on Enterprise Server).
 const GRAPHQL_PATH: &str = "/graphql";
 const MAX_ENTRIES: usize = 10_000;
+
+/// A team's members, and whether only they may see who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    members: Vec<String>,
+    secret: bool,
+}
 
 /// The adapter, shared by all workers.
 pub struct GitHub {
@@ -43,7 +51,7 @@ type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
 #[derive(Default)]
 struct Caches {
     writers: Timed<BTreeSet<String>>,
-    teams: Timed<Option<Vec<String>>>,
+    teams: Timed<Option<Team>>,
     /// (files|commits repo#number@head against base-ref@base-sha) → paths or contributors
     heads: Mutex<HashMap<String, Vec<String>>>,
     /// (repo@ref) → the policy file, reused for `cache.policy_ttl_secs`
@@ -359,44 +367,48 @@ impl GitHubForge {
         Ok(writers)
     }
 
-    /// Members of `org/team`, or `None` when GitHub has no such team.
-    async fn team(&self, group: &str) -> Result<Option<Vec<String>>> {
+    /// Members of `org/team` and whether the team is secret, or `None` when GitHub has
+    /// no such team.
+    async fn team(&self, group: &str) -> Result<Option<Team>> {
         self.memo
             .teams
             .or_read(group.to_owned(), self.read_team(group))
             .await
     }
 
-    async fn read_team(&self, group: &str) -> Result<Option<Vec<String>>> {
+    async fn read_team(&self, group: &str) -> Result<Option<Team>> {
         let Some((org, team)) = group.split_once('/') else {
             return Ok(None);
         };
         if let Some(hit) = fresh(&self.github.caches.teams, group, self.github.ttl) {
             return Ok(hit);
         }
-        let path = format!(
-            "/orgs/{}/teams/{}/members?per_page=100",
-            encode(org),
-            encode(team)
-        );
-        let first = self.get(&path).await?;
-        let members = if first.status == StatusCode::NOT_FOUND {
+        let team_path = format!("/orgs/{}/teams/{}", encode(org), encode(team));
+        let about = self.get(&team_path).await?;
+        let found = if about.status == StatusCode::NOT_FOUND {
             None
+        } else if !about.status.is_success() {
+            return Err(ForgeError::Fatal(format!(
+                "GET {team_path}: {}",
+                about.status
+            )));
         } else {
-            // The first page is read once: pagination continues from it.
+            let about: api::Team = json(&about.body)?;
             let users: Vec<api::User> = self
-                .github
-                .client
-                .rest_of(&self.crab, &path, first, &self.calls)
+                .list(&format!("{team_path}/members?per_page=100"))
                 .await?;
-            Some(users.into_iter().map(|u| u.login).collect())
+            Some(Team {
+                members: users.into_iter().map(|u| u.login).collect(),
+                // Anything but GitHub's visible `closed` is treated as secret.
+                secret: about.privacy.as_deref() != Some("closed"),
+            })
         };
         remember(
             &self.github.caches.teams,
             group.to_owned(),
-            (Instant::now(), members.clone()),
+            (Instant::now(), found.clone()),
         );
-        Ok(members)
+        Ok(found)
     }
 
     async fn read_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>> {
@@ -506,28 +518,30 @@ impl GitHubForge {
         repo: &Repo,
         gate: &GateRequest,
         sha: &str,
+        approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>> {
-        let deployments: Vec<api::Deployment> = self
-            .get_json(&format!(
-                "/repos/{repo}/deployments?environment={}&per_page=100",
-                encode(&gate.environment)
-            ))
-            .await?;
         let mut shipped = None;
-        // Newest first; only deployments before this one.
-        for d in deployments
+        // Only deployments the bot approved (anyone with `deployments: write` can mark
+        // their own successful), newest first, before this one: each is asked for by id,
+        // so no number of newer deployments hides one.
+        for id in approved
             .iter()
-            .filter(|d| gate.deployment_id.is_none_or(|id| d.id < id))
+            .rev()
+            .filter(|d| gate.deployment_id.is_none_or(|id| **d < id))
         {
             let statuses: Vec<api::DeploymentStatus> = self
                 .get_json(&format!(
-                    "/repos/{repo}/deployments/{}/statuses?per_page=100",
-                    d.id
+                    "/repos/{repo}/deployments/{id}/statuses?per_page=100"
                 ))
                 .await?;
             if statuses.iter().any(|s| s.state == "success") {
-                shipped = Some(d.sha.clone());
-                break;
+                let d: api::Deployment = self
+                    .get_json(&format!("/repos/{repo}/deployments/{id}"))
+                    .await?;
+                if d.environment.eq_ignore_ascii_case(&gate.environment) {
+                    shipped = Some(d.sha);
+                    break;
+                }
             }
         }
         let commits = match shipped {
@@ -598,8 +612,14 @@ impl GitHubForge {
     async fn read_edits(&self, chunk: &[String]) -> Result<BTreeMap<String, Edit>> {
         let mut out = BTreeMap::new();
         let body = json!({ "query": EDITS_QUERY, "variables": { "ids": chunk } });
-        let response = self.post_for(GRAPHQL_PATH, &body).await?;
-        let answer: api::GraphQl<api::Nodes> = json(&response)?;
+        // On Enterprise Server GraphQL is beside the REST base, not under it.
+        let graphql = self.github.client.graphql_for(&self.crab).await?;
+        let response = self
+            .github
+            .client
+            .post(&graphql, GRAPHQL_PATH, &body, &self.calls)
+            .await?;
+        let answer: api::GraphQl<api::Nodes> = json(&response.body)?;
         if let Some(error) = answer.errors.first() {
             let message = format!("GraphQL: {}", error.message);
             // A comment deleted between listing and asking: the next attempt lists
@@ -742,11 +762,15 @@ impl Forge for GitHubForge {
         repo: &Repo,
         gate: &GateRequest,
         sha: &str,
+        approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>> {
-        let key = format!("{repo} {} {:?} {sha}", gate.environment, gate.deployment_id);
+        let key = format!(
+            "{repo} {} {:?} {sha} {approved:?}",
+            gate.environment, gate.deployment_id
+        );
         self.memo
             .shipped_by
-            .or_read(key, self.read_shipped_by(repo, gate, sha))
+            .or_read(key, self.read_shipped_by(repo, gate, sha, approved))
             .await
     }
 
@@ -783,8 +807,11 @@ impl Forge for GitHubForge {
             ..People::default()
         };
         for group in groups {
-            if let Some(members) = self.team(group).await? {
-                people.groups.insert((*group).to_owned(), members);
+            if let Some(team) = self.team(group).await? {
+                if team.secret {
+                    people.secret.insert((*group).to_owned());
+                }
+                people.groups.insert((*group).to_owned(), team.members);
             }
         }
         Ok(people)

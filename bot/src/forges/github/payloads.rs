@@ -14,42 +14,34 @@ pub struct ParseError {
 
 /// Maps a verified delivery (its `X-GitHub-Event` name and body) to an event.
 pub fn parse(event: &str, body: &[u8]) -> Result<Option<Event>, ParseError> {
-    let err = |source| ParseError {
+    let decoded = match event {
+        "pull_request" => decode(body, pull_request),
+        "pull_request_review" => decode(body, review),
+        "issue_comment" => decode(body, comment),
+        "deployment_protection_rule" => decode(body, gate),
+        "deployment_review" => decode(body, deployment_review),
+        "status" => decode(body, status),
+        "check_run" => decode(body, check_run),
+        "installation" => decode(body, |p: InstallationPayload| {
+            Some(Event::Tenant {
+                tenant: p.installation.map(|i| i.id),
+                action: p.action,
+            })
+        }),
+        _ => Ok(None),
+    };
+    decoded.map_err(|source| ParseError {
         event: event.to_owned(),
         source,
-    };
-    match event {
-        "pull_request" => serde_json::from_slice::<PullRequestPayload>(body)
-            .map(pull_request)
-            .map_err(err),
-        "pull_request_review" => serde_json::from_slice::<ReviewPayload>(body)
-            .map(review)
-            .map_err(err),
-        "issue_comment" => serde_json::from_slice::<CommentPayload>(body)
-            .map(comment)
-            .map_err(err),
-        "deployment_protection_rule" => serde_json::from_slice::<GatePayload>(body)
-            .map(gate)
-            .map_err(err),
-        "deployment_review" => serde_json::from_slice::<DeploymentReviewPayload>(body)
-            .map(deployment_review)
-            .map_err(err),
-        "status" => serde_json::from_slice::<StatusPayload>(body)
-            .map(status)
-            .map_err(err),
-        "check_run" => serde_json::from_slice::<CheckRunPayload>(body)
-            .map(check_run)
-            .map_err(err),
-        "installation" => serde_json::from_slice::<InstallationPayload>(body)
-            .map(|p| {
-                Some(Event::Tenant {
-                    tenant: p.installation.map(|i| i.id),
-                    action: p.action,
-                })
-            })
-            .map_err(err),
-        _ => Ok(None),
-    }
+    })
+}
+
+/// A payload of type `P`, then the event it means (if any).
+fn decode<P: serde::de::DeserializeOwned>(
+    body: &[u8],
+    to_event: impl FnOnce(P) -> Option<Event>,
+) -> serde_json::Result<Option<Event>> {
+    serde_json::from_slice(body).map(to_event)
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 //! and the deployment gates it touches share one read of each answer, and the next
 //! event reads everything again (SPEC §8).
 
+use super::Team;
 use crate::forge::{Activity, Change, DeploymentFacts, Edit, Result};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -73,7 +74,7 @@ pub(super) struct Memo {
     pub policies: Asked<Option<String>>,
     /// repo → writers; org/team → members; repo → environments
     pub writers: Asked<BTreeSet<String>>,
-    pub teams: Asked<Option<Vec<String>>>,
+    pub teams: Asked<Option<Team>>,
     pub environments: Asked<Vec<String>>,
     /// repo run deployment → the deployment as GitHub records it
     pub deployments: Asked<DeploymentFacts>,
