@@ -210,3 +210,69 @@ fn filters_select_repository_kind_and_time_and_json_is_one_object_a_line() {
     assert_eq!(lines[2]["changed"], 2);
     assert_eq!(lines[2]["transitions"][0]["count"], 2);
 }
+
+/// The policy of the bench: a team requirement on some paths, two approvals elsewhere,
+/// deployments to production gated too.
+const BENCH_POLICY: &str = "version: 1
+policies:
+  two:
+    requires:
+      - any: 2
+  sre:
+    requires:
+      - group: acme/sre
+  prod:
+    requires:
+      - any: 1
+apply:
+  - policies: [two]
+    to: pull_request
+  - policies: [sre]
+    to: pull_request
+    where: { paths: [\"deploy/**\", \"src/lib.rs\"] }
+  - policies: [prod]
+    to: deployment
+    where: { environment: production }
+";
+
+/// Bench (ignored; run in release): seeds `BENCH_DECISIONS` (default 100,000) recorded
+/// decisions into SQLite and times `signoff replay` over all of them end to end (start,
+/// read, decode, decide-only evaluation, compare, print). See docs/bot.md.
+///
+/// ```text
+/// cargo test --release -p signoff-bot --test replay -- --ignored --nocapture replay_bench
+/// ```
+#[test]
+#[ignore = "benchmark: run in release with --ignored"]
+fn replay_bench() {
+    let n: usize = std::env::var("BENCH_DECISIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("s.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let started = std::time::Instant::now();
+    let bytes = rt.block_on(seed::seed_many(&database, n, BENCH_POLICY));
+    println!(
+        "seeded {n} decisions ({} MB of records) in {:.1} s",
+        bytes / 1_000_000,
+        started.elapsed().as_secs_f64()
+    );
+    let candidate = dir.path().join("candidate.yml");
+    std::fs::write(&candidate, BENCH_POLICY.replacen("any: 2", "any: 1", 1)).unwrap();
+    let candidate = candidate.display().to_string();
+    for run in 1..=3 {
+        let started = std::time::Instant::now();
+        let out = signoff(&database, &["replay", "--policy", &candidate]);
+        let secs = started.elapsed().as_secs_f64();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let tally = stdout.lines().last().unwrap_or_default().to_owned();
+        println!(
+            "run {run}: {secs:.2} s, {:.0} decisions/s; {tally}",
+            n as f64 / secs
+        );
+        assert!(tally.starts_with(&format!("{n} replayed")), "{tally}");
+    }
+}

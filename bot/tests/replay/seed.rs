@@ -182,3 +182,62 @@ pub async fn seed(database: &str, decisions: &[Decision]) {
     }
     store.close().await;
 }
+
+/// Seeds `n` decisions quickly (one transaction) from a few hundred shapes: pull requests
+/// and deployments in 20 repositories, 0–3 approvals, 30 writers, over the last 30 days.
+/// Returns the bytes of records written.
+#[allow(dead_code, reason = "used by the bench only")]
+pub async fn seed_many(database: &str, n: usize, policy: &str) -> usize {
+    let store = Store::connect(database).await.unwrap();
+    let now = jiff::Timestamp::now();
+    let names = ["alice", "bob", "carol", "dave", "writer7", "writer12"];
+    let mut shapes = Vec::new();
+    for i in 0..240_usize {
+        let repo = format!("acme/repo{}", i % 20);
+        let approvers: Vec<&str> = names.iter().copied().skip(i % 3).take(i % 4).collect();
+        let mut d = if i % 5 == 4 {
+            Decision::deployment(
+                &repo,
+                if i % 2 == 0 { "production" } else { "staging" },
+                &approvers,
+            )
+        } else {
+            Decision::pull_request(&repo, i as u64, &approvers)
+        }
+        .with_policy(policy);
+        d.writers = 30;
+        d.days_ago = (i % 29) as i64;
+        let entry = d.entry(now);
+        let record = serde_json::to_string(&entry.record).unwrap();
+        shapes.push((entry, record));
+    }
+    let mut bytes = 0;
+    let mut tx = store.pool().begin().await.unwrap();
+    for i in 0..n {
+        let (e, record) = &shapes[i % shapes.len()];
+        bytes += record.len();
+        sqlx::query(
+            "INSERT INTO audit (at, forge, repo, kind, target, revision, decision, summary, digest, approvers, ignored, answer, record)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(e.at - i as i64)
+        .bind(&e.forge)
+        .bind(&e.repo)
+        .bind(e.kind.as_str())
+        .bind(format!("#{i}"))
+        .bind(&e.revision)
+        .bind(e.decision.as_str())
+        .bind(&e.summary)
+        .bind(&e.digest)
+        .bind(&e.approvers)
+        .bind(&e.ignored)
+        .bind(e.answer.to_text())
+        .bind(record)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    store.close().await;
+    bytes
+}
