@@ -119,6 +119,7 @@ fn main() -> ExitCode {
             &policy,
             org_policy.as_deref(),
             signoff_bot::store::history::HistoryFilter {
+                forge: None,
                 repo,
                 since: None,
                 kind,

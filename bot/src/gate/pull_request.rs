@@ -120,7 +120,9 @@ pub async fn evaluate(
     tampers.extend(recorded_tampers(app, repo, number, &change.head_sha, &parsed).await?);
     let Some(verdict) = combine(&layers, &tampers) else {
         tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
-        return super::publish::withdraw(app, forge, repo, number).await;
+        super::publish::withdraw(app, forge, repo, number).await?;
+        super::policy_check::after_gate(app, forge, repo, &change).await;
+        return Ok(());
     };
     publish(
         app,
@@ -134,6 +136,7 @@ pub async fn evaluate(
         &layers,
     )
     .await?;
+    super::policy_check::after_gate(app, forge, repo, &change).await;
     Ok(())
 }
 

@@ -9,6 +9,8 @@ use sqlx::Row;
 /// Which recorded decisions to read.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
+    /// `github`, `gitlab`.
+    pub forge: Option<String>,
     pub repo: Option<String>,
     /// Unix milliseconds.
     pub since: Option<i64>,
@@ -42,6 +44,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, at, repo, kind, target, revision, decision, record FROM audit
              WHERE id > $1 AND ($2 = '' OR repo = $2) AND at >= $3 AND ($4 = '' OR kind = $4)
+               AND ($6 = '' OR forge = $6)
              ORDER BY id LIMIT $5",
         )
         .bind(after)
@@ -49,6 +52,7 @@ impl Store {
         .bind(filter.since.unwrap_or(i64::MIN))
         .bind(filter.kind.map_or("", TargetKind::as_str))
         .bind(limit)
+        .bind(filter.forge.as_deref().unwrap_or(""))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -68,5 +72,41 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// Was the policy check shown on this head?
+    pub async fn policy_check_shown(&self, forge: &str, repo: &str, sha: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS shown FROM policy_checks WHERE forge = $1 AND repo = $2 AND sha = $3",
+        )
+        .bind(forge)
+        .bind(repo)
+        .bind(sha)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Notes that the policy check was shown on this head.
+    pub async fn record_policy_check(
+        &self,
+        forge: &str,
+        repo: &str,
+        sha: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO policy_checks (forge, repo, sha, at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (forge, repo, sha) DO NOTHING",
+        )
+        .bind(forge)
+        .bind(repo)
+        .bind(sha)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 }
