@@ -212,8 +212,13 @@ pub trait Forge: Send + Sync {
         answer: GateAnswer,
         comment: &str,
     ) -> Result<()>;
+    /// Does this forge show the `signoff/policy` check? Until it does (GitLab: a note,
+    /// still to come) the check is not worked out at all.
+    fn shows_policy_checks(&self) -> bool {
+        false
+    }
     /// Shows the informational `signoff/policy` check of a change that edits the policy
-    /// file. Forges without a place for it (GitLab, until it posts a note) show nothing.
+    /// file. Forges without a place for it show nothing.
     async fn show_policy_check(
         &self,
         repo: &Repo,

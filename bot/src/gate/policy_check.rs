@@ -36,6 +36,9 @@ pub async fn after_gate(app: &App, forge: &dyn Forge, repo: &Repo, change: &Chan
 }
 
 async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Result<()> {
+    if !forge.shows_policy_checks() {
+        return Ok(());
+    }
     let path = forge.policy_path();
     let forge_name = forge.kind().as_str();
     let repo_name = repo.to_string();

@@ -804,6 +804,10 @@ impl Forge for GitHubForge {
         self.shows_answer(repo, status, check_run).await
     }
 
+    fn shows_policy_checks(&self) -> bool {
+        true
+    }
+
     async fn show_policy_check(
         &self,
         repo: &Repo,
