@@ -237,7 +237,8 @@ apply:
 
 /// Bench (ignored; run in release): seeds `BENCH_DECISIONS` (default 100,000) recorded
 /// decisions into SQLite and times `signoff replay` over all of them end to end (start,
-/// read, decode, decide-only evaluation, compare, print). See docs/bot.md.
+/// read, decode, decide-only evaluation, compare, print). See docs/bot.md. With
+/// `BENCH_DATABASE=sqlite://FILE` the seeded store is kept there.
 ///
 /// ```text
 /// cargo test --release -p signoff-bot --test replay -- --ignored --nocapture replay_bench
@@ -250,7 +251,9 @@ fn replay_bench() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("s.db").display());
+    // BENCH_DATABASE=sqlite://… keeps the seeded store, to try `signoff replay` on it.
+    let database = std::env::var("BENCH_DATABASE")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("s.db").display()));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let started = std::time::Instant::now();
     let bytes = rt.block_on(seed::seed_many(&database, n, BENCH_POLICY));
