@@ -4,24 +4,12 @@
 
 use super::harness::{Harness, sha};
 use serde_json::Value;
-use signoff_bot::config::Secret;
 
 const PATH: &str = ".github/signoff.yml";
 const ONE: &str = "version: 1\npolicies:\n  one:\n    requires:\n      - any: 1\napply:\n  - policies: [one]\n    to: pull_request\n";
 
-/// The bot as a GitHub App (check runs on).
 async fn app_harness() -> Harness {
-    let out = std::process::Command::new("openssl")
-        .args(["genrsa", "-traditional", "2048"])
-        .output()
-        .expect("openssl is needed to make a test App key");
-    let key = String::from_utf8(out.stdout).unwrap();
-    Harness::with(move |c| {
-        c.github.token = None;
-        c.github.app_id = Some(1234);
-        c.github.private_key = Some(Secret::new(key));
-    })
-    .await
+    Harness::app(|_| {}).await
 }
 
 /// Pull request `number` by erin whose head changes the policy file to `text`.

@@ -6,7 +6,7 @@ use signoff_bot::forge::People;
 use signoff_bot::gate::inputs::directory;
 use signoff_bot::gate::verdict::{Inputs, LayerResult, LayerSource, combine, layer};
 use signoff_bot::store::Store;
-use signoff_bot::store::audit::{Answer, AuditEntry, AuditRecord, TargetKind};
+use signoff_bot::store::audit::{Answer, AuditEntry, AuditRecord, TargetKind, insert_audit_on};
 
 pub const TWO: &str = "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\napply:\n  - policies: [two]\n    to: pull_request\n";
 pub const ONE: &str = "version: 1\npolicies:\n  one:\n    requires:\n      - any: 1\napply:\n  - policies: [one]\n    to: pull_request\n";
@@ -192,6 +192,7 @@ pub async fn seed_many(database: &str, n: usize, policy: &str) -> usize {
     let now = jiff::Timestamp::now();
     let names = ["alice", "bob", "carol", "dave", "writer7", "writer12"];
     let mut shapes = Vec::new();
+    let mut bytes_per = Vec::new();
     for i in 0..240_usize {
         let repo = format!("acme/repo{}", i % 20);
         let approvers: Vec<&str> = names.iter().copied().skip(i % 3).take(i % 4).collect();
@@ -208,34 +209,17 @@ pub async fn seed_many(database: &str, n: usize, policy: &str) -> usize {
         d.writers = 30;
         d.days_ago = (i % 29) as i64;
         let entry = d.entry(now);
-        let record = serde_json::to_string(&entry.record).unwrap();
-        shapes.push((entry, record));
+        bytes_per.push(serde_json::to_string(&entry.record).unwrap().len());
+        shapes.push(entry);
     }
     let mut bytes = 0;
     let mut tx = store.pool().begin().await.unwrap();
     for i in 0..n {
-        let (e, record) = &shapes[i % shapes.len()];
-        bytes += record.len();
-        sqlx::query(
-            "INSERT INTO audit (at, forge, repo, kind, target, revision, decision, summary, digest, approvers, ignored, answer, record)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(e.at - i as i64)
-        .bind(&e.forge)
-        .bind(&e.repo)
-        .bind(e.kind.as_str())
-        .bind(format!("#{i}"))
-        .bind(&e.revision)
-        .bind(e.decision.as_str())
-        .bind(&e.summary)
-        .bind(&e.digest)
-        .bind(&e.approvers)
-        .bind(&e.ignored)
-        .bind(e.answer.to_text())
-        .bind(record)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+        let mut e = shapes[i % shapes.len()].clone();
+        bytes += bytes_per[i % shapes.len()];
+        e.at -= i as i64;
+        e.target = format!("#{i}");
+        insert_audit_on(&mut *tx, &e).await.unwrap();
     }
     tx.commit().await.unwrap();
     store.close().await;

@@ -6,17 +6,11 @@ use super::{GitHubForge, truncate};
 use crate::event::Repo;
 use crate::forge::policy_check::{Annotation, AnnotationLevel, PolicyCheck};
 use crate::forge::{Result, StatusState};
-use crate::forges::github::client::{encode, json};
-use serde::Deserialize;
+use crate::forges::github::client::encode;
 use serde_json::{Value, json};
 
 /// GitHub's limit of annotations per create or update request.
 pub const ANNOTATIONS_PER_REQUEST: usize = 50;
-
-#[derive(Deserialize)]
-struct Created {
-    id: u64,
-}
 
 fn annotation(a: &Annotation) -> Value {
     let mut out = json!({
@@ -78,18 +72,8 @@ impl GitHubForge {
             "conclusion": conclusion,
             "output": output(check, first),
         });
-        let response = self
-            .github
-            .client
-            .post(
-                &self.crab,
-                &format!("/repos/{repo}/check-runs"),
-                &run,
-                &self.calls,
-            )
-            .await?;
-        let created: Created = json(&response.body)?;
-        let path = format!("/repos/{repo}/check-runs/{}", created.id);
+        let id = self.create_check_run(repo, &run).await?;
+        let path = format!("/repos/{repo}/check-runs/{id}");
         for batch in batches {
             let update = json!({ "output": output(check, batch) });
             self.github
