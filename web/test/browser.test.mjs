@@ -256,11 +256,14 @@ describe("the simulator page", () => {
     const diff = await page.locator("#compare-diff li").allTextContents();
     assert.ok(diff.includes("Decision: pending → not_required"), diff.join("\n"));
     assert.ok(diff.some((d) => /applies only under this policy/.test(d)), diff.join("\n"));
-    // The scenario drives both: a change to it re-decides the compared policy too.
-    const before = await page.locator("#compare-a .summary").textContent();
-    await page.fill('[data-bind="request.requester"]', "someone-else");
-    await page.waitForFunction((text) => document.querySelector("#compare-a .summary")?.textContent !== text, before);
+    // The scenario drives both: as a pull request (which the example does not bind),
+    // neither policy needs approval.
+    await page.selectOption('[data-bind="request.kind"]', "pull_request");
+    await page.waitForSelector('#compare-a .badge[data-decision="not_required"]');
     assert.equal(await page.locator("#compare-b .badge").getAttribute("data-decision"), "not_required");
+    assert.match(await page.locator("#compare-diff").textContent(), /both policies decide the same/);
+    await page.selectOption('[data-bind="request.kind"]', "deployment");
+    await page.waitForSelector('#compare-a .badge[data-decision="pending"]');
     // A file loaded instead; an invalid one is shown located, never a crash.
     const dir = mkdtempSync(join(tmpdir(), "compare-"));
     const file = join(dir, "broken.yml");
