@@ -134,7 +134,7 @@ fn an_invalid_policy_exits_2_with_a_located_message() {
 #[test]
 fn records_without_inputs_are_counted_and_named_never_skipped_silently() {
     let mut decisions = history();
-    decisions.push(Decision::pull_request("acme/app", 4, &[]).from_before_inputs_were_kept());
+    decisions.push(Decision::pull_request("acme/app", 4, &[]).written_before_inputs_were_kept());
     decisions.push(Decision::pull_request("acme/app", 5, &[]).damaged());
     let s = Seeded::new(&decisions);
     let one = s.policy("one.yml", ONE);

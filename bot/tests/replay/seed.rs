@@ -63,7 +63,7 @@ impl Decision {
         self
     }
 
-    pub fn from_before_inputs_were_kept(mut self) -> Decision {
+    pub fn written_before_inputs_were_kept(mut self) -> Decision {
         self.policy = "version: 1\npolicies: 3\n".to_owned();
         self.shape = Shape::WithoutInputs;
         self
