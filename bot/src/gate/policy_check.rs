@@ -125,9 +125,10 @@ pub async fn check_text(
             message: format!("{} [{}]", one_line(&d.message), d.code),
         })
         .collect();
+    // Any error fails the check, whether the parser or the linter found it.
     let policy = match parsed {
-        Ok(policy) => policy,
-        Err(_) => {
+        Ok(policy) if !diagnostics.iter().any(signoff::Diagnostic::is_error) => policy,
+        _ => {
             let errors: Vec<&signoff::Diagnostic> =
                 diagnostics.iter().filter(|d| d.is_error()).collect();
             let first = errors.first().map_or_else(String::new, |d| {
