@@ -11,6 +11,7 @@ pub mod forges;
 pub mod gate;
 pub mod metrics;
 pub mod pages;
+pub mod replay;
 pub mod server;
 pub mod store;
 pub mod webhook;

@@ -51,6 +51,29 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: cli::Format,
     },
+    /// Evaluate a candidate policy on the recorded inputs of past decisions; print those
+    /// it would change, then a tally.
+    Replay {
+        #[arg(long, env = "SIGNOFF_CONFIG")]
+        config: Option<PathBuf>,
+        /// The candidate repository policy.
+        #[arg(long)]
+        policy: PathBuf,
+        /// A candidate organisation policy (otherwise the recorded one's answers stand).
+        #[arg(long)]
+        org_policy: Option<PathBuf>,
+        /// Only this repository (`owner/name`).
+        #[arg(long)]
+        repo: Option<String>,
+        /// From this time (RFC 3339) or this long ago (`24h`, `30d`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only `pull_request` or `deployment` decisions.
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<signoff_bot::store::audit::TargetKind>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli::Format,
+    },
     /// List deliveries the bot gave up on (and failed closed), or queue them again.
     DeadLetters {
         #[arg(long, env = "SIGNOFF_CONFIG")]
@@ -83,6 +106,27 @@ fn main() -> ExitCode {
             since,
             format,
         } => audit(config.as_deref(), repo.as_deref(), since.as_deref(), format),
+        Command::Replay {
+            config,
+            policy,
+            org_policy,
+            repo,
+            since,
+            kind,
+            format,
+        } => replay(
+            config.as_deref(),
+            &policy,
+            org_policy.as_deref(),
+            signoff_bot::store::history::HistoryFilter {
+                forge: None,
+                repo,
+                since: None,
+                kind,
+            },
+            since.as_deref(),
+            format,
+        ),
         Command::DeadLetters {
             config,
             retry,
@@ -176,5 +220,49 @@ fn audit(
     let json = matches!(format, cli::Format::Json);
     print_from_database(config, |database| async move {
         signoff_bot::audit::run(&database, repo, since, json).await
+    })
+}
+
+fn parse_kind(text: &str) -> Result<signoff_bot::store::audit::TargetKind, String> {
+    signoff_bot::store::audit::TargetKind::parse(text)
+        .ok_or_else(|| format!("expected pull_request or deployment, got {text:?}"))
+}
+
+fn replay(
+    config: Option<&std::path::Path>,
+    policy: &std::path::Path,
+    org_policy: Option<&std::path::Path>,
+    mut filter: signoff_bot::store::history::HistoryFilter,
+    since: Option<&str>,
+    format: cli::Format,
+) -> ExitCode {
+    let candidate = match cli::replay::candidate(policy, org_policy) {
+        Ok(c) => std::sync::Arc::new(c),
+        Err(diagnostics) => {
+            for d in diagnostics {
+                eprintln!("{d}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(since) = since {
+        match signoff_bot::audit::parse_since(since, jiff::Timestamp::now()) {
+            Ok(ms) => filter.since = Some(ms),
+            Err(e) => {
+                eprintln!("signoff: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    print_from_database(config, |database| async move {
+        let store = signoff_bot::store::Store::connect(&database)
+            .await
+            .map_err(|e| format!("database {}: {e}", signoff_bot::store::redact(&database)))?;
+        let report = signoff_bot::replay::replay(&store, &filter, candidate).await;
+        store.close().await;
+        Ok(cli::replay::lines(
+            &report.map_err(|e| e.to_string())?,
+            format,
+        ))
     })
 }

@@ -3,6 +3,7 @@
 import init, { Simulator, addZone, describeReason, evaluate, missingZones, testCase, version } from "../dist/pkg/signoff.js";
 import { createEditor, goTo, setText, showDiagnostics } from "./editor.js";
 import { GALLERY } from "./gallery.js";
+import { setupCompare } from "./compare.js";
 import { fetchZoneFile, zoneSupplier } from "./zones.js";
 import { CASE_PREFIX, decodeCaseFragment, decodeState, encodeState } from "./share.js";
 import { ACTIONS, ROLES, caseFileName, caseToState, caseYaml, directoryInput, expectFrom, normalize, scenarioInput } from "./state.js";
@@ -32,6 +33,7 @@ let state;
 let sim;
 let view;
 let answer = null;
+let compare = null;
 let lastFragment = "";
 let expectTimer = 0;
 
@@ -104,6 +106,7 @@ function refresh(policyEdit = false) {
   renderDecision();
   renderGrants();
   scheduleExpectCheck();
+  compare?.update(state, answer);
 }
 
 function loadState(next, message) {
@@ -587,6 +590,7 @@ async function main() {
   bindGrantForm();
   bindDirectoryTools();
   bindToolbar();
+  compare = setupCompare({ Simulator, h, $, supplyZones, directoryInput, scenarioInput });
   loadState(state);
   status(first.message, first.error);
   if (first.example) document.querySelector(`[data-example="${first.example}"]`)?.setAttribute("aria-pressed", "true");

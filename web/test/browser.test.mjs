@@ -1,7 +1,7 @@
 // The simulator page in Debian's headless Chromium, driven by playwright-core: what a
 // person does, checked on what the page shows.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -237,6 +237,45 @@ describe("the simulator page", () => {
     assert.equal(await page.evaluate(() => document.activeElement.dataset.example), "distinct");
     await page.keyboard.press("Space");
     await page.waitForFunction(() => document.querySelector('[data-example="distinct"]').getAttribute("aria-pressed") === "true");
+    await page.context().close();
+  });
+
+  test("Compare with… shows both decisions for the scenario side by side, and what differs", async () => {
+    const page = await open();
+    assert.equal(await badge(page), "pending");
+    await page.click("#compare-open");
+    assert.equal(await page.locator("#compare-open").getAttribute("aria-expanded"), "true");
+    // The same policy: nothing differs.
+    await page.click("#compare-copy");
+    assert.match(await page.locator("#compare-diff").textContent(), /both policies decide the same/);
+    assert.equal(await page.locator("#compare-b .badge").getAttribute("data-decision"), "pending");
+    // A policy that applies to nothing: the scenario would not need approval.
+    await page.fill("#compare-policy", "version: 1\npolicies: {}\napply: []\n");
+    assert.equal(await page.locator("#compare-a .badge").getAttribute("data-decision"), "pending");
+    assert.equal(await page.locator("#compare-b .badge").getAttribute("data-decision"), "not_required");
+    const diff = await page.locator("#compare-diff li").allTextContents();
+    assert.ok(diff.includes("Decision: pending → not_required"), diff.join("\n"));
+    assert.ok(diff.some((d) => /applies only under this policy/.test(d)), diff.join("\n"));
+    // The scenario drives both: as a pull request (which the example does not bind),
+    // neither policy needs approval.
+    await page.selectOption('[data-bind="request.kind"]', "pull_request");
+    await page.waitForSelector('#compare-a .badge[data-decision="not_required"]');
+    assert.equal(await page.locator("#compare-b .badge").getAttribute("data-decision"), "not_required");
+    assert.match(await page.locator("#compare-diff").textContent(), /both policies decide the same/);
+    await page.selectOption('[data-bind="request.kind"]', "deployment");
+    await page.waitForSelector('#compare-a .badge[data-decision="pending"]');
+    // A file loaded instead; an invalid one is shown located, never a crash.
+    const dir = mkdtempSync(join(tmpdir(), "compare-"));
+    const file = join(dir, "broken.yml");
+    writeFileSync(file, "version: 1\npolicies: 3\n");
+    await page.setInputFiles("#compare-file", file);
+    await page.waitForSelector("#compare-b .badge.invalid");
+    assert.match(await page.locator("#compare-b .errors").textContent(), /^2:\d+: /);
+    assert.match(await page.locator("#compare-diff").textContent(), /does not parse/);
+    await page.locator("#compare-panel").screenshot({ path: join(SHOTS, "compare.png") });
+    await page.click("#compare-close");
+    assert.equal(await page.locator("#compare-panel").isHidden(), true);
+    assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 

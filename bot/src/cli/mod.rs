@@ -2,6 +2,7 @@
 
 pub mod eval;
 pub mod lint;
+pub mod replay;
 pub mod test;
 
 use std::path::Path;

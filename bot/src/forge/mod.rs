@@ -3,6 +3,7 @@
 //! and rate limits. Pure code turns the answers into the core's inputs.
 
 pub mod commands;
+pub mod policy_check;
 
 use crate::event::{ForgeKind, GateRequest, Repo};
 use async_trait::async_trait;
@@ -216,6 +217,21 @@ pub trait Forge: Send + Sync {
         answer: GateAnswer,
         comment: &str,
     ) -> Result<()>;
+    /// Does this forge show the `signoff/policy` check? Until it does (GitLab: a note,
+    /// still to come) the check is not worked out at all.
+    fn shows_policy_checks(&self) -> bool {
+        false
+    }
+    /// Shows the informational `signoff/policy` check of a change that edits the policy
+    /// file. Forges without a place for it show nothing.
+    async fn show_policy_check(
+        &self,
+        repo: &Repo,
+        check: &policy_check::PolicyCheck,
+    ) -> Result<()> {
+        tracing::debug!(repo = %repo, forge = self.kind().as_str(), context = check.context, "this forge does not show the policy check yet");
+        Ok(())
+    }
     /// The tenant this handle acts for (GitHub: the App installation), opaque to the
     /// bot: stored with answers so a later post acts for the same tenant.
     fn tenant(&self) -> Option<u64>;

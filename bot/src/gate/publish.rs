@@ -84,11 +84,10 @@ fn digest(target: &str, verdict: &Verdict, layers: &[Layer]) -> String {
     hasher.update(serde_json::to_vec(verdict).unwrap_or_default());
     for layer in layers {
         let mut value = serde_json::to_value(layer).unwrap_or_default();
-        if let Some(case) = value
-            .pointer_mut("/result/case")
-            .and_then(|c| c.as_object_mut())
-        {
-            case.remove("now");
+        for inputs in ["/result/case", "/result/inputs"] {
+            if let Some(case) = value.pointer_mut(inputs).and_then(|c| c.as_object_mut()) {
+                case.remove("now");
+            }
         }
         hasher.update(serde_json::to_vec(&value).unwrap_or_default());
     }

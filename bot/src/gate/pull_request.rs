@@ -97,7 +97,9 @@ pub async fn evaluate(
         grants,
         tampers,
     };
-    run(app, forge, repo, &loaded, supplied, target).await
+    run(app, forge, repo, &loaded, supplied, target).await?;
+    super::policy_check::after_gate(app, forge, repo, &change).await;
+    Ok(())
 }
 
 /// Edits that add a command are read from the forge's history, whether or not a

@@ -127,8 +127,15 @@ pub enum LayerResult {
         decision: Box<Decision>,
         case: serde_json::Value,
     },
-    /// The policy file does not parse: every diagnostic, `file:line:col: error: …`.
-    Invalid { diagnostics: Vec<PolicyDiagnostic> },
+    /// The policy file does not parse: every diagnostic, `file:line:col: error: …`, and
+    /// the inputs it would have been evaluated on (`directory`, `request`, `grants`,
+    /// `now`), kept so `signoff replay` can evaluate another policy on them (records
+    /// written before they were kept have none).
+    Invalid {
+        diagnostics: Vec<PolicyDiagnostic>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inputs: Option<Box<serde_json::Value>>,
+    },
     /// No policy file.
     Missing,
 }
@@ -180,6 +187,14 @@ pub fn layer(
     policy: LayerPolicy<'_>,
     inputs: &Inputs<'_>,
 ) -> Layer {
+    let recorded_inputs = || {
+        serde_json::json!({
+            "directory": inputs.directory,
+            "request": inputs.request,
+            "grants": inputs.grants,
+            "now": inputs.now,
+        })
+    };
     let result = match policy {
         LayerPolicy::Missing => LayerResult::Missing,
         LayerPolicy::Invalid(diagnostics) => LayerResult::Invalid {
@@ -188,6 +203,7 @@ pub fn layer(
                 .cloned()
                 .map(PolicyDiagnostic::Located)
                 .collect(),
+            inputs: Some(Box::new(recorded_inputs())),
         },
         LayerPolicy::Valid { policy, text } => {
             let decision = signoff::Context::new(policy, inputs.directory).evaluate(
@@ -195,14 +211,14 @@ pub fn layer(
                 inputs.grants,
                 inputs.now,
             );
-            let case = serde_json::json!({
-                "name": format!("{} policy {file}", source.as_str()),
-                "policy": text,
-                "directory": inputs.directory,
-                "request": inputs.request,
-                "grants": inputs.grants,
-                "now": inputs.now,
-            });
+            let mut case = recorded_inputs();
+            if let Some(map) = case.as_object_mut() {
+                map.insert(
+                    "name".to_owned(),
+                    format!("{} policy {file}", source.as_str()).into(),
+                );
+                map.insert("policy".to_owned(), text.into());
+            }
             LayerResult::Decided {
                 decision: Box::new(decision),
                 case,
@@ -301,7 +317,7 @@ pub fn combine(layers: &[Layer], tampers: &[Tamper]) -> Option<Verdict> {
     for layer in layers {
         let verdict = match &layer.result {
             LayerResult::Missing => continue,
-            LayerResult::Invalid { diagnostics } => {
+            LayerResult::Invalid { diagnostics, .. } => {
                 let first = diagnostics
                     .first()
                     .map_or_else(|| "invalid".to_owned(), ToString::to_string);
@@ -344,7 +360,7 @@ pub fn markdown(verdict: &Verdict, layers: &[Layer], details: Option<&str>) -> S
         ));
         match &layer.result {
             LayerResult::Missing => out.push_str("No policy file.\n"),
-            LayerResult::Invalid { diagnostics } => {
+            LayerResult::Invalid { diagnostics, .. } => {
                 out.push_str("```\n");
                 for d in diagnostics {
                     out.push_str(&d.to_string());
@@ -471,6 +487,7 @@ mod tests {
                     .into_iter()
                     .map(PolicyDiagnostic::Located)
                     .collect(),
+                inputs: None,
             },
             ..org.clone()
         };
@@ -525,10 +542,11 @@ mod tests {
                 .cloned()
                 .map(PolicyDiagnostic::Located)
                 .collect(),
+            inputs: None,
         };
         let back: LayerResult =
             serde_json::from_value(serde_json::to_value(&layer).unwrap()).unwrap();
-        let LayerResult::Invalid { diagnostics } = back else {
+        let LayerResult::Invalid { diagnostics, .. } = back else {
             panic!("not invalid")
         };
         let PolicyDiagnostic::Located(first) = &diagnostics[0] else {
@@ -539,7 +557,7 @@ mod tests {
             "type": "invalid", "diagnostics": ["f:1:2: error: x [c]"]
         }))
         .unwrap();
-        let LayerResult::Invalid { diagnostics } = old else {
+        let LayerResult::Invalid { diagnostics, .. } = old else {
             panic!("not invalid")
         };
         assert_eq!(diagnostics[0].to_string(), "f:1:2: error: x [c]");

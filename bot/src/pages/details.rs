@@ -83,7 +83,7 @@ pub fn render(record: &AuditRecord, at_ms: i64, show_org_policy: bool) -> String
         ));
         match &layer.result {
             LayerResult::Missing => out.push_str("<p>No policy file.</p>"),
-            LayerResult::Invalid { diagnostics } => {
+            LayerResult::Invalid { diagnostics, .. } => {
                 out.push_str(
                     "<p class=error>The policy file is invalid, so the gate fails closed:</p><pre>",
                 );

@@ -129,29 +129,38 @@ fn entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry> {
     })
 }
 
+/// Appends an entry on a pool or inside a transaction (its `id` is ignored) and returns
+/// the new id.
+pub async fn insert_audit_on<'c>(
+    on: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    e: &AuditEntry,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO audit (at, forge, repo, kind, target, revision, decision, summary, digest, approvers, ignored, answer, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(e.at)
+    .bind(&e.forge)
+    .bind(&e.repo)
+    .bind(e.kind.as_str())
+    .bind(&e.target)
+    .bind(&e.revision)
+    .bind(e.decision.as_str())
+    .bind(&e.summary)
+    .bind(&e.digest)
+    .bind(&e.approvers)
+    .bind(&e.ignored)
+    .bind(e.answer.to_text())
+    .bind(serde_json::to_string(&e.record).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+    .fetch_one(on)
+    .await?;
+    row.try_get("id")
+}
+
 impl Store {
     /// Appends an entry (its `id` is ignored) and returns the new id.
     pub async fn insert_audit(&self, e: &AuditEntry) -> Result<i64> {
-        let row = sqlx::query(
-            "INSERT INTO audit (at, forge, repo, kind, target, revision, decision, summary, digest, approvers, ignored, answer, record)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(e.at)
-        .bind(&e.forge)
-        .bind(&e.repo)
-        .bind(e.kind.as_str())
-        .bind(&e.target)
-        .bind(&e.revision)
-        .bind(e.decision.as_str())
-        .bind(&e.summary)
-        .bind(&e.digest)
-        .bind(&e.approvers)
-        .bind(&e.ignored)
-        .bind(e.answer.to_text())
-        .bind(serde_json::to_string(&e.record).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
-        .fetch_one(self.pool())
-        .await?;
-        row.try_get("id")
+        insert_audit_on(self.pool(), e).await
     }
 
     pub async fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>> {

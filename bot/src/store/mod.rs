@@ -7,6 +7,7 @@ pub mod audit;
 pub mod changes;
 pub mod figures;
 pub mod gates;
+pub mod history;
 pub mod queue;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

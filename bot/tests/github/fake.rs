@@ -742,12 +742,26 @@ async fn create_status(
     .into_response()
 }
 
+/// GitHub takes at most 50 check-run annotations per request.
+fn too_many_annotations(body: &Value) -> bool {
+    body["output"]["annotations"]
+        .as_array()
+        .is_some_and(|a| a.len() > 50)
+}
+
 async fn create_check_run(
     State(state): S,
     Path((o, r)): Path<(String, String)>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
     let mut s = state.lock().unwrap();
+    if too_many_annotations(&body) {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "message": "Only 50 annotations may be sent per request" })),
+        )
+            .into_response();
+    }
     if body["name"].as_str().is_none() || body["head_sha"].as_str().is_none() {
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -795,6 +809,22 @@ async fn update_check_run(
             axum::Json(json!({ "message": "Resource not accessible by integration" })),
         )
             .into_response();
+    }
+    if too_many_annotations(&body) {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "message": "Only 50 annotations may be sent per request" })),
+        )
+            .into_response();
+    }
+    // Like GitHub, an update's annotations add to those the run has.
+    let mut body = body;
+    if let Some(old) = run["output"]["annotations"].as_array() {
+        if let Some(new) = body["output"]["annotations"].as_array_mut() {
+            let mut all = old.clone();
+            all.append(new);
+            *new = all;
+        }
     }
     if let (Some(run), Some(changes)) = (run.as_object_mut(), body.as_object()) {
         for (k, v) in changes {

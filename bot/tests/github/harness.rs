@@ -68,6 +68,22 @@ impl Harness {
         Harness::with(|_| {}).await
     }
 
+    /// The bot as a GitHub App (check runs on), with a fresh test key.
+    pub async fn app(tweak: impl FnOnce(&mut Config)) -> Harness {
+        let out = std::process::Command::new("openssl")
+            .args(["genrsa", "-traditional", "2048"])
+            .output()
+            .expect("openssl is needed to make a test App key");
+        let key = String::from_utf8(out.stdout).unwrap();
+        Harness::with(move |c| {
+            c.github.token = None;
+            c.github.app_id = Some(1234);
+            c.github.private_key = Some(signoff_bot::config::Secret::new(key));
+            tweak(c);
+        })
+        .await
+    }
+
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> Harness {
         Harness::on(FakeGitHub::start().await, tweak).await
     }

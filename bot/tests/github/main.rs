@@ -20,6 +20,7 @@ mod intake;
 mod lists;
 mod operating;
 mod pages;
+mod policy_check;
 mod publishing;
 mod pull_requests;
 mod queue;

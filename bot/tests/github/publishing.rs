@@ -4,7 +4,6 @@
 
 use super::fake::Failure;
 use super::harness::{Harness, REPO, sha};
-use signoff_bot::config::Secret;
 use std::time::{Duration, Instant};
 
 /// Two approvals for pull requests into `main`; nothing for other branches.
@@ -18,18 +17,7 @@ fn main_only(h: &Harness) {
 }
 
 async fn app_harness(tweak: impl FnOnce(&mut signoff_bot::config::Config)) -> Harness {
-    let out = std::process::Command::new("openssl")
-        .args(["genrsa", "-traditional", "2048"])
-        .output()
-        .expect("openssl is needed to make a test App key");
-    let key = String::from_utf8(out.stdout).unwrap();
-    Harness::with(move |c| {
-        c.github.token = None;
-        c.github.app_id = Some(1234);
-        c.github.private_key = Some(Secret::new(key));
-        tweak(c);
-    })
-    .await
+    Harness::app(tweak).await
 }
 
 async fn audit_lines(h: &Harness) -> Vec<String> {

@@ -4,6 +4,7 @@
 
 mod answers;
 mod memo;
+pub mod policy_check;
 
 use super::api;
 use super::client::{GitHubClient, encode, json};
@@ -828,6 +829,18 @@ impl Forge for GitHubForge {
 
     async fn shows(&self, repo: &Repo, status: &Status, check_run: Option<u64>) -> Result<bool> {
         self.shows_answer(repo, status, check_run).await
+    }
+
+    fn shows_policy_checks(&self) -> bool {
+        true
+    }
+
+    async fn show_policy_check(
+        &self,
+        repo: &Repo,
+        check: &crate::forge::policy_check::PolicyCheck,
+    ) -> Result<()> {
+        self.post_policy_check(repo, check).await
     }
 
     async fn answer_gate(

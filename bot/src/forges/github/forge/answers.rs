@@ -117,18 +117,23 @@ impl GitHubForge {
         if let Some(map) = run.as_object_mut() {
             map.insert("head_sha".to_owned(), json!(status.sha));
         }
+        Ok(Some(self.create_check_run(repo, &run).await?))
+    }
+
+    /// Creates a check run (`run` names its head) and returns its id.
+    pub(super) async fn create_check_run(&self, repo: &Repo, run: &Value) -> Result<u64> {
         let response = self
             .github
             .client
             .post(
                 &self.crab,
                 &format!("/repos/{repo}/check-runs"),
-                &run,
+                run,
                 &self.calls,
             )
             .await?;
         let created: CheckRun = json(&response.body)?;
-        Ok(Some(created.id))
+        Ok(created.id)
     }
 
     pub(super) async fn shows_answer(
