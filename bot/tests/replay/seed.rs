@@ -4,7 +4,7 @@
 use signoff::{Action, Attributes, Grant, Kind};
 use signoff_bot::forge::People;
 use signoff_bot::gate::inputs::directory;
-use signoff_bot::gate::verdict::{Inputs, LayerResult, LayerSource, combine, layer};
+use signoff_bot::gate::verdict::{Inputs, LayerPolicy, LayerResult, LayerSource, combine, layer};
 use signoff_bot::store::Store;
 use signoff_bot::store::audit::{Answer, AuditEntry, AuditRecord, TargetKind, insert_audit_on};
 
@@ -125,11 +125,19 @@ impl Decision {
             grants: &grants,
             now: at,
         };
+        let parsed = signoff::PolicySet::parse(&self.policy, ".github/signoff.yml");
+        let policy = match &parsed {
+            Ok(policy) => LayerPolicy::Valid {
+                policy,
+                text: &self.policy,
+            },
+            Err(diagnostics) => LayerPolicy::Invalid(diagnostics),
+        };
         let mut repo_layer = layer(
             LayerSource::Repository,
             ".github/signoff.yml",
             None,
-            Some(&self.policy),
+            policy,
             &inputs,
         );
         if self.shape == Shape::WithoutInputs {
