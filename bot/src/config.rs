@@ -215,7 +215,8 @@ pub struct GitHubConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GitLabConfig {
     pub api_url: String,
-    pub webhook_token: Secret,
+    /// `X-Gitlab-Token` values accepted (several during a rotation), like GitHub's secrets.
+    pub webhook_token: Secrets,
     pub signing_token: Option<Secret>,
     pub token: Option<Secret>,
 }
@@ -284,7 +285,7 @@ impl Default for GitLabConfig {
     fn default() -> Self {
         GitLabConfig {
             api_url: "https://gitlab.com/api/v4".to_owned(),
-            webhook_token: Secret::default(),
+            webhook_token: Secrets::default(),
             signing_token: None,
             token: None,
         }
@@ -375,7 +376,7 @@ impl Config {
             "github_check_runs" => self.github.check_runs = boolean(value)?,
             "github_timeout_secs" => self.github.timeout_secs = number(value)?,
             "gitlab_api_url" => self.gitlab.api_url = text(),
-            "gitlab_webhook_token" => self.gitlab.webhook_token = secret(),
+            "gitlab_webhook_token" => self.gitlab.webhook_token = Secrets::from_lines(value),
             "gitlab_signing_token" => self.gitlab.signing_token = Some(secret()),
             "gitlab_token" => self.gitlab.token = Some(secret()),
             _ => return Err("not a configuration key (see docs/bot.md)".to_owned()),

@@ -21,7 +21,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     let forge_name = forge.kind().as_str();
     let state = app
         .store
-        .gate_state(forge_name, repo, gate.run_id, &gate.environment)
+        .gate_state(forge_name, repo, gate.gate_id, &gate.environment)
         .await?;
     if state != Some(GateState::Pending) {
         // Answered: only its `signoff/<environment>` status may still have to land.
@@ -30,7 +30,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     }
     let facts = forge.deployment(repo, gate).await?;
     if facts.sha != gate.sha || facts.pulls != gate.pulls {
-        tracing::info!(repo = %repo, run = gate.run_id, payload_sha = gate.sha, sha = facts.sha, "the forge's deployment differs from the webhook's; using the forge's");
+        tracing::info!(repo = %repo, run = gate.gate_id, payload_sha = gate.sha, sha = facts.sha, "the forge's deployment differs from the webhook's; using the forge's");
     }
     let gate = GateRequest {
         sha: facts.sha,
@@ -50,7 +50,8 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     // this one (they left nothing in the edit history to check).
     let mut tampers = Vec::new();
     for number in &gate.pulls {
-        tampers.extend(recorded_tampers(app, repo, *number, &gate.sha, &parsed).await?);
+        tampers
+            .extend(recorded_tampers(app, forge.kind(), repo, *number, &gate.sha, &parsed).await?);
         // The pull request's head now, recorded as the PR gate does: comments written
         // before the bot knew this head bind to an older (or unknown) one: stale.
         let change = forge.change(repo, *number).await?;

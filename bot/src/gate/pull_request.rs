@@ -6,7 +6,7 @@ use super::publish::{Target, publish};
 use super::verdict::{Inputs, Layer, LayerSource, combine, layer};
 use super::{Policies, Result};
 use crate::app::App;
-use crate::event::{CommentAction, CommentEvent, Repo};
+use crate::event::{CommentAction, CommentEvent, ForgeKind, Repo};
 use crate::forge::{Forge, People, commands};
 use crate::store::changes::SeenHead;
 use signoff::model::policy::Commands;
@@ -50,6 +50,7 @@ pub async fn evaluate(
             tracing::warn!(repo = %repo, number, comment = c.id, author = c.author, by = c.sender, "approval comment changed by someone else");
             app.store
                 .record_tamper(
+                    forge.kind(),
                     repo,
                     number,
                     &change.head_sha,
@@ -117,7 +118,9 @@ pub async fn evaluate(
         &app.config.super_admins,
         |words| change_grants(&activity, words, &heads, &change.head_sha, &environments),
     );
-    tampers.extend(recorded_tampers(app, repo, number, &change.head_sha, &parsed).await?);
+    tampers.extend(
+        recorded_tampers(app, forge.kind(), repo, number, &change.head_sha, &parsed).await?,
+    );
     let Some(verdict) = combine(&layers, &tampers) else {
         tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
         return super::publish::withdraw(app, forge, repo, number).await;
@@ -141,15 +144,16 @@ pub async fn evaluate(
 /// those seen on `revision`, or on any head when some policy lets grants outlive a push.
 pub async fn recorded_tampers(
     app: &App,
+    forge: ForgeKind,
     repo: &Repo,
     number: u64,
     revision: &str,
     parsed: &[signoff::PolicySet],
 ) -> Result<Vec<crate::store::changes::Tamper>> {
     Ok(if stale_never_counts(parsed) {
-        app.store.tampers(repo, number, revision).await?
+        app.store.tampers(forge, repo, number, revision).await?
     } else {
-        app.store.tampers_of_change(repo, number).await?
+        app.store.tampers_of_change(forge, repo, number).await?
     })
 }
 

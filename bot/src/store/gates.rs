@@ -81,7 +81,7 @@ impl Store {
         )
         .bind(forge)
         .bind(repo.to_string())
-        .bind(i64::try_from(gate.run_id).unwrap_or(i64::MAX))
+        .bind(i64::try_from(gate.gate_id).unwrap_or(i64::MAX))
         .bind(&gate.environment)
         .bind(installation.and_then(|i| i64::try_from(i).ok()))
         .bind(request)

@@ -22,7 +22,7 @@ pub async fn enqueue(
     delivery_id: String,
     event: crate::event::Event,
 ) -> Response {
-    let key = event.work_key();
+    let key = event.work_key_on(forge.as_str());
     let name = event.name();
     let row = crate::store::queue::NewDelivery {
         forge: forge.as_str().to_owned(),
@@ -46,13 +46,4 @@ pub async fn enqueue(
                 .into_response()
         }
     }
-}
-
-/// GitLab support comes in a later release; say so rather than 404.
-pub async fn gitlab() -> Response {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        "GitLab webhooks are not supported yet\n",
-    )
-        .into_response()
 }

@@ -1,25 +1,17 @@
 //! One event, one handler.
 
 use crate::app::App;
-use crate::event::{CommentAction, Event, Repo};
+use crate::event::{CommentAction, Event, ForgeKind, Repo};
 use crate::forge::{Forge, GateAnswer, commands};
-use crate::forges::github::GitHubForge;
+use crate::forges::handle as forge_handle;
 use crate::gate::publish::{Target, publish};
 use crate::gate::pull_request::Suspect;
 use crate::gate::verdict::{GateOutcome, Verdict, clip};
 use crate::gate::{HandlerError, Result, deployment, pull_request, show};
 use crate::store::gates::GateState;
 
-fn github(app: &App, tenant: Option<u64>) -> Result<GitHubForge> {
-    let gh = app
-        .github
-        .as_ref()
-        .ok_or_else(|| HandlerError::Other("GitHub is not configured".to_owned()))?;
-    Ok(gh.handle(tenant)?)
-}
-
-/// Handles an event; returns the result and the API calls it made.
-pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
+/// Handles an event delivered by `kind`; returns the result and the API calls it made.
+pub async fn dispatch(app: &App, kind: ForgeKind, event: &Event) -> (Result<()>, u32) {
     let tenant = match event {
         Event::Change { tenant, .. }
         | Event::Review { tenant, .. }
@@ -34,11 +26,11 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
         tracing::info!(tenant, action, "tenant (GitHub: installation) changed");
         return (Ok(()), 0);
     }
-    let forge = match github(app, tenant) {
+    let forge = match forge_handle(app, kind, tenant) {
         Ok(forge) => forge,
         Err(e) => return (Err(e), 0),
     };
-    let result = handle(app, &forge, event).await;
+    let result = handle(app, forge.as_ref(), event).await;
     (result, forge.api_calls())
 }
 
@@ -111,14 +103,14 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             let now = crate::store::now_ms();
             if let Some(stored) = app
                 .store
-                .gate(forge_name, repo, gate.run_id, &gate.environment)
+                .gate(forge_name, repo, gate.gate_id, &gate.environment)
                 .await?
             {
                 // A replayed request (same deployment) never reopens an answered gate;
                 // a re-run of the job asks about a new deployment and is answered anew.
                 let same = stored.request.deployment_id == gate.deployment_id;
                 if stored.state != GateState::Pending && same {
-                    tracing::warn!(repo = %repo, run = gate.run_id, environment = gate.environment, state = stored.state.as_str(), "gate already answered; request replayed, ignored");
+                    tracing::warn!(repo = %repo, run = gate.gate_id, environment = gate.environment, state = stored.state.as_str(), "gate already answered; request replayed, ignored");
                     return Ok(());
                 }
             }
@@ -127,11 +119,11 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
                 .await?;
             deployment::evaluate(app, forge, repo, gate).await
         }
-        Event::DeploymentReview { repo, run_id, .. } => {
+        Event::DeploymentReview { repo, gate_id, .. } => {
             // Answered gates too: a status that failed to post is posted on the retry.
             for stored in app
                 .store
-                .gates_of_run(forge.kind().as_str(), repo, *run_id)
+                .gates_of_run(forge.kind().as_str(), repo, *gate_id)
                 .await?
             {
                 deployment::evaluate(app, forge, repo, &stored.request).await?;
@@ -172,10 +164,10 @@ pub fn reason(error: &HandlerError) -> String {
 }
 
 /// After the last attempt: a failure status on the change, when the forge can take one.
-pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
+pub async fn fail_closed(app: &App, kind: ForgeKind, event: &Event, reason: &str) {
     // A deployment keeps waiting (never approved on an error), with the reason shown.
     if let Event::DeploymentGate { repo, tenant, gate } = event {
-        let Ok(forge) = github(app, *tenant) else {
+        let Ok(forge) = forge_handle(app, kind, *tenant) else {
             return;
         };
         let comment = format!("signoff could not evaluate: {reason}; the deployment keeps waiting");
@@ -183,7 +175,7 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
             .answer_gate(repo, gate, GateAnswer::Report, &comment)
             .await
         {
-            tracing::error!(repo = %repo, run = gate.run_id, error = %e, "cannot report on the gate either");
+            tracing::error!(repo = %repo, run = gate.gate_id, error = %e, "cannot report on the gate either");
         }
         return;
     }
@@ -208,9 +200,10 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     else {
         return;
     };
-    let Ok(forge) = github(app, *tenant) else {
+    let Ok(forge) = forge_handle(app, kind, *tenant) else {
         return;
     };
+    let forge = forge.as_ref();
     // The pull request's head; when the forge cannot say (the outage that caused this),
     // the head the bot last answered for, so an earlier success does not stand.
     let (open, head_sha) = match forge.change(repo, *number).await {
@@ -236,11 +229,11 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
             number: *number,
             sha: &head_sha,
         };
-        publish(app, &forge, repo, &target, &verdict, &[]).await
+        publish(app, forge, repo, &target, &verdict, &[]).await
     } else {
         show::post_error(
             app,
-            &forge,
+            forge,
             repo,
             &head_sha,
             &app.config.status_context,

@@ -447,7 +447,7 @@ impl GitHubForge {
         let approvals: Vec<api::Approval> = self
             .get_json(&format!(
                 "/repos/{repo}/actions/runs/{}/approvals",
-                gate.run_id
+                gate.gate_id
             ))
             .await?;
         // The API gives no times: each review counts as of now, in the order listed.
@@ -469,7 +469,7 @@ impl GitHubForge {
 
     async fn read_deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
         let run: api::WorkflowRun = self
-            .get_json(&format!("/repos/{repo}/actions/runs/{}", gate.run_id))
+            .get_json(&format!("/repos/{repo}/actions/runs/{}", gate.gate_id))
             .await?;
         let (sha, git_ref) = match gate.deployment_id {
             Some(id) => {
@@ -492,7 +492,7 @@ impl GitHubForge {
             .triggering_actor
             .or(run.actor)
             .map(|u| u.login)
-            .ok_or_else(|| ForgeError::Fatal(format!("run {} names no actor", gate.run_id)))?;
+            .ok_or_else(|| ForgeError::Fatal(format!("run {} names no actor", gate.gate_id)))?;
         Ok(DeploymentFacts {
             sha,
             git_ref,
@@ -720,7 +720,7 @@ impl Forge for GitHubForge {
         self.memo
             .approvals
             .or_read(
-                format!("{repo} {}", gate.run_id),
+                format!("{repo} {}", gate.gate_id),
                 self.read_approvals(repo, gate),
             )
             .await
@@ -729,7 +729,7 @@ impl Forge for GitHubForge {
     async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
         let key = format!(
             "{repo} {} {:?} {}",
-            gate.run_id, gate.deployment_id, gate.environment
+            gate.gate_id, gate.deployment_id, gate.environment
         );
         self.memo
             .deployments
