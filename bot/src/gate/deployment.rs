@@ -39,6 +39,9 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         pulls: facts.pulls,
         ..gate.clone()
     };
+    app.store
+        .refresh_gate_request(forge_name, repo, &gate)
+        .await?;
     let policies = Policies::load(app, forge, repo, &gate.default_branch).await?;
     let sources = sources(forge, repo, &gate.default_branch, &policies);
     let all_words = commands::union(sources.iter().map(|s| &s.commands));

@@ -114,6 +114,29 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the request as re-read from the forge (revision, ref, requester, changes),
+    /// so later events about those changes find the gate and an answered gate's status
+    /// lands on the revision actually deployed.
+    pub async fn refresh_gate_request(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        gate: &GateRequest,
+    ) -> Result<()> {
+        let request = serde_json::to_string(gate).map_err(encode)?;
+        sqlx::query(
+            "UPDATE gates SET request = $5 WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(i64::try_from(gate.gate_id).unwrap_or(i64::MAX))
+        .bind(&gate.environment)
+        .bind(request)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Every pending gate, oldest first.
     pub async fn all_pending_gates(&self) -> Result<Vec<StoredGate>> {
         let rows = sqlx::query(

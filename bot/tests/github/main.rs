@@ -17,6 +17,7 @@ mod hardening;
 mod harness;
 mod intake;
 mod lists;
+mod neutral;
 mod operating;
 mod pages;
 mod publishing;
@@ -24,3 +25,5 @@ mod pull_requests;
 mod queue;
 mod resilience;
 mod review;
+#[path = "../common/scenarios.rs"]
+mod scenarios;

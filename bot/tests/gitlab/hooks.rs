@@ -85,7 +85,8 @@ pub fn merge_request(
     attrs["action"] = json!(action);
     attrs["target_branch"] = json!(target);
     attrs["last_commit"]["id"] = json!(sha);
-    attrs["updated_at"] = json!(Timestamp::now().to_string());
+    // When the change happened, on the fake's clock (the times of its notes).
+    attrs["updated_at"] = json!(fake.clock());
     if let Some(rev) = oldrev {
         attrs["oldrev"] = json!(rev);
     }
@@ -128,6 +129,11 @@ pub fn deployment(fake: &FakeGitLab, project: u64, deployment_id: u64, delivery:
     v["deployable_id"] = d["deployable"]["id"].clone();
     v["environment"] = d["environment"]["name"].clone();
     v["status"] = d["status"].clone();
+    v["commit_url"] = json!(format!(
+        "http://gitlab.test/{}/-/commit/{}",
+        v["project"]["path_with_namespace"].as_str().unwrap(),
+        d["sha"].as_str().unwrap()
+    ));
     v["short_sha"] = json!(
         d["sha"]
             .as_str()

@@ -10,5 +10,10 @@
 
 mod client;
 mod fake;
+mod gates;
+mod harness;
 mod hooks;
 mod intake;
+mod neutral;
+#[path = "../common/scenarios.rs"]
+mod scenarios;

@@ -1,0 +1,64 @@
+//! The forge-neutral scenarios (tests/common/scenarios.rs) on the fake GitHub.
+
+use crate::harness::Harness;
+use crate::scenarios::{self, Shown, Verbs};
+
+impl Verbs for Harness {
+    fn set_policy(&self, branch: &str, text: &str) {
+        Harness::set_policy(self, branch, text);
+    }
+
+    fn source_branch(&self, number: u64) -> String {
+        format!("change-{number}")
+    }
+
+    async fn open_change(&self, number: u64, author: &str, head: &str) {
+        self.open_pr(number, author, head, &["src/lib.rs"]).await;
+    }
+
+    async fn approve(&self, number: u64, user: &str) {
+        self.review(number, user, "APPROVED").await;
+    }
+
+    async fn comment(&self, number: u64, user: &str, body: &str) {
+        Harness::comment(self, number, user, body).await;
+    }
+
+    async fn push(&self, number: u64, head: &str) {
+        Harness::push(self, number, head, "erin").await;
+    }
+
+    async fn settle(&self) {
+        Harness::settle(self).await;
+    }
+
+    fn shown(&self, head: &str) -> Option<Shown> {
+        let status = self.fake.status(head, "signoff")?;
+        match status["state"].as_str()? {
+            "pending" => Some(Shown::Pending),
+            "success" => Some(Shown::Success),
+            "failure" | "error" => Some(Shown::Failure),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! on_github {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            scenarios::$name(&Harness::new().await).await;
+        }
+    )*};
+}
+
+on_github!(
+    opened_change_is_pending,
+    two_approvals_pass,
+    a_push_makes_approvals_stale,
+    a_comment_command_approves,
+    a_comment_command_before_a_push_is_stale,
+    the_author_cannot_approve_their_own_change,
+    an_invalid_policy_fails_the_gate,
+    a_policy_changed_in_the_change_is_not_used,
+);

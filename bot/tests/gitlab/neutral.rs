@@ -1,0 +1,64 @@
+//! The forge-neutral scenarios (tests/common/scenarios.rs) on the fake GitLab: the same
+//! bodies the GitHub suite runs.
+
+use crate::harness::Harness;
+use crate::scenarios::{self, Shown, Verbs};
+
+impl Verbs for Harness {
+    fn set_policy(&self, branch: &str, text: &str) {
+        Harness::set_policy(self, branch, text);
+    }
+
+    fn source_branch(&self, number: u64) -> String {
+        format!("feature-{number}")
+    }
+
+    async fn open_change(&self, number: u64, author: &str, head: &str) {
+        self.open_mr(number, author, head).await;
+    }
+
+    async fn approve(&self, number: u64, user: &str) {
+        Harness::approve(self, number, user).await;
+    }
+
+    async fn comment(&self, number: u64, user: &str, body: &str) {
+        self.note(number, user, body).await;
+    }
+
+    async fn push(&self, number: u64, head: &str) {
+        Harness::push(self, number, head).await;
+    }
+
+    async fn settle(&self) {
+        Harness::settle(self).await;
+    }
+
+    fn shown(&self, head: &str) -> Option<Shown> {
+        match self.status_named(head, "signoff")?.0.as_str() {
+            "pending" | "running" => Some(Shown::Pending),
+            "success" => Some(Shown::Success),
+            "failed" | "canceled" => Some(Shown::Failure),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! on_gitlab {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            scenarios::$name(&Harness::new().await).await;
+        }
+    )*};
+}
+
+on_gitlab!(
+    opened_change_is_pending,
+    two_approvals_pass,
+    a_push_makes_approvals_stale,
+    a_comment_command_approves,
+    a_comment_command_before_a_push_is_stale,
+    the_author_cannot_approve_their_own_change,
+    an_invalid_policy_fails_the_gate,
+    a_policy_changed_in_the_change_is_not_used,
+);
