@@ -72,6 +72,8 @@ pub struct MergeRequest {
     pub notes: Vec<Value>,
     /// (head sha, created_at): one per push, as `/versions` lists them.
     pub versions: Vec<(String, String)>,
+    /// note id → (last editor, when), as GraphQL's `Note.lastEditedBy` tells it.
+    pub edits: BTreeMap<u64, (String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -188,6 +190,7 @@ impl FakeGitLab {
             .route("/api/v4/projects/{id}/environments", get(environments))
             .route("/api/v4/users", get(users))
             .route("/api/v4/user", get(current_user))
+            .route("/api/graphql", post(graphql))
             .route(
                 "/api/v4/projects/{id}/merge_requests/{iid}/versions",
                 get(versions),
@@ -341,6 +344,29 @@ impl FakeGitLab {
                 .push(note_json(id, user, body, &at, false));
             id
         })
+    }
+
+    /// `editor` changes a note's text (GitLab lets Maintainers edit others' notes):
+    /// `updated_at` moves, and GraphQL's `lastEditedBy` names the editor.
+    pub fn edit_note(&self, project: u64, iid: u64, note_id: u64, editor: &str, body: &str) {
+        self.with(|s| {
+            let at = s.tick();
+            let mr = mr_of(s, project, iid);
+            let note = mr.notes.iter_mut().find(|n| n["id"] == note_id).unwrap();
+            note["body"] = json!(body);
+            note["updated_at"] = json!(at);
+            mr.edits.insert(note_id, (editor.to_owned(), at));
+        });
+    }
+
+    /// Something else moves a note's `updated_at` (its thread resolved): no edit.
+    pub fn resolve_note(&self, project: u64, iid: u64, note_id: u64) {
+        self.with(|s| {
+            let at = s.tick();
+            let mr = mr_of(s, project, iid);
+            let note = mr.notes.iter_mut().find(|n| n["id"] == note_id).unwrap();
+            note["updated_at"] = json!(at);
+        });
     }
 
     /// A deployment waiting for approval on a protected environment.
@@ -1042,4 +1068,50 @@ async fn merge_requests_of_commit(
         .map(|(iid, mr)| json!({"id": iid + 1000, "iid": iid, "sha": mr.sha, "state": mr.state, "source_branch": mr.source_branch, "target_branch": mr.target_branch}))
         .collect();
     paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+/// `POST /api/graphql`: the one query the bot sends (a merge request's notes with their
+/// last editor), paged two notes at a time so the cursor is followed.
+async fn graphql(State(state): S, body: Bytes) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let query = request["query"].as_str().unwrap_or_default();
+    assert!(query.contains("lastEditedBy"), "unexpected query {query}");
+    let vars = &request["variables"];
+    let path = vars["path"].as_str().unwrap_or_default().to_owned();
+    let iid: u64 = vars["iid"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let after: usize = vars["after"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&path) else {
+        return axum::Json(json!({"data": {"project": null}})).into_response();
+    };
+    let Some(mr) = p.merge_requests.get(&iid) else {
+        return axum::Json(json!({"data": {"project": {"mergeRequest": null}}})).into_response();
+    };
+    let nodes: Vec<Value> = mr
+        .notes
+        .iter()
+        .skip(after)
+        .take(2)
+        .map(|n| {
+            let id = n["id"].as_u64().unwrap();
+            let edit = mr.edits.get(&id);
+            json!({
+                "id": format!("gid://gitlab/Note/{id}"),
+                "lastEditedAt": edit.map(|(_, at)| at.clone()),
+                "lastEditedBy": edit.map(|(by, _)| json!({"username": by})),
+            })
+        })
+        .collect();
+    let next = after + nodes.len();
+    axum::Json(json!({"data": {"project": {"mergeRequest": {"notes": {
+        "nodes": nodes,
+        "pageInfo": {"hasNextPage": next < mr.notes.len(), "endCursor": next.to_string()}
+    }}}}}))
+    .into_response()
 }

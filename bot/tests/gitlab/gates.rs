@@ -258,3 +258,45 @@ async fn approve_environment_notes_on_the_merge_request_of_the_deployed_head_cou
     h.settle().await;
     assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
 }
+
+#[tokio::test]
+async fn a_note_a_maintainer_edited_into_a_command_does_not_count() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.approve(1, "alice").await;
+    h.note(1, "carol", "first!").await;
+    h.note(1, "dave", "later").await;
+    let id = h.note(1, "bob", "Needs a test.").await;
+    h.settle().await;
+    h.edit_note(1, id, "carol", "/approve").await;
+    h.settle().await;
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_ne!(state, "success", "{description}");
+    // Its author's own edit counts.
+    h.edit_note(1, id, "bob", "Fine now.\n/approve").await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "success");
+}
+
+#[tokio::test]
+async fn a_command_note_whose_thread_was_resolved_still_counts() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.approve(1, "alice").await;
+    let id = h.note(1, "bob", "/approve").await;
+    h.fake.resolve_note(PROJECT, 1, id);
+    let d = h.delivery();
+    h.deliver(hooks::merge_request(
+        &h.fake, PROJECT, 1, "update", "erin", None, &d,
+    ))
+    .await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "success");
+    let graphql = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.raw_path == "/api/graphql")
+        .count();
+    assert!(graphql >= 1, "the edit state was asked");
+}

@@ -180,6 +180,17 @@ impl Harness {
         id
     }
 
+    /// `editor` edits note `id`; GitLab sends a Note Hook with action `update`.
+    pub async fn edit_note(&self, iid: u64, id: u64, editor: &str, body: &str) {
+        self.fake.edit_note(PROJECT, iid, id, editor, body);
+        let d = self.delivery();
+        let hook = hooks::note(&self.fake, PROJECT, iid, id, &d);
+        let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+        v["object_attributes"]["action"] = serde_json::json!("update");
+        v["user"]["username"] = serde_json::json!(editor);
+        self.deliver(hooks::signed("Note Hook", &v, &d)).await;
+    }
+
     pub async fn push(&self, iid: u64, head: &str) {
         let old = self
             .fake

@@ -53,6 +53,11 @@ fn sign(event: &str, body: Value, delivery: &str, now: Timestamp) -> Hook {
     Hook { headers, body }
 }
 
+/// Any body, tokened and signed now.
+pub fn signed(event: &str, body: &Value, delivery: &str) -> Hook {
+    sign(event, body.clone(), delivery, Timestamp::now())
+}
+
 fn project_json(fake: &FakeGitLab, project: u64) -> Value {
     let path = fake.with(|s| s.projects[&project].path.clone());
     json!({
