@@ -17,6 +17,8 @@ pub(crate) trait Verbs {
     /// The branch change `number` is opened from.
     fn source_branch(&self, number: u64) -> String;
     async fn open_change(&self, number: u64, author: &str, head: &str);
+    /// Opens change `number` from its own branch at `head` into `target`.
+    async fn open_change_into(&self, number: u64, author: &str, head: &str, target: &str);
     /// An approval through the forge's own review or approval feature.
     async fn approve(&self, number: u64, user: &str);
     async fn comment(&self, number: u64, user: &str, body: &str);
@@ -105,4 +107,22 @@ pub async fn a_policy_changed_in_the_change_is_not_used(f: &impl Verbs) {
         Some(Shown::Pending),
         "the target branch's policy"
     );
+}
+
+pub async fn a_shared_head_shows_the_least_permissive_answer(f: &impl Verbs) {
+    let main_only = "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\napply:\n  - policies: [two]\n    to: pull_request\n    where: { branch: main }\n";
+    f.set_policy("main", main_only);
+    f.set_policy("release", main_only);
+    // The gated change first, then one into a branch no policy covers.
+    f.open_change_into(1, "erin", &head(1), "main").await;
+    f.settle().await;
+    f.open_change_into(2, "erin", &head(1), "release").await;
+    f.settle().await;
+    assert_eq!(f.shown(&head(1)), Some(Shown::Pending));
+    // The other order.
+    f.open_change_into(3, "erin", &head(3), "release").await;
+    f.settle().await;
+    f.open_change_into(4, "erin", &head(3), "main").await;
+    f.settle().await;
+    assert_eq!(f.shown(&head(3)), Some(Shown::Pending));
 }

@@ -16,6 +16,11 @@ impl Verbs for Harness {
         self.open_pr(number, author, head, &["src/lib.rs"]).await;
     }
 
+    async fn open_change_into(&self, number: u64, author: &str, head: &str, target: &str) {
+        self.open_pr_from(number, author, head, &format!("change-{number}"), target)
+            .await;
+    }
+
     async fn approve(&self, number: u64, user: &str) {
         self.review(number, user, "APPROVED").await;
     }
@@ -61,4 +66,5 @@ on_github!(
     the_author_cannot_approve_their_own_change,
     an_invalid_policy_fails_the_gate,
     a_policy_changed_in_the_change_is_not_used,
+    a_shared_head_shows_the_least_permissive_answer,
 );

@@ -154,8 +154,15 @@ impl Harness {
     }
 
     pub async fn open_mr(&self, iid: u64, author: &str, head: &str) {
+        self.open_mr_into(iid, author, head, "main").await;
+    }
+
+    pub async fn open_mr_into(&self, iid: u64, author: &str, head: &str, target: &str) {
         self.fake
             .open_mr(PROJECT, iid, author, head, &["src/lib.rs"]);
+        self.fake.project_mut(PROJECT, |p| {
+            p.merge_requests.get_mut(&iid).unwrap().target_branch = target.to_owned();
+        });
         let d = self.delivery();
         self.deliver(hooks::merge_request(
             &self.fake, PROJECT, iid, "open", author, None, &d,

@@ -17,6 +17,10 @@ impl Verbs for Harness {
         self.open_mr(number, author, head).await;
     }
 
+    async fn open_change_into(&self, number: u64, author: &str, head: &str, target: &str) {
+        self.open_mr_into(number, author, head, target).await;
+    }
+
     async fn approve(&self, number: u64, user: &str) {
         Harness::approve(self, number, user).await;
     }
@@ -61,4 +65,5 @@ on_gitlab!(
     the_author_cannot_approve_their_own_change,
     an_invalid_policy_fails_the_gate,
     a_policy_changed_in_the_change_is_not_used,
+    a_shared_head_shows_the_least_permissive_answer,
 );
