@@ -300,3 +300,51 @@ async fn a_command_note_whose_thread_was_resolved_still_counts() {
         .count();
     assert!(graphql >= 1, "the edit state was asked");
 }
+
+#[tokio::test]
+async fn commit_authors_are_contributors_and_unknown_ones_fail_closed() {
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        "version: 1\npolicies: { two: { requires: [ { any: 2 } ] } }\napply: [ { policies: [two], to: pull_request } ]\noptions: { contributors_can_approve: false }\n",
+    );
+    h.fake.with(|s| {
+        s.users = vec![
+            ("erin".to_owned(), "erin@example.com".to_owned()),
+            ("alice".to_owned(), "alice@example.com".to_owned()),
+        ];
+    });
+    let add_commit = |iid: u64, name: &str, email: &str| {
+        h.fake.project_mut(PROJECT, |p| {
+            let mr = p.merge_requests.get_mut(&iid).unwrap();
+            mr.commits.push((name.to_owned(), email.to_owned()));
+        });
+    };
+    h.fake.open_mr(PROJECT, 1, "erin", HEAD, &["src/lib.rs"]);
+    add_commit(1, "Alice", "alice@example.com");
+    let d = h.delivery();
+    h.deliver(hooks::merge_request(
+        &h.fake, PROJECT, 1, "open", "erin", None, &d,
+    ))
+    .await;
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "pending", "alice wrote a commit");
+    h.approve(1, "carol").await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "success");
+
+    let other = "00000000000000000000000000000000000000c2";
+    h.fake.open_mr(PROJECT, 2, "erin", other, &["src/lib.rs"]);
+    add_commit(2, "Ghost", "ghost@example.com");
+    let d = h.delivery();
+    h.deliver(hooks::merge_request(
+        &h.fake, PROJECT, 2, "open", "erin", None, &d,
+    ))
+    .await;
+    h.settle_allowing_failures().await;
+    let (state, description) = h.status_named(other, "signoff").unwrap();
+    assert_eq!(state, "failed", "{description}");
+    assert!(description.contains("ghost@example.com"), "{description}");
+}

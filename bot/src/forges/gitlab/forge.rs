@@ -116,8 +116,9 @@ impl GitLabForge {
             .map_err(forge_error)
     }
 
-    /// The usernames of commit authors and committers, where GitLab can name them (a
-    /// public email matching exactly one user); others are left out (docs/gitlab.md).
+    /// The usernames of commit authors and committers (a public email matching exactly
+    /// one user). An email GitLab cannot name fails the gate closed: the policy asks who
+    /// wrote the change, and an unknown author might be the approver (docs/gitlab.md).
     async fn people_of_commits(&self, commits: &[api::Commit]) -> Result<Vec<String>> {
         let emails: BTreeSet<&str> = commits
             .iter()
@@ -126,6 +127,7 @@ impl GitLabForge {
             .filter(|e| !e.is_empty())
             .collect();
         let mut people = BTreeSet::new();
+        let mut unknown = Vec::new();
         for email in emails {
             let known = self
                 .gitlab
@@ -150,7 +152,18 @@ impl GitLabForge {
                     user
                 }
             };
-            people.extend(user);
+            match user {
+                Some(user) => {
+                    people.insert(user);
+                }
+                None => unknown.push(email),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(ForgeError::Fatal(format!(
+                "cannot tell which GitLab user wrote commits by {} (no user has that public email)",
+                unknown.join(", ")
+            )));
         }
         Ok(people.into_iter().collect())
     }
