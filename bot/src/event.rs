@@ -106,6 +106,16 @@ pub enum Event {
         tenant: Option<u64>,
         gate: GateRequest,
     },
+    /// Deployments to these environments may be waiting for approval without the forge
+    /// having said so (GitLab: a pipeline reached a deployment job): look for them and
+    /// open a gate for each.
+    FindWaiting {
+        repo: Repo,
+        tenant: Option<u64>,
+        environments: Vec<String>,
+        /// The policy of the gates found is read from here.
+        default_branch: String,
+    },
     /// Someone reviewed a waiting deployment (or a timer asks again): re-evaluate the
     /// gates of `gate_id` (GitHub: the workflow run; GitLab: the deployment).
     DeploymentReview {
@@ -230,6 +240,7 @@ impl Event {
             }
             Event::DeploymentGate { repo, gate, .. } => format!("{repo}@run{}", gate.gate_id),
             Event::DeploymentReview { repo, gate_id, .. } => format!("{repo}@run{gate_id}"),
+            Event::FindWaiting { repo, .. } => format!("{repo}@waiting"),
             Event::AnswerSet { repo, sha, .. } | Event::Reassert { repo, sha, .. } => {
                 format!("{repo}@{sha}")
             }
@@ -275,6 +286,7 @@ impl Event {
             Event::Comment { .. } => "comment",
             Event::DeploymentGate { .. } => "deployment_gate",
             Event::DeploymentReview { .. } => "deployment_review",
+            Event::FindWaiting { .. } => "find_waiting",
             Event::AnswerSet { .. } => "answer_set",
             Event::Reassert { .. } => "reassert",
             Event::Tenant { .. } => "tenant",

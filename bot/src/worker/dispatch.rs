@@ -18,6 +18,7 @@ pub async fn dispatch(app: &App, kind: ForgeKind, event: &Event) -> (Result<()>,
         | Event::Comment { tenant, .. }
         | Event::DeploymentGate { tenant, .. }
         | Event::DeploymentReview { tenant, .. }
+        | Event::FindWaiting { tenant, .. }
         | Event::AnswerSet { tenant, .. }
         | Event::Reassert { tenant, .. }
         | Event::Tenant { tenant, .. } => *tenant,
@@ -99,25 +100,21 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             gates_of_pull(app, forge, repo, *number).await
         }
         Event::DeploymentGate { repo, tenant, gate } => {
-            let forge_name = forge.kind().as_str();
-            let now = crate::store::now_ms();
-            if let Some(stored) = app
-                .store
-                .gate(forge_name, repo, gate.gate_id, &gate.environment)
+            open_gate(app, forge, repo, *tenant, gate).await
+        }
+        Event::FindWaiting {
+            repo,
+            tenant,
+            environments,
+            default_branch,
+        } => {
+            for gate in forge
+                .waiting_gates(repo, environments, default_branch)
                 .await?
             {
-                // A replayed request (same deployment) never reopens an answered gate;
-                // a re-run of the job asks about a new deployment and is answered anew.
-                let same = stored.request.deployment_id == gate.deployment_id;
-                if stored.state != GateState::Pending && same {
-                    tracing::warn!(repo = %repo, run = gate.gate_id, environment = gate.environment, state = stored.state.as_str(), "gate already answered; request replayed, ignored");
-                    return Ok(());
-                }
+                open_gate(app, forge, repo, *tenant, &gate).await?;
             }
-            app.store
-                .upsert_gate(forge_name, repo, *tenant, gate, now)
-                .await?;
-            deployment::evaluate(app, forge, repo, gate).await
+            Ok(())
         }
         Event::DeploymentReview { repo, gate_id, .. } => {
             // Answered gates too: a status that failed to post is posted on the retry.
@@ -142,6 +139,35 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
         } => show::show_again(app, forge, repo, sha, context).await,
         Event::Tenant { .. } => Ok(()),
     }
+}
+
+/// A deployment waits for the bot: store its gate and evaluate it. A replayed request
+/// (same deployment) never reopens an answered gate; a re-run of the job asks about a
+/// new deployment and is answered anew.
+async fn open_gate(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    tenant: Option<u64>,
+    gate: &crate::event::GateRequest,
+) -> Result<()> {
+    let forge_name = forge.kind().as_str();
+    let now = crate::store::now_ms();
+    if let Some(stored) = app
+        .store
+        .gate(forge_name, repo, gate.gate_id, &gate.environment)
+        .await?
+    {
+        let same = stored.request.deployment_id == gate.deployment_id;
+        if stored.state != GateState::Pending && same {
+            tracing::warn!(repo = %repo, run = gate.gate_id, environment = gate.environment, state = stored.state.as_str(), "gate already answered; request replayed, ignored");
+            return Ok(());
+        }
+    }
+    app.store
+        .upsert_gate(forge_name, repo, tenant, gate, now)
+        .await?;
+    deployment::evaluate(app, forge, repo, gate).await
 }
 
 /// Pending deployment gates whose run is associated with this pull request: its

@@ -28,6 +28,30 @@ pub(crate) trait Verbs {
     fn shown(&self, head: &str) -> Option<Shown>;
 }
 
+/// One `#[tokio::test]` per scenario, on a fresh `$harness` (`$harness::new()`).
+macro_rules! run_scenarios {
+    ($harness:ty) => {
+        run_scenarios!(
+            $harness;
+            opened_change_is_pending,
+            two_approvals_pass,
+            a_push_makes_approvals_stale,
+            a_comment_command_approves,
+            a_comment_command_before_a_push_is_stale,
+            the_author_cannot_approve_their_own_change,
+            an_invalid_policy_fails_the_gate,
+            a_policy_changed_in_the_change_is_not_used,
+            a_shared_head_shows_the_least_permissive_answer,
+        );
+    };
+    ($harness:ty; $($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            $crate::scenarios::$name(&<$harness>::new().await).await;
+        }
+    )*};
+}
+
 pub fn head(n: u32) -> String {
     format!("{n:0>40x}")
 }

@@ -17,13 +17,16 @@ mod hardening;
 mod harness;
 mod intake;
 mod lists;
-mod neutral;
 mod operating;
 mod pages;
+#[path = "../common/postgres.rs"]
+mod postgres;
 mod publishing;
 mod pull_requests;
 mod queue;
 mod resilience;
 mod review;
+#[macro_use]
 #[path = "../common/scenarios.rs"]
 mod scenarios;
+mod neutral;

@@ -1,7 +1,7 @@
 //! The forge-neutral scenarios (tests/common/scenarios.rs) on the fake GitHub.
 
 use crate::harness::Harness;
-use crate::scenarios::{self, Shown, Verbs};
+use crate::scenarios::{Shown, Verbs};
 
 impl Verbs for Harness {
     fn set_policy(&self, branch: &str, text: &str) {
@@ -48,23 +48,4 @@ impl Verbs for Harness {
     }
 }
 
-macro_rules! on_github {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            scenarios::$name(&Harness::new().await).await;
-        }
-    )*};
-}
-
-on_github!(
-    opened_change_is_pending,
-    two_approvals_pass,
-    a_push_makes_approvals_stale,
-    a_comment_command_approves,
-    a_comment_command_before_a_push_is_stale,
-    the_author_cannot_approve_their_own_change,
-    an_invalid_policy_fails_the_gate,
-    a_policy_changed_in_the_change_is_not_used,
-    a_shared_head_shows_the_least_permissive_answer,
-);
+run_scenarios!(Harness);

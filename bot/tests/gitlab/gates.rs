@@ -348,3 +348,29 @@ async fn commit_authors_are_contributors_and_unknown_ones_fail_closed() {
     assert_eq!(state, "failed", "{description}");
     assert!(description.contains("ghost@example.com"), "{description}");
 }
+
+#[tokio::test]
+async fn a_blocked_deployment_no_hook_announced_is_found_from_its_pipeline() {
+    let h = Harness::new().await;
+    h.set_policy("main", PROD);
+    let sha = "00000000000000000000000000000000000000ab";
+    // Blocked, but this GitLab sends no Deployment Hook for it.
+    let id = h.fake.block_deployment(PROJECT, "production", sha);
+    let d = h.delivery();
+    h.deliver(hooks::pipeline(&h.fake, PROJECT, sha, "production", &d))
+        .await;
+    h.settle().await;
+    assert_eq!(
+        h.status_named(sha, "signoff/production").unwrap().0,
+        "pending"
+    );
+    assert!(bot_answers(&h, id).is_empty());
+    // The gate is stored: grants that arrive later reach it.
+    h.review_deployment(id, "alice", true);
+    h.review_deployment(id, "bob", true);
+    let d = h.delivery();
+    h.deliver(hooks::pipeline(&h.fake, PROJECT, sha, "production", &d))
+        .await;
+    h.settle().await;
+    assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+}

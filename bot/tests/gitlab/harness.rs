@@ -26,22 +26,6 @@ pub struct Harness {
     deliveries: std::sync::atomic::AtomicU64,
 }
 
-/// With `SIGNOFF_TEST_POSTGRES=postgres://user@host:port`, each harness gets a new
-/// database on that server, so the scenarios run on PostgreSQL too.
-async fn fresh_postgres(server: &str) -> String {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let name = format!("signoff_gl_{}_{}", std::process::id(), fastrand::u64(..));
-    let mut admin = sqlx::AnyConnection::connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    format!("{server}/{name}")
-}
-
 impl Harness {
     /// A fake GitLab with project org/team/service (policy: two approvals on merge
     /// requests; Developers alice, bob, carol, dave; Reporter rita) and the bot on a
@@ -63,7 +47,7 @@ impl Harness {
         fake.commit_file(PROJECT, "main", POLICY, TWO_APPROVALS);
         let dir = tempfile::tempdir().unwrap();
         let database = match std::env::var("SIGNOFF_TEST_POSTGRES") {
-            Ok(server) => fresh_postgres(&server).await,
+            Ok(server) => crate::postgres::fresh_postgres(&server).await,
             Err(_) => format!("sqlite://{}", dir.path().join("signoff.db").display()),
         };
         let mut config = Config {

@@ -150,6 +150,28 @@ pub fn deployment(fake: &FakeGitLab, project: u64, deployment_id: u64, delivery:
     sign("Deployment Hook", v, delivery, Timestamp::now())
 }
 
+/// Pipeline Hook of a pipeline on `sha` whose job `deploy` waits to deploy to
+/// `environment` (GitLab's documented payload, its builds cut to that job).
+pub fn pipeline(
+    fake: &FakeGitLab,
+    project: u64,
+    sha: &str,
+    environment: &str,
+    delivery: &str,
+) -> Hook {
+    let mut v = fixture("pipeline.json");
+    v["project"] = project_json(fake, project);
+    v["object_attributes"]["sha"] = json!(sha);
+    v["object_attributes"]["status"] = json!("manual");
+    let mut build = v["builds"][0].clone();
+    build["name"] = json!("deploy");
+    build["status"] = json!("manual");
+    build["manual"] = json!(true);
+    build["environment"] = json!({"name": environment, "action": "start"});
+    v["builds"] = json!([build]);
+    sign("Pipeline Hook", v, delivery, Timestamp::now())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,9 @@ mod gates;
 mod harness;
 mod hooks;
 mod intake;
-mod neutral;
+#[path = "../common/postgres.rs"]
+mod postgres;
+#[macro_use]
 #[path = "../common/scenarios.rs"]
 mod scenarios;
+mod neutral;

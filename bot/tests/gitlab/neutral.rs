@@ -2,7 +2,7 @@
 //! bodies the GitHub suite runs.
 
 use crate::harness::Harness;
-use crate::scenarios::{self, Shown, Verbs};
+use crate::scenarios::{Shown, Verbs};
 
 impl Verbs for Harness {
     fn set_policy(&self, branch: &str, text: &str) {
@@ -47,23 +47,4 @@ impl Verbs for Harness {
     }
 }
 
-macro_rules! on_gitlab {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            scenarios::$name(&Harness::new().await).await;
-        }
-    )*};
-}
-
-on_gitlab!(
-    opened_change_is_pending,
-    two_approvals_pass,
-    a_push_makes_approvals_stale,
-    a_comment_command_approves,
-    a_comment_command_before_a_push_is_stale,
-    the_author_cannot_approve_their_own_change,
-    an_invalid_policy_fails_the_gate,
-    a_policy_changed_in_the_change_is_not_used,
-    a_shared_head_shows_the_least_permissive_answer,
-);
+run_scenarios!(Harness);

@@ -750,6 +750,16 @@ impl Forge for GitHubForge {
             .await
     }
 
+    async fn waiting_gates(
+        &self,
+        _repo: &Repo,
+        _environments: &[String],
+        _default_branch: &str,
+    ) -> Result<Vec<GateRequest>> {
+        // Every waiting deployment arrives as a `deployment_protection_rule` event.
+        Ok(Vec::new())
+    }
+
     async fn environments(&self, repo: &Repo) -> Result<Vec<String>> {
         self.memo
             .environments

@@ -12,25 +12,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub async fn receive(State(app): State<Arc<App>>, req: Request) -> Response {
-    let length = req
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if length.is_some_and(|l| l > crate::webhook::BODY_LIMIT as u64) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "body over 25 MB\n").into_response();
-    }
-    let wait = Duration::from_secs(app.config.server.request_timeout_secs.max(2) / 2);
-    let Ok(Some(permit)) = tokio::time::timeout(wait, app.intake.reserve(length)).await else {
-        tracing::warn!("webhook bodies waiting for verification fill the budget; answered 503");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy: too many webhook bodies being read; redeliver later\n",
-        )
-            .into_response();
+    let permit = match crate::webhook::reserve_body(&app, req.headers()).await {
+        Ok(permit) => permit,
+        Err(refused) => return refused,
     };
     let headers = req.headers().clone();
     let body = match Bytes::from_request(req, &app).await {

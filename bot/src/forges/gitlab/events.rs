@@ -24,9 +24,20 @@ pub fn to_event(event: GitLabEvent, now: Timestamp) -> Result<Option<Event>, Bad
         GitLabEvent::MergeRequest(e) => Some(merge_request(e, now)?),
         GitLabEvent::Note(e) => note(e)?,
         GitLabEvent::Deployment(e) => deployment(e)?,
-        // Deployments waiting on a protected environment arrive as Deployment Hooks
-        // (`blocked`) and are re-checked on the timer; a pipeline adds nothing.
-        GitLabEvent::DeploymentJobs(_) | GitLabEvent::Ignored(_) => None,
+        // A pipeline that reached deployment jobs: GitLab versions that send no
+        // Deployment Hook for a `blocked` deployment are covered by looking.
+        GitLabEvent::DeploymentJobs(e) => {
+            let mut environments: Vec<String> = e.jobs.into_iter().map(|j| j.environment).collect();
+            environments.sort();
+            environments.dedup();
+            Some(Event::FindWaiting {
+                repo: repo(&e.project)?,
+                tenant: None,
+                environments,
+                default_branch: e.default_branch.unwrap_or_else(|| "main".to_owned()),
+            })
+        }
+        GitLabEvent::Ignored(_) => None,
     })
 }
 

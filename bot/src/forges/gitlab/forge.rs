@@ -343,6 +343,38 @@ impl Forge for GitLabForge {
         self.people_of_commits(&commits).await
     }
 
+    async fn waiting_gates(
+        &self,
+        repo: &Repo,
+        environments: &[String],
+        default_branch: &str,
+    ) -> Result<Vec<GateRequest>> {
+        let mut gates = Vec::new();
+        for environment in environments {
+            let blocked = self
+                .client
+                .deployments(
+                    &project(repo),
+                    Some(environment),
+                    Some(DeploymentStatus::Blocked),
+                )
+                .await
+                .map_err(forge_error)?;
+            gates.extend(blocked.into_iter().map(|d| GateRequest {
+                gate_id: d.id,
+                deployment_id: Some(d.id),
+                environment: environment.clone(),
+                callback: String::new(),
+                sha: d.sha,
+                git_ref: d.git_ref,
+                requester: d.user.map(|u| u.username).unwrap_or_default(),
+                pulls: Vec::new(),
+                default_branch: default_branch.to_owned(),
+            }));
+        }
+        Ok(gates)
+    }
+
     async fn environments(&self, repo: &Repo) -> Result<Vec<String>> {
         Ok(self
             .client

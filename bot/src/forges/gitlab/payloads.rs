@@ -170,6 +170,8 @@ pub struct PipelineEvent {
     /// The merge request of a merge request pipeline.
     pub merge_request_iid: Option<u64>,
     pub jobs: Vec<DeploymentJob>,
+    /// The project's default branch, where the deployment policy is read.
+    pub default_branch: Option<String>,
 }
 
 /// A pipeline job that deploys (`environment.action` `start`).
@@ -396,7 +398,7 @@ fn deployment(p: DeploymentPayload) -> Result<GitLabEvent, ParseError> {
 
 #[derive(Deserialize)]
 struct PipelinePayload {
-    project: Project,
+    project: DeploymentProject,
     object_attributes: PipelineAttributes,
     merge_request: Option<PipelineMergeRequest>,
     #[serde(default)]
@@ -452,7 +454,8 @@ fn pipeline(p: PipelinePayload) -> GitLabEvent {
         return GitLabEvent::Ignored(Ignored::NoDeploymentJob);
     }
     GitLabEvent::DeploymentJobs(PipelineEvent {
-        project: p.project.into(),
+        project: p.project.project.into(),
+        default_branch: p.project.default_branch,
         pipeline_id: p.object_attributes.id,
         sha: p.object_attributes.sha,
         git_ref: p.object_attributes.git_ref,
