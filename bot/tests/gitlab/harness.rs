@@ -2,8 +2,8 @@
 //! changes the fake's state, then delivers the webhook GitLab would send (GitLab's
 //! documented payloads from tests/fixtures/gitlab, adjusted, tokened and signed).
 
-use crate::fake::{FakeGitLab, TOKEN};
-use crate::hooks::{self, Hook, SIGNING_TOKEN, WEBHOOK_TOKEN};
+use super::fake::{FakeGitLab, TOKEN};
+use super::hooks::{self, Hook, SIGNING_TOKEN, WEBHOOK_TOKEN};
 use signoff_bot::config::{Config, Secret, Secrets};
 use signoff_bot::server::{self, Running};
 use std::time::{Duration, Instant};
@@ -65,7 +65,9 @@ impl Harness {
         config.queue.backoff_max_ms = 50;
         config.queue.poll_ms = 20;
         config.queue.max_attempts = 4;
+        // Tests change policies and members between events.
         config.cache.policy_ttl_secs = 0;
+        config.cache.ttl_secs = 0;
         tweak(&mut config);
         let mut h = Harness {
             fake,

@@ -2,7 +2,7 @@
 //! adjusted to the fake's state (project, merge request, head, users) and signed the way
 //! GitLab signs them. The harness of the wiring delivers these to `/webhooks/gitlab`.
 
-use crate::fake::FakeGitLab;
+use super::fake::FakeGitLab;
 use http::{HeaderMap, HeaderValue};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -175,7 +175,6 @@ pub fn pipeline(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::FakeGitLab;
     use signoff_bot::forges::gitlab::intake::accept;
     use signoff_bot::forges::gitlab::payloads::{
         DeploymentStatus, GitLabEvent, MergeRequestAction, NoteAction,

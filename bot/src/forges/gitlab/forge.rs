@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 const POLICY_PATH: &str = ".gitlab/signoff.yml";
@@ -34,10 +35,36 @@ pub struct GitLab {
     bot: OnceCell<String>,
     /// Commit emails resolved to usernames (public emails only).
     emails: Mutex<HashMap<String, Option<String>>>,
+    /// project → approvers (Developer and above), reused for `cache.ttl_secs`.
+    writers: Timed<BTreeSet<String>>,
+    /// project@ref → the policy file, reused for `cache.policy_ttl_secs`.
+    policies: Timed<Option<String>>,
+    ttl: Duration,
+    policy_ttl: Duration,
+}
+
+type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
+/// Most entries a cache holds before it starts over.
+const MAX_ENTRIES: usize = 10_000;
+
+fn fresh<V: Clone>(map: &Timed<V>, key: &str, ttl: Duration) -> Option<V> {
+    let map = map.lock().ok()?;
+    let (at, value) = map.get(key)?;
+    (at.elapsed() < ttl).then(|| value.clone())
+}
+
+fn remember<V>(map: &Timed<V>, key: String, value: V) {
+    if let Ok(mut map) = map.lock() {
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, (Instant::now(), value));
+    }
 }
 
 impl GitLab {
-    pub fn new(client: GitLabClient, api_url: &str) -> GitLab {
+    /// `ttl` for members, `policy_ttl` for policy files (`[cache]`; 0 reads every time).
+    pub fn new(client: GitLabClient, api_url: &str, ttl: Duration, policy_ttl: Duration) -> GitLab {
         let web_url = api_url
             .trim_end_matches('/')
             .trim_end_matches("/api/v4")
@@ -47,6 +74,10 @@ impl GitLab {
             web_url,
             bot: OnceCell::new(),
             emails: Mutex::new(HashMap::new()),
+            writers: Timed::default(),
+            policies: Timed::default(),
+            ttl,
+            policy_ttl,
         }
     }
 
@@ -191,10 +222,17 @@ impl Forge for GitLabForge {
     }
 
     async fn policy_file(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
-        self.client
+        let key = format!("{repo}@{git_ref}");
+        if let Some(policy) = fresh(&self.gitlab.policies, &key, self.gitlab.policy_ttl) {
+            return Ok(policy);
+        }
+        let policy = self
+            .client
             .file_raw(&project(repo), POLICY_PATH, git_ref)
             .await
-            .map_err(forge_error)
+            .map_err(forge_error)?;
+        remember(&self.gitlab.policies, key, policy.clone());
+        Ok(policy)
     }
 
     async fn change(&self, repo: &Repo, number: u64) -> Result<Change> {
@@ -396,13 +434,22 @@ impl Forge for GitLabForge {
     }
 
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People> {
-        let members = self
-            .client
-            .project_members(&project(repo))
-            .await
-            .map_err(forge_error)?;
+        let key = repo.to_string();
+        let writers = match fresh(&self.gitlab.writers, &key, self.gitlab.ttl) {
+            Some(writers) => writers,
+            None => {
+                let members = self
+                    .client
+                    .project_members(&project(repo))
+                    .await
+                    .map_err(forge_error)?;
+                let writers: BTreeSet<String> = approvers(&members).into_iter().collect();
+                remember(&self.gitlab.writers, key, writers.clone());
+                writers
+            }
+        };
         let mut people = People {
-            writers: approvers(&members).into_iter().collect(),
+            writers,
             groups: BTreeMap::new(),
         };
         for group in groups {
