@@ -554,6 +554,33 @@ mod tests {
     }
 
     #[test]
+    fn gitlab_webhook_tokens_are_listed_like_github_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let shown = |c: &Config| -> Vec<String> {
+            c.gitlab
+                .webhook_token
+                .list()
+                .iter()
+                .map(|s| s.expose().to_owned())
+                .collect()
+        };
+        std::fs::write(&path, "[gitlab]\nwebhook_token = \"a,b\"\n").unwrap();
+        assert_eq!(
+            shown(&Config::load(Some(&path), env(&[])).unwrap()),
+            vec!["a,b"]
+        );
+        std::fs::write(&path, "[gitlab]\nwebhook_token = [\"new\", \"old\"]\n").unwrap();
+        assert_eq!(
+            shown(&Config::load(Some(&path), env(&[])).unwrap()),
+            vec!["new", "old"]
+        );
+        let from_env =
+            Config::load(None, env(&[("SIGNOFF_GITLAB_WEBHOOK_TOKEN", "x,1\ny")])).unwrap();
+        assert_eq!(shown(&from_env), vec!["x,1", "y"]);
+    }
+
+    #[test]
     fn a_short_details_key_is_refused() {
         let err = Config::load(None, env(&[("SIGNOFF_DETAILS_KEY", "too-short")])).unwrap_err();
         assert!(

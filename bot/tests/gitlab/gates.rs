@@ -374,3 +374,24 @@ async fn a_blocked_deployment_no_hook_announced_is_found_from_its_pipeline() {
     h.settle().await;
     assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
 }
+
+#[tokio::test]
+async fn a_deployment_gitlab_cannot_be_asked_about_is_never_approved() {
+    let h = Harness::new().await;
+    h.set_policy("main", "version: 1\npolicies: {}\napply: []\n");
+    let sha = "00000000000000000000000000000000000000ee";
+    let id = h.fake.block_deployment(PROJECT, "production", sha);
+    // Every call fails, through every attempt.
+    h.fake.with(|s| {
+        for _ in 0..200 {
+            s.failures.push_back(Failure::Server(503));
+        }
+    });
+    let d = h.delivery();
+    h.deliver(hooks::deployment(&h.fake, PROJECT, id, &d)).await;
+    h.settle_allowing_failures().await;
+    assert!(bot_answers(&h, id).is_empty(), "{:?}", bot_answers(&h, id));
+    assert_eq!(h.deployment(id)["status"], "blocked");
+    let c = h.bot().app.store.counts().await.unwrap();
+    assert_eq!(c.failed, 1, "a dead letter");
+}
