@@ -395,3 +395,36 @@ async fn a_deployment_gitlab_cannot_be_asked_about_is_never_approved() {
     let c = h.bot().app.store.counts().await.unwrap();
     assert_eq!(c.failed, 1, "a dead letter");
 }
+
+#[tokio::test]
+async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.approve(1, "alice").await;
+    h.settle().await;
+    let audit = h
+        .bot()
+        .app
+        .store
+        .list_audit(Some(PATH), None)
+        .await
+        .unwrap();
+    assert!(!audit.is_empty());
+    assert!(
+        audit.iter().all(|e| e.forge == "gitlab" && e.repo == PATH),
+        "{audit:?}"
+    );
+    let url = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
+        .filter_map(|r| r.body?["target_url"].as_str().map(str::to_owned))
+        .last()
+        .unwrap();
+    let (status, page) = h.get(&url).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(PATH), "{page}");
+    assert!(page.contains("alice"), "{page}");
+    assert!(!page.to_lowercase().contains("github"), "{page}");
+}

@@ -127,6 +127,18 @@ impl Harness {
         (status, String::from_utf8_lossy(&text).into_owned())
     }
 
+    /// A GET on the bot (a details page): status and text.
+    pub async fn get(&self, url: &str) -> (u16, String) {
+        let uri: http::Uri = url.parse().unwrap();
+        let res = self.client.get(uri).await.unwrap();
+        let status = res.status().as_u16();
+        let text = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        (status, String::from_utf8_lossy(&text).into_owned())
+    }
+
     /// Posts and expects the delivery queued.
     pub async fn deliver(&self, hook: Hook) {
         let (status, text) = self.post(&hook).await;
