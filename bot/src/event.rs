@@ -112,9 +112,11 @@ pub enum Event {
     FindWaiting {
         repo: Repo,
         tenant: Option<u64>,
+        /// Empty: every environment.
         environments: Vec<String>,
-        /// The policy of the gates found is read from here.
-        default_branch: String,
+        /// The policy of the gates found is read from here; `None`: the repository's
+        /// default branch, asked of the forge.
+        default_branch: Option<String>,
     },
     /// Someone reviewed a waiting deployment (or a timer asks again): re-evaluate the
     /// gates of `gate_id` (GitHub: the workflow run; GitLab: the deployment).

@@ -185,14 +185,15 @@ pub trait Forge: Send + Sync {
         gate: &GateRequest,
         sha: &str,
     ) -> Result<Vec<String>>;
-    /// Deployments to these environments waiting for approval, as gates to open. Only
-    /// for forges that do not announce every waiting deployment (GitLab); GitHub asks
-    /// through its protection rule and answers none here.
+    /// Deployments to these environments (none named: to any) waiting for approval, as
+    /// gates to open, their policy read from `default_branch` (`None`: the
+    /// repository's). Only for forges that do not announce every waiting deployment
+    /// (GitLab); GitHub asks through its protection rule and answers none here.
     async fn waiting_gates(
         &self,
         repo: &Repo,
         environments: &[String],
-        default_branch: &str,
+        default_branch: Option<&str>,
     ) -> Result<Vec<GateRequest>>;
     /// Names of the repository's deployment environments.
     async fn environments(&self, repo: &Repo) -> Result<Vec<String>>;

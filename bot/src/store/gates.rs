@@ -137,6 +137,22 @@ impl Store {
         Ok(())
     }
 
+    /// Repositories of `forge` the bot has answered for (changes or deployments).
+    pub async fn repos_of(&self, forge: &str) -> Result<Vec<Repo>> {
+        let rows = sqlx::query(
+            "SELECT repo FROM change_answers WHERE forge = $1
+             UNION SELECT repo FROM gates WHERE forge = $1 ORDER BY repo",
+        )
+        .bind(forge)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>("repo").ok())
+            .filter_map(|r| Repo::parse(&r))
+            .collect())
+    }
+
     /// Every pending gate, oldest first.
     pub async fn all_pending_gates(&self) -> Result<Vec<StoredGate>> {
         let rows = sqlx::query(

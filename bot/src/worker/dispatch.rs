@@ -109,7 +109,7 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             default_branch,
         } => {
             for gate in forge
-                .waiting_gates(repo, environments, default_branch)
+                .waiting_gates(repo, environments, default_branch.as_deref())
                 .await?
             {
                 open_gate(app, forge, repo, *tenant, &gate).await?;

@@ -190,6 +190,7 @@ impl FakeGitLab {
             .route("/api/v4/projects/{id}/environments", get(environments))
             .route("/api/v4/users", get(users))
             .route("/api/v4/user", get(current_user))
+            .route("/api/v4/projects/{id}", get(project))
             .route("/api/graphql", post(graphql))
             .route(
                 "/api/v4/projects/{id}/merge_requests/{iid}/versions",
@@ -1113,5 +1114,17 @@ async fn graphql(State(state): S, body: Bytes) -> Response {
         "nodes": nodes,
         "pageInfo": {"hasNextPage": next < mr.notes.len(), "endCursor": next.to_string()}
     }}}}}))
+    .into_response()
+}
+
+/// `GET /projects/:id`.
+async fn project(State(state): S, Path(id): Path<String>) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    axum::Json(
+        json!({"id": p.id, "path_with_namespace": p.path, "default_branch": p.default_branch}),
+    )
     .into_response()
 }

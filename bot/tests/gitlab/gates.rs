@@ -428,3 +428,27 @@ async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
     assert!(page.contains("alice"), "{page}");
     assert!(!page.to_lowercase().contains("github"), "{page}");
 }
+
+#[tokio::test]
+async fn blocked_deployments_no_hook_announces_are_found_on_the_timer() {
+    let h = Harness::with(|c| c.queue.recheck_secs = 1).await;
+    h.set_policy("main", PROD);
+    // The bot knows the project from a merge request.
+    h.open_mr(1, "erin", HEAD).await;
+    h.settle().await;
+    let sha = "00000000000000000000000000000000000000cd";
+    let id = h.fake.block_deployment(PROJECT, "production", sha);
+    h.eventually("the gate is opened", |h| {
+        h.status_named(sha, "signoff/production").is_some()
+    })
+    .await;
+    assert_eq!(
+        h.status_named(sha, "signoff/production").unwrap().0,
+        "pending"
+    );
+    h.review_deployment(id, "alice", true);
+    h.review_deployment(id, "bob", true);
+    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
+        .await;
+    assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+}

@@ -754,7 +754,7 @@ impl Forge for GitHubForge {
         &self,
         _repo: &Repo,
         _environments: &[String],
-        _default_branch: &str,
+        _default_branch: Option<&str>,
     ) -> Result<Vec<GateRequest>> {
         // Every waiting deployment arrives as a `deployment_protection_rule` event.
         Ok(Vec::new())

@@ -564,3 +564,9 @@ pub struct Compare {
     #[serde(default)]
     pub commits: Vec<Commit>,
 }
+
+/// `GET /projects/:id` (only what the bot reads).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Project {
+    pub default_branch: Option<String>,
+}

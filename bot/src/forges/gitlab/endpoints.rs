@@ -266,6 +266,12 @@ impl GitLabClient {
         self.get_all(url, &format!("commits of {sha}")).await
     }
 
+    /// `GET /projects/:id`.
+    pub async fn project(&self, project: &ProjectId) -> Result<super::api::Project, ApiError> {
+        let url = self.project_url(project, &[])?;
+        self.get_json(&url, &format!("project {project}")).await
+    }
+
     /// `GET /user`: the bot user itself.
     pub async fn current_user(&self) -> Result<User, ApiError> {
         let url = self.url(&["user"])?;

@@ -34,7 +34,7 @@ pub fn to_event(event: GitLabEvent, now: Timestamp) -> Result<Option<Event>, Bad
                 repo: repo(&e.project)?,
                 tenant: None,
                 environments,
-                default_branch: e.default_branch.unwrap_or_else(|| "main".to_owned()),
+                default_branch: e.default_branch,
             })
         }
         GitLabEvent::Ignored(_) => None,

@@ -385,30 +385,48 @@ impl Forge for GitLabForge {
         &self,
         repo: &Repo,
         environments: &[String],
-        default_branch: &str,
+        default_branch: Option<&str>,
     ) -> Result<Vec<GateRequest>> {
+        let id = project(repo);
+        let default_branch = match default_branch {
+            Some(branch) => branch.to_owned(),
+            None => self
+                .client
+                .project(&id)
+                .await
+                .map_err(forge_error)?
+                .default_branch
+                .ok_or_else(|| ForgeError::Fatal(format!("{repo} has no default branch")))?,
+        };
+        let any = [None];
+        let wanted: Vec<Option<&str>> = if environments.is_empty() {
+            any.to_vec()
+        } else {
+            environments.iter().map(|e| Some(e.as_str())).collect()
+        };
         let mut gates = Vec::new();
-        for environment in environments {
+        for environment in wanted {
             let blocked = self
                 .client
-                .deployments(
-                    &project(repo),
-                    Some(environment),
-                    Some(DeploymentStatus::Blocked),
-                )
+                .deployments(&id, environment, Some(DeploymentStatus::Blocked))
                 .await
                 .map_err(forge_error)?;
-            gates.extend(blocked.into_iter().map(|d| GateRequest {
-                gate_id: d.id,
-                deployment_id: Some(d.id),
-                environment: environment.clone(),
-                callback: String::new(),
-                sha: d.sha,
-                git_ref: d.git_ref,
-                requester: d.user.map(|u| u.username).unwrap_or_default(),
-                pulls: Vec::new(),
-                default_branch: default_branch.to_owned(),
-            }));
+            for d in blocked {
+                let Some(environment) = d.environment.map(|e| e.name) else {
+                    continue;
+                };
+                gates.push(GateRequest {
+                    gate_id: d.id,
+                    deployment_id: Some(d.id),
+                    environment,
+                    callback: String::new(),
+                    sha: d.sha,
+                    git_ref: d.git_ref,
+                    requester: d.user.map(|u| u.username).unwrap_or_default(),
+                    pulls: Vec::new(),
+                    default_branch: default_branch.clone(),
+                });
+            }
         }
         Ok(gates)
     }
