@@ -24,3 +24,9 @@ pub fn handle(app: &App, kind: ForgeKind, tenant: Option<u64>) -> Result<Box<dyn
         }
     }
 }
+
+/// On the recheck timer: queues a look for waiting deployments at the forges that do
+/// not announce every one (GitLab), for the period `bucket`.
+pub async fn look_for_waiting(app: &App, bucket: i64) {
+    gitlab::poll::queue_polls(app, bucket).await;
+}

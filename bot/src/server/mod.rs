@@ -166,10 +166,6 @@ pub async fn start(config: Config) -> Result<Running, String> {
             Arc::clone(&app),
             stopped.clone(),
         )));
-        workers.push(tokio::spawn(forges::gitlab::poll::run(
-            Arc::clone(&app),
-            stopped.clone(),
-        )));
     }
     tracing::info!(%addr, "signoff listening");
     Ok(Running {

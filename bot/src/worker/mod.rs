@@ -139,6 +139,7 @@ pub async fn recheck(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             }
         }
         reassert_unconfirmed(&app, secs, bucket).await;
+        crate::forges::look_for_waiting(&app, bucket).await;
     }
 }
 

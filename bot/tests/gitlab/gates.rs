@@ -420,7 +420,7 @@ async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
         .into_iter()
         .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
         .filter_map(|r| r.body?["target_url"].as_str().map(str::to_owned))
-        .last()
+        .next_back()
         .unwrap();
     let (status, page) = h.get(&url).await;
     assert_eq!(status, 200);
