@@ -108,11 +108,28 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             environments,
             default_branch,
         } => {
+            // Each gate found is queued as its own delivery, under its gate's work key,
+            // so it is never evaluated beside another event about the same deployment;
+            // once per deployment (the recheck timer looks at waiting gates again).
+            let forge_name = forge.kind().as_str();
             for gate in forge
                 .waiting_gates(repo, environments, default_branch.as_deref())
                 .await?
             {
-                open_gate(app, forge, repo, *tenant, &gate).await?;
+                let delivery = format!("found:{repo}@{}", gate.gate_id);
+                let event = Event::DeploymentGate {
+                    repo: repo.clone(),
+                    tenant: *tenant,
+                    gate,
+                };
+                let now = crate::store::now_ms();
+                if app
+                    .store
+                    .enqueue(forge_name, "found", &delivery, &event, now)
+                    .await?
+                {
+                    app.work.notify_one();
+                }
             }
             Ok(())
         }

@@ -351,7 +351,7 @@ async fn commit_authors_are_contributors_and_unknown_ones_fail_closed() {
 
 #[tokio::test]
 async fn a_blocked_deployment_no_hook_announced_is_found_from_its_pipeline() {
-    let h = Harness::new().await;
+    let h = Harness::with(|c| c.queue.recheck_secs = 1).await;
     h.set_policy("main", PROD);
     let sha = "00000000000000000000000000000000000000ab";
     // Blocked, but this GitLab sends no Deployment Hook for it.
@@ -365,13 +365,11 @@ async fn a_blocked_deployment_no_hook_announced_is_found_from_its_pipeline() {
         "pending"
     );
     assert!(bot_answers(&h, id).is_empty());
-    // The gate is stored: grants that arrive later reach it.
+    // The gate is stored: grants that arrive later reach it on the recheck timer.
     h.review_deployment(id, "alice", true);
     h.review_deployment(id, "bob", true);
-    let d = h.delivery();
-    h.deliver(hooks::pipeline(&h.fake, PROJECT, sha, "production", &d))
+    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
         .await;
-    h.settle().await;
     assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
 }
 
@@ -451,4 +449,28 @@ async fn blocked_deployments_no_hook_announces_are_found_on_the_timer() {
     h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
         .await;
     assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+}
+
+#[tokio::test]
+async fn an_unapproval_takes_the_approval_back() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "success");
+    h.fake.unapprove(PROJECT, 1, "bob");
+    let d = h.delivery();
+    h.deliver(hooks::merge_request(
+        &h.fake,
+        PROJECT,
+        1,
+        "unapproval",
+        "bob",
+        None,
+        &d,
+    ))
+    .await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "pending");
 }

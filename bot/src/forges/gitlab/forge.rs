@@ -556,10 +556,20 @@ impl Forge for GitLabForge {
             status,
             comment: comment.to_owned(),
         };
-        self.client
+        match self
+            .client
             .answer_deployment(&project(repo), gate.gate_id, &decision)
             .await
-            .map_err(forge_error)
+        {
+            Ok(()) => Ok(()),
+            // Settled between the read and the answer: nothing left to answer.
+            Err(ApiError::Status { status: 400, .. })
+                if self.read_deployment(repo, gate).await?.status != DeploymentStatus::Blocked =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(forge_error(e)),
+        }
     }
 
     fn tenant(&self) -> Option<u64> {
