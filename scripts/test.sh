@@ -51,6 +51,8 @@ step "the bot's scenarios again, on PostgreSQL"
 # --nocapture: the fault test prints its figures (the scenarios print nothing else).
 SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test github -- --nocapture 2>&1 |
   tee -a "$log" || failed=1
+SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test gitlab 2>&1 |
+  tee -a "$log" || failed=1
 
 step "crash test: kill -9 twenty times, 1 replica on SQLite, 3 on PostgreSQL"
 SIGNOFF_TEST_POSTGRES="$pg_url" cargo test -p signoff-bot --all-features --locked --test crash -- --nocapture 2>&1 | tee -a "$log" || failed=1

@@ -2,6 +2,7 @@
 
 use crate::config::{Config, Secret};
 use crate::forges::github::GitHub;
+use crate::forges::gitlab::{GitLab, GitLabSettings};
 use crate::store::Store;
 use signoff::model::policy::Commands;
 use std::collections::HashMap;
@@ -18,6 +19,10 @@ pub struct App {
     pub github: Option<Arc<GitHub>>,
     /// GitHub webhook secrets (several during a rotation).
     pub github_secrets: Vec<Secret>,
+    /// The GitLab adapter, when a bot token is configured.
+    pub gitlab: Option<Arc<GitLab>>,
+    /// GitLab's webhook tokens and signing key, validated at start.
+    pub gitlab_settings: GitLabSettings,
     /// The organisation-wide policy: its file name and text, read at start.
     pub org_policy: Option<(String, String)>,
     /// Signs details links.

@@ -84,9 +84,10 @@ pub async fn run(
     store.close().await;
     let repo_key = repo.map(|r| (format!("{r}#"), format!("{r}@")));
     let dead = dead.iter().filter(|d| {
-        repo_key
-            .as_ref()
-            .is_none_or(|(pr, run)| d.work_key.starts_with(pr) || d.work_key.starts_with(run))
+        repo_key.as_ref().is_none_or(|(pr, run)| {
+            let key = crate::event::Event::key_without_forge(&d.work_key);
+            key.starts_with(pr) || key.starts_with(run)
+        })
     });
     Ok(entries
         .iter()

@@ -215,7 +215,8 @@ pub struct GitHubConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GitLabConfig {
     pub api_url: String,
-    pub webhook_token: Secret,
+    /// `X-Gitlab-Token` values accepted (several during a rotation), like GitHub's secrets.
+    pub webhook_token: Secrets,
     pub signing_token: Option<Secret>,
     pub token: Option<Secret>,
 }
@@ -284,7 +285,7 @@ impl Default for GitLabConfig {
     fn default() -> Self {
         GitLabConfig {
             api_url: "https://gitlab.com/api/v4".to_owned(),
-            webhook_token: Secret::default(),
+            webhook_token: Secrets::default(),
             signing_token: None,
             token: None,
         }
@@ -375,7 +376,7 @@ impl Config {
             "github_check_runs" => self.github.check_runs = boolean(value)?,
             "github_timeout_secs" => self.github.timeout_secs = number(value)?,
             "gitlab_api_url" => self.gitlab.api_url = text(),
-            "gitlab_webhook_token" => self.gitlab.webhook_token = secret(),
+            "gitlab_webhook_token" => self.gitlab.webhook_token = Secrets::from_lines(value),
             "gitlab_signing_token" => self.gitlab.signing_token = Some(secret()),
             "gitlab_token" => self.gitlab.token = Some(secret()),
             _ => return Err("not a configuration key (see docs/bot.md)".to_owned()),
@@ -550,6 +551,33 @@ mod tests {
             shown(&Config::load(Some(&path), env(&[])).unwrap()),
             vec!["new,1", "old"]
         );
+    }
+
+    #[test]
+    fn gitlab_webhook_tokens_are_listed_like_github_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let shown = |c: &Config| -> Vec<String> {
+            c.gitlab
+                .webhook_token
+                .list()
+                .iter()
+                .map(|s| s.expose().to_owned())
+                .collect()
+        };
+        std::fs::write(&path, "[gitlab]\nwebhook_token = \"a,b\"\n").unwrap();
+        assert_eq!(
+            shown(&Config::load(Some(&path), env(&[])).unwrap()),
+            vec!["a,b"]
+        );
+        std::fs::write(&path, "[gitlab]\nwebhook_token = [\"new\", \"old\"]\n").unwrap();
+        assert_eq!(
+            shown(&Config::load(Some(&path), env(&[])).unwrap()),
+            vec!["new", "old"]
+        );
+        let from_env =
+            Config::load(None, env(&[("SIGNOFF_GITLAB_WEBHOOK_TOKEN", "x,1\ny")])).unwrap();
+        assert_eq!(shown(&from_env), vec!["x,1", "y"]);
     }
 
     #[test]

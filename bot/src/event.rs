@@ -5,7 +5,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// `owner/name` of a repository (GitLab: the project path).
+/// A repository's path: `owner/name` on GitHub, `group/sub/project` on GitLab (nested
+/// groups). `owner` is the namespace: every segment but the last.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Repo {
     pub owner: String,
@@ -20,10 +21,12 @@ impl Repo {
         }
     }
 
-    /// Parses `owner/name`.
+    /// Parses `owner/name` or `group/sub/project`: the name is the last segment, the
+    /// namespace all before it. Empty segments are refused.
     pub fn parse(full: &str) -> Option<Repo> {
-        let (owner, name) = full.split_once('/')?;
-        (!owner.is_empty() && !name.is_empty()).then(|| Repo::new(owner, name))
+        let (owner, name) = full.rsplit_once('/')?;
+        (!name.is_empty() && owner.split('/').all(|s| !s.is_empty()))
+            .then(|| Repo::new(owner, name))
     }
 }
 
@@ -103,12 +106,26 @@ pub enum Event {
         tenant: Option<u64>,
         gate: GateRequest,
     },
-    /// Someone reviewed a deployment of a workflow run.
+    /// Deployments to these environments may be waiting for approval without the forge
+    /// having said so (GitLab: a pipeline reached a deployment job): look for them and
+    /// open a gate for each.
+    FindWaiting {
+        repo: Repo,
+        tenant: Option<u64>,
+        /// Empty: every environment.
+        environments: Vec<String>,
+        /// The policy of the gates found is read from here; `None`: the repository's
+        /// default branch, asked of the forge.
+        default_branch: Option<String>,
+    },
+    /// Someone reviewed a waiting deployment (or a timer asks again): re-evaluate the
+    /// gates of `gate_id` (GitHub: the workflow run; GitLab: the deployment).
     DeploymentReview {
         repo: Repo,
         #[serde(alias = "installation")]
         tenant: Option<u64>,
-        run_id: u64,
+        #[serde(alias = "run_id")]
+        gate_id: u64,
     },
     /// Someone (maybe the bot itself) set a commit status or check run under one of the
     /// bot's names (`signoff`, `signoff/<environment>`) on a revision.
@@ -193,7 +210,10 @@ impl CommentAction {
 /// A deployment waiting for the bot's answer, as stored with the gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GateRequest {
-    pub run_id: u64,
+    /// What the forge waits on, in its own terms: GitHub's workflow run, GitLab's
+    /// deployment. (Rows queued before the rename say `run_id`.)
+    #[serde(alias = "run_id")]
+    pub gate_id: u64,
     /// The deployment the run waits on: the gate re-reads it from the forge, a replay of
     /// the same request names the same one, a re-run of the job a new one.
     #[serde(default)]
@@ -220,14 +240,30 @@ impl Event {
             | Event::Comment { repo, number, .. } => {
                 format!("{repo}#{number}")
             }
-            Event::DeploymentGate { repo, gate, .. } => format!("{repo}@run{}", gate.run_id),
-            Event::DeploymentReview { repo, run_id, .. } => format!("{repo}@run{run_id}"),
+            Event::DeploymentGate { repo, gate, .. } => format!("{repo}@run{}", gate.gate_id),
+            Event::DeploymentReview { repo, gate_id, .. } => format!("{repo}@run{gate_id}"),
+            Event::FindWaiting { repo, .. } => format!("{repo}@waiting"),
             Event::AnswerSet { repo, sha, .. } | Event::Reassert { repo, sha, .. } => {
                 format!("{repo}@{sha}")
             }
             Event::Tenant { tenant, .. } => {
                 format!("tenant/{}", tenant.unwrap_or(0))
             }
+        }
+    }
+
+    /// The work key with the forge in front (`gitlab:group/project#3`): the same path on
+    /// two forges names two repositories.
+    pub fn work_key_on(&self, forge: &str) -> String {
+        format!("{forge}:{}", self.work_key())
+    }
+
+    /// A stored work key without its forge (`gitlab:g/p#3` → `g/p#3`); keys stored
+    /// before the forge was added come back as they are.
+    pub fn key_without_forge(key: &str) -> &str {
+        match key.split_once(':') {
+            Some((forge, rest)) if ForgeKind::from_name(forge).is_some() => rest,
+            _ => key,
         }
     }
 
@@ -252,9 +288,57 @@ impl Event {
             Event::Comment { .. } => "comment",
             Event::DeploymentGate { .. } => "deployment_gate",
             Event::DeploymentReview { .. } => "deployment_review",
+            Event::FindWaiting { .. } => "find_waiting",
             Event::AnswerSet { .. } => "answer_set",
             Event::Reassert { .. } => "reassert",
             Event::Tenant { .. } => "tenant",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_groups_keep_the_namespace_whole() {
+        let repo = Repo::parse("group/sub/project").unwrap();
+        assert_eq!(
+            (repo.owner.as_str(), repo.name.as_str()),
+            ("group/sub", "project")
+        );
+        assert_eq!(repo.to_string(), "group/sub/project");
+        let repo = Repo::parse("octo/app").unwrap();
+        assert_eq!((repo.owner.as_str(), repo.name.as_str()), ("octo", "app"));
+        for bad in ["app", "/app", "octo/", "a//b", ""] {
+            assert_eq!(Repo::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rows_queued_before_the_gate_id_rename_still_decode() {
+        let old = r#"{"type":"deployment_gate","repo":{"owner":"o","name":"r"},"installation":7,
+            "gate":{"run_id":42,"environment":"production","callback":"/c","sha":"abc",
+            "git_ref":"main","requester":"alice","pulls":[],"default_branch":"main"}}"#;
+        let Event::DeploymentGate { gate, tenant, .. } = serde_json::from_str(old).unwrap() else {
+            panic!("not a deployment gate");
+        };
+        assert_eq!((gate.gate_id, tenant), (42, Some(7)));
+        let old = r#"{"type":"deployment_review","repo":{"owner":"o","name":"r"},"installation":null,"run_id":9}"#;
+        let event: Event = serde_json::from_str(old).unwrap();
+        assert!(matches!(event, Event::DeploymentReview { gate_id: 9, .. }));
+    }
+
+    #[test]
+    fn work_keys_name_the_forge() {
+        let event = Event::Change {
+            repo: Repo::new("g/sub", "p"),
+            tenant: None,
+            number: 3,
+            action: "open".to_owned(),
+            head: None,
+        };
+        assert_eq!(event.work_key_on("gitlab"), "gitlab:g/sub/p#3");
+        assert_ne!(event.work_key_on("gitlab"), event.work_key_on("github"));
     }
 }

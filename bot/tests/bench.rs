@@ -9,6 +9,7 @@
 //!   PostgreSQL with `SIGNOFF_TEST_POSTGRES`; `BENCH_REPLICAS` bots on the database.
 //! - `replay`: pull requests driven through their life (open, reviews, comments, a push)
 //!   against the fake GitHub with the workers on: API calls per event.
+//! - `replay_gitlab`: the same life for merge requests against the fake GitLab.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -23,6 +24,19 @@ mod fake;
 #[path = "github/harness.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod harness;
+#[path = "common/postgres.rs"]
+mod postgres;
+
+/// The GitLab suite's fake, deliveries and harness.
+#[allow(dead_code, reason = "shared with the scenario tests")]
+mod gitlab {
+    #[path = "fake.rs"]
+    pub mod fake;
+    #[path = "harness.rs"]
+    pub mod harness;
+    #[path = "hooks.rs"]
+    pub mod hooks;
+}
 
 use harness::{Harness, SECRET, fixture, sha};
 use signoff_bot::forges::github::signature::sign_github;
@@ -213,5 +227,59 @@ async fn replay_with(policy_ttl: u64) {
         wall.as_secs_f64(),
         calls as f64 / events as f64,
         (calls - not_modified as i64) as f64 / events as f64,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --ignored"]
+async fn replay_gitlab() {
+    let merge_requests = env_usize("BENCH_PULLS", 40) as u64;
+    // The defaults: members for 300 s, policy files for 60 s.
+    let h = gitlab::harness::Harness::with(|c| {
+        c.cache.policy_ttl_secs = 60;
+        c.cache.ttl_secs = 300;
+    })
+    .await;
+    let started = Instant::now();
+    for n in 1..=merge_requests {
+        let head = sha(u32::try_from(n).unwrap());
+        let pushed = sha(u32::try_from(n + 100_000).unwrap());
+        h.open_mr(n, "erin", &head).await;
+        h.approve(n, "alice").await;
+        h.note(n, "bob", "Nice work, one nit below.").await;
+        h.note(n, "bob", "/approve").await;
+        h.push(n, &pushed).await;
+        h.approve(n, "carol").await;
+        h.note(n, "alice", "/lgtm").await;
+        h.settle().await;
+        assert_eq!(h.status_named(&pushed, "signoff").unwrap().0, "success");
+    }
+    let wall = started.elapsed();
+    let (calls, events) = h.bot().app.store.api_calls().await.unwrap();
+    let requests = h.fake.requests().len() as i64;
+    assert_eq!(requests, calls, "every request counted");
+    let mut by_kind: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for r in h.fake.requests() {
+        let kind: String = r
+            .raw_path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .enumerate()
+            .map(|(i, p)| {
+                if i == 3 || p.chars().all(|c| c.is_ascii_hexdigit()) {
+                    "*"
+                } else {
+                    p
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        *by_kind.entry(format!("{} {kind}", r.method)).or_default() += 1;
+    }
+    println!("replay_gitlab calls by endpoint: {by_kind:?}");
+    println!(
+        "replay_gitlab (ttl_secs = 300, policy_ttl_secs = 60): {merge_requests} merge requests, {events} events in {:.2} s: {calls} API calls, {:.2} per event",
+        wall.as_secs_f64(),
+        calls as f64 / events as f64,
     );
 }

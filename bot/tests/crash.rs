@@ -24,6 +24,8 @@ mod fake;
 #[path = "github/harness.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod harness;
+#[path = "common/postgres.rs"]
+mod postgres;
 
 use harness::{Harness, SECRET, sha};
 use sqlx::Row;

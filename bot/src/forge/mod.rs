@@ -191,6 +191,16 @@ pub trait Forge: Send + Sync {
         sha: &str,
         approved: &BTreeSet<u64>,
     ) -> Result<Vec<String>>;
+    /// Deployments to these environments (none named: to any) waiting for approval, as
+    /// gates to open, their policy read from `default_branch` (`None`: the
+    /// repository's). Only for forges that do not announce every waiting deployment
+    /// (GitLab); GitHub asks through its protection rule and answers none here.
+    async fn waiting_gates(
+        &self,
+        repo: &Repo,
+        environments: &[String],
+        default_branch: Option<&str>,
+    ) -> Result<Vec<GateRequest>>;
     /// Names of the repository's deployment environments.
     async fn environments(&self, repo: &Repo) -> Result<Vec<String>>;
     /// The last edit of each of these comments or review bodies (`Activity::node`) that

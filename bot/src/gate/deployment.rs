@@ -19,7 +19,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     let forge_name = forge.kind().as_str();
     let state = app
         .store
-        .gate_state(forge_name, repo, gate.run_id, &gate.environment)
+        .gate_state(forge_name, repo, gate.gate_id, &gate.environment)
         .await?;
     if state != Some(GateState::Pending) {
         // Answered: only its `signoff/<environment>` status may still have to land.
@@ -28,7 +28,7 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     }
     let facts = forge.deployment(repo, gate).await?;
     if facts.sha != gate.sha || facts.pulls != gate.pulls {
-        tracing::info!(repo = %repo, run = gate.run_id, payload_sha = gate.sha, sha = facts.sha, "the forge's deployment differs from the webhook's; using the forge's");
+        tracing::info!(repo = %repo, run = gate.gate_id, payload_sha = gate.sha, sha = facts.sha, "the forge's deployment differs from the webhook's; using the forge's");
     }
     let gate = GateRequest {
         sha: facts.sha,
@@ -37,6 +37,9 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
         pulls: facts.pulls,
         ..gate.clone()
     };
+    app.store
+        .refresh_gate_request(forge_name, repo, &gate)
+        .await?;
     let loaded = Loaded::load(app, forge, repo, &gate.default_branch).await?;
     let reviews = reviews_as_first_seen(app, forge, repo, &gate).await?;
     let counts_on = loaded.stale_never_counts().then_some(gate.sha.as_str());
@@ -46,7 +49,8 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     // this one (they left nothing in the edit history to check).
     let mut tampers = Vec::new();
     for number in &gate.pulls {
-        tampers.extend(recorded_tampers(app, repo, *number, &gate.sha, &loaded).await?);
+        tampers
+            .extend(recorded_tampers(app, forge.kind(), repo, *number, &gate.sha, &loaded).await?);
         // The pull request's head now is recorded: comments written before the bot
         // knew this head bind to an older (or unknown) one: stale.
         let change = forge.change(repo, *number).await?;
@@ -118,7 +122,7 @@ async fn reviews_as_first_seen(
         .reviews_seen(
             forge.kind().as_str(),
             repo,
-            gate.run_id,
+            gate.gate_id,
             &keys,
             crate::store::now_ms(),
         )

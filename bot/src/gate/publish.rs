@@ -32,7 +32,7 @@ impl Target<'_> {
     fn name(&self) -> String {
         match self {
             Target::Change { number, .. } => format!("#{number}"),
-            Target::Deployment { gate } => format!("{}@run{}", gate.environment, gate.run_id),
+            Target::Deployment { gate } => format!("{}@run{}", gate.environment, gate.gate_id),
         }
     }
 
@@ -222,7 +222,7 @@ pub async fn publish(
                 .set_gate_state(
                     forge.kind().as_str(),
                     repo,
-                    gate.run_id,
+                    gate.gate_id,
                     &gate.environment,
                     state,
                     crate::store::now_ms(),

@@ -7,7 +7,7 @@ use super::inputs::{Environments, change_grants};
 use super::publish::Target;
 use super::run::{Loaded, Supplied, read_pull, recorded_tampers, run};
 use crate::app::App;
-use crate::event::{CommentAction, CommentEvent, Repo};
+use crate::event::{CommentAction, CommentEvent, ForgeKind, Repo};
 use crate::forge::{Change, Forge, commands};
 use signoff::model::policy::Commands;
 use signoff::{Attributes, Kind, PolicySet};
@@ -32,7 +32,7 @@ pub async fn evaluate(
     let loaded = Loaded::load(app, forge, repo, &change.base_ref).await?;
     app.remember_commands(&repo.to_string(), &loaded.words);
     if let Some(suspect) = suspect {
-        remember_tamper(app, repo, &change, &loaded, suspect).await?;
+        remember_tamper(app, forge.kind(), repo, &change, &loaded, suspect).await?;
     }
     let counts_on = loaded
         .stale_never_counts()
@@ -78,7 +78,9 @@ pub async fn evaluate(
         attributes,
         contributors,
     );
-    tampers.extend(recorded_tampers(app, repo, number, &change.head_sha, &loaded).await?);
+    tampers.extend(
+        recorded_tampers(app, forge.kind(), repo, number, &change.head_sha, &loaded).await?,
+    );
     let grants = |words: &Commands| {
         change_grants(
             &pull.activity,
@@ -107,6 +109,7 @@ pub async fn evaluate(
 /// to check there, so the webhook saying so is remembered for this head.
 async fn remember_tamper(
     app: &App,
+    forge: ForgeKind,
     repo: &Repo,
     change: &Change,
     loaded: &Loaded,
@@ -122,6 +125,7 @@ async fn remember_tamper(
         tracing::warn!(repo = %repo, number = change.number, comment = c.id, author = c.author, by = c.sender, "approval comment changed by someone else");
         app.store
             .record_tamper(
+                forge,
                 repo,
                 change.number,
                 &change.head_sha,

@@ -12,7 +12,7 @@ use super::verdict::{
 };
 use super::{Result, people_of};
 use crate::app::App;
-use crate::event::Repo;
+use crate::event::{ForgeKind, Repo};
 use crate::forge::{Change, Forge, People, commands};
 use crate::store::changes::{SeenHead, Tamper};
 use signoff::model::policy::Commands;
@@ -213,15 +213,16 @@ pub async fn read_pull(
 /// those seen on `revision`, or on any head when some policy lets grants outlive a push.
 pub async fn recorded_tampers(
     app: &App,
+    forge: ForgeKind,
     repo: &Repo,
     number: u64,
     revision: &str,
     loaded: &Loaded,
 ) -> Result<Vec<Tamper>> {
     Ok(if loaded.stale_never_counts() {
-        app.store.tampers(repo, number, revision).await?
+        app.store.tampers(forge, repo, number, revision).await?
     } else {
-        app.store.tampers_of_change(repo, number).await?
+        app.store.tampers_of_change(forge, repo, number).await?
     })
 }
 

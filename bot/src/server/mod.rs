@@ -69,6 +69,24 @@ pub async fn start(config: Config) -> Result<Running, String> {
     if github_secrets.is_empty() {
         tracing::warn!("no github.webhook_secret: every GitHub delivery is refused with 401");
     }
+    let gitlab_settings =
+        forges::gitlab::GitLabSettings::from_config(&config.gitlab).map_err(|e| e.to_string())?;
+    let gitlab = match &gitlab_settings.token {
+        Some(token) => {
+            let client = forges::gitlab::GitLabClient::new(
+                &gitlab_settings.api_url,
+                forges::gitlab::Auth::PrivateToken(token.clone()),
+            )
+            .map_err(|e| format!("gitlab: {e}"))?;
+            Some(Arc::new(forges::gitlab::GitLab::new(
+                client,
+                &gitlab_settings.api_url,
+                Duration::from_secs(config.cache.ttl_secs),
+                Duration::from_secs(config.cache.policy_ttl_secs),
+            )))
+        }
+        None => None,
+    };
     let org_policy = match &config.policy {
         None => None,
         Some(path) => {
@@ -116,6 +134,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
         store,
         github,
         github_secrets,
+        gitlab,
+        gitlab_settings,
         org_policy,
         details_key,
         work: Notify::new(),
@@ -226,7 +246,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/webhooks/github",
             post(forges::github::intake::receive).layer(DefaultBodyLimit::max(webhook::BODY_LIMIT)),
         )
-        .route("/webhooks/gitlab", post(webhook::gitlab))
+        .route(
+            "/webhooks/gitlab",
+            post(forges::gitlab::receive).layer(DefaultBodyLimit::max(webhook::BODY_LIMIT)),
+        )
         .route("/details/{id}/{signature}", get(pages::details::page));
     let router = if web_dir.join("index.html").is_file() {
         router.fallback_service(ServeDir::new(web_dir))

@@ -163,6 +163,7 @@ impl Store {
     #[expect(clippy::too_many_arguments, reason = "one row's columns")]
     pub async fn record_tamper(
         &self,
+        forge: ForgeKind,
         repo: &Repo,
         number: u64,
         head_sha: &str,
@@ -173,10 +174,11 @@ impl Store {
         at: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO tampers (repo, number, head_sha, comment_id, author, by_user, action, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (repo, number, head_sha, comment_id, by_user) DO NOTHING",
+            "INSERT INTO change_tampers (forge, repo, number, head_sha, comment_id, author, by_user, action, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (forge, repo, number, head_sha, comment_id, by_user) DO NOTHING",
         )
+        .bind(forge.as_str())
         .bind(repo.to_string())
         .bind(i64::try_from(number).unwrap_or(i64::MAX))
         .bind(head_sha)
@@ -192,11 +194,18 @@ impl Store {
 
     /// Tampering seen while `head_sha` was the head; a new push starts afresh, since
     /// approvals must then be given again anyway.
-    pub async fn tampers(&self, repo: &Repo, number: u64, head_sha: &str) -> Result<Vec<Tamper>> {
+    pub async fn tampers(
+        &self,
+        forge: ForgeKind,
+        repo: &Repo,
+        number: u64,
+        head_sha: &str,
+    ) -> Result<Vec<Tamper>> {
         let rows = sqlx::query(
-            "SELECT comment_id, author, by_user, action FROM tampers
-             WHERE repo = $1 AND number = $2 AND head_sha = $3 ORDER BY at, comment_id",
+            "SELECT comment_id, author, by_user, action FROM change_tampers
+             WHERE forge = $1 AND repo = $2 AND number = $3 AND head_sha = $4 ORDER BY at, comment_id",
         )
+        .bind(forge.as_str())
         .bind(repo.to_string())
         .bind(i64::try_from(number).unwrap_or(i64::MAX))
         .bind(head_sha)
@@ -207,11 +216,17 @@ impl Store {
 
     /// Tampering seen on any head of the change: where approvals outlive a push
     /// (`invalidate_on_push: false`), so must the failure for a command taken away.
-    pub async fn tampers_of_change(&self, repo: &Repo, number: u64) -> Result<Vec<Tamper>> {
+    pub async fn tampers_of_change(
+        &self,
+        forge: ForgeKind,
+        repo: &Repo,
+        number: u64,
+    ) -> Result<Vec<Tamper>> {
         let rows = sqlx::query(
-            "SELECT comment_id, author, by_user, action FROM tampers
-             WHERE repo = $1 AND number = $2 ORDER BY at, comment_id",
+            "SELECT comment_id, author, by_user, action FROM change_tampers
+             WHERE forge = $1 AND repo = $2 AND number = $3 ORDER BY at, comment_id",
         )
+        .bind(forge.as_str())
         .bind(repo.to_string())
         .bind(i64::try_from(number).unwrap_or(i64::MAX))
         .fetch_all(self.pool())

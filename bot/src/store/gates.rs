@@ -82,7 +82,7 @@ impl Store {
         )
         .bind(forge)
         .bind(repo.to_string())
-        .bind(i64::try_from(gate.run_id).unwrap_or(i64::MAX))
+        .bind(i64::try_from(gate.gate_id).unwrap_or(i64::MAX))
         .bind(&gate.environment)
         .bind(installation.and_then(|i| i64::try_from(i).ok()))
         .bind(request)
@@ -113,6 +113,45 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// Keeps the request as re-read from the forge (revision, ref, requester, changes),
+    /// so later events about those changes find the gate and an answered gate's status
+    /// lands on the revision actually deployed.
+    pub async fn refresh_gate_request(
+        &self,
+        forge: &str,
+        repo: &Repo,
+        gate: &GateRequest,
+    ) -> Result<()> {
+        let request = serde_json::to_string(gate).map_err(encode)?;
+        sqlx::query(
+            "UPDATE gates SET request = $5 WHERE forge = $1 AND repo = $2 AND run_id = $3 AND environment = $4",
+        )
+        .bind(forge)
+        .bind(repo.to_string())
+        .bind(i64::try_from(gate.gate_id).unwrap_or(i64::MAX))
+        .bind(&gate.environment)
+        .bind(request)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Repositories of `forge` the bot has answered for (changes or deployments).
+    pub async fn repos_of(&self, forge: &str) -> Result<Vec<Repo>> {
+        let rows = sqlx::query(
+            "SELECT repo FROM change_answers WHERE forge = $1
+             UNION SELECT repo FROM gates WHERE forge = $1 ORDER BY repo",
+        )
+        .bind(forge)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>("repo").ok())
+            .filter_map(|r| Repo::parse(&r))
+            .collect())
     }
 
     /// Every pending gate, oldest first.

@@ -88,7 +88,7 @@ impl Store {
                 .bind(row.hook_id.clone())
                 .bind(row.delivery_id.clone())
                 .bind(row.event.name())
-                .bind(row.event.work_key())
+                .bind(row.event.work_key_on(&row.forge))
                 .bind(payload)
                 .bind(now);
         }
@@ -122,7 +122,7 @@ impl Store {
         .bind(hook_id)
         .bind(delivery_id)
         .bind(event.name())
-        .bind(event.work_key())
+        .bind(event.work_key_on(forge))
         .bind(payload)
         .bind(now)
         .execute(self.pool())

@@ -12,6 +12,34 @@ use axum::response::{IntoResponse, Response};
 /// Largest delivery accepted (GitHub caps payloads at 25 MB).
 pub const BODY_LIMIT: usize = 25 * 1024 * 1024;
 
+/// Room in the unverified-body budget for a delivery whose headers are `headers`, before
+/// its body is read: 413 over the size limit, 503 ("busy", the forge redelivers) when
+/// the budget stays full for half the request time. Dropping the permit gives it back.
+pub async fn reserve_body(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    let length = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|l| l > BODY_LIMIT as u64) {
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "body over 25 MB\n").into_response());
+    }
+    let wait = std::time::Duration::from_secs(app.config.server.request_timeout_secs.max(2) / 2);
+    match tokio::time::timeout(wait, app.intake.reserve(length)).await {
+        Ok(Some(permit)) => Ok(permit),
+        _ => {
+            tracing::warn!("webhook bodies waiting for verification fill the budget; answered 503");
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy: too many webhook bodies being read; redeliver later\n",
+            )
+                .into_response())
+        }
+    }
+}
+
 /// Records a verified, mapped delivery durably (deduplicated on the forge's delivery id)
 /// and acknowledges it: 202 once stored, 200 for a duplicate, 503 when the store cannot
 /// take it (the forge redelivers).
@@ -22,7 +50,7 @@ pub async fn enqueue(
     delivery_id: String,
     event: crate::event::Event,
 ) -> Response {
-    let key = event.work_key();
+    let key = event.work_key_on(forge.as_str());
     let name = event.name();
     let row = crate::store::queue::NewDelivery {
         forge: forge.as_str().to_owned(),
@@ -46,13 +74,4 @@ pub async fn enqueue(
                 .into_response()
         }
     }
-}
-
-/// GitLab support comes in a later release; say so rather than 404.
-pub async fn gitlab() -> Response {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        "GitLab webhooks are not supported yet\n",
-    )
-        .into_response()
 }

@@ -1,31 +1,24 @@
 //! One event, one handler.
 
 use crate::app::App;
-use crate::event::{CommentAction, Event, Repo};
+use crate::event::{CommentAction, Event, ForgeKind, Repo};
 use crate::forge::{Forge, GateAnswer, commands};
-use crate::forges::github::GitHubForge;
+use crate::forges::handle as forge_handle;
 use crate::gate::publish::{Target, publish};
 use crate::gate::pull_request::Suspect;
 use crate::gate::verdict::{GateOutcome, Verdict, clip};
 use crate::gate::{HandlerError, Result, deployment, pull_request, show};
 use crate::store::gates::GateState;
 
-fn github(app: &App, tenant: Option<u64>) -> Result<GitHubForge> {
-    let gh = app
-        .github
-        .as_ref()
-        .ok_or_else(|| HandlerError::Other("GitHub is not configured".to_owned()))?;
-    Ok(gh.handle(tenant)?)
-}
-
-/// Handles an event; returns the result and the API calls it made.
-pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
+/// Handles an event delivered by `kind`; returns the result and the API calls it made.
+pub async fn dispatch(app: &App, kind: ForgeKind, event: &Event) -> (Result<()>, u32) {
     let tenant = match event {
         Event::Change { tenant, .. }
         | Event::Review { tenant, .. }
         | Event::Comment { tenant, .. }
         | Event::DeploymentGate { tenant, .. }
         | Event::DeploymentReview { tenant, .. }
+        | Event::FindWaiting { tenant, .. }
         | Event::AnswerSet { tenant, .. }
         | Event::Reassert { tenant, .. }
         | Event::Tenant { tenant, .. } => *tenant,
@@ -34,11 +27,11 @@ pub async fn dispatch(app: &App, event: &Event) -> (Result<()>, u32) {
         tracing::info!(tenant, action, "tenant (GitHub: installation) changed");
         return (Ok(()), 0);
     }
-    let forge = match github(app, tenant) {
+    let forge = match forge_handle(app, kind, tenant) {
         Ok(forge) => forge,
         Err(e) => return (Err(e), 0),
     };
-    let result = handle(app, &forge, event).await;
+    let result = handle(app, forge.as_ref(), event).await;
     (result, forge.api_calls())
 }
 
@@ -122,31 +115,44 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             gates_of_pull(app, forge, repo, *number).await
         }
         Event::DeploymentGate { repo, tenant, gate } => {
+            open_gate(app, forge, repo, *tenant, gate).await
+        }
+        Event::FindWaiting {
+            repo,
+            tenant,
+            environments,
+            default_branch,
+        } => {
+            // Each gate found is queued as its own delivery, under its gate's work key,
+            // so it is never evaluated beside another event about the same deployment;
+            // once per deployment (the recheck timer looks at waiting gates again).
             let forge_name = forge.kind().as_str();
-            let now = crate::store::now_ms();
-            if let Some(stored) = app
-                .store
-                .gate(forge_name, repo, gate.run_id, &gate.environment)
+            for gate in forge
+                .waiting_gates(repo, environments, default_branch.as_deref())
                 .await?
             {
-                // A replayed request (same deployment) never reopens an answered gate;
-                // a re-run of the job asks about a new deployment and is answered anew.
-                let same = stored.request.deployment_id == gate.deployment_id;
-                if stored.state != GateState::Pending && same {
-                    tracing::warn!(repo = %repo, run = gate.run_id, environment = gate.environment, state = stored.state.as_str(), "gate already answered; request replayed, ignored");
-                    return Ok(());
+                let delivery = format!("found:{repo}@{}", gate.gate_id);
+                let event = Event::DeploymentGate {
+                    repo: repo.clone(),
+                    tenant: *tenant,
+                    gate,
+                };
+                let now = crate::store::now_ms();
+                if app
+                    .store
+                    .enqueue(forge_name, "found", &delivery, &event, now)
+                    .await?
+                {
+                    app.work.notify_one();
                 }
             }
-            app.store
-                .upsert_gate(forge_name, repo, *tenant, gate, now)
-                .await?;
-            deployment::evaluate(app, forge, repo, gate).await
+            Ok(())
         }
-        Event::DeploymentReview { repo, run_id, .. } => {
+        Event::DeploymentReview { repo, gate_id, .. } => {
             // Answered gates too: a status that failed to post is posted on the retry.
             for stored in app
                 .store
-                .gates_of_run(forge.kind().as_str(), repo, *run_id)
+                .gates_of_run(forge.kind().as_str(), repo, *gate_id)
                 .await?
             {
                 deployment::evaluate(app, forge, repo, &stored.request).await?;
@@ -165,6 +171,35 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
         } => show::show_again(app, forge, repo, sha, context).await,
         Event::Tenant { .. } => Ok(()),
     }
+}
+
+/// A deployment waits for the bot: store its gate and evaluate it. A replayed request
+/// (same deployment) never reopens an answered gate; a re-run of the job asks about a
+/// new deployment and is answered anew.
+async fn open_gate(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    tenant: Option<u64>,
+    gate: &crate::event::GateRequest,
+) -> Result<()> {
+    let forge_name = forge.kind().as_str();
+    let now = crate::store::now_ms();
+    if let Some(stored) = app
+        .store
+        .gate(forge_name, repo, gate.gate_id, &gate.environment)
+        .await?
+    {
+        let same = stored.request.deployment_id == gate.deployment_id;
+        if stored.state != GateState::Pending && same {
+            tracing::warn!(repo = %repo, run = gate.gate_id, environment = gate.environment, state = stored.state.as_str(), "gate already answered; request replayed, ignored");
+            return Ok(());
+        }
+    }
+    app.store
+        .upsert_gate(forge_name, repo, tenant, gate, now)
+        .await?;
+    deployment::evaluate(app, forge, repo, gate).await
 }
 
 /// Pending deployment gates whose run is associated with this pull request: its
@@ -187,10 +222,10 @@ pub fn reason(error: &HandlerError) -> String {
 }
 
 /// After the last attempt: a failure status on the change, when the forge can take one.
-pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
+pub async fn fail_closed(app: &App, kind: ForgeKind, event: &Event, reason: &str) {
     // A deployment keeps waiting (never approved on an error), with the reason shown.
     if let Event::DeploymentGate { repo, tenant, gate } = event {
-        let Ok(forge) = github(app, *tenant) else {
+        let Ok(forge) = forge_handle(app, kind, *tenant) else {
             return;
         };
         let comment = format!("signoff could not evaluate: {reason}; the deployment keeps waiting");
@@ -198,7 +233,7 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
             .answer_gate(repo, gate, GateAnswer::Report, &comment)
             .await
         {
-            tracing::error!(repo = %repo, run = gate.run_id, error = %e, "cannot report on the gate either");
+            tracing::error!(repo = %repo, run = gate.gate_id, error = %e, "cannot report on the gate either");
         }
         return;
     }
@@ -223,9 +258,10 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
     else {
         return;
     };
-    let Ok(forge) = github(app, *tenant) else {
+    let Ok(forge) = forge_handle(app, kind, *tenant) else {
         return;
     };
+    let forge = forge.as_ref();
     // The pull request's head; when the forge cannot say (the outage that caused this),
     // the head the bot last answered for, so an earlier success does not stand.
     let (open, head_sha) = match forge.change(repo, *number).await {
@@ -251,11 +287,11 @@ pub async fn fail_closed(app: &App, event: &Event, reason: &str) {
             number: *number,
             sha: &head_sha,
         };
-        publish(app, &forge, repo, &target, &verdict, &[]).await
+        publish(app, forge, repo, &target, &verdict, &[]).await
     } else {
         show::post_error(
             app,
-            &forge,
+            forge,
             repo,
             &head_sha,
             &app.config.status_context,

@@ -88,8 +88,9 @@ async fn bury_abandoned(app: &App, max_attempts: u32) {
             job.attempts
         );
         tracing::error!(delivery = job.id, attempts = job.attempts, "{reason}");
-        if let Ok(event) = serde_json::from_str::<Event>(&job.payload) {
-            dispatch::fail_closed(app, &event, &reason).await;
+        let kind = crate::event::ForgeKind::from_name(&job.forge);
+        if let (Ok(event), Some(kind)) = (serde_json::from_str::<Event>(&job.payload), kind) {
+            dispatch::fail_closed(app, kind, &event, &reason).await;
         }
     }
 }
@@ -124,9 +125,9 @@ pub async fn recheck(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             let event = Event::DeploymentReview {
                 repo: gate.repo.clone(),
                 tenant: gate.installation,
-                run_id: gate.request.run_id,
+                gate_id: gate.request.gate_id,
             };
-            let delivery = format!("{}@run{}#{bucket}", gate.repo, gate.request.run_id);
+            let delivery = format!("{}@run{}#{bucket}", gate.repo, gate.request.gate_id);
             match app
                 .store
                 .enqueue(&gate.forge, "recheck", &delivery, &event, now_ms())
@@ -138,6 +139,7 @@ pub async fn recheck(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             }
         }
         reassert_unconfirmed(&app, secs, bucket).await;
+        crate::forges::look_for_waiting(&app, bucket).await;
     }
 }
 
@@ -191,8 +193,20 @@ async fn process(app: &App, job: crate::store::queue::Claimed) {
             return;
         }
     };
+    let Some(kind) = crate::event::ForgeKind::from_name(&job.forge) else {
+        let _ = app
+            .store
+            .fail(
+                job.id,
+                now_ms(),
+                &format!("unknown forge {:?}", job.forge),
+                0,
+            )
+            .await;
+        return;
+    };
     let started = std::time::Instant::now();
-    let (result, calls) = dispatch::dispatch(app, &event).await;
+    let (result, calls) = dispatch::dispatch(app, kind, &event).await;
     app.metrics.evaluation.observe(started.elapsed());
     let outcome = match result {
         Ok(()) => app.store.finish(job.id, now_ms(), calls).await,
@@ -218,7 +232,7 @@ async fn process(app: &App, job: crate::store::queue::Claimed) {
         }
         Err(e) => {
             tracing::error!(delivery = job.id, attempt = job.attempts, error = %e, "giving up: dead letter");
-            dispatch::fail_closed(app, &event, &dispatch::reason(&e)).await;
+            dispatch::fail_closed(app, kind, &event, &dispatch::reason(&e)).await;
             app.store
                 .fail(job.id, now_ms(), &e.to_string(), calls)
                 .await

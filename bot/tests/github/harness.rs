@@ -45,22 +45,6 @@ pub fn sha(n: u32) -> String {
     format!("{n:0>40x}")
 }
 
-/// With `SIGNOFF_TEST_POSTGRES=postgres://user@host:port`, each harness gets a new
-/// database on that server, so the scenarios run on PostgreSQL too.
-async fn fresh_postgres(server: &str) -> String {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let name = format!("signoff_test_{}_{}", std::process::id(), fastrand::u64(..));
-    let mut admin = sqlx::AnyConnection::connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    format!("{server}/{name}")
-}
-
 impl Harness {
     /// A fake GitHub with repository acme/app (policy: two approvals on pull requests;
     /// writers alice, bob, carol, dave) and the bot on a fresh SQLite file.
@@ -102,7 +86,7 @@ impl Harness {
         });
         let dir = tempfile::tempdir().unwrap();
         let database = match std::env::var("SIGNOFF_TEST_POSTGRES") {
-            Ok(server) => fresh_postgres(&server).await,
+            Ok(server) => crate::postgres::fresh_postgres(&server).await,
             Err(_) => format!("sqlite://{}", dir.path().join("signoff.db").display()),
         };
         let mut config = Config {

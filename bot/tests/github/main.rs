@@ -21,8 +21,14 @@ mod lists;
 mod operating;
 mod pages;
 mod policy_check;
+#[path = "../common/postgres.rs"]
+mod postgres;
 mod publishing;
 mod pull_requests;
 mod queue;
 mod resilience;
 mod review;
+#[macro_use]
+#[path = "../common/scenarios.rs"]
+mod scenarios;
+mod neutral;

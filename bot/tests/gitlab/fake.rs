@@ -70,6 +70,10 @@ pub struct MergeRequest {
     pub commits: Vec<(String, String)>,
     pub approved_by: Vec<String>,
     pub notes: Vec<Value>,
+    /// (head sha, created_at): one per push, as `/versions` lists them.
+    pub versions: Vec<(String, String)>,
+    /// note id → (last editor, when), as GraphQL's `Note.lastEditedBy` tells it.
+    pub edits: BTreeMap<u64, (String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -185,6 +189,17 @@ impl FakeGitLab {
             )
             .route("/api/v4/projects/{id}/environments", get(environments))
             .route("/api/v4/users", get(users))
+            .route("/api/v4/user", get(current_user))
+            .route("/api/v4/projects/{id}", get(project))
+            .route("/api/graphql", post(graphql))
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}/versions",
+                get(versions),
+            )
+            .route(
+                "/api/v4/projects/{id}/repository/commits/{sha}/merge_requests",
+                get(merge_requests_of_commit),
+            )
             .layer(middleware::from_fn_with_state(
                 Arc::clone(&state),
                 gatekeeper,
@@ -247,7 +262,9 @@ impl FakeGitLab {
     }
 
     pub fn open_mr(&self, project: u64, iid: u64, author: &str, sha: &str, files: &[&str]) {
-        self.project_mut(project, |p| {
+        self.with(|s| {
+            let at = s.tick();
+            let p = s.projects.get_mut(&project).unwrap();
             p.merge_requests.insert(
                 iid,
                 MergeRequest {
@@ -258,10 +275,16 @@ impl FakeGitLab {
                     state: "opened".to_owned(),
                     files: files.iter().map(|f| (*f).to_owned()).collect(),
                     commits: vec![(author.to_owned(), format!("{author}@example.com"))],
+                    versions: vec![(sha.to_owned(), at)],
                     ..MergeRequest::default()
                 },
-            )
+            );
         });
+    }
+
+    /// The fake's clock now (the time of the latest verb), as GitLab writes times.
+    pub fn clock(&self) -> String {
+        self.with(|s| jiff::Timestamp::from_second(s.clock).unwrap().to_string())
     }
 
     /// New commits on the source branch: a new head, approvals reset (GitLab's
@@ -272,6 +295,7 @@ impl FakeGitLab {
             let id = s.id();
             let mr = mr_of(s, project, iid);
             mr.sha = sha.to_owned();
+            mr.versions.push((sha.to_owned(), at.clone()));
             mr.approved_by.clear();
             mr.notes
                 .push(note_json(id, "root", "added 1 commit", &at, true));
@@ -321,6 +345,29 @@ impl FakeGitLab {
                 .push(note_json(id, user, body, &at, false));
             id
         })
+    }
+
+    /// `editor` changes a note's text (GitLab lets Maintainers edit others' notes):
+    /// `updated_at` moves, and GraphQL's `lastEditedBy` names the editor.
+    pub fn edit_note(&self, project: u64, iid: u64, note_id: u64, editor: &str, body: &str) {
+        self.with(|s| {
+            let at = s.tick();
+            let mr = mr_of(s, project, iid);
+            let note = mr.notes.iter_mut().find(|n| n["id"] == note_id).unwrap();
+            note["body"] = json!(body);
+            note["updated_at"] = json!(at);
+            mr.edits.insert(note_id, (editor.to_owned(), at));
+        });
+    }
+
+    /// Something else moves a note's `updated_at` (its thread resolved): no edit.
+    pub fn resolve_note(&self, project: u64, iid: u64, note_id: u64) {
+        self.with(|s| {
+            let at = s.tick();
+            let mr = mr_of(s, project, iid);
+            let note = mr.notes.iter_mut().find(|n| n["id"] == note_id).unwrap();
+            note["updated_at"] = json!(at);
+        });
     }
 
     /// A deployment waiting for approval on a protected environment.
@@ -972,4 +1019,112 @@ async fn users(
         .map(|(u, email)| json!({"id": 1, "username": u, "name": u, "state": "active", "public_email": email}))
         .collect();
     paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+/// `GET /user`: the bot user the token belongs to.
+async fn current_user() -> Response {
+    axum::Json(json!({"id": 99, "username": "signoff-bot", "name": "signoff", "state": "active"}))
+        .into_response()
+}
+
+/// `GET …/merge_requests/:iid/versions`, newest first as GitLab lists them.
+async fn versions(
+    State(state): S,
+    Path((id, iid)): Path<(String, u64)>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let items = match with_mr(&state, &id, iid, |_, mr| {
+        mr.versions
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, (sha, at))| json!({"id": i + 1, "head_commit_sha": sha, "base_commit_sha": "base0000", "start_commit_sha": "base0000", "created_at": at, "merge_request_id": iid, "state": "collected", "real_size": "1"}))
+            .collect()
+    }) {
+        Ok(items) => items,
+        Err(r) => return *r,
+    };
+    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+}
+
+/// `GET …/repository/commits/:sha/merge_requests`: merge requests containing the commit
+/// (here: those whose head it is).
+async fn merge_requests_of_commit(
+    State(state): S,
+    Path((id, sha)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(q): Q,
+    req_path: axum::extract::OriginalUri,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let items = p
+        .merge_requests
+        .iter()
+        .filter(|(_, mr)| mr.sha == sha)
+        .map(|(iid, mr)| json!({"id": iid + 1000, "iid": iid, "sha": mr.sha, "state": mr.state, "source_branch": mr.source_branch, "target_branch": mr.target_branch}))
+        .collect();
+    paginate(&s, &headers, req_path.path(), &q, items)
+}
+
+/// `POST /api/graphql`: the one query the bot sends (a merge request's notes with their
+/// last editor), paged two notes at a time so the cursor is followed.
+async fn graphql(State(state): S, body: Bytes) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let query = request["query"].as_str().unwrap_or_default();
+    assert!(query.contains("lastEditedBy"), "unexpected query {query}");
+    let vars = &request["variables"];
+    let path = vars["path"].as_str().unwrap_or_default().to_owned();
+    let iid: u64 = vars["iid"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let after: usize = vars["after"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&path) else {
+        return axum::Json(json!({"data": {"project": null}})).into_response();
+    };
+    let Some(mr) = p.merge_requests.get(&iid) else {
+        return axum::Json(json!({"data": {"project": {"mergeRequest": null}}})).into_response();
+    };
+    let nodes: Vec<Value> = mr
+        .notes
+        .iter()
+        .skip(after)
+        .take(2)
+        .map(|n| {
+            let id = n["id"].as_u64().unwrap();
+            let edit = mr.edits.get(&id);
+            json!({
+                "id": format!("gid://gitlab/Note/{id}"),
+                "lastEditedAt": edit.map(|(_, at)| at.clone()),
+                "lastEditedBy": edit.map(|(by, _)| json!({"username": by})),
+            })
+        })
+        .collect();
+    let next = after + nodes.len();
+    axum::Json(json!({"data": {"project": {"mergeRequest": {"notes": {
+        "nodes": nodes,
+        "pageInfo": {"hasNextPage": next < mr.notes.len(), "endCursor": next.to_string()}
+    }}}}}))
+    .into_response()
+}
+
+/// `GET /projects/:id`.
+async fn project(State(state): S, Path(id): Path<String>) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    axum::Json(
+        json!({"id": p.id, "path_with_namespace": p.path, "default_branch": p.default_branch}),
+    )
+    .into_response()
 }

@@ -2,7 +2,7 @@
 //! adjusted to the fake's state (project, merge request, head, users) and signed the way
 //! GitLab signs them. The harness of the wiring delivers these to `/webhooks/gitlab`.
 
-use crate::fake::FakeGitLab;
+use super::fake::FakeGitLab;
 use http::{HeaderMap, HeaderValue};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -53,6 +53,11 @@ fn sign(event: &str, body: Value, delivery: &str, now: Timestamp) -> Hook {
     Hook { headers, body }
 }
 
+/// Any body, tokened and signed now.
+pub fn signed(event: &str, body: &Value, delivery: &str) -> Hook {
+    sign(event, body.clone(), delivery, Timestamp::now())
+}
+
 fn project_json(fake: &FakeGitLab, project: u64) -> Value {
     let path = fake.with(|s| s.projects[&project].path.clone());
     json!({
@@ -85,7 +90,8 @@ pub fn merge_request(
     attrs["action"] = json!(action);
     attrs["target_branch"] = json!(target);
     attrs["last_commit"]["id"] = json!(sha);
-    attrs["updated_at"] = json!(Timestamp::now().to_string());
+    // When the change happened, on the fake's clock (the times of its notes).
+    attrs["updated_at"] = json!(fake.clock());
     if let Some(rev) = oldrev {
         attrs["oldrev"] = json!(rev);
     }
@@ -128,6 +134,11 @@ pub fn deployment(fake: &FakeGitLab, project: u64, deployment_id: u64, delivery:
     v["deployable_id"] = d["deployable"]["id"].clone();
     v["environment"] = d["environment"]["name"].clone();
     v["status"] = d["status"].clone();
+    v["commit_url"] = json!(format!(
+        "http://gitlab.test/{}/-/commit/{}",
+        v["project"]["path_with_namespace"].as_str().unwrap(),
+        d["sha"].as_str().unwrap()
+    ));
     v["short_sha"] = json!(
         d["sha"]
             .as_str()
@@ -139,10 +150,31 @@ pub fn deployment(fake: &FakeGitLab, project: u64, deployment_id: u64, delivery:
     sign("Deployment Hook", v, delivery, Timestamp::now())
 }
 
+/// Pipeline Hook of a pipeline on `sha` whose job `deploy` waits to deploy to
+/// `environment` (GitLab's documented payload, its builds cut to that job).
+pub fn pipeline(
+    fake: &FakeGitLab,
+    project: u64,
+    sha: &str,
+    environment: &str,
+    delivery: &str,
+) -> Hook {
+    let mut v = fixture("pipeline.json");
+    v["project"] = project_json(fake, project);
+    v["object_attributes"]["sha"] = json!(sha);
+    v["object_attributes"]["status"] = json!("manual");
+    let mut build = v["builds"][0].clone();
+    build["name"] = json!("deploy");
+    build["status"] = json!("manual");
+    build["manual"] = json!(true);
+    build["environment"] = json!({"name": environment, "action": "start"});
+    v["builds"] = json!([build]);
+    sign("Pipeline Hook", v, delivery, Timestamp::now())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::FakeGitLab;
     use signoff_bot::forges::gitlab::intake::accept;
     use signoff_bot::forges::gitlab::payloads::{
         DeploymentStatus, GitLabEvent, MergeRequestAction, NoteAction,

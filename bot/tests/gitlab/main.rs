@@ -10,5 +10,13 @@
 
 mod client;
 mod fake;
+mod gates;
+mod harness;
 mod hooks;
 mod intake;
+#[path = "../common/postgres.rs"]
+mod postgres;
+#[macro_use]
+#[path = "../common/scenarios.rs"]
+mod scenarios;
+mod neutral;

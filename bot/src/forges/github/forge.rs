@@ -460,7 +460,7 @@ impl GitHubForge {
         let approvals: Vec<api::Approval> = self
             .get_json(&format!(
                 "/repos/{repo}/actions/runs/{}/approvals",
-                gate.run_id
+                gate.gate_id
             ))
             .await?;
         // The API gives no times: each review counts as of now, in the order listed.
@@ -482,7 +482,7 @@ impl GitHubForge {
 
     async fn read_deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
         let run: api::WorkflowRun = self
-            .get_json(&format!("/repos/{repo}/actions/runs/{}", gate.run_id))
+            .get_json(&format!("/repos/{repo}/actions/runs/{}", gate.gate_id))
             .await?;
         let (sha, git_ref) = match gate.deployment_id {
             Some(id) => {
@@ -505,7 +505,7 @@ impl GitHubForge {
             .triggering_actor
             .or(run.actor)
             .map(|u| u.login)
-            .ok_or_else(|| ForgeError::Fatal(format!("run {} names no actor", gate.run_id)))?;
+            .ok_or_else(|| ForgeError::Fatal(format!("run {} names no actor", gate.gate_id)))?;
         Ok(DeploymentFacts {
             sha,
             git_ref,
@@ -741,7 +741,7 @@ impl Forge for GitHubForge {
         self.memo
             .approvals
             .or_read(
-                format!("{repo} {}", gate.run_id),
+                format!("{repo} {}", gate.gate_id),
                 self.read_approvals(repo, gate),
             )
             .await
@@ -750,7 +750,7 @@ impl Forge for GitHubForge {
     async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
         let key = format!(
             "{repo} {} {:?} {}",
-            gate.run_id, gate.deployment_id, gate.environment
+            gate.gate_id, gate.deployment_id, gate.environment
         );
         self.memo
             .deployments
@@ -773,6 +773,16 @@ impl Forge for GitHubForge {
             .shipped_by
             .or_read(key, self.read_shipped_by(repo, gate, sha, approved))
             .await
+    }
+
+    async fn waiting_gates(
+        &self,
+        _repo: &Repo,
+        _environments: &[String],
+        _default_branch: Option<&str>,
+    ) -> Result<Vec<GateRequest>> {
+        // Every waiting deployment arrives as a `deployment_protection_rule` event.
+        Ok(Vec::new())
     }
 
     async fn environments(&self, repo: &Repo) -> Result<Vec<String>> {

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A GitHub delivery whose `X-Hub-Signature-256` matched one of the configured secrets.
 pub struct VerifiedGitHub {
@@ -39,25 +38,7 @@ impl FromRequest<Arc<App>> for VerifiedGitHub {
         let Some(signature) = signature else {
             return Err((StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256\n").into_response());
         };
-        let length = req
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if length.is_some_and(|l| l > crate::webhook::BODY_LIMIT as u64) {
-            return Err((StatusCode::PAYLOAD_TOO_LARGE, "body over 25 MB\n").into_response());
-        }
-        // Wait for room in the unverified-body budget, for at most half the request
-        // time; then say "busy" (GitHub shows the failed delivery for redelivery).
-        let wait = Duration::from_secs(app.config.server.request_timeout_secs.max(2) / 2);
-        let Ok(Some(permit)) = tokio::time::timeout(wait, app.intake.reserve(length)).await else {
-            tracing::warn!("webhook bodies waiting for verification fill the budget; answered 503");
-            return Err((
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy: too many webhook bodies being read; redeliver later\n",
-            )
-                .into_response());
-        };
+        let permit = crate::webhook::reserve_body(app, req.headers()).await?;
         let body = Bytes::from_request(req, app)
             .await
             .map_err(IntoResponse::into_response)?;

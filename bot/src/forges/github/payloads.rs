@@ -265,7 +265,7 @@ fn gate(p: GatePayload) -> Option<Event> {
         repo: p.repository.repo(),
         tenant: p.installation.map(|i| i.id),
         gate: GateRequest {
-            run_id,
+            gate_id: run_id,
             deployment_id: deployment.id,
             environment: p.environment?,
             callback,
@@ -315,7 +315,7 @@ fn deployment_review(p: DeploymentReviewPayload) -> Option<Event> {
     Some(Event::DeploymentReview {
         repo: p.repository.repo(),
         tenant: p.installation.map(|i| i.id),
-        run_id: p.workflow_run?.id,
+        gate_id: p.workflow_run?.id,
     })
 }
 

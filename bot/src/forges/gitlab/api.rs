@@ -531,3 +531,42 @@ mod tests {
         assert_eq!(short.description, "Approved");
     }
 }
+
+/// `GET /projects/:id/merge_requests/:iid/versions`: one per push GitLab recorded, with
+/// the head it made and when.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Version {
+    pub head_commit_sha: String,
+    pub created_at: Timestamp,
+}
+
+/// The head GitLab showed at `at`: the latest version created strictly before it (a tie
+/// binds to the older head, as for GitHub), `None` before the first.
+pub fn head_at(versions: &[Version], at: Timestamp) -> Option<&str> {
+    versions
+        .iter()
+        .filter(|v| v.created_at < at)
+        .max_by_key(|v| v.created_at)
+        .map(|v| v.head_commit_sha.as_str())
+}
+
+/// `GET /projects/:id/repository/commits/:sha/merge_requests` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CommitMergeRequest {
+    pub iid: u64,
+    pub sha: String,
+    pub state: MergeRequestState,
+}
+
+/// `GET /projects/:id/repository/compare` (only the commits are read).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Compare {
+    #[serde(default)]
+    pub commits: Vec<Commit>,
+}
+
+/// `GET /projects/:id` (only what the bot reads).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Project {
+    pub default_branch: Option<String>,
+}

@@ -171,6 +171,22 @@ impl GitLabClient {
         &self.counts
     }
 
+    /// The same client (connections, ETag cache) counting its calls afresh: one per
+    /// event, so each delivery reports its own API calls.
+    pub fn counting_afresh(&self) -> GitLabClient {
+        GitLabClient {
+            counts: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// GitLab's GraphQL endpoint beside the REST base (`…/api/v4` → `…/api/graphql`).
+    pub(super) fn graphql_url(&self) -> Result<Url, ApiError> {
+        self.base
+            .join("graphql")
+            .map_err(|e| ApiError::Setup(format!("GraphQL URL: {e}")))
+    }
+
     /// `base` + path segments, each percent-encoded as one segment (so `a/b/c` becomes
     /// `a%2Fb%2Fc`, as GitLab wants project and file paths).
     pub(super) fn url(&self, segments: &[&str]) -> Result<Url, ApiError> {

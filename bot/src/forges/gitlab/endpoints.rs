@@ -2,8 +2,8 @@
 //! pagination and error handling (client.rs).
 
 use super::api::{
-    Approvals, ChangesCount, Commit, CommitStatus, Deployment, Diff, Environment, Member,
-    MergeRequest, NewDeploymentApproval, NewStatus, Note, User,
+    Approvals, ChangesCount, Commit, CommitMergeRequest, CommitStatus, Compare, Deployment, Diff,
+    Environment, Member, MergeRequest, NewDeploymentApproval, NewStatus, Note, User, Version,
 };
 use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
@@ -218,6 +218,87 @@ impl GitLabClient {
         match (matching.next(), matching.next()) {
             (Some(user), None) => Ok(Some(user.username)),
             _ => Ok(None),
+        }
+    }
+
+    /// `GET /projects/:id/merge_requests/:iid/versions`, every page.
+    pub async fn versions(&self, project: &ProjectId, iid: u64) -> Result<Vec<Version>, ApiError> {
+        let iid = iid.to_string();
+        let url = self.project_url(project, &["merge_requests", &iid, "versions"])?;
+        self.get_all(url, &format!("versions of merge request !{iid}"))
+            .await
+    }
+
+    /// `GET /projects/:id/repository/commits/:sha/merge_requests`, every page.
+    pub async fn merge_requests_of_commit(
+        &self,
+        project: &ProjectId,
+        sha: &str,
+    ) -> Result<Vec<CommitMergeRequest>, ApiError> {
+        let url = self.project_url(project, &["repository", "commits", sha, "merge_requests"])?;
+        self.get_all(url, &format!("merge requests of {sha}")).await
+    }
+
+    /// Commits reachable from `to` and not from `from`
+    /// (`GET /projects/:id/repository/compare?from=&to=`).
+    pub async fn compare(
+        &self,
+        project: &ProjectId,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Commit>, ApiError> {
+        let mut url = self.project_url(project, &["repository", "compare"])?;
+        url.query_pairs_mut()
+            .append_pair("from", from)
+            .append_pair("to", to);
+        let compare: Compare = self.get_json(&url, &format!("{from}...{to}")).await?;
+        Ok(compare.commits)
+    }
+
+    /// Every commit reachable from `sha` (`GET /projects/:id/repository/commits?ref_name=`).
+    pub async fn commits_of(
+        &self,
+        project: &ProjectId,
+        sha: &str,
+    ) -> Result<Vec<Commit>, ApiError> {
+        let mut url = self.project_url(project, &["repository", "commits"])?;
+        url.query_pairs_mut().append_pair("ref_name", sha);
+        self.get_all(url, &format!("commits of {sha}")).await
+    }
+
+    /// `GET /projects/:id`.
+    pub async fn project(&self, project: &ProjectId) -> Result<super::api::Project, ApiError> {
+        let url = self.project_url(project, &[])?;
+        self.get_json(&url, &format!("project {project}")).await
+    }
+
+    /// `GET /user`: the bot user itself.
+    pub async fn current_user(&self) -> Result<User, ApiError> {
+        let url = self.url(&["user"])?;
+        self.get_json(&url, "the bot user").await
+    }
+
+    /// A GraphQL query (`POST /api/graphql`); GraphQL errors are errors.
+    pub async fn graphql<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<T, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Answer<T> {
+            data: Option<T>,
+            #[serde(default)]
+            errors: Vec<serde_json::Value>,
+        }
+        let url = self.graphql_url()?;
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let answer: Answer<T> = self.post_json(&url, &body, "GraphQL query").await?;
+        match (answer.data, answer.errors.is_empty()) {
+            (Some(data), true) => Ok(data),
+            (_, _) => Err(ApiError::Status {
+                status: 200,
+                message: format!("GraphQL errors: {}", serde_json::Value::from(answer.errors)),
+            }),
         }
     }
 }

@@ -1,15 +1,23 @@
-//! GitLab: webhook verification, payloads, the REST v4 client. Not yet wired into the
-//! server and workers (see docs/gitlab.md).
+//! GitLab: webhook verification, payloads, the REST v4 client and the adapter behind
+//! the [`Forge`](crate::forge::Forge) seam (docs/gitlab.md).
 
+mod activity;
 pub mod api;
 pub mod client;
+mod edge;
+mod edits;
 mod endpoints;
+mod events;
+mod forge;
 pub mod intake;
 pub mod payloads;
+pub mod poll;
 pub mod settings;
 pub mod time;
 pub mod verify;
 
 pub use client::{ApiError, Auth, GitLabClient, ProjectId};
+pub use edge::receive;
+pub use forge::{GitLab, GitLabForge};
 pub use payloads::{GitLabEvent, ProjectRef};
 pub use settings::GitLabSettings;

@@ -74,6 +74,21 @@ pub enum MergeRequestAction {
 }
 
 impl MergeRequestAction {
+    /// GitLab's name for the action, as the hook sends it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MergeRequestAction::Open => "open",
+            MergeRequestAction::Reopen => "reopen",
+            MergeRequestAction::Update => "update",
+            MergeRequestAction::Approval => "approval",
+            MergeRequestAction::Unapproval => "unapproval",
+            MergeRequestAction::Approved => "approved",
+            MergeRequestAction::Unapproved => "unapproved",
+            MergeRequestAction::Close => "close",
+            MergeRequestAction::Merge => "merge",
+        }
+    }
+
     fn parse(action: &str) -> Option<MergeRequestAction> {
         Some(match action {
             "open" => MergeRequestAction::Open,
@@ -103,6 +118,8 @@ pub struct NoteEvent {
     pub updated_at: Option<Timestamp>,
     /// The merge request's head when the note event was sent.
     pub head_sha: Option<String>,
+    /// The note's text (`object_attributes.note`).
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +138,11 @@ pub struct DeploymentEvent {
     pub status: DeploymentStatus,
     pub user: Option<String>,
     pub status_changed_at: Option<Timestamp>,
+    /// The deployed commit, from `commit_url` (the hook has no `sha` field); the gate
+    /// re-reads it from the REST API.
+    pub sha: Option<String>,
+    /// The project's default branch, where the deployment policy is read.
+    pub default_branch: Option<String>,
 }
 
 /// A deployment's status as GitLab names it (REST and webhooks).
@@ -148,6 +170,8 @@ pub struct PipelineEvent {
     /// The merge request of a merge request pipeline.
     pub merge_request_iid: Option<u64>,
     pub jobs: Vec<DeploymentJob>,
+    /// The project's default branch, where the deployment policy is read.
+    pub default_branch: Option<String>,
 }
 
 /// A pipeline job that deploys (`environment.action` `start`).
@@ -287,6 +311,8 @@ struct NoteAttributes {
     id: u64,
     noteable_type: String,
     #[serde(default)]
+    note: String,
+    #[serde(default)]
     action: Option<String>,
     #[serde(default)]
     system: bool,
@@ -323,12 +349,21 @@ fn note(p: NotePayload) -> Result<GitLabEvent, ParseError> {
         created_at: time(EVENT, "created_at", attrs.created_at.as_deref())?,
         updated_at: time(EVENT, "updated_at", attrs.updated_at.as_deref())?,
         head_sha: merge_request.last_commit.map(|c| c.id),
+        body: attrs.note,
     }))
 }
 
 #[derive(Deserialize)]
-struct DeploymentPayload {
+struct DeploymentProject {
+    #[serde(flatten)]
     project: Project,
+    default_branch: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DeploymentPayload {
+    project: DeploymentProject,
+    commit_url: Option<String>,
     deployment_id: u64,
     deployable_id: Option<u64>,
     environment: String,
@@ -338,8 +373,16 @@ struct DeploymentPayload {
 }
 
 fn deployment(p: DeploymentPayload) -> Result<GitLabEvent, ParseError> {
+    let sha = p
+        .commit_url
+        .as_deref()
+        .and_then(|url| url.rsplit_once("/-/commit/"))
+        .map(|(_, sha)| sha.to_owned())
+        .filter(|sha| !sha.is_empty() && sha.bytes().all(|b| b.is_ascii_hexdigit()));
     Ok(GitLabEvent::Deployment(DeploymentEvent {
-        project: p.project.into(),
+        project: p.project.project.into(),
+        sha,
+        default_branch: p.project.default_branch,
         deployment_id: p.deployment_id,
         deployable_id: p.deployable_id,
         environment: p.environment,
@@ -355,7 +398,7 @@ fn deployment(p: DeploymentPayload) -> Result<GitLabEvent, ParseError> {
 
 #[derive(Deserialize)]
 struct PipelinePayload {
-    project: Project,
+    project: DeploymentProject,
     object_attributes: PipelineAttributes,
     merge_request: Option<PipelineMergeRequest>,
     #[serde(default)]
@@ -411,7 +454,8 @@ fn pipeline(p: PipelinePayload) -> GitLabEvent {
         return GitLabEvent::Ignored(Ignored::NoDeploymentJob);
     }
     GitLabEvent::DeploymentJobs(PipelineEvent {
-        project: p.project.into(),
+        project: p.project.project.into(),
+        default_branch: p.project.default_branch,
         pipeline_id: p.object_attributes.id,
         sha: p.object_attributes.sha,
         git_ref: p.object_attributes.git_ref,
@@ -541,6 +585,7 @@ mod tests {
                 created_at: ts("2015-05-17T18:21:36Z"),
                 updated_at: ts("2015-05-17T18:21:36Z"),
                 head_sha: Some("562e173be03b8ff2efb05345d12df18815438a4b".to_owned()),
+                body: "This MR needs work.".to_owned(),
             }
         );
         let edited = with(NOTE, |v| v["object_attributes"]["action"] = json!("update"));
@@ -582,6 +627,8 @@ mod tests {
                 status: DeploymentStatus::Success,
                 user: Some("root".to_owned()),
                 status_changed_at: ts("2021-04-28T19:50:00Z"),
+                sha: Some("279484c09fbe69ededfced8c1bb6e6d24616b468".to_owned()),
+                default_branch: Some("master".to_owned()),
             }
         );
         for (raw, status) in [

@@ -64,20 +64,14 @@ impl SigningKey {
 }
 
 impl GitLabSettings {
-    /// `webhook_token` holds one or more tokens, comma-separated, like GitHub's secrets.
+    /// `webhook_token` holds one or more tokens (a TOML array, or one per line in
+    /// `SIGNOFF_GITLAB_WEBHOOK_TOKEN`), like GitHub's secrets; never split on commas.
     pub fn from_config(config: &GitLabConfig) -> Result<GitLabSettings, SettingsError> {
         let api_url = config.api_url.trim().trim_end_matches('/').to_owned();
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
             return Err(SettingsError::ApiUrl(api_url));
         }
-        let tokens = config
-            .webhook_token
-            .expose()
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(Secret::new)
-            .collect();
+        let tokens = config.webhook_token.list();
         let signing_key = match &config.signing_token {
             Some(s) if !s.is_empty() => Some(SigningKey::parse(s.expose())?),
             _ => None,
@@ -96,19 +90,20 @@ impl GitLabSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Secrets;
 
     #[test]
-    fn tokens_split_for_rotation_and_signing_key_decoded() {
+    fn tokens_listed_for_rotation_and_signing_key_decoded() {
         let config = GitLabConfig {
             api_url: "https://gitlab.example.com/api/v4/".to_owned(),
-            webhook_token: Secret::new("new, old,"),
+            webhook_token: Secrets::new(["new,1", "old", ""]),
             signing_token: Some(Secret::new("whsec_c2VjcmV0")),
             token: Some(Secret::new("glpat-x")),
         };
         let s = GitLabSettings::from_config(&config).unwrap();
         assert_eq!(s.api_url, "https://gitlab.example.com/api/v4");
         let tokens: Vec<_> = s.webhook.tokens.iter().map(Secret::expose).collect();
-        assert_eq!(tokens, ["new", "old"]);
+        assert_eq!(tokens, ["new,1", "old"], "a comma is part of a token");
         assert_eq!(s.webhook.signing_key.unwrap().bytes(), b"secret");
         assert!(!format!("{:?}", s.token).contains("glpat"));
     }

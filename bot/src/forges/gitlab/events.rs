@@ -1,0 +1,127 @@
+//! GitLab's events into the bot's own (event.rs). Only what the event says changed is
+//! carried; the gate re-reads the state from the REST API.
+
+use super::payloads::{
+    DeploymentEvent, DeploymentStatus, GitLabEvent, MergeRequestAction, MergeRequestEvent,
+    NoteAction, NoteEvent, ProjectRef,
+};
+use crate::event::{CommentAction, CommentEvent, Event, GateRequest, Head, Repo};
+use jiff::Timestamp;
+
+/// A webhook named a project whose path is not `namespace/name`.
+#[derive(Debug, thiserror::Error)]
+#[error("project path {0:?} is not `group/…/project`")]
+pub struct BadProjectPath(String);
+
+fn repo(project: &ProjectRef) -> Result<Repo, BadProjectPath> {
+    Repo::parse(&project.path_with_namespace)
+        .ok_or_else(|| BadProjectPath(project.path_with_namespace.clone()))
+}
+
+/// The bot's event for a GitLab delivery; `None` when there is nothing to do.
+pub fn to_event(event: GitLabEvent, now: Timestamp) -> Result<Option<Event>, BadProjectPath> {
+    Ok(match event {
+        GitLabEvent::MergeRequest(e) => Some(merge_request(e, now)?),
+        GitLabEvent::Note(e) => note(e)?,
+        GitLabEvent::Deployment(e) => deployment(e)?,
+        // A pipeline that reached deployment jobs: GitLab versions that send no
+        // Deployment Hook for a `blocked` deployment are covered by looking.
+        GitLabEvent::DeploymentJobs(e) => {
+            let mut environments: Vec<String> = e.jobs.into_iter().map(|j| j.environment).collect();
+            environments.sort();
+            environments.dedup();
+            Some(Event::FindWaiting {
+                repo: repo(&e.project)?,
+                tenant: None,
+                environments,
+                default_branch: e.default_branch,
+            })
+        }
+        GitLabEvent::Ignored(_) => None,
+    })
+}
+
+fn merge_request(e: MergeRequestEvent, now: Timestamp) -> Result<Event, BadProjectPath> {
+    // A push (`update` with `oldrev`), an open or a reopen shows a head: recorded with
+    // the time GitLab gives, so notes written before it bind to the older head.
+    let shows_head = e.pushed
+        || matches!(
+            e.action,
+            MergeRequestAction::Open | MergeRequestAction::Reopen
+        );
+    let head = (shows_head && !e.head_sha.is_empty()).then(|| Head {
+        sha: e.head_sha.clone(),
+        at: e.updated_at.unwrap_or(now),
+    });
+    Ok(Event::Change {
+        repo: repo(&e.project)?,
+        tenant: None,
+        number: e.iid,
+        action: e.action.as_str().to_owned(),
+        head,
+    })
+}
+
+fn note(e: NoteEvent) -> Result<Option<Event>, BadProjectPath> {
+    // System notes ("approved this merge request", "added 1 commit") come with a
+    // Merge Request Hook of their own.
+    if e.system {
+        return Ok(None);
+    }
+    let repo = repo(&e.project)?;
+    Ok(Some(match e.action {
+        NoteAction::Create => Event::Comment {
+            repo,
+            tenant: None,
+            number: e.merge_request_iid,
+            comment: CommentEvent {
+                id: e.note_id,
+                action: CommentAction::Created,
+                author: e.author.clone(),
+                sender: e.author,
+                body: e.body,
+                previous: None,
+                at: e.created_at.unwrap_or_else(Timestamp::now),
+            },
+        },
+        // The hook does not say what the note said before, so whether a command was
+        // taken out cannot be told: always re-evaluate (who edited is read from
+        // GraphQL at evaluation).
+        NoteAction::Update => Event::Change {
+            repo,
+            tenant: None,
+            number: e.merge_request_iid,
+            action: "note_updated".to_owned(),
+            head: None,
+        },
+    }))
+}
+
+fn deployment(e: DeploymentEvent) -> Result<Option<Event>, BadProjectPath> {
+    let repo = repo(&e.project)?;
+    Ok(Some(match e.status {
+        DeploymentStatus::Blocked => Event::DeploymentGate {
+            repo,
+            tenant: None,
+            gate: GateRequest {
+                gate_id: e.deployment_id,
+                deployment_id: Some(e.deployment_id),
+                environment: e.environment,
+                // Answered through the deployment approval API, not a callback.
+                callback: String::new(),
+                sha: e.sha.unwrap_or_default(),
+                git_ref: String::new(),
+                requester: e.user.unwrap_or_default(),
+                pulls: Vec::new(),
+                default_branch: e.default_branch.unwrap_or_else(|| "main".to_owned()),
+            },
+        },
+        // Any other status: a waiting gate for it (if the bot holds one) is looked at
+        // again, so one GitLab settled is not left pending.
+        _ => Event::DeploymentReview {
+            repo,
+            tenant: None,
+            gate_id: e.deployment_id,
+        },
+    }))
+}

@@ -1,0 +1,300 @@
+//! The bot in-process against the fake GitLab, driven with domain verbs. Each verb
+//! changes the fake's state, then delivers the webhook GitLab would send (GitLab's
+//! documented payloads from tests/fixtures/gitlab, adjusted, tokened and signed).
+
+use super::fake::{FakeGitLab, TOKEN};
+use super::hooks::{self, Hook, SIGNING_TOKEN, WEBHOOK_TOKEN};
+use signoff_bot::config::{Config, Secret, Secrets};
+use signoff_bot::server::{self, Running};
+use std::time::{Duration, Instant};
+
+pub const PROJECT: u64 = 77;
+/// A project in a nested group: the path is `namespace/name` with a `/` in the namespace.
+pub const PATH: &str = "org/team/service";
+pub const POLICY: &str = ".gitlab/signoff.yml";
+pub const TWO_APPROVALS: &str = "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\napply:\n  - policies: [two]\n    to: pull_request\n";
+
+pub struct Harness {
+    pub fake: FakeGitLab,
+    pub bot: Option<Running>,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Full<bytes::Bytes>,
+    >,
+    deliveries: std::sync::atomic::AtomicU64,
+}
+
+impl Harness {
+    /// A fake GitLab with project org/team/service (policy: two approvals on merge
+    /// requests; Developers alice, bob, carol, dave; Reporter rita) and the bot on a
+    /// fresh database.
+    pub async fn new() -> Harness {
+        Harness::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Harness {
+        let fake = FakeGitLab::start().await;
+        // Times a day back, one minute per verb: in the past, and in order.
+        fake.with(|s| s.clock = jiff::Timestamp::now().as_second() - 86_400);
+        fake.add_project(PROJECT, PATH);
+        for user in ["alice", "bob", "carol", "dave", "erin"] {
+            fake.add_member(PROJECT, user, 30);
+        }
+        fake.add_member(PROJECT, "rita", 20);
+        fake.add_member(PROJECT, "signoff-bot", 40);
+        fake.commit_file(PROJECT, "main", POLICY, TWO_APPROVALS);
+        let dir = tempfile::tempdir().unwrap();
+        let database = match std::env::var("SIGNOFF_TEST_POSTGRES") {
+            Ok(server) => crate::postgres::fresh_postgres(&server).await,
+            Err(_) => format!("sqlite://{}", dir.path().join("signoff.db").display()),
+        };
+        let mut config = Config {
+            listen: "127.0.0.1:0".into(),
+            database,
+            ..Config::default()
+        };
+        config.gitlab.api_url = fake.api_url();
+        config.gitlab.webhook_token = Secrets::new(["old-token", WEBHOOK_TOKEN]);
+        config.gitlab.signing_token = Some(Secret::new(SIGNING_TOKEN));
+        config.gitlab.token = Some(Secret::new(TOKEN));
+        config.web_dir = dir.path().join("no-web");
+        config.workers = 2;
+        config.queue.backoff_base_ms = 5;
+        config.queue.backoff_max_ms = 50;
+        config.queue.poll_ms = 20;
+        config.queue.max_attempts = 4;
+        // Tests change policies and members between events.
+        config.cache.policy_ttl_secs = 0;
+        config.cache.ttl_secs = 0;
+        tweak(&mut config);
+        let mut h = Harness {
+            fake,
+            bot: None,
+            config,
+            _dir: dir,
+            client: hyper_util::client::legacy::Client::builder(
+                hyper_util::rt::TokioExecutor::new(),
+            )
+            .build_http(),
+            deliveries: 0.into(),
+        };
+        h.start_bot().await;
+        h
+    }
+
+    pub async fn start_bot(&mut self) {
+        self.bot = Some(server::start(self.config.clone()).await.unwrap());
+    }
+
+    pub async fn stop_bot(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.stop().await;
+        }
+    }
+
+    pub fn bot(&self) -> &Running {
+        self.bot.as_ref().expect("bot running")
+    }
+
+    /// A fresh delivery id (the `Idempotency-Key`).
+    pub fn delivery(&self) -> String {
+        let n = self
+            .deliveries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("delivery-{n}")
+    }
+
+    /// Posts a delivery to `/webhooks/gitlab`; returns status and text.
+    pub async fn post(&self, hook: &Hook) -> (u16, String) {
+        let mut req = http::Request::post(format!("http://{}/webhooks/gitlab", self.bot().addr))
+            .header("content-type", "application/json");
+        for (name, value) in &hook.headers {
+            req = req.header(name, value);
+        }
+        let req = req
+            .body(http_body_util::Full::new(bytes::Bytes::from(
+                hook.body.clone(),
+            )))
+            .unwrap();
+        let res = self.client.request(req).await.unwrap();
+        let status = res.status().as_u16();
+        let text = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        (status, String::from_utf8_lossy(&text).into_owned())
+    }
+
+    /// A GET on the bot (a details page): status and text.
+    pub async fn get(&self, url: &str) -> (u16, String) {
+        let uri: http::Uri = url.parse().unwrap();
+        let res = self.client.get(uri).await.unwrap();
+        let status = res.status().as_u16();
+        let text = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        (status, String::from_utf8_lossy(&text).into_owned())
+    }
+
+    /// Posts and expects the delivery queued.
+    pub async fn deliver(&self, hook: Hook) {
+        let (status, text) = self.post(&hook).await;
+        assert_eq!(status, 202, "{text}");
+    }
+
+    // ---- domain verbs ----
+
+    pub fn set_policy(&self, branch: &str, text: &str) {
+        self.fake.commit_file(PROJECT, branch, POLICY, text);
+    }
+
+    pub async fn open_mr(&self, iid: u64, author: &str, head: &str) {
+        self.open_mr_into(iid, author, head, "main").await;
+    }
+
+    pub async fn open_mr_into(&self, iid: u64, author: &str, head: &str, target: &str) {
+        self.fake
+            .open_mr(PROJECT, iid, author, head, &["src/lib.rs"]);
+        self.fake.project_mut(PROJECT, |p| {
+            p.merge_requests.get_mut(&iid).unwrap().target_branch = target.to_owned();
+        });
+        let d = self.delivery();
+        self.deliver(hooks::merge_request(
+            &self.fake, PROJECT, iid, "open", author, None, &d,
+        ))
+        .await;
+    }
+
+    pub async fn approve(&self, iid: u64, user: &str) {
+        self.fake.approve(PROJECT, iid, user);
+        let d = self.delivery();
+        self.deliver(hooks::merge_request(
+            &self.fake, PROJECT, iid, "approval", user, None, &d,
+        ))
+        .await;
+    }
+
+    pub async fn note(&self, iid: u64, user: &str, body: &str) -> u64 {
+        let id = self.fake.note(PROJECT, iid, user, body);
+        let d = self.delivery();
+        self.deliver(hooks::note(&self.fake, PROJECT, iid, id, &d))
+            .await;
+        id
+    }
+
+    /// `editor` edits note `id`; GitLab sends a Note Hook with action `update`.
+    pub async fn edit_note(&self, iid: u64, id: u64, editor: &str, body: &str) {
+        self.fake.edit_note(PROJECT, iid, id, editor, body);
+        let d = self.delivery();
+        let hook = hooks::note(&self.fake, PROJECT, iid, id, &d);
+        let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+        v["object_attributes"]["action"] = serde_json::json!("update");
+        v["user"]["username"] = serde_json::json!(editor);
+        self.deliver(hooks::signed("Note Hook", &v, &d)).await;
+    }
+
+    pub async fn push(&self, iid: u64, head: &str) {
+        let old = self
+            .fake
+            .with(|s| s.projects[&PROJECT].merge_requests[&iid].sha.clone());
+        self.fake.push(PROJECT, iid, head);
+        let d = self.delivery();
+        let author = self
+            .fake
+            .with(|s| s.projects[&PROJECT].merge_requests[&iid].author.clone());
+        self.deliver(hooks::merge_request(
+            &self.fake,
+            PROJECT,
+            iid,
+            "update",
+            &author,
+            Some(&old),
+            &d,
+        ))
+        .await;
+    }
+
+    /// A deployment to `environment` of `sha` waits for approval on a protected
+    /// environment; GitLab sends the Deployment Hook with status `blocked`.
+    pub async fn block_deployment(&self, environment: &str, sha: &str) -> u64 {
+        let id = self.fake.block_deployment(PROJECT, environment, sha);
+        let d = self.delivery();
+        self.deliver(hooks::deployment(&self.fake, PROJECT, id, &d))
+            .await;
+        id
+    }
+
+    /// A person approves or rejects a blocked deployment; GitLab sends no hook while
+    /// the deployment stays blocked (the bot's timer looks again).
+    pub fn review_deployment(&self, id: u64, user: &str, approved: bool) {
+        let at = self.fake.with(|s| {
+            s.clock += 60;
+            jiff::Timestamp::from_second(s.clock).unwrap().to_string()
+        });
+        self.fake.project_mut(PROJECT, |p| {
+            let d = p.deployments.get_mut(&id).unwrap();
+            d["approvals"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({
+                    "user": {"id": 5, "username": user, "name": user, "state": "active"},
+                    "status": if approved { "approved" } else { "rejected" },
+                    "created_at": at,
+                    "comment": null
+                }));
+        });
+    }
+
+    /// The deployment as the fake holds it.
+    pub fn deployment(&self, id: u64) -> serde_json::Value {
+        self.fake
+            .with(|s| s.projects[&PROJECT].deployments[&id].clone())
+    }
+
+    /// Waits until `f` holds (the bot's timer acts on its own), for at most 10 s.
+    pub async fn eventually(&self, what: &str, f: impl Fn(&Harness) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !f(self) {
+            assert!(Instant::now() < deadline, "never: {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    // ---- waiting and looking ----
+
+    /// Waits until no delivery is queued or running; fails on any failed delivery.
+    pub async fn settle(&self) {
+        self.settle_allowing_failures().await;
+        let failures = self.bot().app.store.failures().await.unwrap();
+        assert!(failures.is_empty(), "failed deliveries: {failures:?}");
+    }
+
+    pub async fn settle_allowing_failures(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let c = self.bot().app.store.counts().await.unwrap();
+            if c.queued == 0 && c.running == 0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "work left unprocessed: {c:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The latest commit status named `name` on `sha`: (status, description).
+    pub fn status_named(&self, sha: &str, name: &str) -> Option<(String, String)> {
+        self.fake.with(|s| {
+            s.projects[&PROJECT].statuses.get(sha).and_then(|all| {
+                all.iter().rev().find(|st| st["name"] == name).map(|st| {
+                    (
+                        st["status"].as_str().unwrap().to_owned(),
+                        st["description"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+            })
+        })
+    }
+}
