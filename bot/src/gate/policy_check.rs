@@ -77,7 +77,9 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
                 ),
                 kind: None,
             };
-            let mut check = check_text(&app.store, &history, path, &text).await?;
+            let deadline = std::time::Instant::now()
+                + std::time::Duration::from_secs(app.config.policy_check.replay_secs);
+            let mut check = check_text(&app.store, &history, path, &text, deadline).await?;
             change.head_sha.clone_into(&mut check.sha);
             check.context = context;
             check
@@ -102,6 +104,7 @@ pub async fn check_text(
     history: &HistoryFilter,
     path: &str,
     text: &str,
+    deadline: std::time::Instant,
 ) -> Result<PolicyCheck> {
     let mut diagnostics = signoff::lint(text, path, None);
     let parsed = signoff::PolicySet::parse(text, path);
@@ -152,16 +155,26 @@ pub async fn check_text(
         repo: policy,
         org: None,
     });
-    let report = replay(store, history, candidate).await?;
+    // The head's file is the author's: its replay is bounded by time.
+    let report = replay(store, history, candidate, Some(deadline)).await?;
+    let title = if report.stopped {
+        format!(
+            "This change would alter {} of the {} decisions replayed before the time limit (of the last {WINDOW_DAYS} days)",
+            report.changes.len(),
+            report.replayed
+        )
+    } else {
+        format!(
+            "This change would alter {} of the last {} decisions in this repository ({WINDOW_DAYS} days)",
+            report.changes.len(),
+            report.replayed
+        )
+    };
     Ok(PolicyCheck {
         sha: String::new(),
         context: String::new(),
         state: StatusState::Success,
-        title: super::verdict::clip(&format!(
-            "This change would alter {} of the last {} decisions in this repository ({WINDOW_DAYS} days)",
-            report.changes.len(),
-            report.replayed
-        )),
+        title: super::verdict::clip(&title),
         markdown: report_markdown(&report, &diagnostics),
         annotations,
     })
@@ -214,6 +227,11 @@ fn report_markdown(report: &Report, diagnostics: &[signoff::Diagnostic]) -> Stri
         "Replayed against this repository's decisions of the last {WINDOW_DAYS} days: {}.\n\nThis check is informational; the `signoff` gate keeps using the base branch's policy until this change is merged.\n",
         escape(&report.tally())
     );
+    if report.stopped {
+        out.push_str(
+            "\nThe replay stopped at its time limit (`policy_check.replay_secs`): later decisions were not replayed; `signoff replay` replays them all.\n",
+        );
+    }
     if !report.changes.is_empty() {
         out.push_str(
             "\n| time | target | revision | decision | new summary |\n|---|---|---|---|---|\n",

@@ -27,3 +27,34 @@ async fn a_revoke_in_one_base_branchs_command_words_is_not_skipped_after_another
         "/veto is the release branch's reject word"
     );
 }
+
+/// The `signoff/policy` check replays a file the pull request's author wrote on every
+/// decision of the last 30 days, inside the worker: a valid policy within the size caps
+/// can still be slow to evaluate, so the replay is bounded by time and says so.
+#[tokio::test]
+async fn the_policy_checks_replay_stops_at_its_time_limit_and_says_so() {
+    let h = Harness::app(|c| c.policy_check.replay_secs = 0).await;
+    h.open_and_approve(1).await;
+    let head = sha(2);
+    h.fake.repo(super::harness::REPO, |r| {
+        r.files.insert(
+            (head.clone(), ".github/signoff.yml".into()),
+            ONE_WITH_VETO.into(),
+        );
+    });
+    h.open_pr(2, "erin", &head, &[".github/signoff.yml"]).await;
+    h.settle().await;
+    let check = h
+        .fake
+        .check_runs_on(&head)
+        .into_iter()
+        .find(|r| r["name"] == "signoff/policy")
+        .expect("the policy check is shown");
+    assert_eq!(check["conclusion"], "success");
+    let title = check["output"]["title"].as_str().unwrap();
+    assert!(title.contains("time limit"), "{title}");
+    let summary = check["output"]["summary"].as_str().unwrap();
+    assert!(summary.contains("stopped"), "{summary}");
+    // The gate is the base branch's, untouched.
+    assert_eq!(h.status(&head).0, "pending");
+}
