@@ -58,3 +58,29 @@ async fn the_policy_checks_replay_stops_at_its_time_limit_and_says_so() {
     // The gate is the base branch's, untouched.
     assert_eq!(h.status(&head).0, "pending");
 }
+
+/// GitHub's contents API answers a symbolic link to a file with that file: a policy file
+/// made a link let the policy be changed by editing another path, which no review rule
+/// on `.github/signoff.yml` and no `signoff/policy` check ever looks at. The bot reads
+/// the policy only from a regular file at its path and fails closed otherwise.
+#[tokio::test]
+async fn a_policy_file_that_is_a_symbolic_link_fails_the_gate_closed() {
+    let h = Harness::new().await;
+    h.fake.repo(super::harness::REPO, |r| {
+        r.files.remove(&("main".into(), ".github/signoff.yml".into()));
+        r.files.insert(
+            ("main".into(), "docs/rules.yml".into()),
+            "version: 1\npolicies:\n  one:\n    requires: [ { any: 1 } ]\napply:\n  - policies: [one]\n    to: pull_request\n".into(),
+        );
+        r.symlinks.insert(
+            ("main".into(), ".github/signoff.yml".into()),
+            "docs/rules.yml".into(),
+        );
+    });
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.settle_allowing_failures().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(state, "failure", "{description}");
+    assert!(description.contains("symbolic link"), "{description}");
+}

@@ -243,6 +243,13 @@ impl GitHubForge {
             )));
         }
         let content: api::Content = json(&response.body)?;
+        // Only a regular file at the policy's own path: through a symbolic link the
+        // policy would change with another file, which no review of this path sees.
+        if content.kind.as_deref() != Some("file") || content.path.as_deref() != Some(POLICY_PATH) {
+            return Err(ForgeError::Fatal(format!(
+                "{POLICY_PATH} is a symbolic link or not a regular file; the policy is read only from a regular file"
+            )));
+        }
         let encoded: String = content
             .content
             .unwrap_or_default()
