@@ -13,7 +13,7 @@ use super::Result;
 use crate::app::App;
 use crate::event::Repo;
 use crate::forge::policy_check::{Annotation, AnnotationLevel, PolicyCheck};
-use crate::forge::{Change, Forge, StatusState};
+use crate::forge::{Change, Forge, ForgeError, StatusState};
 use crate::replay::record::Candidate;
 use crate::replay::{Report, replay, time};
 use crate::store::Store;
@@ -57,8 +57,26 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
         return Ok(());
     }
     let context = format!("{}/policy", app.config.status_context);
-    let check = match forge.policy_file(repo, &change.head_sha).await? {
-        None => PolicyCheck {
+    // A file the forge refuses to give as a policy (a symbolic link, say) is what the
+    // gate would refuse after the merge: say so rather than show nothing.
+    let file = match forge.policy_file(repo, &change.head_sha).await {
+        Ok(file) => Ok(file),
+        Err(ForgeError::Fatal(reason)) => Err(reason),
+        Err(e) => return Err(e.into()),
+    };
+    let check = match file {
+        Err(reason) => PolicyCheck {
+            sha: change.head_sha.clone(),
+            context,
+            state: StatusState::Failure,
+            title: "The new policy file cannot be read".to_owned(),
+            markdown: format!(
+                "`{path}` cannot be read as a policy: {}. After this change is merged the `signoff` gate fails closed until it can.\n",
+                escape(&reason)
+            ),
+            annotations: Vec::new(),
+        },
+        Ok(None) => PolicyCheck {
             sha: change.head_sha.clone(),
             context,
             state: StatusState::Success,
@@ -68,7 +86,7 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
             ),
             annotations: Vec::new(),
         },
-        Some(text) => {
+        Ok(Some(text)) => {
             let history = HistoryFilter {
                 forge: Some(forge_name.to_owned()),
                 repo: Some(repo_name.clone()),

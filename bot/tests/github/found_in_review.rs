@@ -84,3 +84,35 @@ async fn a_policy_file_that_is_a_symbolic_link_fails_the_gate_closed() {
     assert_eq!(state, "failure", "{description}");
     assert!(description.contains("symbolic link"), "{description}");
 }
+
+/// A pull request that makes the policy file a symbolic link (which the gate refuses)
+/// is told so on its `signoff/policy` check, instead of getting no check at all.
+#[tokio::test]
+async fn a_pull_request_making_the_policy_file_a_link_gets_a_failing_policy_check() {
+    let h = Harness::app(|_| {}).await;
+    let head = sha(1);
+    h.fake.repo(super::harness::REPO, |r| {
+        r.files.insert(
+            (head.clone(), "docs/rules.yml".into()),
+            ONE_WITH_VETO.into(),
+        );
+        r.symlinks.insert(
+            (head.clone(), ".github/signoff.yml".into()),
+            "docs/rules.yml".into(),
+        );
+    });
+    h.open_pr(1, "erin", &head, &[".github/signoff.yml", "docs/rules.yml"])
+        .await;
+    h.settle().await;
+    let check = h
+        .fake
+        .check_runs_on(&head)
+        .into_iter()
+        .find(|r| r["name"] == "signoff/policy")
+        .expect("a policy check is shown");
+    assert_eq!(check["conclusion"], "failure");
+    let summary = check["output"]["summary"].as_str().unwrap();
+    assert!(summary.contains("symbolic link"), "{summary}");
+    // The gate keeps the base branch's (regular) policy file.
+    assert_eq!(h.status(&head).0, "pending");
+}
