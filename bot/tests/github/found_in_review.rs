@@ -116,3 +116,49 @@ async fn a_pull_request_making_the_policy_file_a_link_gets_a_failing_policy_chec
     // The gate keeps the base branch's (regular) policy file.
     assert_eq!(h.status(&head).0, "pending");
 }
+
+/// Anyone with `deployments: write` can mark a deployment inactive and delete it. The
+/// bot asked GitHub for each deployment it had approved and failed on the 404, so
+/// deleting the last one stopped every later deployment to the environment from being
+/// approved while contributors matter. A deleted deployment is no base (a stricter
+/// answer: more commits count as unshipped).
+#[tokio::test]
+async fn a_deleted_approved_deployment_does_not_block_later_deployments() {
+    use serde_json::json;
+    let h = Harness::new().await;
+    h.set_policy(
+        "main",
+        "version: 1\npolicies:\n  prod:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\noptions: { contributors_can_approve: false }\n",
+    );
+    h.fake.repo(super::harness::REPO, |r| {
+        r.history = vec![(sha(0xc1), "alice".into()), (sha(0xc2), "bob".into())];
+        r.collaborators.insert("frank".into(), "write".into());
+        r.collaborators.insert("grace".into(), "write".into());
+    });
+    let deploy = |run: u64, revision: String, reviewers: &'static [&'static str]| {
+        let h = &h;
+        async move {
+            h.register_run(run, "production", &revision, "dave", &[]);
+            h.send_deployment_request(run, "production", &revision, "github-actions[bot]", &[])
+                .await;
+            for who in reviewers {
+                h.deployment_review(run, "production", who, true).await;
+            }
+            h.settle_allowing_failures().await;
+        }
+    };
+    deploy(51, sha(0xc1), &["frank", "grace"]).await;
+    assert_eq!(h.gate_answers(51).last().unwrap()["state"], "approved");
+    // Shipped; then mallory marks it inactive and deletes it.
+    h.fake.repo(super::harness::REPO, |r| {
+        r.deployments.retain(|d| d["id"] != 510);
+        assert!(r.deployments.iter().all(|d| d["id"] != json!(510)));
+    });
+    deploy(52, sha(0xc2), &["frank", "grace"]).await;
+    assert_eq!(
+        h.gate_answers(52).last().map(|a| a["state"].clone()),
+        Some(json!("approved")),
+        "frank and grace wrote no commit: {:?}",
+        h.gate_answers(52)
+    );
+}
