@@ -5,6 +5,16 @@ use super::harness::{Harness, sha};
 
 const ONE_WITH_VETO: &str = "version: 1\npolicies:\n  one:\n    requires: [ { any: 1 } ]\napply:\n  - policies: [one]\n    to: pull_request\noptions:\n  commands: { reject: [\"/veto\"] }\n";
 
+/// The `signoff/policy` check on `head`, once every delivery is handled.
+async fn policy_check(h: &Harness, head: &str) -> serde_json::Value {
+    h.settle().await;
+    h.fake
+        .check_runs_on(head)
+        .into_iter()
+        .find(|r| r["name"] == "signoff/policy")
+        .expect("the policy check is shown")
+}
+
 /// The command words a comment is filtered by were the last evaluated pull request's
 /// (one per repository), so a revoke in another base branch's words was dropped unseen.
 #[tokio::test]
@@ -43,13 +53,7 @@ async fn the_policy_checks_replay_stops_at_its_time_limit_and_says_so() {
         );
     });
     h.open_pr(2, "erin", &head, &[".github/signoff.yml"]).await;
-    h.settle().await;
-    let check = h
-        .fake
-        .check_runs_on(&head)
-        .into_iter()
-        .find(|r| r["name"] == "signoff/policy")
-        .expect("the policy check is shown");
+    let check = policy_check(&h, &head).await;
     assert_eq!(check["conclusion"], "success");
     let title = check["output"]["title"].as_str().unwrap();
     assert!(title.contains("time limit"), "{title}");
@@ -103,13 +107,7 @@ async fn a_pull_request_making_the_policy_file_a_link_gets_a_failing_policy_chec
     });
     h.open_pr(1, "erin", &head, &[".github/signoff.yml", "docs/rules.yml"])
         .await;
-    h.settle().await;
-    let check = h
-        .fake
-        .check_runs_on(&head)
-        .into_iter()
-        .find(|r| r["name"] == "signoff/policy")
-        .expect("a policy check is shown");
+    let check = policy_check(&h, &head).await;
     assert_eq!(check["conclusion"], "failure");
     let summary = check["output"]["summary"].as_str().unwrap();
     assert!(summary.contains("symbolic link"), "{summary}");
