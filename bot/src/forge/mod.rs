@@ -227,8 +227,8 @@ pub trait Forge: Send + Sync {
         answer: GateAnswer,
         comment: &str,
     ) -> Result<()>;
-    /// Does this forge show the `signoff/policy` check? Until it does (GitLab: a note,
-    /// still to come) the check is not worked out at all.
+    /// Does this forge show the `signoff/policy` check? A forge that does not is spared
+    /// working it out at all.
     fn shows_policy_checks(&self) -> bool {
         false
     }

@@ -59,6 +59,7 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
     let context = format!("{}/policy", app.config.status_context);
     let check = match forge.policy_file(repo, &change.head_sha).await? {
         None => PolicyCheck {
+            number: change.number,
             sha: change.head_sha.clone(),
             context,
             state: StatusState::Success,
@@ -78,6 +79,7 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
                 kind: None,
             };
             let mut check = check_text(&app.store, &history, path, &text).await?;
+            check.number = change.number;
             change.head_sha.clone_into(&mut check.sha);
             check.context = context;
             check
@@ -96,7 +98,8 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
     Ok(())
 }
 
-/// The check for a policy text (`sha` and `context` left for the caller to fill in).
+/// The check for a policy text (`number`, `sha` and `context` left for the caller to fill
+/// in).
 pub async fn check_text(
     store: &Store,
     history: &HistoryFilter,
@@ -136,6 +139,7 @@ pub async fn check_text(
             });
             let count = errors.len().max(1);
             return Ok(PolicyCheck {
+                number: 0,
                 sha: String::new(),
                 context: String::new(),
                 state: StatusState::Failure,
@@ -154,6 +158,7 @@ pub async fn check_text(
     });
     let report = replay(store, history, candidate).await?;
     Ok(PolicyCheck {
+        number: 0,
         sha: String::new(),
         context: String::new(),
         state: StatusState::Success,
