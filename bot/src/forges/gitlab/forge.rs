@@ -634,7 +634,7 @@ fn policy_note(check: &crate::forge::policy_check::PolicyCheck) -> String {
         check.markdown
     );
     if !check.annotations.is_empty() {
-        body.push_str("\n");
+        body.push('\n');
         for a in &check.annotations {
             body.push_str(&format!("\n- `{}:{}:{}`", a.path, a.span.line, a.span.col));
         }
