@@ -17,12 +17,14 @@ use std::collections::BTreeSet;
 /// deleted by someone else?
 pub struct Suspect<'a>(pub &'a CommentEvent);
 
+/// Evaluates a change once for the deliveries in `suspects`' batch (one, or several
+/// coalesced): each comment event among them is checked for tampering first.
 pub async fn evaluate(
     app: &App,
     forge: &dyn Forge,
     repo: &Repo,
     number: u64,
-    suspect: Option<Suspect<'_>>,
+    suspects: &[Suspect<'_>],
 ) -> Result<()> {
     let change = forge.change(repo, number).await?;
     if !change.open {
@@ -39,7 +41,7 @@ pub async fn evaluate(
     // Edits that add a command are read from the forge's history below, whether or not
     // a webhook arrives; a deletion, or an edit that takes a command away, leaves no
     // command to check there, so the webhook saying so is remembered for this head.
-    if let Some(Suspect(c)) = suspect {
+    for Suspect(c) in suspects {
         let changed_by_other = c.sender != c.author
             && matches!(c.action, CommentAction::Edited | CommentAction::Deleted);
         let touched_command = commands::mentions(&c.body, &all_words)

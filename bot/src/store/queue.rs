@@ -15,6 +15,8 @@ pub struct Claimed {
     pub id: i64,
     pub forge: String,
     pub event: String,
+    /// The change or run it is about: deliveries of one key are handled one at a time.
+    pub work_key: String,
     pub payload: String,
     /// Including this one.
     pub attempts: u32,
@@ -25,6 +27,7 @@ fn claimed(r: &sqlx::any::AnyRow) -> Result<Claimed> {
         id: r.try_get("id")?,
         forge: r.try_get("forge")?,
         event: r.try_get("event")?,
+        work_key: r.try_get("work_key")?,
         payload: r.try_get("payload")?,
         attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
     })
@@ -155,7 +158,7 @@ impl Store {
                                   WHERE o.work_key = d.work_key AND o.state IN ('queued', 'running') AND o.id < d.id)
                 ORDER BY d.id LIMIT 1{lock})
                AND (state = 'queued' OR (locked_until <= $2 AND attempts < $3))
-             RETURNING id, forge, event, payload, attempts"
+             RETURNING id, forge, event, work_key, payload, attempts"
         ))
         .bind(now + lease_ms)
         .bind(now)
@@ -165,12 +168,49 @@ impl Store {
         row.as_ref().map(claimed).transpose()
     }
 
-    /// Extends the lease of a delivery still being worked on, so a long job is never
-    /// taken over by another worker while its first worker is alive.
-    pub async fn heartbeat(&self, id: i64, locked_until: i64) -> Result<()> {
-        sqlx::query("UPDATE deliveries SET locked_until = $2 WHERE id = $1 AND state = 'running'")
-            .bind(id)
+    /// Takes, under the same lease as `head`, the queued deliveries of its change that
+    /// arrived after it, so one evaluation answers them all (only the events of a pull
+    /// request coalesce: `coalescing` names them). Oldest first.
+    pub async fn claim_followers(
+        &self,
+        head: &Claimed,
+        coalescing: &[&str],
+        locked_until: i64,
+    ) -> Result<Vec<Claimed>> {
+        if coalescing.is_empty() || !coalescing.contains(&head.event.as_str()) {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1
+             WHERE work_key = $2 AND forge = $3 AND state = 'queued' AND id > $4 AND event IN {}
+             RETURNING id, forge, event, work_key, payload, attempts",
+            placeholders(5, coalescing.len())
+        );
+        let mut query = sqlx::query(&sql)
             .bind(locked_until)
+            .bind(head.work_key.clone())
+            .bind(head.forge.clone())
+            .bind(head.id);
+        for event in coalescing {
+            query = query.bind(*event);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let mut followers = rows.iter().map(claimed).collect::<Result<Vec<_>>>()?;
+        followers.sort_by_key(|c| c.id);
+        Ok(followers)
+    }
+
+    /// Extends the lease of deliveries still being worked on, so a long job is never
+    /// taken over by another worker while its first worker is alive.
+    pub async fn heartbeat(&self, ids: &[i64], locked_until: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE deliveries SET locked_until = $1 WHERE state = 'running' AND id IN {}",
+            placeholders(2, ids.len())
+        );
+        bind_ids(sqlx::query(&sql).bind(locked_until), ids)
             .execute(self.pool())
             .await?;
         Ok(())
@@ -185,7 +225,7 @@ impl Store {
                     last_error = 'abandoned after ' || CAST(attempts AS TEXT) || ' attempts: the worker stopped before finishing (crash or hang)'
                                  || COALESCE('; last error: ' || last_error, '')
              WHERE state = 'running' AND locked_until <= $1 AND attempts >= $2
-             RETURNING id, forge, event, payload, attempts",
+             RETURNING id, forge, event, work_key, payload, attempts",
         )
         .bind(now)
         .bind(i64::from(max_attempts))
@@ -194,50 +234,71 @@ impl Store {
         rows.iter().map(claimed).collect()
     }
 
-    pub async fn finish(&self, id: i64, now: i64, api_calls: u32) -> Result<()> {
-        sqlx::query("UPDATE deliveries SET state = 'done', finished_at = $2, api_calls = api_calls + $3, last_error = NULL WHERE id = $1")
-            .bind(id)
+    /// Marks deliveries handled; the API calls are charged to the first.
+    pub async fn finish(&self, ids: &[i64], now: i64, api_calls: u32) -> Result<()> {
+        let Some(first) = ids.first() else {
+            return Ok(());
+        };
+        let sql = format!(
+            "UPDATE deliveries SET state = 'done', finished_at = $1, last_error = NULL,
+                    api_calls = api_calls + CASE WHEN id = $2 THEN $3 ELSE 0 END
+             WHERE id IN {}",
+            placeholders(4, ids.len())
+        );
+        let query = sqlx::query(&sql)
             .bind(now)
-            .bind(i64::from(api_calls))
-            .execute(self.pool())
-            .await?;
+            .bind(*first)
+            .bind(i64::from(api_calls));
+        bind_ids(query, ids).execute(self.pool()).await?;
         Ok(())
     }
 
-    /// Puts a delivery back for a later attempt. `refund` gives the attempt back (a
+    /// Puts deliveries back for a later attempt. `refund` gives the attempt back (a
     /// rate-limit wait is not a failure).
     pub async fn retry(
         &self,
-        id: i64,
+        ids: &[i64],
         next_at: i64,
         error: &str,
         api_calls: u32,
         refund: bool,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'queued', next_at = $2, last_error = $3, locked_until = 0,
-                    api_calls = api_calls + $4, attempts = attempts - $5 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(next_at)
-        .bind(error)
-        .bind(i64::from(api_calls))
-        .bind(i64::from(refund))
-        .execute(self.pool())
-        .await?;
+        let Some(first) = ids.first() else {
+            return Ok(());
+        };
+        let sql = format!(
+            "UPDATE deliveries SET state = 'queued', next_at = $1, last_error = $2, locked_until = 0,
+                    api_calls = api_calls + CASE WHEN id = $3 THEN $4 ELSE 0 END, attempts = attempts - $5
+             WHERE id IN {}",
+            placeholders(6, ids.len())
+        );
+        let query = sqlx::query(&sql)
+            .bind(next_at)
+            .bind(error)
+            .bind(*first)
+            .bind(i64::from(api_calls))
+            .bind(i64::from(refund));
+        bind_ids(query, ids).execute(self.pool()).await?;
         Ok(())
     }
 
-    pub async fn fail(&self, id: i64, now: i64, error: &str, api_calls: u32) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'failed', finished_at = $2, last_error = $3, api_calls = api_calls + $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(error)
-        .bind(i64::from(api_calls))
-        .execute(self.pool())
-        .await?;
+    /// Gives deliveries up (dead letters), with the reason.
+    pub async fn fail(&self, ids: &[i64], now: i64, error: &str, api_calls: u32) -> Result<()> {
+        let Some(first) = ids.first() else {
+            return Ok(());
+        };
+        let sql = format!(
+            "UPDATE deliveries SET state = 'failed', finished_at = $1, last_error = $2,
+                    api_calls = api_calls + CASE WHEN id = $3 THEN $4 ELSE 0 END
+             WHERE id IN {}",
+            placeholders(5, ids.len())
+        );
+        let query = sqlx::query(&sql)
+            .bind(now)
+            .bind(error)
+            .bind(*first)
+            .bind(i64::from(api_calls));
+        bind_ids(query, ids).execute(self.pool()).await?;
         Ok(())
     }
 
@@ -285,6 +346,22 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// `($from, $from+1, …)`: `n` numbered parameters, for an `IN` list.
+fn placeholders(from: usize, n: usize) -> String {
+    let list: Vec<String> = (from..from + n).map(|i| format!("${i}")).collect();
+    format!("({})", list.join(", "))
+}
+
+fn bind_ids<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ids: &[i64],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
 }
 
 /// A delivery given up on: after its last attempt, a refused request, or a worker that
@@ -449,9 +526,9 @@ mod tests {
         let again = store.claim(200, 100, 8).await.unwrap().unwrap();
         assert_eq!(again.id, first.id);
         assert_eq!(again.attempts, 2);
-        store.finish(again.id, 201, 3).await.unwrap();
+        store.finish(&[again.id], 201, 3).await.unwrap();
         store
-            .retry(second.id, 1_000, "boom", 1, false)
+            .retry(&[second.id], 1_000, "boom", 1, false)
             .await
             .unwrap();
         let next = store.claim(300, 100, 8).await.unwrap().unwrap();
@@ -460,7 +537,7 @@ mod tests {
             store.claim(300, 100, 8).await.unwrap().is_none(),
             "retry not due yet"
         );
-        store.finish(next.id, 301, 0).await.unwrap();
+        store.finish(&[next.id], 301, 0).await.unwrap();
         assert_eq!(
             store.claim(1_000, 100, 8).await.unwrap().unwrap().id,
             second.id
@@ -501,7 +578,7 @@ mod tests {
         // The change's next delivery is no longer held up behind it.
         let next = store.claim(1_001, 10, 3).await.unwrap().unwrap();
         assert_eq!(next.attempts, 1);
-        store.finish(next.id, 1_002, 0).await.unwrap();
+        store.finish(&[next.id], 1_002, 0).await.unwrap();
         // An operator queues it again, with fresh attempts.
         assert_eq!(
             store
@@ -522,7 +599,7 @@ mod tests {
             .await
             .unwrap();
         let job = store.claim(0, 100, 8).await.unwrap().unwrap();
-        store.heartbeat(job.id, 250).await.unwrap();
+        store.heartbeat(&[job.id], 250).await.unwrap();
         assert!(store.claim(150, 100, 8).await.unwrap().is_none());
         assert_eq!(store.claim(260, 100, 8).await.unwrap().unwrap().id, job.id);
     }

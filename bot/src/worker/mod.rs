@@ -3,6 +3,7 @@
 //! last attempt a change gets a failure status: the bot fails closed.
 
 pub mod backoff;
+mod change;
 mod dispatch;
 
 use crate::app::App;
@@ -32,7 +33,9 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
         match app.store.claim(now_ms(), lease, max_attempts).await {
             Ok(Some(job)) => {
                 let span = tracing::info_span!("delivery", id = job.id, event = job.event, worker);
-                with_heartbeat(&app, job.id, lease, process(&app, job))
+                let batch = with_followers(&app, job, lease).await;
+                let ids: Vec<i64> = batch.iter().map(|j| j.id).collect();
+                with_heartbeat(&app, &ids, lease, process(&app, batch))
                     .instrument(span)
                     .await;
                 continue;
@@ -48,9 +51,38 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
     }
 }
 
+/// The claimed delivery and, when it is a pull request's, the deliveries of that change
+/// queued after it: they are handled as one batch (see [`change`]).
+async fn with_followers(
+    app: &App,
+    job: crate::store::queue::Claimed,
+    lease_ms: i64,
+) -> Vec<crate::store::queue::Claimed> {
+    let followers = match app
+        .store
+        .claim_followers(&job, &change::COALESCING, now_ms().saturating_add(lease_ms))
+        .await
+    {
+        Ok(followers) => followers,
+        Err(e) => {
+            // They are taken on their own later.
+            tracing::error!(delivery = job.id, error = %e, "cannot take the change's queued deliveries");
+            Vec::new()
+        }
+    };
+    if !followers.is_empty() {
+        tracing::debug!(
+            delivery = job.id,
+            coalesced = followers.len(),
+            "queued deliveries of the change joined"
+        );
+    }
+    std::iter::once(job).chain(followers).collect()
+}
+
 /// Runs a job while renewing its lease every third of it, so a job that outlives one
 /// lease is never taken over (and run a second time) while this worker is alive.
-async fn with_heartbeat(app: &App, id: i64, lease_ms: i64, job: impl Future<Output = ()>) {
+async fn with_heartbeat(app: &App, ids: &[i64], lease_ms: i64, job: impl Future<Output = ()>) {
     let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(0).max(50));
     let beat = async {
         let mut tick = tokio::time::interval(every);
@@ -59,10 +91,10 @@ async fn with_heartbeat(app: &App, id: i64, lease_ms: i64, job: impl Future<Outp
             tick.tick().await;
             if let Err(e) = app
                 .store
-                .heartbeat(id, now_ms().saturating_add(lease_ms))
+                .heartbeat(ids, now_ms().saturating_add(lease_ms))
                 .await
             {
-                tracing::error!(delivery = id, error = %e, "cannot renew the lease");
+                tracing::error!(deliveries = ?ids, error = %e, "cannot renew the lease");
             }
         }
     };
@@ -175,57 +207,62 @@ async fn reassert_unconfirmed(app: &App, secs: u64, bucket: i64) {
     }
 }
 
-async fn process(app: &App, job: crate::store::queue::Claimed) {
-    let event: Event = match serde_json::from_str(&job.payload) {
-        Ok(event) => event,
-        Err(e) => {
-            let _ = app
-                .store
-                .fail(
-                    job.id,
-                    now_ms(),
-                    &format!("unreadable stored event: {e}"),
-                    0,
-                )
-                .await;
-            return;
+/// Handles a claimed batch: one delivery, or the queued deliveries of one change (their
+/// facts recorded, then one evaluation), and records one outcome for them all.
+async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>) {
+    let mut jobs = Vec::with_capacity(batch.len());
+    for job in batch {
+        match serde_json::from_str::<Event>(&job.payload) {
+            Ok(event) => jobs.push((job, event)),
+            Err(e) => {
+                let error = format!("unreadable stored event: {e}");
+                if let Err(e) = app.store.fail(&[job.id], now_ms(), &error, 0).await {
+                    tracing::error!(delivery = job.id, error = %e, "cannot record the outcome");
+                }
+            }
         }
+    }
+    let Some((head, last)) = jobs.first().zip(jobs.last()) else {
+        return;
     };
+    let (id, forge, last_event) = (head.0.id, head.0.forge.clone(), last.1.clone());
+    let attempts = jobs.iter().map(|(j, _)| j.attempts).max().unwrap_or(1);
+    let ids: Vec<i64> = jobs.iter().map(|(j, _)| j.id).collect();
+    let events: Vec<&Event> = jobs.iter().map(|(_, e)| e).collect();
     let started = std::time::Instant::now();
-    let (result, calls) = dispatch::dispatch(app, &event).await;
+    let (result, calls) = dispatch::dispatch(app, &events).await;
     app.metrics.evaluation.observe(started.elapsed());
     let outcome = match result {
-        Ok(()) => app.store.finish(job.id, now_ms(), calls).await,
+        Ok(()) => app.store.finish(&ids, now_ms(), calls).await,
         Err(HandlerError::Forge(ForgeError::RateLimited { until_ms, message })) => {
             // Wait for the reset, plus a little jitter so waiting deliveries spread out.
             let next = until_ms.max(now_ms()) + i64::try_from(fastrand::u64(0..250)).unwrap_or(0);
-            tracing::warn!(delivery = job.id, until_ms, "rate limited; waiting");
-            if let Some(kind) = crate::event::ForgeKind::from_name(&job.forge) {
+            tracing::warn!(delivery = id, until_ms, "rate limited; waiting");
+            if let Some(kind) = crate::event::ForgeKind::from_name(&forge) {
                 app.metrics
                     .forge(kind)
                     .rate_limit_waits
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            app.store.retry(job.id, next, &message, calls, true).await
+            app.store.retry(&ids, next, &message, calls, true).await
         }
-        Err(e) if e.retryable() && job.attempts < app.config.queue.max_attempts => {
-            let delay = app.config.backoff().delay_random(job.attempts);
-            tracing::warn!(delivery = job.id, attempt = job.attempts, error = %e, retry_in_ms = delay.as_millis(), "will retry");
+        Err(e) if e.retryable() && attempts < app.config.queue.max_attempts => {
+            let delay = app.config.backoff().delay_random(attempts);
+            tracing::warn!(delivery = id, attempt = attempts, error = %e, retry_in_ms = delay.as_millis(), "will retry");
             let next = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
             app.store
-                .retry(job.id, next, &e.to_string(), calls, false)
+                .retry(&ids, next, &e.to_string(), calls, false)
                 .await
         }
         Err(e) => {
-            tracing::error!(delivery = job.id, attempt = job.attempts, error = %e, "giving up: dead letter");
-            dispatch::fail_closed(app, &event, &dispatch::reason(&e)).await;
-            app.store
-                .fail(job.id, now_ms(), &e.to_string(), calls)
-                .await
+            tracing::error!(delivery = id, attempt = attempts, error = %e, "giving up: dead letter");
+            // One change (or one delivery): its latest event says where to answer.
+            dispatch::fail_closed(app, &last_event, &dispatch::reason(&e)).await;
+            app.store.fail(&ids, now_ms(), &e.to_string(), calls).await
         }
     };
     if let Err(e) = outcome {
         // The lease runs out and another attempt follows.
-        tracing::error!(delivery = job.id, error = %e, "cannot record the outcome");
+        tracing::error!(delivery = id, error = %e, "cannot record the outcome");
     }
 }

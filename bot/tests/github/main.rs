@@ -8,6 +8,7 @@
 )]
 
 mod app_auth;
+mod coalescing;
 mod deployment_trust;
 mod deployments;
 mod fake;
