@@ -20,6 +20,36 @@ pub struct Claimed {
     pub payload: String,
     /// Including this one.
     pub attempts: u32,
+    /// The claim's token: outcomes are recorded only while it still holds the delivery.
+    pub lease: i64,
+}
+
+impl Claimed {
+    /// What the worker holds: this delivery under its claim.
+    pub fn lease(&self) -> Lease {
+        Lease {
+            ids: vec![self.id],
+            token: self.lease,
+        }
+    }
+}
+
+/// Deliveries a worker claimed (one, or a change's batch) and the token of the claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub ids: Vec<i64>,
+    pub token: i64,
+}
+
+/// Did a write under a lease land?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Held {
+    /// The lease still held the deliveries: the write is recorded.
+    Yes,
+    /// Its lease ran out and another worker took the deliveries over: nothing written,
+    /// the new holder's result stands.
+    Lost,
 }
 
 fn claimed(r: &sqlx::any::AnyRow) -> Result<Claimed> {
@@ -30,6 +60,7 @@ fn claimed(r: &sqlx::any::AnyRow) -> Result<Claimed> {
         work_key: r.try_get("work_key")?,
         payload: r.try_get("payload")?,
         attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        lease: r.try_get("lease")?,
     })
 }
 
@@ -149,7 +180,7 @@ impl Store {
             Backend::Sqlite => "",
         };
         let row = sqlx::query(&format!(
-            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1
+            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1, lease = $4
              WHERE id = (
                 SELECT d.id FROM deliveries d
                 WHERE ((d.state = 'queued' AND d.next_at <= $2)
@@ -158,11 +189,12 @@ impl Store {
                                   WHERE o.work_key = d.work_key AND o.state IN ('queued', 'running') AND o.id < d.id)
                 ORDER BY d.id LIMIT 1{lock})
                AND (state = 'queued' OR (locked_until <= $2 AND attempts < $3))
-             RETURNING id, forge, event, work_key, payload, attempts"
+             RETURNING id, forge, event, work_key, payload, attempts, lease"
         ))
         .bind(now + lease_ms)
         .bind(now)
         .bind(i64::from(max_attempts))
+        .bind(fastrand::i64(1..))
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(claimed).transpose()
@@ -170,27 +202,32 @@ impl Store {
 
     /// Takes, under the same lease as `head`, the queued deliveries of its change that
     /// arrived after it, so one evaluation answers them all (only the events of a pull
-    /// request coalesce: `coalescing` names them). Oldest first.
+    /// request coalesce: `coalescing` names them). Followers a worker whose lease ran
+    /// out had taken are taken over with it. Oldest first.
     pub async fn claim_followers(
         &self,
         head: &Claimed,
         coalescing: &[&str],
-        locked_until: i64,
+        now: i64,
+        lease_ms: i64,
     ) -> Result<Vec<Claimed>> {
         if coalescing.is_empty() || !coalescing.contains(&head.event.as_str()) {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1
-             WHERE work_key = $2 AND forge = $3 AND state = 'queued' AND id > $4 AND event IN {}
-             RETURNING id, forge, event, work_key, payload, attempts",
-            placeholders(5, coalescing.len())
+            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1, lease = $5
+             WHERE work_key = $2 AND forge = $3 AND id > $4
+               AND (state = 'queued' OR (state = 'running' AND locked_until <= $6)) AND event IN {}
+             RETURNING id, forge, event, work_key, payload, attempts, lease",
+            placeholders(7, coalescing.len())
         );
         let mut query = sqlx::query(&sql)
-            .bind(locked_until)
+            .bind(now.saturating_add(lease_ms))
             .bind(head.work_key.clone())
             .bind(head.forge.clone())
-            .bind(head.id);
+            .bind(head.id)
+            .bind(head.lease)
+            .bind(now);
         for event in coalescing {
             query = query.bind(*event);
         }
@@ -200,20 +237,18 @@ impl Store {
         Ok(followers)
     }
 
-    /// Extends the lease of deliveries still being worked on, so a long job is never
-    /// taken over by another worker while its first worker is alive.
-    pub async fn heartbeat(&self, ids: &[i64], locked_until: i64) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
+    /// Extends a lease still being worked under, so a long job is never taken over by
+    /// another worker while its first worker is alive; [`Held::Lost`] once it was.
+    pub async fn heartbeat(&self, lease: &Lease, locked_until: i64) -> Result<Held> {
         let sql = format!(
-            "UPDATE deliveries SET locked_until = $1 WHERE state = 'running' AND id IN {}",
-            placeholders(2, ids.len())
+            "UPDATE deliveries SET locked_until = $1 WHERE state = 'running' AND lease = $2 AND id IN {}",
+            placeholders(3, lease.ids.len())
         );
-        bind_ids(sqlx::query(&sql).bind(locked_until), ids)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        let query = sqlx::query(&sql).bind(locked_until).bind(lease.token);
+        held(
+            lease,
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        )
     }
 
     /// Dead-letters deliveries whose lease ran out after their last attempt (the worker
@@ -225,7 +260,7 @@ impl Store {
                     last_error = 'abandoned after ' || CAST(attempts AS TEXT) || ' attempts: the worker stopped before finishing (crash or hang)'
                                  || COALESCE('; last error: ' || last_error, '')
              WHERE state = 'running' AND locked_until <= $1 AND attempts >= $2
-             RETURNING id, forge, event, work_key, payload, attempts",
+             RETURNING id, forge, event, work_key, payload, attempts, lease",
         )
         .bind(now)
         .bind(i64::from(max_attempts))
@@ -235,71 +270,71 @@ impl Store {
     }
 
     /// Marks deliveries handled; the API calls are charged to the first.
-    pub async fn finish(&self, ids: &[i64], now: i64, api_calls: u32) -> Result<()> {
-        let Some(first) = ids.first() else {
-            return Ok(());
-        };
+    pub async fn finish(&self, lease: &Lease, now: i64, api_calls: u32) -> Result<Held> {
         let sql = format!(
             "UPDATE deliveries SET state = 'done', finished_at = $1, last_error = NULL,
                     api_calls = api_calls + CASE WHEN id = $2 THEN $3 ELSE 0 END
-             WHERE id IN {}",
-            placeholders(4, ids.len())
+             WHERE state = 'running' AND lease = $4 AND id IN {}",
+            placeholders(5, lease.ids.len())
         );
         let query = sqlx::query(&sql)
             .bind(now)
-            .bind(*first)
-            .bind(i64::from(api_calls));
-        bind_ids(query, ids).execute(self.pool()).await?;
-        Ok(())
+            .bind(first(lease))
+            .bind(i64::from(api_calls))
+            .bind(lease.token);
+        held(
+            lease,
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        )
     }
 
     /// Puts deliveries back for a later attempt. `refund` gives the attempt back (a
     /// rate-limit wait is not a failure).
     pub async fn retry(
         &self,
-        ids: &[i64],
+        lease: &Lease,
         next_at: i64,
         error: &str,
         api_calls: u32,
         refund: bool,
-    ) -> Result<()> {
-        let Some(first) = ids.first() else {
-            return Ok(());
-        };
+    ) -> Result<Held> {
         let sql = format!(
             "UPDATE deliveries SET state = 'queued', next_at = $1, last_error = $2, locked_until = 0,
                     api_calls = api_calls + CASE WHEN id = $3 THEN $4 ELSE 0 END, attempts = attempts - $5
-             WHERE id IN {}",
-            placeholders(6, ids.len())
+             WHERE state = 'running' AND lease = $6 AND id IN {}",
+            placeholders(7, lease.ids.len())
         );
         let query = sqlx::query(&sql)
             .bind(next_at)
             .bind(error)
-            .bind(*first)
+            .bind(first(lease))
             .bind(i64::from(api_calls))
-            .bind(i64::from(refund));
-        bind_ids(query, ids).execute(self.pool()).await?;
-        Ok(())
+            .bind(i64::from(refund))
+            .bind(lease.token);
+        held(
+            lease,
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        )
     }
 
     /// Gives deliveries up (dead letters), with the reason.
-    pub async fn fail(&self, ids: &[i64], now: i64, error: &str, api_calls: u32) -> Result<()> {
-        let Some(first) = ids.first() else {
-            return Ok(());
-        };
+    pub async fn fail(&self, lease: &Lease, now: i64, error: &str, api_calls: u32) -> Result<Held> {
         let sql = format!(
             "UPDATE deliveries SET state = 'failed', finished_at = $1, last_error = $2,
                     api_calls = api_calls + CASE WHEN id = $3 THEN $4 ELSE 0 END
-             WHERE id IN {}",
-            placeholders(5, ids.len())
+             WHERE state = 'running' AND lease = $5 AND id IN {}",
+            placeholders(6, lease.ids.len())
         );
         let query = sqlx::query(&sql)
             .bind(now)
             .bind(error)
-            .bind(*first)
-            .bind(i64::from(api_calls));
-        bind_ids(query, ids).execute(self.pool()).await?;
-        Ok(())
+            .bind(first(lease))
+            .bind(i64::from(api_calls))
+            .bind(lease.token);
+        held(
+            lease,
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        )
     }
 
     pub async fn counts(&self) -> Result<Counts> {
@@ -352,6 +387,22 @@ impl Store {
 fn placeholders(from: usize, n: usize) -> String {
     let list: Vec<String> = (from..from + n).map(|i| format!("${i}")).collect();
     format!("({})", list.join(", "))
+}
+
+fn first(lease: &Lease) -> i64 {
+    lease.ids.first().copied().unwrap_or_default()
+}
+
+/// All of the lease's deliveries were written, or (another worker took them over)
+/// none: a takeover takes a change's whole batch.
+fn held(lease: &Lease, done: sqlx::any::AnyQueryResult) -> Result<Held> {
+    Ok(
+        if usize::try_from(done.rows_affected()).is_ok_and(|n| n == lease.ids.len()) {
+            Held::Yes
+        } else {
+            Held::Lost
+        },
+    )
 }
 
 fn bind_ids<'q>(
@@ -526,9 +577,9 @@ mod tests {
         let again = store.claim(200, 100, 8).await.unwrap().unwrap();
         assert_eq!(again.id, first.id);
         assert_eq!(again.attempts, 2);
-        store.finish(&[again.id], 201, 3).await.unwrap();
-        store
-            .retry(&[second.id], 1_000, "boom", 1, false)
+        let _ = store.finish(&again.lease(), 201, 3).await.unwrap();
+        let _ = store
+            .retry(&second.lease(), 1_000, "boom", 1, false)
             .await
             .unwrap();
         let next = store.claim(300, 100, 8).await.unwrap().unwrap();
@@ -537,7 +588,7 @@ mod tests {
             store.claim(300, 100, 8).await.unwrap().is_none(),
             "retry not due yet"
         );
-        store.finish(&[next.id], 301, 0).await.unwrap();
+        let _ = store.finish(&next.lease(), 301, 0).await.unwrap();
         assert_eq!(
             store.claim(1_000, 100, 8).await.unwrap().unwrap().id,
             second.id
@@ -578,7 +629,7 @@ mod tests {
         // The change's next delivery is no longer held up behind it.
         let next = store.claim(1_001, 10, 3).await.unwrap().unwrap();
         assert_eq!(next.attempts, 1);
-        store.finish(&[next.id], 1_002, 0).await.unwrap();
+        let _ = store.finish(&next.lease(), 1_002, 0).await.unwrap();
         // An operator queues it again, with fresh attempts.
         assert_eq!(
             store
@@ -592,6 +643,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_worker_whose_lease_was_taken_over_cannot_record_an_outcome() {
+        let (_dir, store) = store().await;
+        store
+            .enqueue("github", "1", "slow", &review(1), 0)
+            .await
+            .unwrap();
+        let late = store.claim(0, 100, 8).await.unwrap().unwrap();
+        // Its lease runs out (a stalled worker); another worker takes the delivery over.
+        let current = store.claim(200, 100, 8).await.unwrap().unwrap();
+        assert_eq!(current.id, late.id);
+        // The stalled worker wakes up and tries to record its (older) outcome.
+        let lost = [
+            store.finish(&late.lease(), 210, 5).await.unwrap(),
+            store
+                .retry(&late.lease(), 220, "late", 0, true)
+                .await
+                .unwrap(),
+            store.fail(&late.lease(), 230, "late", 0).await.unwrap(),
+            store.heartbeat(&late.lease(), 300).await.unwrap(),
+        ];
+        assert_eq!(lost, [super::Held::Lost; 4]);
+        let counts = store.counts().await.unwrap();
+        assert_eq!(
+            (counts.running, counts.done, counts.failed, counts.queued),
+            (1, 0, 0, 0),
+            "the late worker's writes are refused"
+        );
+        // The current holder's are not.
+        let held = store.finish(&current.lease(), 240, 3).await.unwrap();
+        assert_eq!(held, super::Held::Yes);
+        assert_eq!(store.counts().await.unwrap().done, 1);
+        assert_eq!(store.api_calls().await.unwrap(), (3, 1));
+    }
+
+    #[tokio::test]
     async fn a_heartbeat_keeps_a_long_job_from_being_taken_twice() {
         let (_dir, store) = store().await;
         store
@@ -599,7 +685,10 @@ mod tests {
             .await
             .unwrap();
         let job = store.claim(0, 100, 8).await.unwrap().unwrap();
-        store.heartbeat(&[job.id], 250).await.unwrap();
+        assert_eq!(
+            store.heartbeat(&job.lease(), 250).await.unwrap(),
+            super::Held::Yes
+        );
         assert!(store.claim(150, 100, 8).await.unwrap().is_none());
         assert_eq!(store.claim(260, 100, 8).await.unwrap().unwrap().id, job.id);
     }

@@ -11,6 +11,7 @@ use crate::event::Event;
 use crate::forge::ForgeError;
 use crate::gate::HandlerError;
 use crate::store::now_ms;
+use crate::store::queue::{Held, Lease};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -34,8 +35,11 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
             Ok(Some(job)) => {
                 let span = tracing::info_span!("delivery", id = job.id, event = job.event, worker);
                 let batch = with_followers(&app, job, lease).await;
-                let ids: Vec<i64> = batch.iter().map(|j| j.id).collect();
-                with_heartbeat(&app, &ids, lease, process(&app, batch))
+                let held = Lease {
+                    ids: batch.iter().map(|j| j.id).collect(),
+                    token: batch.first().map_or(0, |j| j.lease),
+                };
+                with_heartbeat(&app, &held, lease, process(&app, batch, &held))
                     .instrument(span)
                     .await;
                 continue;
@@ -60,7 +64,7 @@ async fn with_followers(
 ) -> Vec<crate::store::queue::Claimed> {
     let followers = match app
         .store
-        .claim_followers(&job, &change::COALESCING, now_ms().saturating_add(lease_ms))
+        .claim_followers(&job, &change::COALESCING, now_ms(), lease_ms)
         .await
     {
         Ok(followers) => followers,
@@ -81,20 +85,29 @@ async fn with_followers(
 }
 
 /// Runs a job while renewing its lease every third of it, so a job that outlives one
-/// lease is never taken over (and run a second time) while this worker is alive.
-async fn with_heartbeat(app: &App, ids: &[i64], lease_ms: i64, job: impl Future<Output = ()>) {
+/// lease is never taken over (and run a second time) while this worker is alive. A
+/// worker that finds its lease taken over (it stalled past the lease) stops the job:
+/// the new holder answers.
+async fn with_heartbeat(app: &App, held: &Lease, lease_ms: i64, job: impl Future<Output = ()>) {
     let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(0).max(50));
     let beat = async {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = app
+            match app
                 .store
-                .heartbeat(ids, now_ms().saturating_add(lease_ms))
+                .heartbeat(held, now_ms().saturating_add(lease_ms))
                 .await
             {
-                tracing::error!(deliveries = ?ids, error = %e, "cannot renew the lease");
+                Ok(Held::Yes) => {}
+                Ok(Held::Lost) => {
+                    tracing::warn!(deliveries = ?held.ids, "lease taken over by another worker; stopping");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(deliveries = ?held.ids, error = %e, "cannot renew the lease");
+                }
             }
         }
     };
@@ -209,14 +222,14 @@ async fn reassert_unconfirmed(app: &App, secs: u64, bucket: i64) {
 
 /// Handles a claimed batch: one delivery, or the queued deliveries of one change (their
 /// facts recorded, then one evaluation), and records one outcome for them all.
-async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>) {
+async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>, held: &Lease) {
     let mut jobs = Vec::with_capacity(batch.len());
     for job in batch {
         match serde_json::from_str::<Event>(&job.payload) {
             Ok(event) => jobs.push((job, event)),
             Err(e) => {
                 let error = format!("unreadable stored event: {e}");
-                if let Err(e) = app.store.fail(&[job.id], now_ms(), &error, 0).await {
+                if let Err(e) = app.store.fail(&job.lease(), now_ms(), &error, 0).await {
                     tracing::error!(delivery = job.id, error = %e, "cannot record the outcome");
                 }
             }
@@ -227,13 +240,16 @@ async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>) {
     };
     let (id, forge, last_event) = (head.0.id, head.0.forge.clone(), last.1.clone());
     let attempts = jobs.iter().map(|(j, _)| j.attempts).max().unwrap_or(1);
-    let ids: Vec<i64> = jobs.iter().map(|(j, _)| j.id).collect();
+    let lease = Lease {
+        ids: jobs.iter().map(|(j, _)| j.id).collect(),
+        token: held.token,
+    };
     let events: Vec<&Event> = jobs.iter().map(|(_, e)| e).collect();
     let started = std::time::Instant::now();
     let (result, calls) = dispatch::dispatch(app, &events).await;
     app.metrics.evaluation.observe(started.elapsed());
     let outcome = match result {
-        Ok(()) => app.store.finish(&ids, now_ms(), calls).await,
+        Ok(()) => app.store.finish(&lease, now_ms(), calls).await,
         Err(HandlerError::Forge(ForgeError::RateLimited { until_ms, message })) => {
             // Wait for the reset, plus a little jitter so waiting deliveries spread out.
             let next = until_ms.max(now_ms()) + i64::try_from(fastrand::u64(0..250)).unwrap_or(0);
@@ -244,25 +260,34 @@ async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>) {
                     .rate_limit_waits
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            app.store.retry(&ids, next, &message, calls, true).await
+            app.store.retry(&lease, next, &message, calls, true).await
         }
         Err(e) if e.retryable() && attempts < app.config.queue.max_attempts => {
             let delay = app.config.backoff().delay_random(attempts);
             tracing::warn!(delivery = id, attempt = attempts, error = %e, retry_in_ms = delay.as_millis(), "will retry");
             let next = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
             app.store
-                .retry(&ids, next, &e.to_string(), calls, false)
+                .retry(&lease, next, &e.to_string(), calls, false)
                 .await
         }
         Err(e) => {
             tracing::error!(delivery = id, attempt = attempts, error = %e, "giving up: dead letter");
             // One change (or one delivery): its latest event says where to answer.
             dispatch::fail_closed(app, &last_event, &dispatch::reason(&e)).await;
-            app.store.fail(&ids, now_ms(), &e.to_string(), calls).await
+            app.store
+                .fail(&lease, now_ms(), &e.to_string(), calls)
+                .await
         }
     };
-    if let Err(e) = outcome {
+    match outcome {
+        Ok(Held::Yes) => {}
+        Ok(Held::Lost) => {
+            tracing::warn!(
+                delivery = id,
+                "lease taken over by another worker; its outcome stands"
+            )
+        }
         // The lease runs out and another attempt follows.
-        tracing::error!(delivery = id, error = %e, "cannot record the outcome");
+        Err(e) => tracing::error!(delivery = id, error = %e, "cannot record the outcome"),
     }
 }
