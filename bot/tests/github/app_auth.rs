@@ -3,7 +3,7 @@
 use super::harness::{Harness, sha};
 use signoff_bot::config::Secret;
 
-fn rsa_key() -> String {
+pub fn rsa_key() -> String {
     let out = std::process::Command::new("openssl")
         .args(["genrsa", "-traditional", "2048"])
         .output()

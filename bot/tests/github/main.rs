@@ -25,3 +25,4 @@ mod pull_requests;
 mod queue;
 mod resilience;
 mod review;
+mod tenant_pause;
