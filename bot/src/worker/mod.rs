@@ -5,6 +5,7 @@
 pub mod backoff;
 mod change;
 mod dispatch;
+pub mod wake;
 
 use crate::app::App;
 use crate::event::Event;

@@ -26,3 +26,4 @@ mod queue;
 mod resilience;
 mod review;
 mod tenant_pause;
+mod wake;
