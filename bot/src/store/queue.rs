@@ -271,21 +271,7 @@ impl Store {
 
     /// Marks deliveries handled; the API calls are charged to the first.
     pub async fn finish(&self, lease: &Lease, now: i64, api_calls: u32) -> Result<Held> {
-        let sql = format!(
-            "UPDATE deliveries SET state = 'done', finished_at = $1, last_error = NULL,
-                    api_calls = api_calls + CASE WHEN id = $2 THEN $3 ELSE 0 END
-             WHERE state = 'running' AND lease = $4 AND id IN {}",
-            placeholders(5, lease.ids.len())
-        );
-        let query = sqlx::query(&sql)
-            .bind(now)
-            .bind(first(lease))
-            .bind(i64::from(api_calls))
-            .bind(lease.token);
-        held(
-            lease,
-            bind_ids(query, &lease.ids).execute(self.pool()).await?,
-        )
+        self.leave(lease, api_calls, Close::Done { now }).await
     }
 
     /// Puts deliveries back for a later attempt. `refund` gives the attempt back (a
@@ -298,39 +284,45 @@ impl Store {
         api_calls: u32,
         refund: bool,
     ) -> Result<Held> {
-        let sql = format!(
-            "UPDATE deliveries SET state = 'queued', next_at = $1, last_error = $2, locked_until = 0,
-                    api_calls = api_calls + CASE WHEN id = $3 THEN $4 ELSE 0 END, attempts = attempts - $5
-             WHERE state = 'running' AND lease = $6 AND id IN {}",
-            placeholders(7, lease.ids.len())
-        );
-        let query = sqlx::query(&sql)
-            .bind(next_at)
-            .bind(error)
-            .bind(first(lease))
-            .bind(i64::from(api_calls))
-            .bind(i64::from(refund))
-            .bind(lease.token);
-        held(
-            lease,
-            bind_ids(query, &lease.ids).execute(self.pool()).await?,
-        )
+        let close = Close::Retry {
+            next_at,
+            error,
+            refund,
+        };
+        self.leave(lease, api_calls, close).await
     }
 
     /// Gives deliveries up (dead letters), with the reason.
     pub async fn fail(&self, lease: &Lease, now: i64, error: &str, api_calls: u32) -> Result<Held> {
+        self.leave(lease, api_calls, Close::Failed { now, error })
+            .await
+    }
+
+    /// Records how a worker leaves the deliveries it held, where its lease still holds
+    /// them; the API calls are charged to the first.
+    async fn leave(&self, lease: &Lease, api_calls: u32, close: Close<'_>) -> Result<Held> {
         let sql = format!(
-            "UPDATE deliveries SET state = 'failed', finished_at = $1, last_error = $2,
-                    api_calls = api_calls + CASE WHEN id = $3 THEN $4 ELSE 0 END
-             WHERE state = 'running' AND lease = $5 AND id IN {}",
-            placeholders(6, lease.ids.len())
+            "UPDATE deliveries SET {}, api_calls = api_calls + CASE WHEN id = $1 THEN $2 ELSE 0 END
+             WHERE state = 'running' AND lease = $3 AND id IN {}",
+            close.set(),
+            placeholders(7, lease.ids.len())
         );
+        let (at, error, refund) = match close {
+            Close::Done { now } => (now, None, false),
+            Close::Retry {
+                next_at,
+                error,
+                refund,
+            } => (next_at, Some(error), refund),
+            Close::Failed { now, error } => (now, Some(error), false),
+        };
         let query = sqlx::query(&sql)
-            .bind(now)
-            .bind(error)
             .bind(first(lease))
             .bind(i64::from(api_calls))
-            .bind(lease.token);
+            .bind(lease.token)
+            .bind(at)
+            .bind(error.map(str::to_owned))
+            .bind(i64::from(refund));
         held(
             lease,
             bind_ids(query, &lease.ids).execute(self.pool()).await?,
@@ -380,6 +372,34 @@ impl Store {
                 ))
             })
             .collect()
+    }
+}
+
+/// How a worker leaves deliveries: `$4` is the time, `$5` the error, `$6` the refund.
+enum Close<'a> {
+    Done {
+        now: i64,
+    },
+    Retry {
+        next_at: i64,
+        error: &'a str,
+        refund: bool,
+    },
+    Failed {
+        now: i64,
+        error: &'a str,
+    },
+}
+
+impl Close<'_> {
+    fn set(&self) -> &'static str {
+        match self {
+            Close::Done { .. } => "state = 'done', finished_at = $4, last_error = NULL",
+            Close::Retry { .. } => {
+                "state = 'queued', next_at = $4, last_error = $5, locked_until = 0, attempts = attempts - $6"
+            }
+            Close::Failed { .. } => "state = 'failed', finished_at = $4, last_error = $5",
+        }
     }
 }
 

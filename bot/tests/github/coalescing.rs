@@ -57,6 +57,12 @@ async fn a_coalesced_push_is_recorded_and_older_approvals_stay_stale() {
         h.push(7, &sha(8), "erin").await;
     })
     .await;
+    // The push's time as the webhook said it (the pull request's `updated_at`).
+    let push_time: jiff::Timestamp = h
+        .fake
+        .repo(REPO, |r| r.pulls[&7].updated_at.clone())
+        .parse()
+        .unwrap();
     assert_ne!(h.status(&sha(8)).0, "success", "{:?}", h.status(&sha(8)));
     assert_eq!(evaluations(&h, 7), 1);
     let heads = h
@@ -70,10 +76,9 @@ async fn a_coalesced_push_is_recorded_and_older_approvals_stay_stale() {
         .iter()
         .find(|s| s.sha == sha(8))
         .expect("push recorded");
-    let push_time = h.now().as_millisecond() / 1000 * 1000;
     assert_eq!(
-        pushed.since / 1000 * 1000,
-        push_time,
+        pushed.since,
+        push_time.as_millisecond(),
         "the push's own time, not the evaluation's: {heads:?}"
     );
 }

@@ -2,10 +2,9 @@
 //! the bot waits out that installation's reset, while other installations' deliveries
 //! proceed.
 
-use super::app_auth::rsa_key;
+use super::app_auth::app_harness;
 use super::fake::{Failure, Pull};
 use super::harness::{Harness, TWO_APPROVALS, fixture, sha};
-use signoff_bot::config::Secret;
 use std::time::{Duration, Instant};
 
 const OTHER: &str = "zeta/other";
@@ -51,13 +50,7 @@ async fn open_on_other_installation(h: &Harness, number: u64) {
 
 #[tokio::test]
 async fn a_rate_limit_pauses_only_the_installation_it_was_given_to() {
-    let key = rsa_key();
-    let h = Harness::with(move |c| {
-        c.github.token = None;
-        c.github.app_id = Some(1234);
-        c.github.private_key = Some(Secret::new(key));
-    })
-    .await;
+    let h = app_harness().await;
     // Installation 77 (acme/app) is told to wait; its two pull requests both wait.
     h.fake.fail_next_matching(
         "/repos/acme/app/",
