@@ -274,9 +274,7 @@ async fn latency() {
         .iter()
         .filter_map(|(head, at)| {
             let shown = posted.get(head)?;
-            Some(Duration::from_micros(
-                u64::try_from((*shown - *at).get_microseconds()).unwrap_or(0),
-            ))
+            Some(Duration::try_from(shown.duration_since(*at)).unwrap_or_default())
         })
         .collect();
     let superseded = sent.len() - latencies.len();

@@ -240,15 +240,15 @@ impl Store {
     /// Extends a lease still being worked under, so a long job is never taken over by
     /// another worker while its first worker is alive; [`Held::Lost`] once it was.
     pub async fn heartbeat(&self, lease: &Lease, locked_until: i64) -> Result<Held> {
+        if lease.ids.is_empty() {
+            return Ok(Held::Lost);
+        }
         let sql = format!(
             "UPDATE deliveries SET locked_until = $1 WHERE state = 'running' AND lease = $2 AND id IN {}",
             placeholders(3, lease.ids.len())
         );
         let query = sqlx::query(&sql).bind(locked_until).bind(lease.token);
-        held(
-            lease,
-            bind_ids(query, &lease.ids).execute(self.pool()).await?,
-        )
+        Ok(held(bind_ids(query, &lease.ids).execute(self.pool()).await?))
     }
 
     /// Dead-letters deliveries whose lease ran out after their last attempt (the worker
@@ -301,6 +301,9 @@ impl Store {
     /// Records how a worker leaves the deliveries it held, where its lease still holds
     /// them; the API calls are charged to the first.
     async fn leave(&self, lease: &Lease, api_calls: u32, close: Close<'_>) -> Result<Held> {
+        if lease.ids.is_empty() {
+            return Ok(Held::Lost);
+        }
         let sql = format!(
             "UPDATE deliveries SET {}, api_calls = api_calls + CASE WHEN id = $1 THEN $2 ELSE 0 END
              WHERE state = 'running' AND lease = $3 AND id IN {}",
@@ -323,10 +326,7 @@ impl Store {
             .bind(at)
             .bind(error.map(str::to_owned))
             .bind(i64::from(refund));
-        held(
-            lease,
-            bind_ids(query, &lease.ids).execute(self.pool()).await?,
-        )
+        Ok(held(bind_ids(query, &lease.ids).execute(self.pool()).await?))
     }
 
     pub async fn counts(&self) -> Result<Counts> {
@@ -413,16 +413,14 @@ fn first(lease: &Lease) -> i64 {
     lease.ids.first().copied().unwrap_or_default()
 }
 
-/// All of the lease's deliveries were written, or (another worker took them over)
-/// none: a takeover takes a change's whole batch.
-fn held(lease: &Lease, done: sqlx::any::AnyQueryResult) -> Result<Held> {
-    Ok(
-        if usize::try_from(done.rows_affected()).is_ok_and(|n| n == lease.ids.len()) {
-            Held::Yes
-        } else {
-            Held::Lost
-        },
-    )
+/// Written where the lease still held the deliveries; [`Held::Lost`] when it held none
+/// of them (a takeover takes a change's whole batch: the head with its followers).
+fn held(done: sqlx::any::AnyQueryResult) -> Held {
+    if done.rows_affected() > 0 {
+        Held::Yes
+    } else {
+        Held::Lost
+    }
 }
 
 fn bind_ids<'q>(
