@@ -203,7 +203,9 @@ impl Store {
     /// Takes, under the same lease as `head`, the queued deliveries of its change that
     /// arrived after it, so one evaluation answers them all (only the events of a pull
     /// request coalesce: `coalescing` names them). Followers a worker whose lease ran
-    /// out had taken are taken over with it. Oldest first.
+    /// out had taken are taken over with it. A follower's take is not an attempt: the
+    /// batch's attempts are its head's, and when the head is given up the followers are
+    /// taken again on their own. Oldest first.
     pub async fn claim_followers(
         &self,
         head: &Claimed,
@@ -215,7 +217,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1, lease = $5
+            "UPDATE deliveries SET state = 'running', locked_until = $1, lease = $5
              WHERE work_key = $2 AND forge = $3 AND id > $4
                AND (state = 'queued' OR (state = 'running' AND locked_until <= $6)) AND event IN {}
              RETURNING id, forge, event, work_key, payload, attempts, lease",
@@ -248,7 +250,9 @@ impl Store {
             placeholders(3, lease.ids.len())
         );
         let query = sqlx::query(&sql).bind(locked_until).bind(lease.token);
-        Ok(held(bind_ids(query, &lease.ids).execute(self.pool()).await?))
+        Ok(held(
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        ))
     }
 
     /// Dead-letters deliveries whose lease ran out after their last attempt (the worker
@@ -274,8 +278,9 @@ impl Store {
         self.leave(lease, api_calls, Close::Done { now }).await
     }
 
-    /// Puts deliveries back for a later attempt. `refund` gives the attempt back (a
-    /// rate-limit wait is not a failure).
+    /// Puts deliveries back for a later attempt. `refund` gives the first (the batch's
+    /// head, whose take was the attempt) its attempt back (a rate-limit wait is not a
+    /// failure).
     pub async fn retry(
         &self,
         lease: &Lease,
@@ -326,7 +331,9 @@ impl Store {
             .bind(at)
             .bind(error.map(str::to_owned))
             .bind(i64::from(refund));
-        Ok(held(bind_ids(query, &lease.ids).execute(self.pool()).await?))
+        Ok(held(
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        ))
     }
 
     pub async fn counts(&self) -> Result<Counts> {
@@ -396,7 +403,7 @@ impl Close<'_> {
         match self {
             Close::Done { .. } => "state = 'done', finished_at = $4, last_error = NULL",
             Close::Retry { .. } => {
-                "state = 'queued', next_at = $4, last_error = $5, locked_until = 0, attempts = attempts - $6"
+                "state = 'queued', next_at = $4, last_error = $5, locked_until = 0, attempts = attempts - CASE WHEN id = $1 THEN $6 ELSE 0 END"
             }
             Close::Failed { .. } => "state = 'failed', finished_at = $4, last_error = $5",
         }

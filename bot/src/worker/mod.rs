@@ -221,6 +221,34 @@ async fn reassert_unconfirmed(app: &App, secs: u64, bucket: i64) {
     }
 }
 
+/// Dead-letters a batch's head; its followers are taken again on their own at once,
+/// with their own attempts (as they would have been without coalescing), so a change
+/// is given up only when each of its deliveries was.
+async fn give_up_head(
+    app: &App,
+    lease: &Lease,
+    error: &str,
+    calls: u32,
+) -> crate::store::Result<Held> {
+    let (head, followers) = lease.ids.split_at(lease.ids.len().min(1));
+    let head = Lease {
+        ids: head.to_vec(),
+        token: lease.token,
+    };
+    let held = app.store.fail(&head, now_ms(), error, calls).await?;
+    if !followers.is_empty() {
+        let followers = Lease {
+            ids: followers.to_vec(),
+            token: lease.token,
+        };
+        let _ = app
+            .store
+            .retry(&followers, now_ms(), error, 0, false)
+            .await?;
+    }
+    Ok(held)
+}
+
 /// Handles a claimed batch: one delivery, or the queued deliveries of one change (their
 /// facts recorded, then one evaluation), and records one outcome for them all.
 async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>, held: &Lease) {
@@ -240,7 +268,8 @@ async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>, held: &Lea
         return;
     };
     let (id, forge, last_event) = (head.0.id, head.0.forge.clone(), last.1.clone());
-    let attempts = jobs.iter().map(|(j, _)| j.attempts).max().unwrap_or(1);
+    // The batch's attempts are its head's (a follower's take is not an attempt).
+    let attempts = head.0.attempts;
     let lease = Lease {
         ids: jobs.iter().map(|(j, _)| j.id).collect(),
         token: held.token,
@@ -275,9 +304,7 @@ async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>, held: &Lea
             tracing::error!(delivery = id, attempt = attempts, error = %e, "giving up: dead letter");
             // One change (or one delivery): its latest event says where to answer.
             dispatch::fail_closed(app, &last_event, &dispatch::reason(&e)).await;
-            app.store
-                .fail(&lease, now_ms(), &e.to_string(), calls)
-                .await
+            give_up_head(app, &lease, &e.to_string(), calls).await
         }
     };
     match outcome {
