@@ -19,7 +19,7 @@ fn review_of(number: u64) -> Event {
     }
 }
 
-fn pull(number: u64) -> Pull {
+pub fn pull(number: u64) -> Pull {
     Pull {
         author: "erin".into(),
         head_sha: sha(u32::try_from(number).unwrap()),

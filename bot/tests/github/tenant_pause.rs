@@ -5,6 +5,7 @@
 use super::app_auth::app_harness;
 use super::fake::{Failure, Pull};
 use super::harness::{Harness, TWO_APPROVALS, fixture, sha};
+use super::queue::pull;
 use std::time::{Duration, Instant};
 
 const OTHER: &str = "zeta/other";
@@ -21,13 +22,8 @@ async fn open_on_other_installation(h: &Harness, number: u64) {
         r.pulls.insert(
             number,
             Pull {
-                author: "erin".into(),
-                head_sha: sha(u32::try_from(number).unwrap()),
-                head_ref: format!("change-{number}"),
-                base_ref: "main".into(),
-                open: true,
                 updated_at: now.clone(),
-                ..Pull::default()
+                ..pull(number)
             },
         );
     });
