@@ -10,6 +10,11 @@
 //! - `replay`: pull requests driven through their life (open, reviews, comments, a push)
 //!   against the fake GitHub with the workers on: API calls per event.
 //! - `replay_gitlab`: the same life for merge requests against the fake GitLab.
+//! - `latency`: pushes at a steady rate (`BENCH_RATE` per second for `BENCH_SECS`, over
+//!   `BENCH_PULLS` pull requests) against the fake GitHub with the workers on: time from
+//!   sending the delivery to the status on the new head at the fake (p50/p99), and API
+//!   calls per event; `BENCH_REPLICAS` bots on the database (PostgreSQL with
+//!   `SIGNOFF_TEST_POSTGRES`), deliveries sent to the first, work taken by any.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -51,6 +56,15 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// `replicas - 1` more bots on the harness's database, with its configuration.
+async fn more_replicas(h: &Harness, replicas: usize) -> Vec<signoff_bot::server::Running> {
+    let mut others = Vec::new();
+    for _ in 1..replicas {
+        others.push(signoff_bot::server::start(h.config.clone()).await.unwrap());
+    }
+    others
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run in release with --ignored"]
 async fn ingest() {
@@ -65,10 +79,7 @@ async fn ingest() {
     } else {
         "SQLite"
     };
-    let mut others = Vec::new();
-    for _ in 1..replicas {
-        others.push(signoff_bot::server::start(h.config.clone()).await.unwrap());
-    }
+    let others = more_replicas(&h, replicas).await;
     let urls: Vec<http::Uri> = std::iter::once(h.base())
         .chain(others.iter().map(|r| format!("http://{}", r.addr)))
         .map(|base| format!("{base}/webhooks/github").parse().unwrap())
@@ -282,4 +293,72 @@ async fn replay_gitlab() {
         wall.as_secs_f64(),
         calls as f64 / events as f64,
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run in release with --ignored"]
+async fn latency() {
+    let rate = env_usize("BENCH_RATE", 20).max(1);
+    let secs = env_usize("BENCH_SECS", 10).max(1);
+    let pulls = env_usize("BENCH_PULLS", 50).max(1) as u64;
+    let replicas = env_usize("BENCH_REPLICAS", 1).max(1);
+    // Default settings (policies cached for 60 s), as in production.
+    let h = Harness::with(|c| c.cache.policy_ttl_secs = 60).await;
+    let store = if h.config.database.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let others = more_replicas(&h, replicas).await;
+    for n in 1..=pulls {
+        h.open_pr(n, "erin", &sha(u32::try_from(n).unwrap()), &["src/lib.rs"])
+            .await;
+    }
+    h.settle().await;
+    let (calls_before, events_before) = h.bot().app.store.api_calls().await.unwrap();
+    let total = rate * secs;
+    let period = Duration::from_secs(1) / u32::try_from(rate).unwrap();
+    let started = tokio::time::Instant::now();
+    let mut sent = Vec::with_capacity(total);
+    for i in 0..total {
+        tokio::time::sleep_until(started + period * u32::try_from(i).unwrap()).await;
+        let pull = (i as u64 % pulls) + 1;
+        let head = sha(u32::try_from(1_000_000 + i).unwrap());
+        let at = jiff::Timestamp::now();
+        h.push(pull, &head, "erin").await;
+        sent.push((head, at));
+    }
+    let sending = started.elapsed();
+    h.settle().await;
+    let posted: std::collections::HashMap<String, jiff::Timestamp> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.starts_with("/repos/acme/app/statuses/"))
+        .rev()
+        .map(|r| (r.path.rsplit('/').next().unwrap_or("").to_owned(), r.at))
+        .collect();
+    let mut latencies: Vec<Duration> = sent
+        .iter()
+        .filter_map(|(head, at)| {
+            let shown = posted.get(head)?;
+            Some(Duration::try_from(shown.duration_since(*at)).unwrap_or_default())
+        })
+        .collect();
+    let superseded = sent.len() - latencies.len();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let (calls, events) = h.bot().app.store.api_calls().await.unwrap();
+    let (calls, events) = (calls - calls_before, events - events_before);
+    println!(
+        "latency ({store}, {replicas} replica(s)): {total} pushes at {rate}/s over {pulls} pull requests (sent in {:.1} s): delivery to status p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {superseded} superseded by a later push before evaluation; {:.2} API calls per event",
+        sending.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+        calls as f64 / events.max(1) as f64,
+    );
+    for r in others {
+        r.stop().await;
+    }
 }

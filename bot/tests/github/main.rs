@@ -8,6 +8,7 @@
 )]
 
 mod app_auth;
+mod coalescing;
 mod deployment_trust;
 mod deployments;
 mod enterprise;
@@ -32,3 +33,5 @@ mod review;
 #[path = "../common/scenarios.rs"]
 mod scenarios;
 mod neutral;
+mod tenant_pause;
+mod wake;
