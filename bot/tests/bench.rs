@@ -9,6 +9,7 @@
 //!   PostgreSQL with `SIGNOFF_TEST_POSTGRES`; `BENCH_REPLICAS` bots on the database.
 //! - `replay`: pull requests driven through their life (open, reviews, comments, a push)
 //!   against the fake GitHub with the workers on: API calls per event.
+//! - `ingest_gitlab`: the same for GitLab deliveries (token and signature) to one bot.
 //! - `replay_gitlab`: the same life for merge requests against the fake GitLab.
 //! - `latency`: pushes at a steady rate (`BENCH_RATE` per second for `BENCH_SECS`, over
 //!   `BENCH_PULLS` pull requests) against the fake GitHub with the workers on: time from
@@ -106,53 +107,19 @@ async fn ingest() {
         bodies.push((*event, format!("bench-{i}"), bytes::Bytes::from(body), sig));
     }
     let avg = bodies.iter().map(|b| b.2.len()).sum::<usize>() / total;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(connections)
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let bodies = Arc::new(bodies);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for k in 0..connections {
-        let (client, bodies, next, url) = (
-            client.clone(),
-            Arc::clone(&bodies),
-            Arc::clone(&next),
-            urls[k % urls.len()].clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((event, delivery, body, sig)) = bodies.get(i) else {
-                    break;
-                };
-                let req = http::Request::post(url.clone())
-                    .header("content-type", "application/json")
-                    .header("x-github-event", *event)
-                    .header("x-github-delivery", delivery.as_str())
-                    .header("x-github-hook-id", "1")
-                    .header("x-hub-signature-256", sig.as_str())
-                    .body(http_body_util::Full::new(body.clone()))
-                    .unwrap();
-                let sent = Instant::now();
-                let res = client.request(req).await.unwrap();
-                let status = res.status();
-                let _ = http_body_util::BodyExt::collect(res.into_body())
-                    .await
-                    .unwrap();
-                latencies.push(sent.elapsed());
-                assert!(status.as_u16() == 202, "{status}");
-            }
-            latencies
-        }));
-    }
-    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    let wall = started.elapsed();
-    latencies.sort();
+    let requests = bodies
+        .into_iter()
+        .map(|(event, delivery, body, sig)| {
+            let headers = [
+                ("x-github-event", event.to_owned()),
+                ("x-github-delivery", delivery),
+                ("x-github-hook-id", "1".to_owned()),
+                ("x-hub-signature-256", sig),
+            ];
+            (headers.into_iter().collect::<Vec<_>>(), body)
+        })
+        .collect();
+    let (wall, latencies) = send_all(urls, requests, connections).await;
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     let stored = h.bot().app.store.counts().await.unwrap().queued;
     assert_eq!(
@@ -171,6 +138,128 @@ async fn ingest() {
     for r in others {
         r.stop().await;
     }
+}
+
+/// Sends every request (headers and body) over `connections` keep-alive connections
+/// spread over `urls`, each expecting 202; returns the wall time and the sorted
+/// acknowledgement latencies.
+async fn send_all(
+    urls: Vec<http::Uri>,
+    requests: Vec<(Vec<(&'static str, String)>, bytes::Bytes)>,
+    connections: usize,
+) -> (Duration, Vec<Duration>) {
+    let total = requests.len();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(connections)
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let requests = Arc::new(requests);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..connections {
+        let (client, requests, next, url) = (
+            client.clone(),
+            Arc::clone(&requests),
+            Arc::clone(&next),
+            urls[k % urls.len()].clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((headers, body)) = requests.get(i) else {
+                    break;
+                };
+                let mut req =
+                    http::Request::post(url.clone()).header("content-type", "application/json");
+                for (name, value) in headers {
+                    req = req.header(*name, value.as_str());
+                }
+                let req = req.body(http_body_util::Full::new(body.clone())).unwrap();
+                let sent = Instant::now();
+                let res = client.request(req).await.unwrap();
+                let status = res.status();
+                let _ = http_body_util::BodyExt::collect(res.into_body())
+                    .await
+                    .unwrap();
+                latencies.push(sent.elapsed());
+                assert!(status.as_u16() == 202, "{status}");
+            }
+            latencies
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let wall = started.elapsed();
+    latencies.sort();
+    (wall, latencies)
+}
+
+/// GitLab deliveries (the documented Merge Request and Note Hook payloads), each with its
+/// token and Standard Webhooks signature, to one bot with workers off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run in release with --ignored"]
+async fn ingest_gitlab() {
+    let total = env_usize("BENCH_DELIVERIES", 20_000);
+    let connections = env_usize("BENCH_CONNECTIONS", 32);
+    let h = gitlab::harness::Harness::with(|c| c.workers = 0).await;
+    let store = if h.bot().app.config.database.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let project = gitlab::harness::PROJECT;
+    h.fake.open_mr(project, 1, "erin", &sha(1), &["src/lib.rs"]);
+    let note = h.fake.note(project, 1, "alice", "/approve");
+    let mut requests = Vec::with_capacity(total);
+    let mut size = 0;
+    for i in 0..total {
+        let delivery = format!("bench-{i}");
+        let hook = if i % 2 == 0 {
+            gitlab::hooks::merge_request(&h.fake, project, 1, "update", "erin", None, &delivery)
+        } else {
+            gitlab::hooks::note(&h.fake, project, 1, note, &delivery)
+        };
+        size += hook.body.len();
+        let headers = hook
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let name: &'static str = match name.as_str() {
+                    "x-gitlab-event" => "x-gitlab-event",
+                    "x-gitlab-token" => "x-gitlab-token",
+                    "idempotency-key" => "idempotency-key",
+                    "webhook-id" => "webhook-id",
+                    "webhook-timestamp" => "webhook-timestamp",
+                    "webhook-signature" => "webhook-signature",
+                    other => panic!("unexpected header {other}"),
+                };
+                (name, value.to_str().unwrap().to_owned())
+            })
+            .collect();
+        requests.push((headers, bytes::Bytes::from(hook.body)));
+    }
+    let url: http::Uri = format!("http://{}/webhooks/gitlab", h.bot().addr)
+        .parse()
+        .unwrap();
+    let (wall, latencies) = send_all(vec![url], requests, connections).await;
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let stored = h.bot().app.store.counts().await.unwrap().queued;
+    assert_eq!(
+        stored as usize, total,
+        "every acknowledged delivery is stored"
+    );
+    println!(
+        "ingest_gitlab ({store}, 1 replica): {total} tokened and signed deliveries (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        size / total / 1024,
+        wall.as_secs_f64(),
+        total as f64 / wall.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
