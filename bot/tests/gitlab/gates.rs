@@ -474,3 +474,25 @@ async fn an_unapproval_takes_the_approval_back() {
     h.settle().await;
     assert_eq!(pending_or(&h, HEAD), "pending");
 }
+
+// ---- found in review (attacks on the GitLab gate) ----
+
+#[tokio::test]
+async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    let id = h.note(1, "carol", "Not like this.\n/reject").await;
+    h.settle().await;
+    assert_ne!(pending_or(&h, HEAD), "success", "carol rejected");
+    // A Maintainer (GitLab lets them edit anyone's note) takes the command out.
+    h.edit_note(1, id, "dave", "Not like this.").await;
+    h.settle().await;
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_ne!(state, "success", "{description}");
+    let audit = h.bot().app.store.list_audit(Some(PATH), None).await.unwrap();
+    let last = audit.iter().max_by_key(|e| e.id).unwrap();
+    assert_eq!(last.decision.as_str(), "tampered", "{}", last.summary);
+    assert!(last.summary.contains("dave"), "{}", last.summary);
+}

@@ -11,8 +11,8 @@ use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
 use crate::event::{ForgeKind, GateRequest, Repo};
 use crate::forge::{
-    Activity, ActivityKind, Change, DeploymentFacts, Edit, Forge, ForgeError, GateAnswer, People,
-    Result, Status, StatusState,
+    Activity, ActivityKind, Change, DeploymentFacts, Edit, EditsToCheck, Forge, ForgeError,
+    GateAnswer, People, Result, Status, StatusState,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -444,6 +444,12 @@ impl Forge for GitLabForge {
             .into_iter()
             .map(|e| e.name)
             .collect())
+    }
+
+    /// The Note Hook never says what a note said before an edit, and Maintainers may
+    /// edit anyone's note: a `/reject` edited out must still be seen (as tampering).
+    fn edits_to_check(&self) -> EditsToCheck {
+        EditsToCheck::Every
     }
 
     async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>> {
