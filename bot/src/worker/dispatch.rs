@@ -122,7 +122,11 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             tenant,
             environments,
             default_branch,
+            revision,
         } => {
+            if let Some(sha) = revision {
+                show::show_again(app, forge, repo, sha, &app.config.status_context).await?;
+            }
             // Each gate found is queued as its own delivery, under its gate's work key,
             // so it is never evaluated beside another event about the same deployment;
             // once per deployment (the recheck timer looks at waiting gates again).

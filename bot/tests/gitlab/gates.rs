@@ -491,8 +491,60 @@ async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
     h.settle().await;
     let (state, description) = h.status_named(HEAD, "signoff").unwrap();
     assert_ne!(state, "success", "{description}");
-    let audit = h.bot().app.store.list_audit(Some(PATH), None).await.unwrap();
+    let audit = h
+        .bot()
+        .app
+        .store
+        .list_audit(Some(PATH), None)
+        .await
+        .unwrap();
     let last = audit.iter().max_by_key(|e| e.id).unwrap();
     assert_eq!(last.decision.as_str(), "tampered", "{}", last.summary);
     assert!(last.summary.contains("dave"), "{}", last.summary);
+}
+
+/// A Developer (or a CI job) posts `signoff = success` under their own name; GitLab
+/// sends no status webhook, but the pipeline the status joins changes and GitLab sends
+/// a Pipeline Hook (listing CI jobs only, never external statuses).
+fn forge_success(h: &Harness, sha: &str) {
+    h.fake.project_mut(PROJECT, |p| {
+        p.statuses
+            .entry(sha.to_owned())
+            .or_default()
+            .push(serde_json::json!({
+                "id": 900_000, "sha": sha, "ref": "feature", "status": "success",
+                "name": "signoff", "target_url": null, "description": "LGTM",
+                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
+                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
+            }));
+    });
+}
+
+#[tokio::test]
+async fn a_forged_signoff_status_is_replaced_when_its_pipeline_changes() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "pending");
+    for with_deployment_job in [false, true] {
+        forge_success(&h, HEAD);
+        assert_eq!(pending_or(&h, HEAD), "success", "the forgery shows");
+        let d = h.delivery();
+        let hook = hooks::pipeline(&h.fake, PROJECT, HEAD, "review/feature", &d);
+        let hook = if with_deployment_job {
+            hook
+        } else {
+            let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+            v["object_attributes"]["status"] = serde_json::json!("success");
+            v["builds"] = serde_json::json!([]);
+            hooks::signed("Pipeline Hook", &v, &d)
+        };
+        h.deliver(hook).await;
+        h.settle().await;
+        assert_eq!(
+            pending_or(&h, HEAD),
+            "pending",
+            "the bot's answer is shown again (pipeline with a deployment job: {with_deployment_job})"
+        );
+    }
 }
