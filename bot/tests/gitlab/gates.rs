@@ -400,13 +400,7 @@ async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
     h.open_mr(1, "erin", HEAD).await;
     h.approve(1, "alice").await;
     h.settle().await;
-    let audit = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(PATH), None)
-        .await
-        .unwrap();
+    let audit = h.audit().await;
     assert!(!audit.is_empty());
     assert!(
         audit.iter().all(|e| e.forge == "gitlab" && e.repo == PATH),
@@ -491,13 +485,7 @@ async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
     h.settle().await;
     let (state, description) = h.status_named(HEAD, "signoff").unwrap();
     assert_ne!(state, "success", "{description}");
-    let audit = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(PATH), None)
-        .await
-        .unwrap();
+    let audit = h.audit().await;
     let last = audit.iter().max_by_key(|e| e.id).unwrap();
     assert_eq!(last.decision.as_str(), "tampered", "{}", last.summary);
     assert!(last.summary.contains("dave"), "{}", last.summary);
