@@ -241,6 +241,30 @@ pub async fn fail_closed(app: &App, kind: ForgeKind, event: &Event, reason: &str
         }
         return;
     }
+    // The bot's answer on a revision could not be shown again (someone else's status
+    // under its name stays the latest): a failure in its place, never the other's.
+    if let Event::Reassert {
+        repo,
+        tenant,
+        sha,
+        context,
+    }
+    | Event::AnswerSet {
+        repo,
+        tenant,
+        sha,
+        context,
+        ..
+    } = event
+    {
+        let Ok(forge) = forge_handle(app, kind, *tenant) else {
+            return;
+        };
+        if let Err(e) = show::post_error(app, forge.as_ref(), repo, sha, context, reason).await {
+            tracing::error!(repo = %repo, sha, error = %e, "cannot post the failure status either");
+        }
+        return;
+    }
     let (Event::Change {
         repo,
         number,

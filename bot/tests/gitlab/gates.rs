@@ -536,3 +536,42 @@ async fn a_forged_signoff_status_is_replaced_when_its_pipeline_changes() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.settle().await;
+    // Someone else's `signoff` is now the latest, in the state the bot's answer has: GitLab
+    // refuses the bot's repost ("Cannot transition status"), and the forged one stays.
+    h.fake.project_mut(PROJECT, |p| {
+        p.statuses
+            .entry(HEAD.to_owned())
+            .or_default()
+            .push(serde_json::json!({
+                "id": 900_001, "sha": HEAD, "ref": "feature", "status": "pending",
+                "name": "signoff", "target_url": "https://evil.example/", "description": "wait",
+                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
+                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
+            }));
+    });
+    let d = h.delivery();
+    let hook = hooks::pipeline(&h.fake, PROJECT, HEAD, "review/feature", &d);
+    let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+    v["builds"] = serde_json::json!([]);
+    h.deliver(hooks::signed("Pipeline Hook", &v, &d)).await;
+    h.settle_allowing_failures().await;
+    let author = h.fake.with(|s| {
+        s.projects[&PROJECT].statuses[HEAD]
+            .iter()
+            .rev()
+            .find(|st| st["name"] == "signoff")
+            .unwrap()["author"]["username"]
+            .clone()
+    });
+    let all = h.fake.with(|s| s.projects[&PROJECT].statuses[HEAD].clone());
+    assert_eq!(author, "signoff-bot", "{all:#?}");
+    // Not the other's `pending` under the bot's name: a failure saying why.
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_eq!(state, "failed", "{description}");
+}

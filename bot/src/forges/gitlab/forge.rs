@@ -520,8 +520,20 @@ impl Forge for GitLabForge {
             .set_status(&project(repo), &status.sha, &new)
             .await
         {
-            // GitLab keeps a status in the state asked for: it shows that state already.
-            Ok(_) | Err(ApiError::StatusUnchanged(_)) => Ok(None),
+            Ok(_) => Ok(None),
+            // GitLab refused to move a status into the state it has. That is the bot's
+            // answer already only if the latest status of that name is the bot's: one
+            // someone else posted may be the one in that state. Never assumed.
+            Err(ApiError::StatusUnchanged(message)) => {
+                if self.shows(repo, status, None).await? {
+                    Ok(None)
+                } else {
+                    Err(ForgeError::Transient(format!(
+                        "GitLab refused to post {} on {} ({message}) and shows another's status under that name",
+                        status.context, status.sha
+                    )))
+                }
+            }
             Err(e) => Err(forge_error(e)),
         }
     }
