@@ -124,13 +124,28 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             default_branch,
             revision,
         } => {
+            let forge_name = forge.kind().as_str();
             if let Some(sha) = revision {
-                show::show_again(app, forge, repo, sha, &app.config.status_context).await?;
+                // Its own delivery, so one that can never be shown fails closed on its own.
+                let now = crate::store::now_ms();
+                let event = Event::Reassert {
+                    repo: repo.clone(),
+                    tenant: *tenant,
+                    sha: sha.clone(),
+                    context: app.config.status_context.clone(),
+                };
+                let delivery = format!("reassert:{repo}@{sha}#{now}");
+                if app
+                    .store
+                    .enqueue(forge_name, "reassert", &delivery, &event, now)
+                    .await?
+                {
+                    app.work.notify_one();
+                }
             }
             // Each gate found is queued as its own delivery, under its gate's work key,
             // so it is never evaluated beside another event about the same deployment;
             // once per deployment (the recheck timer looks at waiting gates again).
-            let forge_name = forge.kind().as_str();
             for gate in forge
                 .waiting_gates(repo, environments, default_branch.as_deref())
                 .await?
