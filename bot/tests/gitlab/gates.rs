@@ -575,3 +575,28 @@ async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
     let (state, description) = h.status_named(HEAD, "signoff").unwrap();
     assert_eq!(state, "failed", "{description}");
 }
+
+#[tokio::test]
+async fn a_reject_behind_more_than_a_page_of_notes_is_read() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    for i in 0..150 {
+        h.fake.note(PROJECT, 1, "rita", &format!("padding {i}"));
+    }
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    h.note(1, "carol", "/reject").await;
+    h.settle().await;
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_eq!(state, "failed", "{description}");
+    let pages = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.raw_path.ends_with("/notes") && r.method == "GET")
+        .count();
+    assert!(
+        pages >= 2,
+        "notes were read page by page ({pages} requests)"
+    );
+}
