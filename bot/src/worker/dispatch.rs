@@ -55,11 +55,30 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             tenant,
             environments,
             default_branch,
+            revision,
         } => {
+            let forge_name = forge.kind().as_str();
+            if let Some(sha) = revision {
+                // Its own delivery, so one that can never be shown fails closed on its own.
+                let now = crate::store::now_ms();
+                let event = Event::Reassert {
+                    repo: repo.clone(),
+                    tenant: *tenant,
+                    sha: sha.clone(),
+                    context: app.config.status_context.clone(),
+                };
+                let delivery = format!("reassert:{repo}@{sha}#{now}");
+                if app
+                    .store
+                    .enqueue(forge_name, "reassert", &delivery, &event, now)
+                    .await?
+                {
+                    app.work.notify_one();
+                }
+            }
             // Each gate found is queued as its own delivery, under its gate's work key,
             // so it is never evaluated beside another event about the same deployment;
             // once per deployment (the recheck timer looks at waiting gates again).
-            let forge_name = forge.kind().as_str();
             for gate in forge
                 .waiting_gates(repo, environments, default_branch.as_deref())
                 .await?
@@ -172,6 +191,30 @@ pub async fn fail_closed(app: &App, kind: ForgeKind, event: &Event, reason: &str
             .await
         {
             tracing::error!(repo = %repo, run = gate.gate_id, error = %e, "cannot report on the gate either");
+        }
+        return;
+    }
+    // The bot's answer on a revision could not be shown again (someone else's status
+    // under its name stays the latest): a failure in its place, never the other's.
+    if let Event::Reassert {
+        repo,
+        tenant,
+        sha,
+        context,
+    }
+    | Event::AnswerSet {
+        repo,
+        tenant,
+        sha,
+        context,
+        ..
+    } = event
+    {
+        let Ok(forge) = forge_handle(app, kind, *tenant) else {
+            return;
+        };
+        if let Err(e) = show::post_error(app, forge.as_ref(), repo, sha, context, reason).await {
+            tracing::error!(repo = %repo, sha, error = %e, "cannot post the failure status either");
         }
         return;
     }

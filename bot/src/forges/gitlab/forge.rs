@@ -11,8 +11,8 @@ use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
 use crate::event::{ForgeKind, GateRequest, Repo};
 use crate::forge::{
-    Activity, ActivityKind, Change, DeploymentFacts, Edit, Forge, ForgeError, GateAnswer, People,
-    Result, Status, StatusState,
+    Activity, ActivityKind, Change, DeploymentFacts, Edit, EditsToCheck, Forge, ForgeError,
+    GateAnswer, People, Result, Status, StatusState,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -446,6 +446,12 @@ impl Forge for GitLabForge {
             .collect())
     }
 
+    /// The Note Hook never says what a note said before an edit, and Maintainers may
+    /// edit anyone's note: a `/reject` edited out must still be seen (as tampering).
+    fn edits_to_check(&self) -> EditsToCheck {
+        EditsToCheck::Every
+    }
+
     async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>> {
         if nodes.is_empty() {
             return Ok(BTreeMap::new());
@@ -514,8 +520,20 @@ impl Forge for GitLabForge {
             .set_status(&project(repo), &status.sha, &new)
             .await
         {
-            // GitLab keeps a status in the state asked for: it shows that state already.
-            Ok(_) | Err(ApiError::StatusUnchanged(_)) => Ok(None),
+            Ok(_) => Ok(None),
+            // GitLab refused to move a status into the state it has. That is the bot's
+            // answer already only if the latest status of that name is the bot's: one
+            // someone else posted may be the one in that state. Never assumed.
+            Err(ApiError::StatusUnchanged(message)) => {
+                if self.shows(repo, status, None).await? {
+                    Ok(None)
+                } else {
+                    Err(ForgeError::Transient(format!(
+                        "GitLab refused to post {} on {} ({message}) and shows another's status under that name",
+                        status.context, status.sha
+                    )))
+                }
+            }
             Err(e) => Err(forge_error(e)),
         }
     }
