@@ -117,6 +117,11 @@ pub enum Event {
         /// The policy of the gates found is read from here; `None`: the repository's
         /// default branch, asked of the forge.
         default_branch: Option<String>,
+        /// A revision whose statuses changed (GitLab: its pipeline did), maybe under
+        /// the bot's name by someone else: the bot's answer on it is shown again
+        /// unless the forge still shows it.
+        #[serde(default)]
+        revision: Option<String>,
     },
     /// Someone reviewed a waiting deployment (or a timer asks again): re-evaluate the
     /// gates of `gate_id` (GitHub: the workflow run; GitLab: the deployment).

@@ -9,7 +9,13 @@
 //!   PostgreSQL with `SIGNOFF_TEST_POSTGRES`; `BENCH_REPLICAS` bots on the database.
 //! - `replay`: pull requests driven through their life (open, reviews, comments, a push)
 //!   against the fake GitHub with the workers on: API calls per event.
+//! - `ingest_gitlab`: the same for GitLab deliveries (token and signature) to one bot.
 //! - `replay_gitlab`: the same life for merge requests against the fake GitLab.
+//! - `latency`: pushes at a steady rate (`BENCH_RATE` per second for `BENCH_SECS`, over
+//!   `BENCH_PULLS` pull requests) against the fake GitHub with the workers on: time from
+//!   sending the delivery to the status on the new head at the fake (p50/p99), and API
+//!   calls per event; `BENCH_REPLICAS` bots on the database (PostgreSQL with
+//!   `SIGNOFF_TEST_POSTGRES`), deliveries sent to the first, work taken by any.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -51,6 +57,15 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// `replicas - 1` more bots on the harness's database, with its configuration.
+async fn more_replicas(h: &Harness, replicas: usize) -> Vec<signoff_bot::server::Running> {
+    let mut others = Vec::new();
+    for _ in 1..replicas {
+        others.push(signoff_bot::server::start(h.config.clone()).await.unwrap());
+    }
+    others
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run in release with --ignored"]
 async fn ingest() {
@@ -65,10 +80,7 @@ async fn ingest() {
     } else {
         "SQLite"
     };
-    let mut others = Vec::new();
-    for _ in 1..replicas {
-        others.push(signoff_bot::server::start(h.config.clone()).await.unwrap());
-    }
+    let others = more_replicas(&h, replicas).await;
     let urls: Vec<http::Uri> = std::iter::once(h.base())
         .chain(others.iter().map(|r| format!("http://{}", r.addr)))
         .map(|base| format!("{base}/webhooks/github").parse().unwrap())
@@ -95,53 +107,19 @@ async fn ingest() {
         bodies.push((*event, format!("bench-{i}"), bytes::Bytes::from(body), sig));
     }
     let avg = bodies.iter().map(|b| b.2.len()).sum::<usize>() / total;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(connections)
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let bodies = Arc::new(bodies);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for k in 0..connections {
-        let (client, bodies, next, url) = (
-            client.clone(),
-            Arc::clone(&bodies),
-            Arc::clone(&next),
-            urls[k % urls.len()].clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((event, delivery, body, sig)) = bodies.get(i) else {
-                    break;
-                };
-                let req = http::Request::post(url.clone())
-                    .header("content-type", "application/json")
-                    .header("x-github-event", *event)
-                    .header("x-github-delivery", delivery.as_str())
-                    .header("x-github-hook-id", "1")
-                    .header("x-hub-signature-256", sig.as_str())
-                    .body(http_body_util::Full::new(body.clone()))
-                    .unwrap();
-                let sent = Instant::now();
-                let res = client.request(req).await.unwrap();
-                let status = res.status();
-                let _ = http_body_util::BodyExt::collect(res.into_body())
-                    .await
-                    .unwrap();
-                latencies.push(sent.elapsed());
-                assert!(status.as_u16() == 202, "{status}");
-            }
-            latencies
-        }));
-    }
-    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    let wall = started.elapsed();
-    latencies.sort();
+    let requests = bodies
+        .into_iter()
+        .map(|(event, delivery, body, sig)| {
+            let headers = [
+                ("x-github-event", event.to_owned()),
+                ("x-github-delivery", delivery),
+                ("x-github-hook-id", "1".to_owned()),
+                ("x-hub-signature-256", sig),
+            ];
+            (headers.into_iter().collect::<Vec<_>>(), body)
+        })
+        .collect();
+    let (wall, latencies) = send_all(urls, requests, connections).await;
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     let stored = h.bot().app.store.counts().await.unwrap().queued;
     assert_eq!(
@@ -160,6 +138,128 @@ async fn ingest() {
     for r in others {
         r.stop().await;
     }
+}
+
+/// Sends every request (headers and body) over `connections` keep-alive connections
+/// spread over `urls`, each expecting 202; returns the wall time and the sorted
+/// acknowledgement latencies.
+async fn send_all(
+    urls: Vec<http::Uri>,
+    requests: Vec<(Vec<(&'static str, String)>, bytes::Bytes)>,
+    connections: usize,
+) -> (Duration, Vec<Duration>) {
+    let total = requests.len();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(connections)
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let requests = Arc::new(requests);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..connections {
+        let (client, requests, next, url) = (
+            client.clone(),
+            Arc::clone(&requests),
+            Arc::clone(&next),
+            urls[k % urls.len()].clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((headers, body)) = requests.get(i) else {
+                    break;
+                };
+                let mut req =
+                    http::Request::post(url.clone()).header("content-type", "application/json");
+                for (name, value) in headers {
+                    req = req.header(*name, value.as_str());
+                }
+                let req = req.body(http_body_util::Full::new(body.clone())).unwrap();
+                let sent = Instant::now();
+                let res = client.request(req).await.unwrap();
+                let status = res.status();
+                let _ = http_body_util::BodyExt::collect(res.into_body())
+                    .await
+                    .unwrap();
+                latencies.push(sent.elapsed());
+                assert!(status.as_u16() == 202, "{status}");
+            }
+            latencies
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let wall = started.elapsed();
+    latencies.sort();
+    (wall, latencies)
+}
+
+/// GitLab deliveries (the documented Merge Request and Note Hook payloads), each with its
+/// token and Standard Webhooks signature, to one bot with workers off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run in release with --ignored"]
+async fn ingest_gitlab() {
+    let total = env_usize("BENCH_DELIVERIES", 20_000);
+    let connections = env_usize("BENCH_CONNECTIONS", 32);
+    let h = gitlab::harness::Harness::with(|c| c.workers = 0).await;
+    let store = if h.bot().app.config.database.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let project = gitlab::harness::PROJECT;
+    h.fake.open_mr(project, 1, "erin", &sha(1), &["src/lib.rs"]);
+    let note = h.fake.note(project, 1, "alice", "/approve");
+    let mut requests = Vec::with_capacity(total);
+    let mut size = 0;
+    for i in 0..total {
+        let delivery = format!("bench-{i}");
+        let hook = if i % 2 == 0 {
+            gitlab::hooks::merge_request(&h.fake, project, 1, "update", "erin", None, &delivery)
+        } else {
+            gitlab::hooks::note(&h.fake, project, 1, note, &delivery)
+        };
+        size += hook.body.len();
+        let headers = hook
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let name: &'static str = match name.as_str() {
+                    "x-gitlab-event" => "x-gitlab-event",
+                    "x-gitlab-token" => "x-gitlab-token",
+                    "idempotency-key" => "idempotency-key",
+                    "webhook-id" => "webhook-id",
+                    "webhook-timestamp" => "webhook-timestamp",
+                    "webhook-signature" => "webhook-signature",
+                    other => panic!("unexpected header {other}"),
+                };
+                (name, value.to_str().unwrap().to_owned())
+            })
+            .collect();
+        requests.push((headers, bytes::Bytes::from(hook.body)));
+    }
+    let url: http::Uri = format!("http://{}/webhooks/gitlab", h.bot().addr)
+        .parse()
+        .unwrap();
+    let (wall, latencies) = send_all(vec![url], requests, connections).await;
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let stored = h.bot().app.store.counts().await.unwrap().queued;
+    assert_eq!(
+        stored as usize, total,
+        "every acknowledged delivery is stored"
+    );
+    println!(
+        "ingest_gitlab ({store}, 1 replica): {total} tokened and signed deliveries (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        size / total / 1024,
+        wall.as_secs_f64(),
+        total as f64 / wall.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,4 +382,72 @@ async fn replay_gitlab() {
         wall.as_secs_f64(),
         calls as f64 / events as f64,
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run in release with --ignored"]
+async fn latency() {
+    let rate = env_usize("BENCH_RATE", 20).max(1);
+    let secs = env_usize("BENCH_SECS", 10).max(1);
+    let pulls = env_usize("BENCH_PULLS", 50).max(1) as u64;
+    let replicas = env_usize("BENCH_REPLICAS", 1).max(1);
+    // Default settings (policies cached for 60 s), as in production.
+    let h = Harness::with(|c| c.cache.policy_ttl_secs = 60).await;
+    let store = if h.config.database.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let others = more_replicas(&h, replicas).await;
+    for n in 1..=pulls {
+        h.open_pr(n, "erin", &sha(u32::try_from(n).unwrap()), &["src/lib.rs"])
+            .await;
+    }
+    h.settle().await;
+    let (calls_before, events_before) = h.bot().app.store.api_calls().await.unwrap();
+    let total = rate * secs;
+    let period = Duration::from_secs(1) / u32::try_from(rate).unwrap();
+    let started = tokio::time::Instant::now();
+    let mut sent = Vec::with_capacity(total);
+    for i in 0..total {
+        tokio::time::sleep_until(started + period * u32::try_from(i).unwrap()).await;
+        let pull = (i as u64 % pulls) + 1;
+        let head = sha(u32::try_from(1_000_000 + i).unwrap());
+        let at = jiff::Timestamp::now();
+        h.push(pull, &head, "erin").await;
+        sent.push((head, at));
+    }
+    let sending = started.elapsed();
+    h.settle().await;
+    let posted: std::collections::HashMap<String, jiff::Timestamp> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.starts_with("/repos/acme/app/statuses/"))
+        .rev()
+        .map(|r| (r.path.rsplit('/').next().unwrap_or("").to_owned(), r.at))
+        .collect();
+    let mut latencies: Vec<Duration> = sent
+        .iter()
+        .filter_map(|(head, at)| {
+            let shown = posted.get(head)?;
+            Some(Duration::try_from(shown.duration_since(*at)).unwrap_or_default())
+        })
+        .collect();
+    let superseded = sent.len() - latencies.len();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let (calls, events) = h.bot().app.store.api_calls().await.unwrap();
+    let (calls, events) = (calls - calls_before, events - events_before);
+    println!(
+        "latency ({store}, {replicas} replica(s)): {total} pushes at {rate}/s over {pulls} pull requests (sent in {:.1} s): delivery to status p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {superseded} superseded by a later push before evaluation; {:.2} API calls per event",
+        sending.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+        calls as f64 / events.max(1) as f64,
+    );
+    for r in others {
+        r.stop().await;
+    }
 }

@@ -46,8 +46,8 @@ fn dead_letters_are_listed_in_audit_and_queued_again() {
             .await
             .unwrap();
         let job = store.claim(0, 1_000, 8).await.unwrap().unwrap();
-        store
-            .fail(job.id, 5, "forge refused: 404 Not Found", 2)
+        let _ = store
+            .fail(&job.lease(), 5, "forge refused: 404 Not Found", 2)
             .await
             .unwrap();
         store.close().await;

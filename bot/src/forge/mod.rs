@@ -206,6 +206,10 @@ pub trait Forge: Send + Sync {
     /// The last edit of each of these comments or review bodies (`Activity::node`) that
     /// was ever edited.
     async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>>;
+    /// Which comments' edit history the gate must ask (see [`EditsToCheck`]).
+    fn edits_to_check(&self) -> EditsToCheck {
+        EditsToCheck::HoldingCommands
+    }
     /// Writers of the repository and members of the named groups the forge knows.
     async fn people(&self, repo: &Repo, groups: &[&str]) -> Result<People>;
     /// Shows `status` on its revision: a commit status, and where the forge has them a
@@ -227,8 +231,8 @@ pub trait Forge: Send + Sync {
         answer: GateAnswer,
         comment: &str,
     ) -> Result<()>;
-    /// Does this forge show the `signoff/policy` check? Until it does (GitLab: a note,
-    /// still to come) the check is not worked out at all.
+    /// Does this forge show the `signoff/policy` check? A forge that does not is spared
+    /// working it out at all.
     fn shows_policy_checks(&self) -> bool {
         false
     }
@@ -247,4 +251,17 @@ pub trait Forge: Send + Sync {
     fn tenant(&self) -> Option<u64>;
     /// API requests made through this handle so far.
     fn api_calls(&self) -> u32;
+}
+
+/// Which comments a forge's gate asks the edit history of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditsToCheck {
+    /// Those holding a command now: the forge's edit and delete events say what a
+    /// comment said before (GitHub's `changes.body.from`), so a command someone else
+    /// took out is recorded as tampering from the event.
+    HoldingCommands,
+    /// Every comment with a `node` (one that may have been edited): the forge's events
+    /// never say what a comment said before (GitLab's Note Hook), so a command someone
+    /// else edited out can only be seen as "edited by someone else".
+    Every,
 }

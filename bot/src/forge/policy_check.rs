@@ -24,6 +24,8 @@ pub struct Annotation {
 /// The check as shown on a revision. It never gates: the gate keeps its own context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyCheck {
+    /// The change (pull request, merge request) that edits the policy file.
+    pub number: u64,
     pub sha: String,
     /// `signoff/policy`.
     pub context: String,

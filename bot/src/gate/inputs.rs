@@ -2,7 +2,7 @@
 //! become grants; writers, teams and super-admins become the directory.
 
 use crate::forge::commands;
-use crate::forge::{Activity, ActivityKind, Edit, People, ReviewState};
+use crate::forge::{Activity, ActivityKind, Edit, EditsToCheck, People, ReviewState};
 use crate::store::changes::{SeenHead, Tamper};
 use signoff::model::policy::Commands;
 use signoff::{Action, Directory, Grant, PolicySet, Role, User, Via};
@@ -67,17 +67,22 @@ fn holds_commands(a: &Activity) -> bool {
 /// history must be asked: those whose grants could count, i.e. written on `counts_on`
 /// (the revision under evaluation), or all when grants on every revision count
 /// (`None`: a policy without `invalidate_on_push`). A stale grant never counts, so its
-/// history costs no call.
+/// history costs no call. With `EditsToCheck::Every`, comments that hold no command
+/// (now) are asked too: one may have lost its command to someone else's edit.
 pub fn command_nodes(
     activity: &[Activity],
     words: &Commands,
     heads: &[SeenHead],
     current: &str,
     counts_on: Option<&str>,
+    which: EditsToCheck,
 ) -> Vec<String> {
     activity
         .iter()
-        .filter(|a| holds_commands(a) && commands::mentions(&a.body, words))
+        .filter(|a| {
+            holds_commands(a)
+                && (which == EditsToCheck::Every || commands::mentions(&a.body, words))
+        })
         .filter(|a| counts_on.is_none_or(|r| written_on(a, heads, current) == r))
         .filter_map(|a| a.node.clone())
         .collect()
@@ -474,9 +479,20 @@ mod tests {
             comment("cy", "2026-01-01T13:00:00Z", "thanks"),
         ];
         let words = Commands::default();
-        let nodes = |counts_on| command_nodes(&activity, &words, &heads(), "b", counts_on);
-        assert_eq!(nodes(Some("b")), vec!["IC_bob"]);
-        assert_eq!(nodes(None), vec!["IC_ann", "IC_bob"]);
+        let nodes =
+            |counts_on, which| command_nodes(&activity, &words, &heads(), "b", counts_on, which);
+        assert_eq!(
+            nodes(Some("b"), EditsToCheck::HoldingCommands),
+            vec!["IC_bob"]
+        );
+        assert_eq!(
+            nodes(None, EditsToCheck::HoldingCommands),
+            vec!["IC_ann", "IC_bob"]
+        );
+        assert_eq!(
+            nodes(Some("b"), EditsToCheck::Every),
+            vec!["IC_bob", "IC_cy"]
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
     };
     let check = match file {
         Err(reason) => PolicyCheck {
+            number: change.number,
             sha: change.head_sha.clone(),
             context,
             state: StatusState::Failure,
@@ -77,6 +78,7 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
             annotations: Vec::new(),
         },
         Ok(None) => PolicyCheck {
+            number: change.number,
             sha: change.head_sha.clone(),
             context,
             state: StatusState::Success,
@@ -98,6 +100,7 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
             let deadline = std::time::Instant::now()
                 + std::time::Duration::from_secs(app.config.policy_check.replay_secs);
             let mut check = check_text(&app.store, &history, path, &text, deadline).await?;
+            check.number = change.number;
             change.head_sha.clone_into(&mut check.sha);
             check.context = context;
             check
@@ -116,7 +119,8 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
     Ok(())
 }
 
-/// The check for a policy text (`sha` and `context` left for the caller to fill in).
+/// The check for a policy text (`number`, `sha` and `context` left for the caller to fill
+/// in).
 pub async fn check_text(
     store: &Store,
     history: &HistoryFilter,
@@ -157,6 +161,7 @@ pub async fn check_text(
             });
             let count = errors.len().max(1);
             return Ok(PolicyCheck {
+                number: 0,
                 sha: String::new(),
                 context: String::new(),
                 state: StatusState::Failure,
@@ -189,6 +194,7 @@ pub async fn check_text(
         )
     };
     Ok(PolicyCheck {
+        number: 0,
         sha: String::new(),
         context: String::new(),
         state: StatusState::Success,

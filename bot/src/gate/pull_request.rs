@@ -17,12 +17,14 @@ use std::collections::BTreeSet;
 /// deleted by someone else?
 pub struct Suspect<'a>(pub &'a CommentEvent);
 
+/// Evaluates a change once for the deliveries in `suspects`' batch (one, or several
+/// coalesced): each comment event among them is checked for tampering first.
 pub async fn evaluate(
     app: &App,
     forge: &dyn Forge,
     repo: &Repo,
     number: u64,
-    suspect: Option<Suspect<'_>>,
+    suspects: &[Suspect<'_>],
 ) -> Result<()> {
     let change = forge.change(repo, number).await?;
     if !change.open {
@@ -30,7 +32,7 @@ pub async fn evaluate(
         return super::publish::withdraw(app, forge, repo, number).await;
     }
     let loaded = Loaded::load(app, forge, repo, &change.base_ref).await?;
-    if let Some(suspect) = suspect {
+    for suspect in suspects {
         remember_tamper(app, forge.kind(), repo, &change, &loaded, suspect).await?;
     }
     let counts_on = loaded
@@ -112,7 +114,7 @@ async fn remember_tamper(
     repo: &Repo,
     change: &Change,
     loaded: &Loaded,
-    Suspect(c): Suspect<'_>,
+    &Suspect(c): &Suspect<'_>,
 ) -> Result<()> {
     let changed_by_other =
         c.sender != c.author && matches!(c.action, CommentAction::Edited | CommentAction::Deleted);

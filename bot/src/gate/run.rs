@@ -201,6 +201,7 @@ pub async fn read_pull(
         &heads,
         &change.head_sha,
         counts_on,
+        forge.edits_to_check(),
     );
     let edits = forge.edits(&nodes).await?;
     let tampers = drop_tampered(&mut activity, &edits, &heads, &change.head_sha);

@@ -161,6 +161,12 @@ pub async fn start(config: Config) -> Result<Running, String> {
             stopped.clone(),
         )));
     }
+    if app.config.workers > 0 && !store_is_sqlite(&app) {
+        workers.push(tokio::spawn(crate::worker::wake::listen(
+            Arc::clone(&app),
+            stopped.clone(),
+        )));
+    }
     if app.config.workers > 0 {
         workers.push(tokio::spawn(crate::worker::recheck(
             Arc::clone(&app),

@@ -15,9 +15,41 @@ pub struct Claimed {
     pub id: i64,
     pub forge: String,
     pub event: String,
+    /// The change or run it is about: deliveries of one key are handled one at a time.
+    pub work_key: String,
     pub payload: String,
     /// Including this one.
     pub attempts: u32,
+    /// The claim's token: outcomes are recorded only while it still holds the delivery.
+    pub lease: i64,
+}
+
+impl Claimed {
+    /// What the worker holds: this delivery under its claim.
+    pub fn lease(&self) -> Lease {
+        Lease {
+            ids: vec![self.id],
+            token: self.lease,
+        }
+    }
+}
+
+/// Deliveries a worker claimed (one, or a change's batch) and the token of the claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub ids: Vec<i64>,
+    pub token: i64,
+}
+
+/// Did a write under a lease land?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Held {
+    /// The lease still held the deliveries: the write is recorded.
+    Yes,
+    /// Its lease ran out and another worker took the deliveries over: nothing written,
+    /// the new holder's result stands.
+    Lost,
 }
 
 fn claimed(r: &sqlx::any::AnyRow) -> Result<Claimed> {
@@ -25,8 +57,10 @@ fn claimed(r: &sqlx::any::AnyRow) -> Result<Claimed> {
         id: r.try_get("id")?,
         forge: r.try_get("forge")?,
         event: r.try_get("event")?,
+        work_key: r.try_get("work_key")?,
         payload: r.try_get("payload")?,
         attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        lease: r.try_get("lease")?,
     })
 }
 
@@ -146,7 +180,7 @@ impl Store {
             Backend::Sqlite => "",
         };
         let row = sqlx::query(&format!(
-            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1
+            "UPDATE deliveries SET state = 'running', locked_until = $1, attempts = attempts + 1, lease = $4
              WHERE id = (
                 SELECT d.id FROM deliveries d
                 WHERE ((d.state = 'queued' AND d.next_at <= $2)
@@ -155,25 +189,70 @@ impl Store {
                                   WHERE o.work_key = d.work_key AND o.state IN ('queued', 'running') AND o.id < d.id)
                 ORDER BY d.id LIMIT 1{lock})
                AND (state = 'queued' OR (locked_until <= $2 AND attempts < $3))
-             RETURNING id, forge, event, payload, attempts"
+             RETURNING id, forge, event, work_key, payload, attempts, lease"
         ))
         .bind(now + lease_ms)
         .bind(now)
         .bind(i64::from(max_attempts))
+        .bind(fastrand::i64(1..))
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(claimed).transpose()
     }
 
-    /// Extends the lease of a delivery still being worked on, so a long job is never
-    /// taken over by another worker while its first worker is alive.
-    pub async fn heartbeat(&self, id: i64, locked_until: i64) -> Result<()> {
-        sqlx::query("UPDATE deliveries SET locked_until = $2 WHERE id = $1 AND state = 'running'")
-            .bind(id)
-            .bind(locked_until)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+    /// Takes, under the same lease as `head`, the queued deliveries of its change that
+    /// arrived after it, so one evaluation answers them all (only the events of a pull
+    /// request coalesce: `coalescing` names them). Followers a worker whose lease ran
+    /// out had taken are taken over with it. A follower's take is not an attempt: the
+    /// batch's attempts are its head's, and when the head is given up the followers are
+    /// taken again on their own. Oldest first.
+    pub async fn claim_followers(
+        &self,
+        head: &Claimed,
+        coalescing: &[&str],
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Claimed>> {
+        if coalescing.is_empty() || !coalescing.contains(&head.event.as_str()) {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "UPDATE deliveries SET state = 'running', locked_until = $1, lease = $5
+             WHERE work_key = $2 AND forge = $3 AND id > $4
+               AND (state = 'queued' OR (state = 'running' AND locked_until <= $6)) AND event IN {}
+             RETURNING id, forge, event, work_key, payload, attempts, lease",
+            placeholders(7, coalescing.len())
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(now.saturating_add(lease_ms))
+            .bind(head.work_key.clone())
+            .bind(head.forge.clone())
+            .bind(head.id)
+            .bind(head.lease)
+            .bind(now);
+        for event in coalescing {
+            query = query.bind(*event);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let mut followers = rows.iter().map(claimed).collect::<Result<Vec<_>>>()?;
+        followers.sort_by_key(|c| c.id);
+        Ok(followers)
+    }
+
+    /// Extends a lease still being worked under, so a long job is never taken over by
+    /// another worker while its first worker is alive; [`Held::Lost`] once it was.
+    pub async fn heartbeat(&self, lease: &Lease, locked_until: i64) -> Result<Held> {
+        if lease.ids.is_empty() {
+            return Ok(Held::Lost);
+        }
+        let sql = format!(
+            "UPDATE deliveries SET locked_until = $1 WHERE state = 'running' AND lease = $2 AND id IN {}",
+            placeholders(3, lease.ids.len())
+        );
+        let query = sqlx::query(&sql).bind(locked_until).bind(lease.token);
+        Ok(held(
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        ))
     }
 
     /// Dead-letters deliveries whose lease ran out after their last attempt (the worker
@@ -185,7 +264,7 @@ impl Store {
                     last_error = 'abandoned after ' || CAST(attempts AS TEXT) || ' attempts: the worker stopped before finishing (crash or hang)'
                                  || COALESCE('; last error: ' || last_error, '')
              WHERE state = 'running' AND locked_until <= $1 AND attempts >= $2
-             RETURNING id, forge, event, payload, attempts",
+             RETURNING id, forge, event, work_key, payload, attempts, lease",
         )
         .bind(now)
         .bind(i64::from(max_attempts))
@@ -194,51 +273,67 @@ impl Store {
         rows.iter().map(claimed).collect()
     }
 
-    pub async fn finish(&self, id: i64, now: i64, api_calls: u32) -> Result<()> {
-        sqlx::query("UPDATE deliveries SET state = 'done', finished_at = $2, api_calls = api_calls + $3, last_error = NULL WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .bind(i64::from(api_calls))
-            .execute(self.pool())
-            .await?;
-        Ok(())
+    /// Marks deliveries handled; the API calls are charged to the first.
+    pub async fn finish(&self, lease: &Lease, now: i64, api_calls: u32) -> Result<Held> {
+        self.leave(lease, api_calls, Close::Done { now }).await
     }
 
-    /// Puts a delivery back for a later attempt. `refund` gives the attempt back (a
-    /// rate-limit wait is not a failure).
+    /// Puts deliveries back for a later attempt. `refund` gives the first (the batch's
+    /// head, whose take was the attempt) its attempt back (a rate-limit wait is not a
+    /// failure).
     pub async fn retry(
         &self,
-        id: i64,
+        lease: &Lease,
         next_at: i64,
         error: &str,
         api_calls: u32,
         refund: bool,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'queued', next_at = $2, last_error = $3, locked_until = 0,
-                    api_calls = api_calls + $4, attempts = attempts - $5 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(next_at)
-        .bind(error)
-        .bind(i64::from(api_calls))
-        .bind(i64::from(refund))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+    ) -> Result<Held> {
+        let close = Close::Retry {
+            next_at,
+            error,
+            refund,
+        };
+        self.leave(lease, api_calls, close).await
     }
 
-    pub async fn fail(&self, id: i64, now: i64, error: &str, api_calls: u32) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'failed', finished_at = $2, last_error = $3, api_calls = api_calls + $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(error)
-        .bind(i64::from(api_calls))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+    /// Gives deliveries up (dead letters), with the reason.
+    pub async fn fail(&self, lease: &Lease, now: i64, error: &str, api_calls: u32) -> Result<Held> {
+        self.leave(lease, api_calls, Close::Failed { now, error })
+            .await
+    }
+
+    /// Records how a worker leaves the deliveries it held, where its lease still holds
+    /// them; the API calls are charged to the first.
+    async fn leave(&self, lease: &Lease, api_calls: u32, close: Close<'_>) -> Result<Held> {
+        if lease.ids.is_empty() {
+            return Ok(Held::Lost);
+        }
+        let sql = format!(
+            "UPDATE deliveries SET {}, api_calls = api_calls + CASE WHEN id = $1 THEN $2 ELSE 0 END
+             WHERE state = 'running' AND lease = $3 AND id IN {}",
+            close.set(),
+            placeholders(7, lease.ids.len())
+        );
+        let (at, error, refund) = match close {
+            Close::Done { now } => (now, None, false),
+            Close::Retry {
+                next_at,
+                error,
+                refund,
+            } => (next_at, Some(error), refund),
+            Close::Failed { now, error } => (now, Some(error), false),
+        };
+        let query = sqlx::query(&sql)
+            .bind(first(lease))
+            .bind(i64::from(api_calls))
+            .bind(lease.token)
+            .bind(at)
+            .bind(error.map(str::to_owned))
+            .bind(i64::from(refund));
+        Ok(held(
+            bind_ids(query, &lease.ids).execute(self.pool()).await?,
+        ))
     }
 
     pub async fn counts(&self) -> Result<Counts> {
@@ -285,6 +380,64 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// How a worker leaves deliveries: `$4` is the time, `$5` the error, `$6` the refund.
+enum Close<'a> {
+    Done {
+        now: i64,
+    },
+    Retry {
+        next_at: i64,
+        error: &'a str,
+        refund: bool,
+    },
+    Failed {
+        now: i64,
+        error: &'a str,
+    },
+}
+
+impl Close<'_> {
+    fn set(&self) -> &'static str {
+        match self {
+            Close::Done { .. } => "state = 'done', finished_at = $4, last_error = NULL",
+            Close::Retry { .. } => {
+                "state = 'queued', next_at = $4, last_error = $5, locked_until = 0, attempts = attempts - CASE WHEN id = $1 THEN $6 ELSE 0 END"
+            }
+            Close::Failed { .. } => "state = 'failed', finished_at = $4, last_error = $5",
+        }
+    }
+}
+
+/// `($from, $from+1, …)`: `n` numbered parameters, for an `IN` list.
+fn placeholders(from: usize, n: usize) -> String {
+    let list: Vec<String> = (from..from + n).map(|i| format!("${i}")).collect();
+    format!("({})", list.join(", "))
+}
+
+fn first(lease: &Lease) -> i64 {
+    lease.ids.first().copied().unwrap_or_default()
+}
+
+/// Written where the lease still held the deliveries; [`Held::Lost`] when it held none
+/// of them (a takeover takes a change's whole batch: the head with its followers).
+fn held(done: sqlx::any::AnyQueryResult) -> Held {
+    if done.rows_affected() > 0 {
+        Held::Yes
+    } else {
+        Held::Lost
+    }
+}
+
+fn bind_ids<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ids: &[i64],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
 }
 
 /// A delivery given up on: after its last attempt, a refused request, or a worker that
@@ -449,9 +602,9 @@ mod tests {
         let again = store.claim(200, 100, 8).await.unwrap().unwrap();
         assert_eq!(again.id, first.id);
         assert_eq!(again.attempts, 2);
-        store.finish(again.id, 201, 3).await.unwrap();
-        store
-            .retry(second.id, 1_000, "boom", 1, false)
+        let _ = store.finish(&again.lease(), 201, 3).await.unwrap();
+        let _ = store
+            .retry(&second.lease(), 1_000, "boom", 1, false)
             .await
             .unwrap();
         let next = store.claim(300, 100, 8).await.unwrap().unwrap();
@@ -460,7 +613,7 @@ mod tests {
             store.claim(300, 100, 8).await.unwrap().is_none(),
             "retry not due yet"
         );
-        store.finish(next.id, 301, 0).await.unwrap();
+        let _ = store.finish(&next.lease(), 301, 0).await.unwrap();
         assert_eq!(
             store.claim(1_000, 100, 8).await.unwrap().unwrap().id,
             second.id
@@ -501,7 +654,7 @@ mod tests {
         // The change's next delivery is no longer held up behind it.
         let next = store.claim(1_001, 10, 3).await.unwrap().unwrap();
         assert_eq!(next.attempts, 1);
-        store.finish(next.id, 1_002, 0).await.unwrap();
+        let _ = store.finish(&next.lease(), 1_002, 0).await.unwrap();
         // An operator queues it again, with fresh attempts.
         assert_eq!(
             store
@@ -515,6 +668,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_worker_whose_lease_was_taken_over_cannot_record_an_outcome() {
+        let (_dir, store) = store().await;
+        store
+            .enqueue("github", "1", "slow", &review(1), 0)
+            .await
+            .unwrap();
+        let late = store.claim(0, 100, 8).await.unwrap().unwrap();
+        // Its lease runs out (a stalled worker); another worker takes the delivery over.
+        let current = store.claim(200, 100, 8).await.unwrap().unwrap();
+        assert_eq!(current.id, late.id);
+        // The stalled worker wakes up and tries to record its (older) outcome.
+        let lost = [
+            store.finish(&late.lease(), 210, 5).await.unwrap(),
+            store
+                .retry(&late.lease(), 220, "late", 0, true)
+                .await
+                .unwrap(),
+            store.fail(&late.lease(), 230, "late", 0).await.unwrap(),
+            store.heartbeat(&late.lease(), 300).await.unwrap(),
+        ];
+        assert_eq!(lost, [super::Held::Lost; 4]);
+        let counts = store.counts().await.unwrap();
+        assert_eq!(
+            (counts.running, counts.done, counts.failed, counts.queued),
+            (1, 0, 0, 0),
+            "the late worker's writes are refused"
+        );
+        // The current holder's are not.
+        let held = store.finish(&current.lease(), 240, 3).await.unwrap();
+        assert_eq!(held, super::Held::Yes);
+        assert_eq!(store.counts().await.unwrap().done, 1);
+        assert_eq!(store.api_calls().await.unwrap(), (3, 1));
+    }
+
+    #[tokio::test]
     async fn a_heartbeat_keeps_a_long_job_from_being_taken_twice() {
         let (_dir, store) = store().await;
         store
@@ -522,7 +710,10 @@ mod tests {
             .await
             .unwrap();
         let job = store.claim(0, 100, 8).await.unwrap().unwrap();
-        store.heartbeat(job.id, 250).await.unwrap();
+        assert_eq!(
+            store.heartbeat(&job.lease(), 250).await.unwrap(),
+            super::Held::Yes
+        );
         assert!(store.claim(150, 100, 8).await.unwrap().is_none());
         assert_eq!(store.claim(260, 100, 8).await.unwrap().unwrap().id, job.id);
     }

@@ -1,17 +1,20 @@
 //! One event, one handler.
 
 use crate::app::App;
-use crate::event::{CommentAction, Event, ForgeKind, Repo};
-use crate::forge::{Forge, GateAnswer, commands};
+use crate::event::{Event, ForgeKind, Repo};
+use crate::forge::{Forge, GateAnswer};
 use crate::forges::handle as forge_handle;
 use crate::gate::publish::{Target, publish};
-use crate::gate::pull_request::Suspect;
 use crate::gate::verdict::{GateOutcome, Verdict, clip};
-use crate::gate::{HandlerError, Result, deployment, pull_request, show};
+use crate::gate::{HandlerError, Result, deployment, show};
 use crate::store::gates::GateState;
 
-/// Handles an event delivered by `kind`; returns the result and the API calls it made.
-pub async fn dispatch(app: &App, kind: ForgeKind, event: &Event) -> (Result<()>, u32) {
+/// Handles an event delivered by `kind`, or a batch of one change's events (in arrival
+/// order; see [`super::change`]); returns the result and the API calls it made.
+pub async fn dispatch(app: &App, kind: ForgeKind, events: &[&Event]) -> (Result<()>, u32) {
+    let Some(event) = events.first().copied() else {
+        return (Ok(()), 0);
+    };
     let tenant = match event {
         Event::Change { tenant, .. }
         | Event::Review { tenant, .. }
@@ -31,88 +34,18 @@ pub async fn dispatch(app: &App, kind: ForgeKind, event: &Event) -> (Result<()>,
         Ok(forge) => forge,
         Err(e) => return (Err(e), 0),
     };
-    let result = handle(app, forge.as_ref(), event).await;
+    let result = if events.len() > 1 {
+        super::change::handle(app, forge.as_ref(), events).await
+    } else {
+        handle(app, forge.as_ref(), event).await
+    };
     (result, forge.api_calls())
 }
 
 async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
     match event {
-        Event::Change {
-            repo,
-            number,
-            head,
-            action,
-            ..
-        } => {
-            // A head new to this pull request, or a new base: no green shown for it while
-            // it is evaluated (the event's head, else the pull request's).
-            let held = match head {
-                Some(head) => Some(head.sha.clone()),
-                None if action == "edited" => Some(forge.change(repo, *number).await?.head_sha),
-                None => None,
-            };
-            if let Some(revision) = held {
-                let edited = head.is_none();
-                show::hold_while_evaluating(app, forge, repo, (*number, &revision), edited).await?;
-            }
-            if let Some(head) = head {
-                app.store
-                    .record_head(
-                        forge.kind(),
-                        repo,
-                        *number,
-                        &head.sha,
-                        head.at.as_millisecond(),
-                    )
-                    .await?;
-            }
-            pull_request::evaluate(app, forge, repo, *number, None).await
-        }
-        Event::Review {
-            repo,
-            number,
-            commented,
-            edit,
-            ..
-        } => {
-            // Skipped only when the policy's command words are known and none is used,
-            // now or (for an edit) before.
-            if let (Some(body), Some(known)) = (commented, app.known_commands(&repo.to_string())) {
-                let before = edit
-                    .as_ref()
-                    .and_then(|e| e.previous.as_deref())
-                    .is_some_and(|p| commands::mentions(p, &known));
-                if !commands::mentions(body, &known) && !before {
-                    return Ok(());
-                }
-            }
-            pull_request::evaluate(app, forge, repo, *number, edit.as_ref().map(Suspect)).await?;
-            gates_of_pull(app, forge, repo, *number).await
-        }
-        Event::Comment {
-            repo,
-            number,
-            comment,
-            ..
-        } => {
-            // Unknown command words (a restart, a new repository): evaluate, never skip.
-            let relevant = match app.known_commands(&repo.to_string()) {
-                None => true,
-                Some(known) => {
-                    commands::mentions(&comment.body, &known)
-                        || comment
-                            .previous
-                            .as_deref()
-                            .is_some_and(|p| commands::mentions(p, &known))
-                        || (comment.action == CommentAction::Deleted
-                            && comment.sender != comment.author)
-                }
-            };
-            if !relevant {
-                return Ok(());
-            }
-            pull_request::evaluate(app, forge, repo, *number, Some(Suspect(comment))).await?;
-            gates_of_pull(app, forge, repo, *number).await
+        Event::Change { .. } | Event::Review { .. } | Event::Comment { .. } => {
+            super::change::handle(app, forge, &[event]).await
         }
         Event::DeploymentGate { repo, tenant, gate } => {
             open_gate(app, forge, repo, *tenant, gate).await
@@ -122,11 +55,30 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             tenant,
             environments,
             default_branch,
+            revision,
         } => {
+            let forge_name = forge.kind().as_str();
+            if let Some(sha) = revision {
+                // Its own delivery, so one that can never be shown fails closed on its own.
+                let now = crate::store::now_ms();
+                let event = Event::Reassert {
+                    repo: repo.clone(),
+                    tenant: *tenant,
+                    sha: sha.clone(),
+                    context: app.config.status_context.clone(),
+                };
+                let delivery = format!("reassert:{repo}@{sha}#{now}");
+                if app
+                    .store
+                    .enqueue(forge_name, "reassert", &delivery, &event, now)
+                    .await?
+                {
+                    app.work.notify_one();
+                }
+            }
             // Each gate found is queued as its own delivery, under its gate's work key,
             // so it is never evaluated beside another event about the same deployment;
             // once per deployment (the recheck timer looks at waiting gates again).
-            let forge_name = forge.kind().as_str();
             for gate in forge
                 .waiting_gates(repo, environments, default_branch.as_deref())
                 .await?
@@ -204,7 +156,12 @@ async fn open_gate(
 
 /// Pending deployment gates whose run is associated with this pull request: its
 /// `/approve <environment>` comments may have changed their answer.
-async fn gates_of_pull(app: &App, forge: &dyn Forge, repo: &Repo, number: u64) -> Result<()> {
+pub(super) async fn gates_of_pull(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    number: u64,
+) -> Result<()> {
     for stored in app.store.pending_gates(forge.kind().as_str(), repo).await? {
         if stored.request.pulls.contains(&number) {
             deployment::evaluate(app, forge, repo, &stored.request).await?;
@@ -234,6 +191,30 @@ pub async fn fail_closed(app: &App, kind: ForgeKind, event: &Event, reason: &str
             .await
         {
             tracing::error!(repo = %repo, run = gate.gate_id, error = %e, "cannot report on the gate either");
+        }
+        return;
+    }
+    // The bot's answer on a revision could not be shown again (someone else's status
+    // under its name stays the latest): a failure in its place, never the other's.
+    if let Event::Reassert {
+        repo,
+        tenant,
+        sha,
+        context,
+    }
+    | Event::AnswerSet {
+        repo,
+        tenant,
+        sha,
+        context,
+        ..
+    } = event
+    {
+        let Ok(forge) = forge_handle(app, kind, *tenant) else {
+            return;
+        };
+        if let Err(e) = show::post_error(app, forge.as_ref(), repo, sha, context, reason).await {
+            tracing::error!(repo = %repo, sha, error = %e, "cannot post the failure status either");
         }
         return;
     }

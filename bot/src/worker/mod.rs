@@ -3,13 +3,16 @@
 //! last attempt a change gets a failure status: the bot fails closed.
 
 pub mod backoff;
+mod change;
 mod dispatch;
+pub mod wake;
 
 use crate::app::App;
 use crate::event::Event;
 use crate::forge::ForgeError;
 use crate::gate::HandlerError;
 use crate::store::now_ms;
+use crate::store::queue::{Held, Lease};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -32,7 +35,12 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
         match app.store.claim(now_ms(), lease, max_attempts).await {
             Ok(Some(job)) => {
                 let span = tracing::info_span!("delivery", id = job.id, event = job.event, worker);
-                with_heartbeat(&app, job.id, lease, process(&app, job))
+                let batch = with_followers(&app, job, lease).await;
+                let held = Lease {
+                    ids: batch.iter().map(|j| j.id).collect(),
+                    token: batch.first().map_or(0, |j| j.lease),
+                };
+                with_heartbeat(&app, &held, lease, process(&app, batch, &held))
                     .instrument(span)
                     .await;
                 continue;
@@ -48,21 +56,59 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
     }
 }
 
+/// The claimed delivery and, when it is a pull request's, the deliveries of that change
+/// queued after it: they are handled as one batch (see [`change`]).
+async fn with_followers(
+    app: &App,
+    job: crate::store::queue::Claimed,
+    lease_ms: i64,
+) -> Vec<crate::store::queue::Claimed> {
+    let followers = match app
+        .store
+        .claim_followers(&job, &change::COALESCING, now_ms(), lease_ms)
+        .await
+    {
+        Ok(followers) => followers,
+        Err(e) => {
+            // They are taken on their own later.
+            tracing::error!(delivery = job.id, error = %e, "cannot take the change's queued deliveries");
+            Vec::new()
+        }
+    };
+    if !followers.is_empty() {
+        tracing::debug!(
+            delivery = job.id,
+            coalesced = followers.len(),
+            "queued deliveries of the change joined"
+        );
+    }
+    std::iter::once(job).chain(followers).collect()
+}
+
 /// Runs a job while renewing its lease every third of it, so a job that outlives one
-/// lease is never taken over (and run a second time) while this worker is alive.
-async fn with_heartbeat(app: &App, id: i64, lease_ms: i64, job: impl Future<Output = ()>) {
+/// lease is never taken over (and run a second time) while this worker is alive. A
+/// worker that finds its lease taken over (it stalled past the lease) stops the job:
+/// the new holder answers.
+async fn with_heartbeat(app: &App, held: &Lease, lease_ms: i64, job: impl Future<Output = ()>) {
     let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(0).max(50));
     let beat = async {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = app
+            match app
                 .store
-                .heartbeat(id, now_ms().saturating_add(lease_ms))
+                .heartbeat(held, now_ms().saturating_add(lease_ms))
                 .await
             {
-                tracing::error!(delivery = id, error = %e, "cannot renew the lease");
+                Ok(Held::Yes) => {}
+                Ok(Held::Lost) => {
+                    tracing::warn!(deliveries = ?held.ids, "lease taken over by another worker; stopping");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(deliveries = ?held.ids, error = %e, "cannot renew the lease");
+                }
             }
         }
     };
@@ -177,69 +223,106 @@ async fn reassert_unconfirmed(app: &App, secs: u64, bucket: i64) {
     }
 }
 
-async fn process(app: &App, job: crate::store::queue::Claimed) {
-    let event: Event = match serde_json::from_str(&job.payload) {
-        Ok(event) => event,
-        Err(e) => {
-            let _ = app
-                .store
-                .fail(
-                    job.id,
-                    now_ms(),
-                    &format!("unreadable stored event: {e}"),
-                    0,
-                )
-                .await;
-            return;
-        }
+/// Dead-letters a batch's head; its followers are taken again on their own at once,
+/// with their own attempts (as they would have been without coalescing), so a change
+/// is given up only when each of its deliveries was.
+async fn give_up_head(
+    app: &App,
+    lease: &Lease,
+    error: &str,
+    calls: u32,
+) -> crate::store::Result<Held> {
+    let (head, followers) = lease.ids.split_at(lease.ids.len().min(1));
+    let head = Lease {
+        ids: head.to_vec(),
+        token: lease.token,
     };
-    let Some(kind) = crate::event::ForgeKind::from_name(&job.forge) else {
+    let held = app.store.fail(&head, now_ms(), error, calls).await?;
+    if !followers.is_empty() {
+        let followers = Lease {
+            ids: followers.to_vec(),
+            token: lease.token,
+        };
         let _ = app
             .store
-            .fail(
-                job.id,
-                now_ms(),
-                &format!("unknown forge {:?}", job.forge),
-                0,
-            )
-            .await;
+            .retry(&followers, now_ms(), error, 0, false)
+            .await?;
+    }
+    Ok(held)
+}
+
+/// Handles a claimed batch: one delivery, or the queued deliveries of one change (their
+/// facts recorded, then one evaluation), and records one outcome for them all.
+async fn process(app: &App, batch: Vec<crate::store::queue::Claimed>, held: &Lease) {
+    let mut jobs = Vec::with_capacity(batch.len());
+    for job in batch {
+        match serde_json::from_str::<Event>(&job.payload) {
+            Ok(event) => jobs.push((job, event)),
+            Err(e) => {
+                let error = format!("unreadable stored event: {e}");
+                if let Err(e) = app.store.fail(&job.lease(), now_ms(), &error, 0).await {
+                    tracing::error!(delivery = job.id, error = %e, "cannot record the outcome");
+                }
+            }
+        }
+    }
+    let Some((head, last)) = jobs.first().zip(jobs.last()) else {
         return;
     };
+    let (id, forge, last_event) = (head.0.id, head.0.forge.clone(), last.1.clone());
+    // The batch's attempts are its head's (a follower's take is not an attempt).
+    let attempts = head.0.attempts;
+    let lease = Lease {
+        ids: jobs.iter().map(|(j, _)| j.id).collect(),
+        token: held.token,
+    };
+    let Some(kind) = crate::event::ForgeKind::from_name(&forge) else {
+        let error = format!("unknown forge {forge:?}");
+        if let Err(e) = app.store.fail(&lease, now_ms(), &error, 0).await {
+            tracing::error!(delivery = id, error = %e, "cannot record the outcome");
+        }
+        return;
+    };
+    let events: Vec<&Event> = jobs.iter().map(|(_, e)| e).collect();
     let started = std::time::Instant::now();
-    let (result, calls) = dispatch::dispatch(app, kind, &event).await;
+    let (result, calls) = dispatch::dispatch(app, kind, &events).await;
     app.metrics.evaluation.observe(started.elapsed());
     let outcome = match result {
-        Ok(()) => app.store.finish(job.id, now_ms(), calls).await,
+        Ok(()) => app.store.finish(&lease, now_ms(), calls).await,
         Err(HandlerError::Forge(ForgeError::RateLimited { until_ms, message })) => {
             // Wait for the reset, plus a little jitter so waiting deliveries spread out.
             let next = until_ms.max(now_ms()) + i64::try_from(fastrand::u64(0..250)).unwrap_or(0);
-            tracing::warn!(delivery = job.id, until_ms, "rate limited; waiting");
-            if let Some(kind) = crate::event::ForgeKind::from_name(&job.forge) {
-                app.metrics
-                    .forge(kind)
-                    .rate_limit_waits
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            app.store.retry(job.id, next, &message, calls, true).await
+            tracing::warn!(delivery = id, until_ms, "rate limited; waiting");
+            app.metrics
+                .forge(kind)
+                .rate_limit_waits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            app.store.retry(&lease, next, &message, calls, true).await
         }
-        Err(e) if e.retryable() && job.attempts < app.config.queue.max_attempts => {
-            let delay = app.config.backoff().delay_random(job.attempts);
-            tracing::warn!(delivery = job.id, attempt = job.attempts, error = %e, retry_in_ms = delay.as_millis(), "will retry");
+        Err(e) if e.retryable() && attempts < app.config.queue.max_attempts => {
+            let delay = app.config.backoff().delay_random(attempts);
+            tracing::warn!(delivery = id, attempt = attempts, error = %e, retry_in_ms = delay.as_millis(), "will retry");
             let next = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
             app.store
-                .retry(job.id, next, &e.to_string(), calls, false)
+                .retry(&lease, next, &e.to_string(), calls, false)
                 .await
         }
         Err(e) => {
-            tracing::error!(delivery = job.id, attempt = job.attempts, error = %e, "giving up: dead letter");
-            dispatch::fail_closed(app, kind, &event, &dispatch::reason(&e)).await;
-            app.store
-                .fail(job.id, now_ms(), &e.to_string(), calls)
-                .await
+            tracing::error!(delivery = id, attempt = attempts, error = %e, "giving up: dead letter");
+            // One change (or one delivery): its latest event says where to answer.
+            dispatch::fail_closed(app, kind, &last_event, &dispatch::reason(&e)).await;
+            give_up_head(app, &lease, &e.to_string(), calls).await
         }
     };
-    if let Err(e) = outcome {
+    match outcome {
+        Ok(Held::Yes) => {}
+        Ok(Held::Lost) => {
+            tracing::warn!(
+                delivery = id,
+                "lease taken over by another worker; its outcome stands"
+            )
+        }
         // The lease runs out and another attempt follows.
-        tracing::error!(delivery = job.id, error = %e, "cannot record the outcome");
+        Err(e) => tracing::error!(delivery = id, error = %e, "cannot record the outcome"),
     }
 }

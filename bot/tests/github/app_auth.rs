@@ -16,15 +16,20 @@ pub fn rsa_key() -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[tokio::test]
-async fn installation_tokens_check_runs_and_path_only_callbacks() {
+/// The bot as GitHub App 1234 (deliveries name installation 77).
+pub async fn app_harness() -> Harness {
     let key = rsa_key();
-    let h = Harness::with(move |c| {
+    Harness::with(move |c| {
         c.github.token = None;
         c.github.app_id = Some(1234);
         c.github.private_key = Some(Secret::new(key));
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn installation_tokens_check_runs_and_path_only_callbacks() {
+    let h = app_harness().await;
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.settle().await;
     h.review(1, "alice", "APPROVED").await;

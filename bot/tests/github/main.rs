@@ -8,6 +8,7 @@
 )]
 
 mod app_auth;
+mod coalescing;
 mod deployment_trust;
 mod deployments;
 mod enterprise;
@@ -33,3 +34,5 @@ mod review;
 #[path = "../common/scenarios.rs"]
 mod scenarios;
 mod neutral;
+mod tenant_pause;
+mod wake;

@@ -19,7 +19,7 @@ fn review_of(number: u64) -> Event {
     }
 }
 
-fn pull(number: u64) -> Pull {
+pub fn pull(number: u64) -> Pull {
     Pull {
         author: "erin".into(),
         head_sha: sha(u32::try_from(number).unwrap()),
@@ -155,7 +155,7 @@ async fn replicas_sharing_a_database_claim_each_delivery_once_one_change_at_a_ti
                 tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 busy.lock().unwrap().remove(&key);
                 *done.lock().unwrap().entry(job.id).or_default() += 1;
-                store.finish(job.id, now, 0).await.unwrap();
+                let _ = store.finish(&job.lease(), now, 0).await.unwrap();
             }
         }));
     }

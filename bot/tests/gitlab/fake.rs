@@ -168,7 +168,7 @@ impl FakeGitLab {
             )
             .route(
                 "/api/v4/projects/{id}/merge_requests/{iid}/notes",
-                get(notes),
+                get(notes).post(post_note),
             )
             .route(
                 "/api/v4/projects/{id}/repository/files/{path}/raw",
@@ -748,6 +748,33 @@ async fn notes(
         Err(r) => return *r,
     };
     paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+}
+
+/// `POST …/merge_requests/:iid/notes`: a note by the token's user (the bot user).
+async fn post_note(State(state): S, Path((id, iid)): Path<(String, u64)>, body: Bytes) -> Response {
+    let Some(text) = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["body"].as_str().map(str::to_owned))
+        .filter(|b| !b.is_empty())
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "body is missing"})),
+        )
+            .into_response();
+    };
+    let mut s = state.lock().unwrap();
+    let at = s.tick();
+    let note_id = s.id();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let Some(mr) = p.merge_requests.get_mut(&iid) else {
+        return not_found("Merge Request");
+    };
+    let note = note_json(note_id, "signoff-bot", &text, &at, false);
+    mr.notes.push(note.clone());
+    (StatusCode::CREATED, axum::Json(note)).into_response()
 }
 
 async fn file_raw(

@@ -400,13 +400,7 @@ async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
     h.open_mr(1, "erin", HEAD).await;
     h.approve(1, "alice").await;
     h.settle().await;
-    let audit = h
-        .bot()
-        .app
-        .store
-        .list_audit(Some(PATH), None)
-        .await
-        .unwrap();
+    let audit = h.audit().await;
     assert!(!audit.is_empty());
     assert!(
         audit.iter().all(|e| e.forge == "gitlab" && e.repo == PATH),
@@ -473,4 +467,136 @@ async fn an_unapproval_takes_the_approval_back() {
     .await;
     h.settle().await;
     assert_eq!(pending_or(&h, HEAD), "pending");
+}
+
+// ---- found in review (attacks on the GitLab gate) ----
+
+#[tokio::test]
+async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    let id = h.note(1, "carol", "Not like this.\n/reject").await;
+    h.settle().await;
+    assert_ne!(pending_or(&h, HEAD), "success", "carol rejected");
+    // A Maintainer (GitLab lets them edit anyone's note) takes the command out.
+    h.edit_note(1, id, "dave", "Not like this.").await;
+    h.settle().await;
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_ne!(state, "success", "{description}");
+    let audit = h.audit().await;
+    let last = audit.iter().max_by_key(|e| e.id).unwrap();
+    assert_eq!(last.decision.as_str(), "tampered", "{}", last.summary);
+    assert!(last.summary.contains("dave"), "{}", last.summary);
+}
+
+/// A Developer (or a CI job) posts `signoff = success` under their own name; GitLab
+/// sends no status webhook, but the pipeline the status joins changes and GitLab sends
+/// a Pipeline Hook (listing CI jobs only, never external statuses).
+fn forge_success(h: &Harness, sha: &str) {
+    h.fake.project_mut(PROJECT, |p| {
+        p.statuses
+            .entry(sha.to_owned())
+            .or_default()
+            .push(serde_json::json!({
+                "id": 900_000, "sha": sha, "ref": "feature", "status": "success",
+                "name": "signoff", "target_url": null, "description": "LGTM",
+                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
+                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
+            }));
+    });
+}
+
+#[tokio::test]
+async fn a_forged_signoff_status_is_replaced_when_its_pipeline_changes() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "pending");
+    for with_deployment_job in [false, true] {
+        forge_success(&h, HEAD);
+        assert_eq!(pending_or(&h, HEAD), "success", "the forgery shows");
+        let d = h.delivery();
+        let hook = hooks::pipeline(&h.fake, PROJECT, HEAD, "review/feature", &d);
+        let hook = if with_deployment_job {
+            hook
+        } else {
+            let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+            v["object_attributes"]["status"] = serde_json::json!("success");
+            v["builds"] = serde_json::json!([]);
+            hooks::signed("Pipeline Hook", &v, &d)
+        };
+        h.deliver(hook).await;
+        h.settle().await;
+        assert_eq!(
+            pending_or(&h, HEAD),
+            "pending",
+            "the bot's answer is shown again (pipeline with a deployment job: {with_deployment_job})"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.settle().await;
+    // Someone else's `signoff` is now the latest, in the state the bot's answer has: GitLab
+    // refuses the bot's repost ("Cannot transition status"), and the forged one stays.
+    h.fake.project_mut(PROJECT, |p| {
+        p.statuses
+            .entry(HEAD.to_owned())
+            .or_default()
+            .push(serde_json::json!({
+                "id": 900_001, "sha": HEAD, "ref": "feature", "status": "pending",
+                "name": "signoff", "target_url": "https://evil.example/", "description": "wait",
+                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
+                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
+            }));
+    });
+    let d = h.delivery();
+    let hook = hooks::pipeline(&h.fake, PROJECT, HEAD, "review/feature", &d);
+    let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+    v["builds"] = serde_json::json!([]);
+    h.deliver(hooks::signed("Pipeline Hook", &v, &d)).await;
+    h.settle_allowing_failures().await;
+    let author = h.fake.with(|s| {
+        s.projects[&PROJECT].statuses[HEAD]
+            .iter()
+            .rev()
+            .find(|st| st["name"] == "signoff")
+            .unwrap()["author"]["username"]
+            .clone()
+    });
+    let all = h.fake.with(|s| s.projects[&PROJECT].statuses[HEAD].clone());
+    assert_eq!(author, "signoff-bot", "{all:#?}");
+    // Not the other's `pending` under the bot's name: a failure saying why.
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_eq!(state, "failed", "{description}");
+}
+
+#[tokio::test]
+async fn a_reject_behind_more_than_a_page_of_notes_is_read() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    for i in 0..150 {
+        h.fake.note(PROJECT, 1, "rita", &format!("padding {i}"));
+    }
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    h.note(1, "carol", "/reject").await;
+    h.settle().await;
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_eq!(state, "failed", "{description}");
+    let pages = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.raw_path.ends_with("/notes") && r.method == "GET")
+        .count();
+    assert!(
+        pages >= 2,
+        "notes were read page by page ({pages} requests)"
+    );
 }

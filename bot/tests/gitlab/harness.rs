@@ -284,6 +284,16 @@ impl Harness {
         }
     }
 
+    /// The project's audit log, as `signoff audit` lists it.
+    pub async fn audit(&self) -> Vec<signoff_bot::store::audit::AuditEntry> {
+        self.bot()
+            .app
+            .store
+            .list_audit(Some(PATH), None)
+            .await
+            .unwrap()
+    }
+
     /// The latest commit status named `name` on `sha`: (status, description).
     pub fn status_named(&self, sha: &str, name: &str) -> Option<(String, String)> {
         self.fake.with(|s| {

@@ -20,3 +20,4 @@ mod postgres;
 #[path = "../common/scenarios.rs"]
 mod scenarios;
 mod neutral;
+mod policy_check;

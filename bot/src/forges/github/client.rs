@@ -11,7 +11,7 @@ use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use octocrab::models::{AppId, InstallationId};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,13 +35,36 @@ pub struct GitHubClient {
     /// path → (ETag, body, Link): a 304 answer is the cached page, with its `Link` so
     /// a list read from the cache is still followed to its end.
     etags: Mutex<HashMap<String, Cached>>,
-    /// No calls before this time (Unix ms): the rate limit is spent.
-    paused_until: AtomicI64,
+    /// Per tenant (App installation; `None`: the token): no calls before this time
+    /// (Unix ms), its rate limit is spent. Each installation has its own limit, so one
+    /// that is spent pauses no other.
+    paused_until: Mutex<HashMap<Option<u64>, i64>>,
     pub calls: AtomicU64,
     pub not_modified: AtomicU64,
 }
 
 type Cached = (HeaderValue, Bytes, Option<HeaderValue>);
+
+/// Who calls: the tenant whose rate limit a call spends, and the calls one event made.
+#[derive(Debug, Default)]
+pub struct Caller {
+    pub tenant: Option<u64>,
+    calls: AtomicU32,
+}
+
+impl Caller {
+    pub fn new(tenant: Option<u64>) -> Caller {
+        Caller {
+            tenant,
+            calls: AtomicU32::new(0),
+        }
+    }
+
+    /// API calls made so far.
+    pub fn count(&self) -> u32 {
+        self.calls.load(Ordering::Relaxed)
+    }
+}
 
 #[derive(Debug)]
 pub struct Response {
@@ -101,7 +124,7 @@ impl GitHubClient {
             installations: Mutex::new(HashMap::new()),
             graphql,
             etags: Mutex::new(HashMap::new()),
-            paused_until: AtomicI64::new(0),
+            paused_until: Mutex::new(HashMap::new()),
             calls: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
         })
@@ -158,7 +181,7 @@ impl GitHubClient {
         &self,
         crab: &Octocrab,
         path: &str,
-        calls: &std::sync::atomic::AtomicU32,
+        calls: &Caller,
     ) -> Result<Response, ForgeError> {
         let cached = self.etags.lock().ok().and_then(|m| m.get(path).cloned());
         let mut headers = HeaderMap::new();
@@ -187,7 +210,7 @@ impl GitHubClient {
                 return Ok(response);
             }
         }
-        self.check(&response)?;
+        self.check(&response, calls.tenant)?;
         if response.status.is_success() {
             if let Some(etag) = response.headers.get(ETAG) {
                 if let Ok(mut map) = self.etags.lock() {
@@ -207,7 +230,7 @@ impl GitHubClient {
         &self,
         crab: &Octocrab,
         path: &str,
-        calls: &std::sync::atomic::AtomicU32,
+        calls: &Caller,
     ) -> Result<Vec<T>, ForgeError> {
         let first = self.get(crab, path, calls).await?;
         self.rest_of(crab, path, first, calls).await
@@ -219,7 +242,7 @@ impl GitHubClient {
         crab: &Octocrab,
         path: &str,
         first: Response,
-        calls: &std::sync::atomic::AtomicU32,
+        calls: &Caller,
     ) -> Result<Vec<T>, ForgeError> {
         let mut out = Vec::new();
         let mut response = first;
@@ -260,7 +283,7 @@ impl GitHubClient {
         crab: &Octocrab,
         path: &str,
         body: &serde_json::Value,
-        calls: &std::sync::atomic::AtomicU32,
+        calls: &Caller,
     ) -> Result<Response, ForgeError> {
         self.write(crab, http::Method::POST, path, body, calls)
             .await
@@ -273,7 +296,7 @@ impl GitHubClient {
         method: http::Method,
         path: &str,
         body: &serde_json::Value,
-        calls: &std::sync::atomic::AtomicU32,
+        calls: &Caller,
     ) -> Result<Response, ForgeError> {
         self.before_call(calls)?;
         let response = if method == http::Method::PATCH {
@@ -283,7 +306,7 @@ impl GitHubClient {
         }
         .map_err(transport)?;
         let response = self.read(response).await?;
-        self.check(&response)?;
+        self.check(&response, calls.tenant)?;
         if !response.status.is_success() {
             return Err(ForgeError::Fatal(format!(
                 "{method} {}: {} {}",
@@ -295,15 +318,18 @@ impl GitHubClient {
         Ok(response)
     }
 
-    fn before_call(&self, calls: &std::sync::atomic::AtomicU32) -> Result<(), ForgeError> {
-        let until = self.paused_until.load(Ordering::Relaxed);
+    fn before_call(&self, calls: &Caller) -> Result<(), ForgeError> {
+        let until = self
+            .paused_until
+            .lock()
+            .map_or(0, |m| m.get(&calls.tenant).copied().unwrap_or(0));
         if until > crate::store::now_ms() {
             return Err(ForgeError::RateLimited {
                 until_ms: until,
                 message: "waiting for the rate limit to reset".to_owned(),
             });
         }
-        calls.fetch_add(1, Ordering::Relaxed);
+        calls.calls.fetch_add(1, Ordering::Relaxed);
         self.calls.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -321,8 +347,17 @@ impl GitHubClient {
         })
     }
 
-    /// Turns rate limiting and server errors into errors; remembers a spent limit.
-    fn check(&self, response: &Response) -> Result<(), ForgeError> {
+    /// Pauses `tenant`'s calls until `until_ms` (a later pause wins).
+    fn pause(&self, tenant: Option<u64>, until_ms: i64) {
+        if let Ok(mut paused) = self.paused_until.lock() {
+            let until = paused.entry(tenant).or_insert(0);
+            *until = (*until).max(until_ms);
+        }
+    }
+
+    /// Turns rate limiting and server errors into errors; remembers a spent limit for
+    /// the tenant that spent it.
+    fn check(&self, response: &Response, tenant: Option<u64>) -> Result<(), ForgeError> {
         let header = |name: &str| {
             response
                 .headers
@@ -344,7 +379,7 @@ impl GitHubClient {
         if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
             let until = retry_after_ms.or(if remaining == Some(0) { reset_ms } else { None });
             if let Some(until_ms) = until {
-                self.paused_until.fetch_max(until_ms, Ordering::Relaxed);
+                self.pause(tenant, until_ms);
                 return Err(ForgeError::RateLimited {
                     until_ms,
                     message: format!("{status}: {}", snippet(&response.body)),
@@ -360,7 +395,7 @@ impl GitHubClient {
         }
         if remaining == Some(0) {
             if let Some(reset) = reset_ms {
-                self.paused_until.fetch_max(reset, Ordering::Relaxed);
+                self.pause(tenant, reset);
             }
         }
         if status.is_server_error() {

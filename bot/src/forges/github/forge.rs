@@ -7,7 +7,7 @@ mod memo;
 pub mod policy_check;
 
 use super::api;
-use super::client::{GitHubClient, encode, json};
+use super::client::{Caller, GitHubClient, encode, json};
 use crate::event::{ForgeKind, GateRequest, Repo};
 use crate::forge::{
     Activity, ActivityKind, Change, DeploymentFacts, Edit, Forge, ForgeError, GateAnswer, People,
@@ -20,7 +20,6 @@ use memo::{Memo, Sizes};
 use octocrab::Octocrab;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -128,7 +127,7 @@ impl GitHub {
         Ok(GitHubForge {
             github: Arc::clone(self),
             crab: self.client.for_installation(installation)?,
-            calls: AtomicU32::new(0),
+            calls: Caller::new(installation),
             memo: Memo::default(),
             installation,
         })
@@ -138,7 +137,8 @@ impl GitHub {
 pub struct GitHubForge {
     github: Arc<GitHub>,
     crab: Arc<Octocrab>,
-    calls: AtomicU32,
+    /// This event's calls, against its installation's rate limit.
+    calls: Caller,
     installation: Option<u64>,
     /// What this event has already read: each question is asked once per event.
     memo: Memo,
@@ -915,7 +915,7 @@ impl Forge for GitHubForge {
     }
 
     fn api_calls(&self) -> u32 {
-        self.calls.load(Ordering::Relaxed)
+        self.calls.count()
     }
 }
 

@@ -247,6 +247,12 @@ pub enum StatusState {
 /// The longest `description` GitLab stores for a commit status.
 pub const STATUS_DESCRIPTION_MAX: usize = 255;
 
+/// `POST /projects/:id/merge_requests/:merge_request_iid/notes` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewNote {
+    pub body: String,
+}
+
 /// `POST /projects/:id/statuses/:sha` parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewStatus {

@@ -33,7 +33,7 @@ pub async fn receive(State(app): State<Arc<App>>, req: Request) -> Response {
             return (rejection.status(), format!("{rejection}\n")).into_response();
         }
     };
-    let event = match to_event(delivery.event, now) {
+    let event = match to_event(delivery.event, now, &app.config.status_context) {
         Ok(Some(event)) => event,
         Ok(None) => return (StatusCode::OK, "ignored\n").into_response(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),

@@ -3,7 +3,8 @@
 
 use super::api::{
     Approvals, ChangesCount, Commit, CommitMergeRequest, CommitStatus, Compare, Deployment, Diff,
-    Environment, Member, MergeRequest, NewDeploymentApproval, NewStatus, Note, User, Version,
+    Environment, Member, MergeRequest, NewDeploymentApproval, NewNote, NewStatus, Note, User,
+    Version,
 };
 use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
@@ -127,6 +128,19 @@ impl GitLabClient {
     pub async fn group_members(&self, group: &str) -> Result<Vec<Member>, ApiError> {
         let url = self.url(&["groups", group, "members", "all"])?;
         self.get_all(url, &format!("members of group {group}"))
+            .await
+    }
+
+    /// `POST /projects/:id/merge_requests/:iid/notes`: a note by the bot user.
+    pub async fn create_note(
+        &self,
+        project: &ProjectId,
+        iid: u64,
+        note: &NewNote,
+    ) -> Result<(), ApiError> {
+        let iid = iid.to_string();
+        let url = self.project_url(project, &["merge_requests", &iid, "notes"])?;
+        self.post_unit(&url, note, &format!("note on merge request {iid}"))
             .await
     }
 

@@ -19,7 +19,12 @@ fn repo(project: &ProjectRef) -> Result<Repo, BadProjectPath> {
 }
 
 /// The bot's event for a GitLab delivery; `None` when there is nothing to do.
-pub fn to_event(event: GitLabEvent, now: Timestamp) -> Result<Option<Event>, BadProjectPath> {
+/// `context`: the name of the bot's merge request status (`signoff`).
+pub fn to_event(
+    event: GitLabEvent,
+    now: Timestamp,
+    context: &str,
+) -> Result<Option<Event>, BadProjectPath> {
     Ok(match event {
         GitLabEvent::MergeRequest(e) => Some(merge_request(e, now)?),
         GitLabEvent::Note(e) => note(e)?,
@@ -35,8 +40,17 @@ pub fn to_event(event: GitLabEvent, now: Timestamp) -> Result<Option<Event>, Bad
                 tenant: None,
                 environments,
                 default_branch: e.default_branch,
+                revision: Some(e.sha),
             })
         }
+        // Anyone who can post commit statuses can post one named `signoff`; the pipeline
+        // it joins changes, so the bot's own answer is shown again unless it still is.
+        GitLabEvent::PipelineChanged { project, sha } => Some(Event::Reassert {
+            repo: repo(&project)?,
+            tenant: None,
+            sha,
+            context: context.to_owned(),
+        }),
         GitLabEvent::Ignored(_) => None,
     })
 }

@@ -4,15 +4,15 @@
 
 use super::activity::merge_request_activity;
 use super::api::{
-    self, ApprovalDecision, MergeRequestState, NewDeploymentApproval, NewStatus, approval_events,
-    approvals_with_times, approvers,
+    self, ApprovalDecision, MergeRequestState, NewDeploymentApproval, NewNote, NewStatus,
+    approval_events, approvals_with_times, approvers,
 };
 use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
 use crate::event::{ForgeKind, GateRequest, Repo};
 use crate::forge::{
-    Activity, ActivityKind, Change, DeploymentFacts, Edit, Forge, ForgeError, GateAnswer, People,
-    Result, Status, StatusState,
+    Activity, ActivityKind, Change, DeploymentFacts, Edit, EditsToCheck, Forge, ForgeError,
+    GateAnswer, People, Result, Status, StatusState,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -446,6 +446,12 @@ impl Forge for GitLabForge {
             .collect())
     }
 
+    /// The Note Hook never says what a note said before an edit, and Maintainers may
+    /// edit anyone's note: a `/reject` edited out must still be seen (as tampering).
+    fn edits_to_check(&self) -> EditsToCheck {
+        EditsToCheck::Every
+    }
+
     async fn edits(&self, nodes: &[String]) -> Result<BTreeMap<String, Edit>> {
         if nodes.is_empty() {
             return Ok(BTreeMap::new());
@@ -514,8 +520,20 @@ impl Forge for GitLabForge {
             .set_status(&project(repo), &status.sha, &new)
             .await
         {
-            // GitLab keeps a status in the state asked for: it shows that state already.
-            Ok(_) | Err(ApiError::StatusUnchanged(_)) => Ok(None),
+            Ok(_) => Ok(None),
+            // GitLab refused to move a status into the state it has. That is the bot's
+            // answer already only if the latest status of that name is the bot's: one
+            // someone else posted may be the one in that state. Never assumed.
+            Err(ApiError::StatusUnchanged(message)) => {
+                if self.shows(repo, status, None).await? {
+                    Ok(None)
+                } else {
+                    Err(ForgeError::Transient(format!(
+                        "GitLab refused to post {} on {} ({message}) and shows another's status under that name",
+                        status.context, status.sha
+                    )))
+                }
+            }
             Err(e) => Err(forge_error(e)),
         }
     }
@@ -537,6 +555,38 @@ impl Forge for GitLabForge {
             s.status == status_state(status.state)
                 && s.author.as_ref().is_none_or(|a| a.username == bot)
         }))
+    }
+
+    fn shows_policy_checks(&self) -> bool {
+        true
+    }
+
+    /// GitLab has no check runs: the check is a commit status `signoff/policy` (its
+    /// title as the description) and a note on the merge request with the details and,
+    /// for an invalid file, each diagnostic at its line and column.
+    async fn show_policy_check(
+        &self,
+        repo: &Repo,
+        check: &crate::forge::policy_check::PolicyCheck,
+    ) -> Result<()> {
+        let id = project(repo);
+        let status = NewStatus::new(
+            status_state(check.state),
+            &check.context,
+            &check.title,
+            None,
+        );
+        match self.client.set_status(&id, &check.sha, &status).await {
+            Ok(_) | Err(ApiError::StatusUnchanged(_)) => {}
+            Err(e) => return Err(forge_error(e)),
+        }
+        let note = NewNote {
+            body: policy_note(check),
+        };
+        self.client
+            .create_note(&id, check.number, &note)
+            .await
+            .map_err(forge_error)
     }
 
     async fn answer_gate(
@@ -586,4 +636,35 @@ impl Forge for GitLabForge {
     fn api_calls(&self) -> u32 {
         u32::try_from(self.client.counts().requests.load(Ordering::Relaxed)).unwrap_or(u32::MAX)
     }
+}
+
+/// The note that shows a `signoff/policy` check: its title, the details, and each
+/// annotation as `path:line:col` (GitLab notes cannot annotate a file's lines).
+fn policy_note(check: &crate::forge::policy_check::PolicyCheck) -> String {
+    // GitLab caps a note at 1,000,000 characters; the details are far shorter, but the
+    // cap keeps a hostile file from making the note fail.
+    const MAX: usize = 100_000;
+    let mut body = format!(
+        "**{}** ({}): {}\n\n{}",
+        check.context,
+        check.sha.get(..12).unwrap_or(&check.sha),
+        check.title,
+        check.markdown
+    );
+    if !check.annotations.is_empty() {
+        body.push('\n');
+        for a in &check.annotations {
+            body.push_str(&format!("\n- `{}:{}:{}`", a.path, a.span.line, a.span.col));
+        }
+        body.push('\n');
+    }
+    if body.len() > MAX {
+        let mut end = MAX;
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        body.truncate(end);
+        body.push_str("\n\n(cut short)\n");
+    }
+    body
 }

@@ -24,6 +24,12 @@ pub enum GitLabEvent {
     Deployment(DeploymentEvent),
     /// A pipeline with jobs that deploy to an environment.
     DeploymentJobs(PipelineEvent),
+    /// A pipeline with no deployment job changed: one may be an external status under
+    /// the bot's name, posted by someone else (GitLab sends no status webhook).
+    PipelineChanged {
+        project: ProjectRef,
+        sha: String,
+    },
     Ignored(Ignored),
 }
 
@@ -36,8 +42,6 @@ pub enum Ignored {
     MergeRequestAction(String),
     /// A note on an issue, commit or snippet.
     NoteOn(String),
-    /// A pipeline none of whose jobs deploys to an environment.
-    NoDeploymentJob,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -451,7 +455,10 @@ fn pipeline(p: PipelinePayload) -> GitLabEvent {
         })
         .collect();
     if jobs.is_empty() {
-        return GitLabEvent::Ignored(Ignored::NoDeploymentJob);
+        return GitLabEvent::PipelineChanged {
+            project: p.project.project.into(),
+            sha: p.object_attributes.sha,
+        };
     }
     GitLabEvent::DeploymentJobs(PipelineEvent {
         project: p.project.project.into(),
@@ -664,16 +671,17 @@ mod tests {
     }
 
     #[test]
-    fn a_pipeline_without_deployment_jobs_is_ignored() {
+    fn a_pipeline_without_deployment_jobs_only_tells_of_its_revision() {
         let body = with(PIPELINE, |v| {
             for b in v["builds"].as_array_mut().unwrap() {
                 b["environment"] = Value::Null;
             }
         });
-        assert_eq!(
-            parse("Pipeline Hook", &body).unwrap(),
-            GitLabEvent::Ignored(Ignored::NoDeploymentJob)
-        );
+        let changed = |body: &[u8]| match parse("Pipeline Hook", body).unwrap() {
+            GitLabEvent::PipelineChanged { sha, .. } => sha,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(changed(&body), "bcbb5ec396a2c0f828686f14fac9b80b780504f2");
         let stop_only = with(PIPELINE, |v| {
             for b in v["builds"].as_array_mut().unwrap() {
                 if !b["environment"].is_null() {
@@ -682,8 +690,8 @@ mod tests {
             }
         });
         assert_eq!(
-            parse("Pipeline Hook", &stop_only).unwrap(),
-            GitLabEvent::Ignored(Ignored::NoDeploymentJob)
+            changed(&stop_only),
+            "bcbb5ec396a2c0f828686f14fac9b80b780504f2"
         );
     }
 

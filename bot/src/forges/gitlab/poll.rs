@@ -28,6 +28,7 @@ pub async fn queue_polls(app: &App, bucket: i64) {
             tenant: None,
             environments: Vec::new(),
             default_branch: None,
+            revision: None,
         };
         match app
             .store
