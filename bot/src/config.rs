@@ -106,6 +106,7 @@ pub struct Config {
     pub cache: CacheConfig,
     pub server: ServerConfig,
     pub details: DetailsConfig,
+    pub policy_check: PolicyCheckConfig,
     pub github: GitHubConfig,
     pub gitlab: GitLabConfig,
 }
@@ -145,6 +146,23 @@ impl Default for ServerConfig {
             metrics_token: None,
             drain_secs: 30,
         }
+    }
+}
+
+/// The `signoff/policy` check replays a file the pull request's author wrote: its
+/// work is bounded by time, since a valid policy within the size caps can still be
+/// slow to evaluate on every recorded decision.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyCheckConfig {
+    /// Seconds of replay per head (default 10); past them the check says how many
+    /// decisions it replayed and stops.
+    pub replay_secs: u64,
+}
+
+impl Default for PolicyCheckConfig {
+    fn default() -> Self {
+        PolicyCheckConfig { replay_secs: 10 }
     }
 }
 
@@ -238,6 +256,7 @@ impl Default for Config {
             cache: CacheConfig::default(),
             server: ServerConfig::default(),
             details: DetailsConfig::default(),
+            policy_check: PolicyCheckConfig::default(),
             github: GitHubConfig::default(),
             gitlab: GitLabConfig::default(),
         }
@@ -368,6 +387,7 @@ impl Config {
             "server_drain_secs" => self.server.drain_secs = number(value)?,
             "details_ttl_secs" => self.details.ttl_secs = number(value)?,
             "details_show_org_policy" => self.details.show_org_policy = boolean(value)?,
+            "policy_check_replay_secs" => self.policy_check.replay_secs = number(value)?,
             "github_webhook_secret" => self.github.webhook_secret = Secrets::from_lines(value),
             "github_token" => self.github.token = Some(secret()),
             "github_app_id" => self.github.app_id = Some(number(value)?),

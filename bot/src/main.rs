@@ -258,7 +258,7 @@ fn replay(
         let store = signoff_bot::store::Store::connect(&database)
             .await
             .map_err(|e| format!("database {}: {e}", signoff_bot::store::redact(&database)))?;
-        let report = signoff_bot::replay::replay(&store, &filter, candidate).await;
+        let report = signoff_bot::replay::replay(&store, &filter, candidate, None).await;
         store.close().await;
         Ok(cli::replay::lines(
             &report.map_err(|e| e.to_string())?,

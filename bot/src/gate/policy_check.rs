@@ -13,7 +13,7 @@ use super::Result;
 use crate::app::App;
 use crate::event::Repo;
 use crate::forge::policy_check::{Annotation, AnnotationLevel, PolicyCheck};
-use crate::forge::{Change, Forge, StatusState};
+use crate::forge::{Change, Forge, ForgeError, StatusState};
 use crate::replay::record::Candidate;
 use crate::replay::{Report, replay, time};
 use crate::store::Store;
@@ -57,8 +57,27 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
         return Ok(());
     }
     let context = format!("{}/policy", app.config.status_context);
-    let check = match forge.policy_file(repo, &change.head_sha).await? {
-        None => PolicyCheck {
+    // A file the forge refuses to give as a policy (a symbolic link, say) is what the
+    // gate would refuse after the merge: say so rather than show nothing.
+    let file = match forge.policy_file(repo, &change.head_sha).await {
+        Ok(file) => Ok(file),
+        Err(ForgeError::Fatal(reason)) => Err(reason),
+        Err(e) => return Err(e.into()),
+    };
+    let check = match file {
+        Err(reason) => PolicyCheck {
+            number: change.number,
+            sha: change.head_sha.clone(),
+            context,
+            state: StatusState::Failure,
+            title: "The new policy file cannot be read".to_owned(),
+            markdown: format!(
+                "`{path}` cannot be read as a policy: {}. After this change is merged the `signoff` gate fails closed until it can.\n",
+                escape(&reason)
+            ),
+            annotations: Vec::new(),
+        },
+        Ok(None) => PolicyCheck {
             number: change.number,
             sha: change.head_sha.clone(),
             context,
@@ -69,7 +88,7 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
             ),
             annotations: Vec::new(),
         },
-        Some(text) => {
+        Ok(Some(text)) => {
             let history = HistoryFilter {
                 forge: Some(forge_name.to_owned()),
                 repo: Some(repo_name.clone()),
@@ -78,7 +97,9 @@ async fn show(app: &App, forge: &dyn Forge, repo: &Repo, change: &Change) -> Res
                 ),
                 kind: None,
             };
-            let mut check = check_text(&app.store, &history, path, &text).await?;
+            let deadline = std::time::Instant::now()
+                + std::time::Duration::from_secs(app.config.policy_check.replay_secs);
+            let mut check = check_text(&app.store, &history, path, &text, deadline).await?;
             check.number = change.number;
             change.head_sha.clone_into(&mut check.sha);
             check.context = context;
@@ -105,6 +126,7 @@ pub async fn check_text(
     history: &HistoryFilter,
     path: &str,
     text: &str,
+    deadline: std::time::Instant,
 ) -> Result<PolicyCheck> {
     let mut diagnostics = signoff::lint(text, path, None);
     let parsed = signoff::PolicySet::parse(text, path);
@@ -156,17 +178,27 @@ pub async fn check_text(
         repo: policy,
         org: None,
     });
-    let report = replay(store, history, candidate).await?;
+    // The head's file is the author's: its replay is bounded by time.
+    let report = replay(store, history, candidate, Some(deadline)).await?;
+    let title = if report.stopped {
+        format!(
+            "This change would alter {} of the {} decisions replayed before the time limit (of the last {WINDOW_DAYS} days)",
+            report.changes.len(),
+            report.replayed
+        )
+    } else {
+        format!(
+            "This change would alter {} of the last {} decisions in this repository ({WINDOW_DAYS} days)",
+            report.changes.len(),
+            report.replayed
+        )
+    };
     Ok(PolicyCheck {
         number: 0,
         sha: String::new(),
         context: String::new(),
         state: StatusState::Success,
-        title: super::verdict::clip(&format!(
-            "This change would alter {} of the last {} decisions in this repository ({WINDOW_DAYS} days)",
-            report.changes.len(),
-            report.replayed
-        )),
+        title: super::verdict::clip(&title),
         markdown: report_markdown(&report, &diagnostics),
         annotations,
     })
@@ -219,6 +251,11 @@ fn report_markdown(report: &Report, diagnostics: &[signoff::Diagnostic]) -> Stri
         "Replayed against this repository's decisions of the last {WINDOW_DAYS} days: {}.\n\nThis check is informational; the `signoff` gate keeps using the base branch's policy until this change is merged.\n",
         escape(&report.tally())
     );
+    if report.stopped {
+        out.push_str(
+            "\nThe replay stopped at its time limit (`policy_check.replay_secs`): later decisions were not replayed; `signoff replay` replays them all.\n",
+        );
+    }
     if !report.changes.is_empty() {
         out.push_str(
             "\n| time | target | revision | decision | new summary |\n|---|---|---|---|---|\n",

@@ -32,7 +32,6 @@ pub async fn evaluate(
         return super::publish::withdraw(app, forge, repo, number).await;
     }
     let loaded = Loaded::load(app, forge, repo, &change.base_ref).await?;
-    app.remember_commands(&repo.to_string(), &loaded.words);
     for suspect in suspects {
         remember_tamper(app, forge.kind(), repo, &change, &loaded, suspect).await?;
     }

@@ -57,6 +57,9 @@ impl Loaded {
         let link = Some(forge.file_url(repo, git_ref, path));
         loaded.add(LayerSource::Repository, path, link, repo_text);
         loaded.words = commands::union(loaded.sources.iter().map(|s| &s.commands));
+        // Both gates' words (a pull request's base, deployments' default branch) decide
+        // which comments are skipped.
+        app.remember_commands(&repo.to_string(), &loaded.words);
         Ok(loaded)
     }
 

@@ -11,6 +11,7 @@ use crate::store::history::{HistoryFilter, RecordedDecision};
 use record::{Candidate, NotReplayable, redecide};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Records read per page: large enough to keep both cores busy, small enough to bound
 /// memory whatever the log's size.
@@ -47,6 +48,9 @@ pub struct Report {
     /// In the order they were recorded.
     pub changes: Vec<Change>,
     pub skipped: Vec<Skipped>,
+    /// The time limit ended the replay: the decisions after those replayed were not
+    /// looked at.
+    pub stopped: bool,
 }
 
 impl Report {
@@ -89,11 +93,13 @@ pub fn time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Replays every recorded decision the filter selects, oldest first.
+/// Replays every recorded decision the filter selects, oldest first; with a `deadline`,
+/// stops there (`Report::stopped`): the candidate may be an untrusted file.
 pub async fn replay(
     store: &Store,
     filter: &HistoryFilter,
     candidate: Arc<Candidate>,
+    deadline: Option<Instant>,
 ) -> Result<Report, sqlx::Error> {
     let mut report = Report::default();
     let mut page = store.history_page(filter, i64::MIN, PAGE).await?;
@@ -102,7 +108,7 @@ pub async fn replay(
         // Evaluate this page on blocking threads while the next one is read.
         let working = tokio::task::spawn_blocking({
             let candidate = Arc::clone(&candidate);
-            move || replay_page(page, &candidate)
+            move || replay_page(page, &candidate, deadline)
         });
         let next = store.history_page(filter, after, PAGE).await;
         let done = working
@@ -111,19 +117,37 @@ pub async fn replay(
         report.replayed += done.replayed;
         report.changes.extend(done.changes);
         report.skipped.extend(done.skipped);
-        page = next?;
+        let next = next?;
+        if done.stopped || (!next.is_empty() && past(deadline)) {
+            report.stopped = true;
+            break;
+        }
+        page = next;
     }
     Ok(report)
 }
 
+fn past(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
 /// Splits a page over the machine's cores.
-fn replay_page(page: Vec<RecordedDecision>, candidate: &Candidate) -> Report {
+fn replay_page(
+    page: Vec<RecordedDecision>,
+    candidate: &Candidate,
+    deadline: Option<Instant>,
+) -> Report {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let size = page.len().div_ceil(cores).max(1);
     let parts: Vec<Report> = std::thread::scope(|scope| {
         let workers: Vec<_> = page
             .chunks(size)
-            .map(|chunk| (chunk, scope.spawn(move || replay_chunk(chunk, candidate))))
+            .map(|chunk| {
+                (
+                    chunk,
+                    scope.spawn(move || replay_chunk(chunk, candidate, deadline)),
+                )
+            })
             .collect();
         workers
             .into_iter()
@@ -149,13 +173,22 @@ fn replay_page(page: Vec<RecordedDecision>, candidate: &Candidate) -> Report {
         out.replayed += part.replayed;
         out.changes.extend(part.changes);
         out.skipped.extend(part.skipped);
+        out.stopped |= part.stopped;
     }
     out
 }
 
-fn replay_chunk(chunk: &[RecordedDecision], candidate: &Candidate) -> Report {
+fn replay_chunk(
+    chunk: &[RecordedDecision],
+    candidate: &Candidate,
+    deadline: Option<Instant>,
+) -> Report {
     let mut out = Report::default();
     for r in chunk {
+        if past(deadline) {
+            out.stopped = true;
+            break;
+        }
         let skip = |reason| Skipped {
             id: r.id,
             repo: r.repo.clone(),

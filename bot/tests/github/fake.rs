@@ -89,6 +89,8 @@ pub struct RepoState {
     pub default_branch: String,
     /// (branch, path) → text
     pub files: HashMap<(String, String), String>,
+    /// (branch, path) → the path a symbolic link there points at
+    pub symlinks: HashMap<(String, String), String>,
     /// login → permission (`admin`, `write`, `read`)
     pub collaborators: BTreeMap<String, String>,
     pub pulls: BTreeMap<u64, Pull>,
@@ -629,6 +631,19 @@ async fn contents(
         .get("ref")
         .cloned()
         .unwrap_or_else(|| repo.default_branch.clone());
+    // GitHub answers a symbolic link to a file in the repository with that file (its
+    // own path and content), and any other link with the link itself.
+    let link = repo.symlinks.get(&(git_ref.clone(), path.clone())).cloned();
+    if let Some(target) = &link {
+        if !repo.files.contains_key(&(git_ref.clone(), target.clone())) {
+            return axum::Json(json!({
+                "type": "symlink", "target": target, "path": path,
+                "name": path.rsplit('/').next(), "size": target.len(),
+            }))
+            .into_response();
+        }
+    }
+    let path = link.unwrap_or(path);
     match repo.files.get(&(git_ref, path.clone())) {
         Some(text) => {
             // GitHub wraps base64 at 60 characters.

@@ -14,6 +14,7 @@ mod deployments;
 mod enterprise;
 mod fake;
 mod faults;
+mod found_in_review;
 mod grants;
 mod hardening;
 mod harness;

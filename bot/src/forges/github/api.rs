@@ -84,6 +84,12 @@ pub struct IssueComment {
 
 #[derive(Debug, Deserialize)]
 pub struct Content {
+    /// `file`, `symlink`, `submodule` (a directory answers with a list).
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// The path answered: a symbolic link to a file is answered with that file's path.
+    #[serde(default)]
+    pub path: Option<String>,
     #[serde(default)]
     pub content: Option<String>,
     #[serde(default)]

@@ -173,7 +173,24 @@ impl GitHubForge {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.get_json_unless_gone(path).await?.ok_or_else(|| {
+            ForgeError::Fatal(format!(
+                "GET {}: {}",
+                path.split('?').next().unwrap_or(path),
+                StatusCode::NOT_FOUND
+            ))
+        })
+    }
+
+    /// `get_json`, with `None` for a 404 (something deleted).
+    async fn get_json_unless_gone<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>> {
         let response = self.get(path).await?;
+        if response.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
         if !response.status.is_success() {
             return Err(ForgeError::Fatal(format!(
                 "GET {}: {}",
@@ -181,7 +198,7 @@ impl GitHubForge {
                 response.status
             )));
         }
-        json(&response.body)
+        json(&response.body).map(Some)
     }
 
     async fn list<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
@@ -243,6 +260,13 @@ impl GitHubForge {
             )));
         }
         let content: api::Content = json(&response.body)?;
+        // Only a regular file at the policy's own path: through a symbolic link the
+        // policy would change with another file, which no review of this path sees.
+        if content.kind.as_deref() != Some("file") || content.path.as_deref() != Some(POLICY_PATH) {
+            return Err(ForgeError::Fatal(format!(
+                "{POLICY_PATH} is a symbolic link or not a regular file; the policy is read only from a regular file"
+            )));
+        }
         let encoded: String = content
             .content
             .unwrap_or_default()
@@ -530,15 +554,26 @@ impl GitHubForge {
             .rev()
             .filter(|d| gate.deployment_id.is_none_or(|id| **d < id))
         {
-            let statuses: Vec<api::DeploymentStatus> = self
-                .get_json(&format!(
+            // Anyone with `deployments: write` can delete an inactive deployment: a
+            // deleted one is no base (more commits count as unshipped), never an error
+            // that would hold every later deployment.
+            let Some(statuses) = self
+                .get_json_unless_gone::<Vec<api::DeploymentStatus>>(&format!(
                     "/repos/{repo}/deployments/{id}/statuses?per_page=100"
                 ))
-                .await?;
+                .await?
+            else {
+                continue;
+            };
             if statuses.iter().any(|s| s.state == "success") {
-                let d: api::Deployment = self
-                    .get_json(&format!("/repos/{repo}/deployments/{id}"))
-                    .await?;
+                let Some(d) = self
+                    .get_json_unless_gone::<api::Deployment>(&format!(
+                        "/repos/{repo}/deployments/{id}"
+                    ))
+                    .await?
+                else {
+                    continue;
+                };
                 if d.environment.eq_ignore_ascii_case(&gate.environment) {
                     shipped = Some(d.sha);
                     break;
