@@ -516,6 +516,10 @@ fn fxhash(bytes: &[u8]) -> u64 {
     })
 }
 
+fn bad_request(body: Value) -> Response {
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
 fn not_found(what: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -673,6 +677,39 @@ fn with_mr(
     Ok(f(&p, mr))
 }
 
+/// A paged list built from one project, or GitLab's 404 when the project is unknown.
+fn project_page(
+    state: &Arc<Mutex<FakeState>>,
+    id: &str,
+    headers: &HeaderMap,
+    req_path: &axum::extract::OriginalUri,
+    q: &HashMap<String, String>,
+    f: impl FnOnce(&Project) -> Vec<Value>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(id) else {
+        return not_found("Project");
+    };
+    let items = f(p);
+    paginate(&s, headers, req_path.path(), q, items)
+}
+
+/// A paged list built from one merge request, or GitLab's 404 for an unknown project or MR.
+fn mr_page(
+    state: &Arc<Mutex<FakeState>>,
+    id: &str,
+    iid: u64,
+    headers: &HeaderMap,
+    req_path: &axum::extract::OriginalUri,
+    q: &HashMap<String, String>,
+    f: impl FnOnce(&MergeRequest) -> Vec<Value>,
+) -> Response {
+    match with_mr(state, id, iid, |_, mr| f(mr)) {
+        Ok(items) => paginate(&state.lock().unwrap(), headers, req_path.path(), q, items),
+        Err(r) => *r,
+    }
+}
+
 async fn diffs(
     State(state): S,
     Path((id, iid)): Path<(String, u64)>,
@@ -680,17 +717,13 @@ async fn diffs(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| {
+    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
         mr.files
             .iter()
             .filter(|_| !mr.preparing)
             .map(|f| json!({"old_path": f, "new_path": f, "a_mode": "100644", "b_mode": "100644", "new_file": false, "renamed_file": false, "deleted_file": false, "diff": "@@ -1 +1 @@\n-a\n+b\n"}))
             .collect()
-    }) {
-        Ok(items) => items,
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+    })
 }
 
 async fn commits(
@@ -700,17 +733,13 @@ async fn commits(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| {
+    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
         mr.commits
             .iter()
             .enumerate()
             .map(|(i, (name, email))| json!({"id": format!("{:040x}", i + 1), "short_id": "x", "title": "c", "author_name": name, "author_email": email, "committer_name": name, "committer_email": email, "created_at": "2026-01-01T00:00:00.000Z"}))
             .collect()
-    }) {
-        Ok(items) => items,
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+    })
 }
 
 async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Response {
@@ -737,17 +766,14 @@ async fn notes(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| mr.notes.clone()) {
-        Ok(mut items) => {
-            let desc = q.get("sort").map(String::as_str) != Some("asc");
-            if desc {
-                items.reverse();
-            }
-            items
+    let desc = q.get("sort").map(String::as_str) != Some("asc");
+    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
+        let mut items = mr.notes.clone();
+        if desc {
+            items.reverse();
         }
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+        items
+    })
 }
 
 /// `POST …/merge_requests/:iid/notes`: a note by the token's user (the bot user).
@@ -757,11 +783,7 @@ async fn post_note(State(state): S, Path((id, iid)): Path<(String, u64)>, body: 
         .and_then(|v| v["body"].as_str().map(str::to_owned))
         .filter(|b| !b.is_empty())
     else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "body is missing"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "body is missing"}));
     };
     let mut s = state.lock().unwrap();
     let at = s.tick();
@@ -803,17 +825,14 @@ async fn project_members(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .members
-        .iter()
-        .enumerate()
-        .map(|(i, (u, level, st))| json!({"id": i + 1, "username": u, "name": u, "state": st, "access_level": level}))
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    project_page(&state, &id, &headers, &req_path, &q, |p| {
+        p
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, (u, level, st))| json!({"id": i + 1, "username": u, "name": u, "state": st, "access_level": level}))
+            .collect()
+    })
 }
 
 async fn group_members(
@@ -841,32 +860,20 @@ async fn post_status(
     body: Bytes,
 ) -> Response {
     let Ok(params) = serde_json::from_slice::<Value>(&body) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "body is not JSON"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "body is not JSON"}));
     };
     let state_name = params["state"].as_str().unwrap_or_default().to_owned();
     if !["pending", "running", "success", "failed", "canceled"].contains(&state_name.as_str()) {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "state does not have a valid value"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "state does not have a valid value"}));
     }
     let description = params["description"].as_str().map(str::to_owned);
     if description
         .as_ref()
         .is_some_and(|d| d.chars().count() > 255)
     {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(
-                json!({"message": {"description": ["is too long (maximum is 255 characters)"]}}),
-            ),
-        )
-            .into_response();
+        return bad_request(
+            json!({"message": {"description": ["is too long (maximum is 255 characters)"]}}),
+        );
     }
     let mut s = state.lock().unwrap();
     let status_id = s.id();
@@ -886,11 +893,9 @@ async fn post_status(
         } else {
             "run"
         };
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"message": format!("Cannot transition status via :{verb} from :{state_name}")})),
-        )
-            .into_response();
+        return bad_request(
+            json!({"message": format!("Cannot transition status via :{verb} from :{state_name}")}),
+        );
     }
     let status = json!({
         "id": status_id,
@@ -915,12 +920,9 @@ async fn statuses(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p.statuses.get(&sha).cloned().unwrap_or_default();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    project_page(&state, &id, &headers, &req_path, &q, |p| {
+        p.statuses.get(&sha).cloned().unwrap_or_default()
+    })
 }
 
 async fn deployments(
@@ -930,21 +932,17 @@ async fn deployments(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .deployments
-        .values()
-        .filter(|d| {
-            q.get("environment")
-                .is_none_or(|e| d["environment"]["name"] == e.as_str())
-        })
-        .filter(|d| q.get("status").is_none_or(|st| d["status"] == st.as_str()))
-        .cloned()
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    project_page(&state, &id, &headers, &req_path, &q, |p| {
+        p.deployments
+            .values()
+            .filter(|d| {
+                q.get("environment")
+                    .is_none_or(|e| d["environment"]["name"] == e.as_str())
+            })
+            .filter(|d| q.get("status").is_none_or(|st| d["status"] == st.as_str()))
+            .cloned()
+            .collect()
+    })
 }
 
 async fn deployment(State(state): S, Path((id, dep)): Path<(String, u64)>) -> Response {
@@ -964,19 +962,11 @@ async fn approve_deployment(
     body: Bytes,
 ) -> Response {
     let Ok(params) = serde_json::from_slice::<Value>(&body) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "body is not JSON"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "body is not JSON"}));
     };
     let decision = params["status"].as_str().unwrap_or_default().to_owned();
     if decision != "approved" && decision != "rejected" {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "status does not have a valid value"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "status does not have a valid value"}));
     }
     let mut s = state.lock().unwrap();
     let Some(p) = s.project(&id) else {
@@ -986,11 +976,7 @@ async fn approve_deployment(
         return not_found("Deployment");
     };
     if d["status"] != "blocked" {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"message": "Deployment is not blocked"})),
-        )
-            .into_response();
+        return bad_request(json!({"message": "Deployment is not blocked"}));
     }
     let approval = json!({
         "user": {"id": 99, "username": "signoff-bot", "name": "signoff", "state": "active"},
@@ -1017,17 +1003,14 @@ async fn environments(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .environments
-        .iter()
-        .enumerate()
-        .map(|(i, name)| json!({"id": i + 1, "name": name, "slug": name, "state": "available", "tier": name}))
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    project_page(&state, &id, &headers, &req_path, &q, |p| {
+        p
+            .environments
+            .iter()
+            .enumerate()
+            .map(|(i, name)| json!({"id": i + 1, "name": name, "slug": name, "state": "available", "tier": name}))
+            .collect()
+    })
 }
 
 /// `GET /users?search=`: GitLab matches a full email only against public emails.
@@ -1062,18 +1045,14 @@ async fn versions(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| {
+    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
         mr.versions
             .iter()
             .enumerate()
             .rev()
             .map(|(i, (sha, at))| json!({"id": i + 1, "head_commit_sha": sha, "base_commit_sha": "base0000", "start_commit_sha": "base0000", "created_at": at, "merge_request_id": iid, "state": "collected", "real_size": "1"}))
             .collect()
-    }) {
-        Ok(items) => items,
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+    })
 }
 
 /// `GET …/repository/commits/:sha/merge_requests`: merge requests containing the commit
@@ -1085,17 +1064,14 @@ async fn merge_requests_of_commit(
     Query(q): Q,
     req_path: axum::extract::OriginalUri,
 ) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .merge_requests
-        .iter()
-        .filter(|(_, mr)| mr.sha == sha)
-        .map(|(iid, mr)| json!({"id": iid + 1000, "iid": iid, "sha": mr.sha, "state": mr.state, "source_branch": mr.source_branch, "target_branch": mr.target_branch}))
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    project_page(&state, &id, &headers, &req_path, &q, |p| {
+        p
+            .merge_requests
+            .iter()
+            .filter(|(_, mr)| mr.sha == sha)
+            .map(|(iid, mr)| json!({"id": iid + 1000, "iid": iid, "sha": mr.sha, "state": mr.state, "source_branch": mr.source_branch, "target_branch": mr.target_branch}))
+            .collect()
+    })
 }
 
 /// `POST /api/graphql`: the one query the bot sends (a merge request's notes with their
