@@ -467,20 +467,10 @@ async fn gatekeeper(State(state): S, req: Request, next: Next) -> Response {
                 .into_response();
         }
         Some(Failure::RetryAfter(secs)) => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("retry-after", secs.to_string())],
-                "Retry later",
-            )
-                .into_response();
+            return retry_later("retry-after", secs);
         }
         Some(Failure::RateLimitReset(at)) => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("ratelimit-reset", at.to_string())],
-                "Retry later",
-            )
-                .into_response();
+            return retry_later("ratelimit-reset", at);
         }
         Some(Failure::Redirect(to)) => {
             return (StatusCode::FOUND, [("location", to)], "").into_response();
@@ -491,6 +481,16 @@ async fn gatekeeper(State(state): S, req: Request, next: Next) -> Response {
     let if_none_match = req.headers().get("if-none-match").cloned();
     let response = next.run(req).await;
     with_etag(response, if_none_match).await
+}
+
+/// GitLab's 429, telling when to come back in `header`.
+fn retry_later(header: &'static str, value: impl ToString) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header, value.to_string())],
+        "Retry later",
+    )
+        .into_response()
 }
 
 /// A weak ETag over the body of every 200 GET; 304 when the client already has it.

@@ -181,6 +181,20 @@ async fn the_status_body_is_as_gitlab_documents_it() {
     );
 }
 
+/// The state of the `signoff/production` status on `sha`.
+fn production_gate(h: &Harness, sha: &str) -> String {
+    h.status_named(sha, "signoff/production").unwrap().0
+}
+
+/// Alice and Bob approve deployment `id`; the bot then approves it through the API.
+async fn alice_and_bob_get_it_approved(h: &Harness, id: u64) {
+    h.review_deployment(id, "alice", true);
+    h.review_deployment(id, "bob", true);
+    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
+        .await;
+    assert_eq!(bot_answers(h, id)[0]["status"], "approved");
+}
+
 fn bot_answers(h: &Harness, id: u64) -> Vec<serde_json::Value> {
     h.deployment(id)["approvals"]
         .as_array()
@@ -200,10 +214,7 @@ async fn a_blocked_deployment_is_approved_through_the_api_once_the_policy_is_met
     h.settle().await;
     assert!(bot_answers(&h, id).is_empty(), "kept waiting");
     assert_eq!(h.deployment(id)["status"], "blocked");
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "pending"
-    );
+    assert_eq!(production_gate(&h, sha), "pending");
     h.fake.add_member(PROJECT, "deployer", 30);
     h.review_deployment(id, "alice", true);
     h.review_deployment(id, "deployer", true);
@@ -220,10 +231,7 @@ async fn a_blocked_deployment_is_approved_through_the_api_once_the_policy_is_met
     assert!(comment.contains("/details/"), "{comment}");
     assert_eq!(h.deployment(id)["status"], "created");
     h.settle().await;
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "success"
-    );
+    assert_eq!(production_gate(&h, sha), "success");
     let approval_posts = h
         .fake
         .requests()
@@ -361,17 +369,10 @@ async fn a_blocked_deployment_no_hook_announced_is_found_from_its_pipeline() {
     h.deliver(hooks::pipeline(&h.fake, PROJECT, sha, "production", &d))
         .await;
     h.settle().await;
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "pending"
-    );
+    assert_eq!(production_gate(&h, sha), "pending");
     assert!(bot_answers(&h, id).is_empty());
     // The gate is stored: grants that arrive later reach it on the recheck timer.
-    h.review_deployment(id, "alice", true);
-    h.review_deployment(id, "bob", true);
-    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
-        .await;
-    assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+    alice_and_bob_get_it_approved(&h, id).await;
 }
 
 #[tokio::test]
@@ -433,15 +434,8 @@ async fn blocked_deployments_no_hook_announces_are_found_on_the_timer() {
         h.status_named(sha, "signoff/production").is_some()
     })
     .await;
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "pending"
-    );
-    h.review_deployment(id, "alice", true);
-    h.review_deployment(id, "bob", true);
-    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
-        .await;
-    assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+    assert_eq!(production_gate(&h, sha), "pending");
+    alice_and_bob_get_it_approved(&h, id).await;
 }
 
 #[tokio::test]
