@@ -528,14 +528,37 @@ fn not_found(what: &str) -> Response {
         .into_response()
 }
 
+/// What a list request brings for paging: its headers (for the host), path and query.
+struct Listing {
+    headers: HeaderMap,
+    path: String,
+    q: HashMap<String, String>,
+}
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for Listing {
+    type Rejection = axum::extract::rejection::QueryRejection;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &St,
+    ) -> Result<Self, Self::Rejection> {
+        let Query(q) = Query::try_from_uri(&parts.uri)?;
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |o| o.path())
+            .to_owned();
+        Ok(Self {
+            headers: parts.headers.clone(),
+            path,
+            q,
+        })
+    }
+}
+
 /// Offset pagination as GitLab does it.
-fn paginate(
-    s: &FakeState,
-    headers: &HeaderMap,
-    path: &str,
-    q: &HashMap<String, String>,
-    items: Vec<Value>,
-) -> Response {
+fn paginate(s: &FakeState, page_request: &Listing, items: Vec<Value>) -> Response {
+    let Listing { headers, path, q } = page_request;
     let per_page: usize = q
         .get("per_page")
         .and_then(|v| v.parse().ok())
@@ -681,9 +704,7 @@ fn with_mr(
 fn project_page(
     state: &Arc<Mutex<FakeState>>,
     id: &str,
-    headers: &HeaderMap,
-    req_path: &axum::extract::OriginalUri,
-    q: &HashMap<String, String>,
+    page: &Listing,
     f: impl FnOnce(&Project) -> Vec<Value>,
 ) -> Response {
     let mut s = state.lock().unwrap();
@@ -691,7 +712,7 @@ fn project_page(
         return not_found("Project");
     };
     let items = f(p);
-    paginate(&s, headers, req_path.path(), q, items)
+    paginate(&s, page, items)
 }
 
 /// A paged list built from one merge request, or GitLab's 404 for an unknown project or MR.
@@ -699,25 +720,17 @@ fn mr_page(
     state: &Arc<Mutex<FakeState>>,
     id: &str,
     iid: u64,
-    headers: &HeaderMap,
-    req_path: &axum::extract::OriginalUri,
-    q: &HashMap<String, String>,
+    page: &Listing,
     f: impl FnOnce(&MergeRequest) -> Vec<Value>,
 ) -> Response {
     match with_mr(state, id, iid, |_, mr| f(mr)) {
-        Ok(items) => paginate(&state.lock().unwrap(), headers, req_path.path(), q, items),
+        Ok(items) => paginate(&state.lock().unwrap(), page, items),
         Err(r) => *r,
     }
 }
 
-async fn diffs(
-    State(state): S,
-    Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
+async fn diffs(State(state): S, Path((id, iid)): Path<(String, u64)>, page: Listing) -> Response {
+    mr_page(&state, &id, iid, &page, |mr| {
         mr.files
             .iter()
             .filter(|_| !mr.preparing)
@@ -726,14 +739,8 @@ async fn diffs(
     })
 }
 
-async fn commits(
-    State(state): S,
-    Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
+async fn commits(State(state): S, Path((id, iid)): Path<(String, u64)>, page: Listing) -> Response {
+    mr_page(&state, &id, iid, &page, |mr| {
         mr.commits
             .iter()
             .enumerate()
@@ -759,15 +766,9 @@ async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Res
     }
 }
 
-async fn notes(
-    State(state): S,
-    Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    let desc = q.get("sort").map(String::as_str) != Some("asc");
-    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
+async fn notes(State(state): S, Path((id, iid)): Path<(String, u64)>, page: Listing) -> Response {
+    let desc = page.q.get("sort").map(String::as_str) != Some("asc");
+    mr_page(&state, &id, iid, &page, |mr| {
         let mut items = mr.notes.clone();
         if desc {
             items.reverse();
@@ -818,14 +819,8 @@ async fn file_raw(
     }
 }
 
-async fn project_members(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    project_page(&state, &id, &headers, &req_path, &q, |p| {
+async fn project_members(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
+    project_page(&state, &id, &page, |p| {
         p
             .members
             .iter()
@@ -835,13 +830,7 @@ async fn project_members(
     })
 }
 
-async fn group_members(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
+async fn group_members(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
     let s = state.lock().unwrap();
     let Some(members) = s.groups.get(&id) else {
         return not_found("Group");
@@ -851,7 +840,7 @@ async fn group_members(
         .enumerate()
         .map(|(i, (u, level))| json!({"id": i + 1, "username": u, "name": u, "state": "active", "access_level": level}))
         .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    paginate(&s, &page, items)
 }
 
 async fn post_status(
@@ -916,30 +905,27 @@ async fn post_status(
 async fn statuses(
     State(state): S,
     Path((id, sha)): Path<(String, String)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
+    page: Listing,
 ) -> Response {
-    project_page(&state, &id, &headers, &req_path, &q, |p| {
+    project_page(&state, &id, &page, |p| {
         p.statuses.get(&sha).cloned().unwrap_or_default()
     })
 }
 
-async fn deployments(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    project_page(&state, &id, &headers, &req_path, &q, |p| {
+async fn deployments(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
+    project_page(&state, &id, &page, |p| {
         p.deployments
             .values()
             .filter(|d| {
-                q.get("environment")
+                page.q
+                    .get("environment")
                     .is_none_or(|e| d["environment"]["name"] == e.as_str())
             })
-            .filter(|d| q.get("status").is_none_or(|st| d["status"] == st.as_str()))
+            .filter(|d| {
+                page.q
+                    .get("status")
+                    .is_none_or(|st| d["status"] == st.as_str())
+            })
             .cloned()
             .collect()
     })
@@ -996,14 +982,8 @@ async fn approve_deployment(
     (StatusCode::CREATED, axum::Json(approval)).into_response()
 }
 
-async fn environments(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    project_page(&state, &id, &headers, &req_path, &q, |p| {
+async fn environments(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
+    project_page(&state, &id, &page, |p| {
         p
             .environments
             .iter()
@@ -1014,21 +994,16 @@ async fn environments(
 }
 
 /// `GET /users?search=`: GitLab matches a full email only against public emails.
-async fn users(
-    State(state): S,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
+async fn users(State(state): S, page: Listing) -> Response {
     let s = state.lock().unwrap();
-    let search = q.get("search").cloned().unwrap_or_default();
+    let search = page.q.get("search").cloned().unwrap_or_default();
     let items = s
         .users
         .iter()
         .filter(|(u, email)| *u == search || email.eq_ignore_ascii_case(&search))
         .map(|(u, email)| json!({"id": 1, "username": u, "name": u, "state": "active", "public_email": email}))
         .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    paginate(&s, &page, items)
 }
 
 /// `GET /user`: the bot user the token belongs to.
@@ -1041,11 +1016,9 @@ async fn current_user() -> Response {
 async fn versions(
     State(state): S,
     Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
+    page: Listing,
 ) -> Response {
-    mr_page(&state, &id, iid, &headers, &req_path, &q, |mr| {
+    mr_page(&state, &id, iid, &page, |mr| {
         mr.versions
             .iter()
             .enumerate()
@@ -1060,11 +1033,9 @@ async fn versions(
 async fn merge_requests_of_commit(
     State(state): S,
     Path((id, sha)): Path<(String, String)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
+    page: Listing,
 ) -> Response {
-    project_page(&state, &id, &headers, &req_path, &q, |p| {
+    project_page(&state, &id, &page, |p| {
         p
             .merge_requests
             .iter()
