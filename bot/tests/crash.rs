@@ -18,6 +18,8 @@
     reason = "test code: a failure should stop the test"
 )]
 
+#[path = "common/bot_setup.rs"]
+mod bot_setup;
 #[path = "github/fake.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod fake;
