@@ -24,6 +24,8 @@
     reason = "benchmark code: a failure should stop it"
 )]
 
+#[path = "common/bot_setup.rs"]
+mod bot_setup;
 #[path = "github/fake.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod fake;

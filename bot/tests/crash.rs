@@ -18,6 +18,8 @@
     reason = "test code: a failure should stop the test"
 )]
 
+#[path = "common/bot_setup.rs"]
+mod bot_setup;
 #[path = "github/fake.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod fake;
@@ -27,11 +29,15 @@ mod harness;
 #[path = "common/postgres.rs"]
 mod postgres;
 
+#[path = "common/cli.rs"]
+#[allow(dead_code, reason = "shared with the CLI tests")]
+mod cli;
+
 use harness::{Harness, SECRET, sha};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// Workers per replica process (each kill interrupts at most this many deliveries).
@@ -62,10 +68,7 @@ impl Drop for Replica {
 
 fn start_replica(database: &str, github: &str, dir: &Path, incarnation: usize) -> Replica {
     let log = dir.join(format!("replica-{incarnation}.log"));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signoff"));
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SIGNOFF_")) {
-        command.env_remove(key);
-    }
+    let mut command = cli::signoff_command();
     let child = command
         .arg("serve")
         .env("SIGNOFF_LISTEN", "127.0.0.1:0")

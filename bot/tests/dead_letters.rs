@@ -9,23 +9,10 @@
 
 use signoff_bot::event::{Event, Repo};
 use signoff_bot::store::Store;
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn signoff(database: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signoff"));
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SIGNOFF_")) {
-        command.env_remove(key);
-    }
-    command
-        .args(args)
-        .env("SIGNOFF_DATABASE", database)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use cli::{signoff, text};
 
 #[test]
 fn dead_letters_are_listed_in_audit_and_queued_again() {

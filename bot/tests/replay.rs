@@ -13,23 +13,10 @@
 mod seed;
 
 use seed::{Decision, ONE, TWO, seed};
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn signoff(database: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signoff"));
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SIGNOFF_")) {
-        command.env_remove(key);
-    }
-    command
-        .args(args)
-        .env("SIGNOFF_DATABASE", database)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use cli::{signoff, text};
 
 struct Seeded {
     dir: tempfile::TempDir,

@@ -9,8 +9,12 @@
     reason = "test code: a failure should stop the test"
 )]
 
+#[path = "common/cli.rs"]
+#[allow(dead_code, reason = "shared with the CLI tests")]
+mod cli;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -30,10 +34,7 @@ fn wait_for(lines: &mpsc::Receiver<String>, text: &str, seen: &mut Vec<String>) 
 #[test]
 fn worker_logs_carry_the_delivery() {
     let dir = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signoff"));
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SIGNOFF_")) {
-        command.env_remove(key);
-    }
+    let mut command = cli::signoff_command();
     let mut child = command
         .arg("serve")
         .env("SIGNOFF_LISTEN", "127.0.0.1:0")

@@ -623,63 +623,59 @@ async fn contents(
     Path((o, r, path)): Path<(String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = state.lock().unwrap();
-    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
-        return not_found();
-    };
-    let git_ref = q
-        .get("ref")
-        .cloned()
-        .unwrap_or_else(|| repo.default_branch.clone());
-    // GitHub answers a symbolic link to a file in the repository with that file (its
-    // own path and content), and any other link with the link itself.
-    let link = repo.symlinks.get(&(git_ref.clone(), path.clone())).cloned();
-    if let Some(target) = &link {
-        if !repo.files.contains_key(&(git_ref.clone(), target.clone())) {
-            return axum::Json(json!({
-                "type": "symlink", "target": target, "path": path,
-                "name": path.rsplit('/').next(), "size": target.len(),
-            }))
-            .into_response();
+    in_repo(&state, &o, &r, |repo| {
+        let git_ref = q
+            .get("ref")
+            .cloned()
+            .unwrap_or_else(|| repo.default_branch.clone());
+        // GitHub answers a symbolic link to a file in the repository with that file (its
+        // own path and content), and any other link with the link itself.
+        let link = repo.symlinks.get(&(git_ref.clone(), path.clone())).cloned();
+        if let Some(target) = &link {
+            if !repo.files.contains_key(&(git_ref.clone(), target.clone())) {
+                return axum::Json(json!({
+                    "type": "symlink", "target": target, "path": path,
+                    "name": path.rsplit('/').next(), "size": target.len(),
+                }))
+                .into_response();
+            }
         }
-    }
-    let path = link.unwrap_or(path);
-    match repo.files.get(&(git_ref, path.clone())) {
-        Some(text) => {
-            // GitHub wraps base64 at 60 characters.
-            let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-            let wrapped: Vec<String> = encoded
-                .as_bytes()
-                .chunks(60)
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect();
-            axum::Json(json!({
-                "type": "file", "encoding": "base64", "size": text.len(), "name": path.rsplit('/').next(),
-                "path": path, "content": wrapped.join("\n") + "\n", "sha": format!("{:x}", fxhash(&Bytes::from(text.clone()))),
-            }))
-            .into_response()
+        let path = link.unwrap_or_else(|| path.clone());
+        match repo.files.get(&(git_ref, path.clone())) {
+            Some(text) => {
+                // GitHub wraps base64 at 60 characters.
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                let wrapped: Vec<String> = encoded
+                    .as_bytes()
+                    .chunks(60)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                axum::Json(json!({
+                    "type": "file", "encoding": "base64", "size": text.len(), "name": path.rsplit('/').next(),
+                    "path": path, "content": wrapped.join("\n") + "\n", "sha": format!("{:x}", fxhash(&Bytes::from(text.clone()))),
+                }))
+                .into_response()
+            }
+            None => not_found(),
         }
-        None => not_found(),
-    }
+    })
 }
 
 async fn collaborators(State(state): S, Path((o, r)): Path<(String, String)>) -> Response {
-    let s = state.lock().unwrap();
-    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
-        return not_found();
-    };
-    let list: Vec<Value> = repo
-        .collaborators
-        .iter()
-        .map(|(login, perm)| {
-            let mut u = user(login);
-            let (admin, push) = (perm == "admin", perm == "admin" || perm == "write");
-            u["permissions"] = json!({ "admin": admin, "maintain": admin, "push": push, "triage": push, "pull": true });
-            u["role_name"] = json!(perm);
-            u
-        })
-        .collect();
-    axum::Json(Value::Array(list)).into_response()
+    in_repo(&state, &o, &r, |repo| {
+        let list: Vec<Value> = repo
+            .collaborators
+            .iter()
+            .map(|(login, perm)| {
+                let mut u = user(login);
+                let (admin, push) = (perm == "admin", perm == "admin" || perm == "write");
+                u["permissions"] = json!({ "admin": admin, "maintain": admin, "push": push, "triage": push, "pull": true });
+                u["role_name"] = json!(perm);
+                u
+            })
+            .collect();
+        axum::Json(Value::Array(list)).into_response()
+    })
 }
 
 async fn team(State(state): S, Path((org, slug)): Path<(String, String)>) -> Response {
@@ -931,6 +927,20 @@ async fn access_token(Path(id): Path<u64>, headers: HeaderMap) -> Response {
     (StatusCode::CREATED, axum::Json(json!({ "token": format!("ghs_installation{id}"), "expires_at": expires.to_string(), "permissions": {} }))).into_response()
 }
 
+/// `f` over repository `o/r`, or GitHub's 404 when there is none.
+fn in_repo(
+    state: &Arc<Mutex<FakeState>>,
+    o: &str,
+    r: &str,
+    f: impl FnOnce(&RepoState) -> Response,
+) -> Response {
+    let s = state.lock().unwrap();
+    match s.repos.get(&format!("{o}/{r}")) {
+        Some(repo) => f(repo),
+        None => not_found(),
+    }
+}
+
 fn validation_failed(message: &str) -> Response {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -946,27 +956,25 @@ async fn environments(
     Path((o, r)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = state.lock().unwrap();
-    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
-        return not_found();
-    };
-    let (per_page, page) = page_of(&q);
-    let list: Vec<Value> = repo
-        .environments
-        .iter()
-        .enumerate()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .map(|(i, name)| {
-            json!({ "id": i + 1, "node_id": format!("EN_{i}"), "name": name,
-                    "url": format!("https://api.github.com/repos/{o}/{r}/environments/{name}"),
-                    "html_url": format!("https://github.com/{o}/{r}/deployments/activity_log?environments_filter={name}"),
-                    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-                    "protection_rules": [], "deployment_branch_policy": null })
-        })
-        .collect();
-    axum::Json(json!({ "total_count": repo.environments.len(), "environments": list }))
-        .into_response()
+    in_repo(&state, &o, &r, |repo| {
+        let (per_page, page) = page_of(&q);
+        let list: Vec<Value> = repo
+            .environments
+            .iter()
+            .enumerate()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(|(i, name)| {
+                json!({ "id": i + 1, "node_id": format!("EN_{i}"), "name": name,
+                        "url": format!("https://api.github.com/repos/{o}/{r}/environments/{name}"),
+                        "html_url": format!("https://github.com/{o}/{r}/deployments/activity_log?environments_filter={name}"),
+                        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+                        "protection_rules": [], "deployment_branch_policy": null })
+            })
+            .collect();
+        axum::Json(json!({ "total_count": repo.environments.len(), "environments": list }))
+            .into_response()
+    })
 }
 
 async fn workflow_run(State(state): S, Path((o, r, run)): Path<(String, String, u64)>) -> Response {
@@ -997,23 +1005,21 @@ async fn deployments(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let s = state.lock().unwrap();
-    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
-        return not_found();
-    };
-    // Newest first, as GitHub lists them, a page at a time.
-    let list: Vec<Value> = repo
-        .deployments
-        .iter()
-        .rev()
-        .filter(|d| {
-            q.get("environment")
-                .is_none_or(|e| d["environment"] == e.as_str())
-        })
-        .filter(|d| q.get("sha").is_none_or(|sha| d["sha"] == sha.as_str()))
-        .map(deployment_json)
-        .collect();
-    paged(&uri, &headers, list, usize::MAX)
+    in_repo(&state, &o, &r, |repo| {
+        // Newest first, as GitHub lists them, a page at a time.
+        let list: Vec<Value> = repo
+            .deployments
+            .iter()
+            .rev()
+            .filter(|d| {
+                q.get("environment")
+                    .is_none_or(|e| d["environment"] == e.as_str())
+            })
+            .filter(|d| q.get("sha").is_none_or(|sha| d["sha"] == sha.as_str()))
+            .map(deployment_json)
+            .collect();
+        paged(&uri, &headers, list, usize::MAX)
+    })
 }
 
 fn find_deployment(s: &FakeState, o: &str, r: &str, id: u64) -> Option<Value> {
@@ -1054,27 +1060,25 @@ async fn compare(
     State(state): S,
     Path((o, r, basehead)): Path<(String, String, String)>,
 ) -> Response {
-    let s = state.lock().unwrap();
-    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
-        return not_found();
-    };
-    let Some((base, head)) = basehead.split_once("...") else {
-        return not_found();
-    };
-    let position = |sha: &str| repo.history.iter().position(|(c, _)| c == sha);
-    let (Some(from), Some(to)) = (position(base), position(head)) else {
-        return not_found();
-    };
-    let commits: Vec<Value> = repo
-        .history
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i > from && *i <= to)
-        .map(|(_, (sha, author))| commit_json(sha, author))
-        .collect();
-    axum::Json(json!({ "status": if commits.is_empty() { "identical" } else { "ahead" }, "ahead_by": commits.len(), "behind_by": 0,
-                       "total_commits": commits.len(), "commits": commits, "files": [] }))
-        .into_response()
+    in_repo(&state, &o, &r, |repo| {
+        let Some((base, head)) = basehead.split_once("...") else {
+            return not_found();
+        };
+        let position = |sha: &str| repo.history.iter().position(|(c, _)| c == sha);
+        let (Some(from), Some(to)) = (position(base), position(head)) else {
+            return not_found();
+        };
+        let commits: Vec<Value> = repo
+            .history
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i > from && *i <= to)
+            .map(|(_, (sha, author))| commit_json(sha, author))
+            .collect();
+        axum::Json(json!({ "status": if commits.is_empty() { "identical" } else { "ahead" }, "ahead_by": commits.len(), "behind_by": 0,
+                           "total_commits": commits.len(), "commits": commits, "files": [] }))
+            .into_response()
+    })
 }
 
 /// The commits reachable from `sha`, newest first.
@@ -1083,25 +1087,23 @@ async fn repo_commits(
     Path((o, r)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = state.lock().unwrap();
-    let Some(repo) = s.repos.get(&format!("{o}/{r}")) else {
-        return not_found();
-    };
-    let end = match q.get("sha") {
-        Some(sha) => match repo.history.iter().position(|(c, _)| c == sha) {
-            Some(i) => i + 1,
-            None => return validation_failed("No commit found for SHA"),
-        },
-        None => repo.history.len(),
-    };
-    let list: Vec<Value> = repo
-        .history
-        .iter()
-        .take(end)
-        .rev()
-        .map(|(sha, author)| commit_json(sha, author))
-        .collect();
-    axum::Json(Value::Array(list)).into_response()
+    in_repo(&state, &o, &r, |repo| {
+        let end = match q.get("sha") {
+            Some(sha) => match repo.history.iter().position(|(c, _)| c == sha) {
+                Some(i) => i + 1,
+                None => return validation_failed("No commit found for SHA"),
+            },
+            None => repo.history.len(),
+        };
+        let list: Vec<Value> = repo
+            .history
+            .iter()
+            .take(end)
+            .rev()
+            .map(|(sha, author)| commit_json(sha, author))
+            .collect();
+        axum::Json(Value::Array(list)).into_response()
+    })
 }
 
 /// GitHub's GraphQL endpoint, for the one query the bot sends: `nodes(ids:)` with the

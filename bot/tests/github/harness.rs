@@ -3,12 +3,12 @@
 //! payload from tests/fixtures/github, adjusted and signed with the test secret).
 
 use super::fake::{FakeGitHub, Pull};
+use crate::bot_setup;
 use serde_json::{Value, json};
 use signoff_bot::config::{Config, Secret, Secrets};
 use signoff_bot::forges::github::signature::sign_github;
 use signoff_bot::server::{self, Running};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 pub const SECRET: &str = "test-secret";
 pub const REPO: &str = "acme/app";
@@ -18,10 +18,7 @@ pub struct Harness {
     pub bot: Option<Running>,
     pub config: Config,
     _dir: tempfile::TempDir,
-    client: hyper_util::client::legacy::Client<
-        hyper_util::client::legacy::connect::HttpConnector,
-        http_body_util::Full<bytes::Bytes>,
-    >,
+    client: bot_setup::Client,
     deliveries: std::sync::atomic::AtomicU64,
     /// Added to the wall clock for the times the verbs write (see `advance`).
     clock: std::sync::Mutex<jiff::SignedDuration>,
@@ -85,36 +82,17 @@ impl Harness {
             r.collaborators.insert("rita".into(), "read".into());
         });
         let dir = tempfile::tempdir().unwrap();
-        let database = match std::env::var("SIGNOFF_TEST_POSTGRES") {
-            Ok(server) => crate::postgres::fresh_postgres(&server).await,
-            Err(_) => format!("sqlite://{}", dir.path().join("signoff.db").display()),
-        };
-        let mut config = Config {
-            listen: "127.0.0.1:0".into(),
-            database,
-            ..Config::default()
-        };
+        let mut config = bot_setup::config(dir.path()).await;
         config.github.api_url = fake.url();
         config.github.webhook_secret = Secrets::new(["old-secret", SECRET]);
         config.github.token = Some(Secret::new("ghp_test_token"));
-        config.web_dir = dir.path().join("no-web");
-        config.workers = 2;
-        config.queue.backoff_base_ms = 5;
-        config.queue.backoff_max_ms = 50;
-        config.queue.poll_ms = 20;
-        config.queue.max_attempts = 4;
-        // Tests change policies between events.
-        config.cache.policy_ttl_secs = 0;
         tweak(&mut config);
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http();
         let mut h = Harness {
             fake,
             bot: None,
             config,
             _dir: dir,
-            client,
+            client: bot_setup::client(),
             deliveries: 0.into(),
             clock: std::sync::Mutex::new(jiff::SignedDuration::ZERO),
             target: std::sync::Mutex::new(None),
@@ -178,7 +156,7 @@ impl Harness {
         let req = req
             .body(http_body_util::Full::new(bytes::Bytes::from(body)))
             .unwrap();
-        answer(self.client.request(req).await.unwrap()).await
+        bot_setup::answer(self.client.request(req).await.unwrap()).await
     }
 
     /// Delivers a payload signed with the test secret under a fresh delivery id.
@@ -693,15 +671,7 @@ impl Harness {
     }
 
     pub async fn settle_allowing_failures(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let c = self.bot().app.store.counts().await.unwrap();
-            if c.queued == 0 && c.running == 0 {
-                return;
-            }
-            assert!(Instant::now() < deadline, "work left unprocessed: {c:?}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        bot_setup::settle_allowing_failures(self.bot()).await;
     }
 
     /// The latest `signoff` status on a sha: (state, description).
@@ -750,16 +720,6 @@ impl Harness {
 
     pub async fn get(&self, path: &str) -> (u16, String) {
         let uri: http::Uri = format!("{}{path}", self.base()).parse().unwrap();
-        answer(self.client.get(uri).await.unwrap()).await
+        bot_setup::answer(self.client.get(uri).await.unwrap()).await
     }
-}
-
-/// The bot's answer: its status code and body.
-async fn answer(res: http::Response<hyper::body::Incoming>) -> (u16, String) {
-    let status = res.status().as_u16();
-    let text = http_body_util::BodyExt::collect(res.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    (status, String::from_utf8_lossy(&text).into_owned())
 }

@@ -8,6 +8,8 @@
 )]
 
 mod app_auth;
+#[path = "../common/bot_setup.rs"]
+mod bot_setup;
 mod coalescing;
 mod deployment_trust;
 mod deployments;

@@ -467,20 +467,10 @@ async fn gatekeeper(State(state): S, req: Request, next: Next) -> Response {
                 .into_response();
         }
         Some(Failure::RetryAfter(secs)) => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("retry-after", secs.to_string())],
-                "Retry later",
-            )
-                .into_response();
+            return retry_later("retry-after", secs);
         }
         Some(Failure::RateLimitReset(at)) => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("ratelimit-reset", at.to_string())],
-                "Retry later",
-            )
-                .into_response();
+            return retry_later("ratelimit-reset", at);
         }
         Some(Failure::Redirect(to)) => {
             return (StatusCode::FOUND, [("location", to)], "").into_response();
@@ -491,6 +481,16 @@ async fn gatekeeper(State(state): S, req: Request, next: Next) -> Response {
     let if_none_match = req.headers().get("if-none-match").cloned();
     let response = next.run(req).await;
     with_etag(response, if_none_match).await
+}
+
+/// GitLab's 429, telling when to come back in `header`.
+fn retry_later(header: &'static str, value: impl ToString) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header, value.to_string())],
+        "Retry later",
+    )
+        .into_response()
 }
 
 /// A weak ETag over the body of every 200 GET; 304 when the client already has it.
@@ -516,6 +516,10 @@ fn fxhash(bytes: &[u8]) -> u64 {
     })
 }
 
+fn bad_request(body: Value) -> Response {
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
 fn not_found(what: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -524,14 +528,37 @@ fn not_found(what: &str) -> Response {
         .into_response()
 }
 
+/// What a list request brings for paging: its headers (for the host), path and query.
+struct Listing {
+    headers: HeaderMap,
+    path: String,
+    q: HashMap<String, String>,
+}
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for Listing {
+    type Rejection = axum::extract::rejection::QueryRejection;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &St,
+    ) -> Result<Self, Self::Rejection> {
+        let Query(q) = Query::try_from_uri(&parts.uri)?;
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |o| o.path())
+            .to_owned();
+        Ok(Self {
+            headers: parts.headers.clone(),
+            path,
+            q,
+        })
+    }
+}
+
 /// Offset pagination as GitLab does it.
-fn paginate(
-    s: &FakeState,
-    headers: &HeaderMap,
-    path: &str,
-    q: &HashMap<String, String>,
-    items: Vec<Value>,
-) -> Response {
+fn paginate(s: &FakeState, page_request: &Listing, items: Vec<Value>) -> Response {
+    let Listing { headers, path, q } = page_request;
     let per_page: usize = q
         .get("per_page")
         .and_then(|v| v.parse().ok())
@@ -673,44 +700,53 @@ fn with_mr(
     Ok(f(&p, mr))
 }
 
-async fn diffs(
-    State(state): S,
-    Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
+/// A paged list built from one project, or GitLab's 404 when the project is unknown.
+fn project_page(
+    state: &Arc<Mutex<FakeState>>,
+    id: &str,
+    page: &Listing,
+    f: impl FnOnce(&Project) -> Vec<Value>,
 ) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(id) else {
+        return not_found("Project");
+    };
+    let items = f(p);
+    paginate(&s, page, items)
+}
+
+/// A paged list built from one merge request, or GitLab's 404 for an unknown project or MR.
+fn mr_page(
+    state: &Arc<Mutex<FakeState>>,
+    id: &str,
+    iid: u64,
+    page: &Listing,
+    f: impl FnOnce(&MergeRequest) -> Vec<Value>,
+) -> Response {
+    match with_mr(state, id, iid, |_, mr| f(mr)) {
+        Ok(items) => paginate(&state.lock().unwrap(), page, items),
+        Err(r) => *r,
+    }
+}
+
+async fn diffs(State(state): S, Path((id, iid)): Path<(String, u64)>, page: Listing) -> Response {
+    mr_page(&state, &id, iid, &page, |mr| {
         mr.files
             .iter()
             .filter(|_| !mr.preparing)
             .map(|f| json!({"old_path": f, "new_path": f, "a_mode": "100644", "b_mode": "100644", "new_file": false, "renamed_file": false, "deleted_file": false, "diff": "@@ -1 +1 @@\n-a\n+b\n"}))
             .collect()
-    }) {
-        Ok(items) => items,
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+    })
 }
 
-async fn commits(
-    State(state): S,
-    Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| {
+async fn commits(State(state): S, Path((id, iid)): Path<(String, u64)>, page: Listing) -> Response {
+    mr_page(&state, &id, iid, &page, |mr| {
         mr.commits
             .iter()
             .enumerate()
             .map(|(i, (name, email))| json!({"id": format!("{:040x}", i + 1), "short_id": "x", "title": "c", "author_name": name, "author_email": email, "committer_name": name, "committer_email": email, "created_at": "2026-01-01T00:00:00.000Z"}))
             .collect()
-    }) {
-        Ok(items) => items,
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+    })
 }
 
 async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Response {
@@ -730,24 +766,15 @@ async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Res
     }
 }
 
-async fn notes(
-    State(state): S,
-    Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| mr.notes.clone()) {
-        Ok(mut items) => {
-            let desc = q.get("sort").map(String::as_str) != Some("asc");
-            if desc {
-                items.reverse();
-            }
-            items
+async fn notes(State(state): S, Path((id, iid)): Path<(String, u64)>, page: Listing) -> Response {
+    let desc = page.q.get("sort").map(String::as_str) != Some("asc");
+    mr_page(&state, &id, iid, &page, |mr| {
+        let mut items = mr.notes.clone();
+        if desc {
+            items.reverse();
         }
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+        items
+    })
 }
 
 /// `POST …/merge_requests/:iid/notes`: a note by the token's user (the bot user).
@@ -757,11 +784,7 @@ async fn post_note(State(state): S, Path((id, iid)): Path<(String, u64)>, body: 
         .and_then(|v| v["body"].as_str().map(str::to_owned))
         .filter(|b| !b.is_empty())
     else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "body is missing"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "body is missing"}));
     };
     let mut s = state.lock().unwrap();
     let at = s.tick();
@@ -796,33 +819,18 @@ async fn file_raw(
     }
 }
 
-async fn project_members(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .members
-        .iter()
-        .enumerate()
-        .map(|(i, (u, level, st))| json!({"id": i + 1, "username": u, "name": u, "state": st, "access_level": level}))
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+async fn project_members(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
+    project_page(&state, &id, &page, |p| {
+        p
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, (u, level, st))| json!({"id": i + 1, "username": u, "name": u, "state": st, "access_level": level}))
+            .collect()
+    })
 }
 
-async fn group_members(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
+async fn group_members(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
     let s = state.lock().unwrap();
     let Some(members) = s.groups.get(&id) else {
         return not_found("Group");
@@ -832,7 +840,7 @@ async fn group_members(
         .enumerate()
         .map(|(i, (u, level))| json!({"id": i + 1, "username": u, "name": u, "state": "active", "access_level": level}))
         .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    paginate(&s, &page, items)
 }
 
 async fn post_status(
@@ -841,32 +849,20 @@ async fn post_status(
     body: Bytes,
 ) -> Response {
     let Ok(params) = serde_json::from_slice::<Value>(&body) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "body is not JSON"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "body is not JSON"}));
     };
     let state_name = params["state"].as_str().unwrap_or_default().to_owned();
     if !["pending", "running", "success", "failed", "canceled"].contains(&state_name.as_str()) {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "state does not have a valid value"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "state does not have a valid value"}));
     }
     let description = params["description"].as_str().map(str::to_owned);
     if description
         .as_ref()
         .is_some_and(|d| d.chars().count() > 255)
     {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(
-                json!({"message": {"description": ["is too long (maximum is 255 characters)"]}}),
-            ),
-        )
-            .into_response();
+        return bad_request(
+            json!({"message": {"description": ["is too long (maximum is 255 characters)"]}}),
+        );
     }
     let mut s = state.lock().unwrap();
     let status_id = s.id();
@@ -886,11 +882,9 @@ async fn post_status(
         } else {
             "run"
         };
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"message": format!("Cannot transition status via :{verb} from :{state_name}")})),
-        )
-            .into_response();
+        return bad_request(
+            json!({"message": format!("Cannot transition status via :{verb} from :{state_name}")}),
+        );
     }
     let status = json!({
         "id": status_id,
@@ -911,40 +905,30 @@ async fn post_status(
 async fn statuses(
     State(state): S,
     Path((id, sha)): Path<(String, String)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
+    page: Listing,
 ) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p.statuses.get(&sha).cloned().unwrap_or_default();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    project_page(&state, &id, &page, |p| {
+        p.statuses.get(&sha).cloned().unwrap_or_default()
+    })
 }
 
-async fn deployments(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .deployments
-        .values()
-        .filter(|d| {
-            q.get("environment")
-                .is_none_or(|e| d["environment"]["name"] == e.as_str())
-        })
-        .filter(|d| q.get("status").is_none_or(|st| d["status"] == st.as_str()))
-        .cloned()
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+async fn deployments(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
+    project_page(&state, &id, &page, |p| {
+        p.deployments
+            .values()
+            .filter(|d| {
+                page.q
+                    .get("environment")
+                    .is_none_or(|e| d["environment"]["name"] == e.as_str())
+            })
+            .filter(|d| {
+                page.q
+                    .get("status")
+                    .is_none_or(|st| d["status"] == st.as_str())
+            })
+            .cloned()
+            .collect()
+    })
 }
 
 async fn deployment(State(state): S, Path((id, dep)): Path<(String, u64)>) -> Response {
@@ -964,19 +948,11 @@ async fn approve_deployment(
     body: Bytes,
 ) -> Response {
     let Ok(params) = serde_json::from_slice::<Value>(&body) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "body is not JSON"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "body is not JSON"}));
     };
     let decision = params["status"].as_str().unwrap_or_default().to_owned();
     if decision != "approved" && decision != "rejected" {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "status does not have a valid value"})),
-        )
-            .into_response();
+        return bad_request(json!({"error": "status does not have a valid value"}));
     }
     let mut s = state.lock().unwrap();
     let Some(p) = s.project(&id) else {
@@ -986,11 +962,7 @@ async fn approve_deployment(
         return not_found("Deployment");
     };
     if d["status"] != "blocked" {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"message": "Deployment is not blocked"})),
-        )
-            .into_response();
+        return bad_request(json!({"message": "Deployment is not blocked"}));
     }
     let approval = json!({
         "user": {"id": 99, "username": "signoff-bot", "name": "signoff", "state": "active"},
@@ -1010,42 +982,28 @@ async fn approve_deployment(
     (StatusCode::CREATED, axum::Json(approval)).into_response()
 }
 
-async fn environments(
-    State(state): S,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .environments
-        .iter()
-        .enumerate()
-        .map(|(i, name)| json!({"id": i + 1, "name": name, "slug": name, "state": "available", "tier": name}))
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+async fn environments(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
+    project_page(&state, &id, &page, |p| {
+        p
+            .environments
+            .iter()
+            .enumerate()
+            .map(|(i, name)| json!({"id": i + 1, "name": name, "slug": name, "state": "available", "tier": name}))
+            .collect()
+    })
 }
 
 /// `GET /users?search=`: GitLab matches a full email only against public emails.
-async fn users(
-    State(state): S,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
-) -> Response {
+async fn users(State(state): S, page: Listing) -> Response {
     let s = state.lock().unwrap();
-    let search = q.get("search").cloned().unwrap_or_default();
+    let search = page.q.get("search").cloned().unwrap_or_default();
     let items = s
         .users
         .iter()
         .filter(|(u, email)| *u == search || email.eq_ignore_ascii_case(&search))
         .map(|(u, email)| json!({"id": 1, "username": u, "name": u, "state": "active", "public_email": email}))
         .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    paginate(&s, &page, items)
 }
 
 /// `GET /user`: the bot user the token belongs to.
@@ -1058,22 +1016,16 @@ async fn current_user() -> Response {
 async fn versions(
     State(state): S,
     Path((id, iid)): Path<(String, u64)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
+    page: Listing,
 ) -> Response {
-    let items = match with_mr(&state, &id, iid, |_, mr| {
+    mr_page(&state, &id, iid, &page, |mr| {
         mr.versions
             .iter()
             .enumerate()
             .rev()
             .map(|(i, (sha, at))| json!({"id": i + 1, "head_commit_sha": sha, "base_commit_sha": "base0000", "start_commit_sha": "base0000", "created_at": at, "merge_request_id": iid, "state": "collected", "real_size": "1"}))
             .collect()
-    }) {
-        Ok(items) => items,
-        Err(r) => return *r,
-    };
-    paginate(&state.lock().unwrap(), &headers, req_path.path(), &q, items)
+    })
 }
 
 /// `GET …/repository/commits/:sha/merge_requests`: merge requests containing the commit
@@ -1081,21 +1033,16 @@ async fn versions(
 async fn merge_requests_of_commit(
     State(state): S,
     Path((id, sha)): Path<(String, String)>,
-    headers: HeaderMap,
-    Query(q): Q,
-    req_path: axum::extract::OriginalUri,
+    page: Listing,
 ) -> Response {
-    let mut s = state.lock().unwrap();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let items = p
-        .merge_requests
-        .iter()
-        .filter(|(_, mr)| mr.sha == sha)
-        .map(|(iid, mr)| json!({"id": iid + 1000, "iid": iid, "sha": mr.sha, "state": mr.state, "source_branch": mr.source_branch, "target_branch": mr.target_branch}))
-        .collect();
-    paginate(&s, &headers, req_path.path(), &q, items)
+    project_page(&state, &id, &page, |p| {
+        p
+            .merge_requests
+            .iter()
+            .filter(|(_, mr)| mr.sha == sha)
+            .map(|(iid, mr)| json!({"id": iid + 1000, "iid": iid, "sha": mr.sha, "state": mr.state, "source_branch": mr.source_branch, "target_branch": mr.target_branch}))
+            .collect()
+    })
 }
 
 /// `POST /api/graphql`: the one query the bot sends (a merge request's notes with their

@@ -18,6 +18,17 @@ fn pending_or(h: &Harness, sha: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A harness with erin's merge request 1 open at `HEAD` and approved by `approvers`
+/// (nothing settled yet).
+async fn erins_mr_approved_by(approvers: &[&str]) -> Harness {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    for who in approvers {
+        h.approve(1, who).await;
+    }
+    h
+}
+
 #[tokio::test]
 async fn forged_tokens_and_signatures_are_refused_and_nothing_is_stored() {
     let h = Harness::new().await;
@@ -112,10 +123,7 @@ async fn work_queued_before_a_restart_is_done_after_it() {
 
 #[tokio::test]
 async fn approvals_gitlab_keeps_across_a_push_bind_to_the_head_they_were_given_on() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
-    h.approve(1, "alice").await;
-    h.approve(1, "bob").await;
+    let h = erins_mr_approved_by(&["alice", "bob"]).await;
     h.settle().await;
     assert_eq!(pending_or(&h, HEAD), "success");
     // The project does not reset approvals on push: GitLab still lists both.
@@ -136,9 +144,7 @@ async fn approvals_gitlab_keeps_across_a_push_bind_to_the_head_they_were_given_o
 
 #[tokio::test]
 async fn notes_by_the_bot_user_and_by_readers_do_not_count() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
-    h.approve(1, "alice").await;
+    let h = erins_mr_approved_by(&["alice"]).await;
     h.note(1, "signoff-bot", "/approve").await;
     h.note(1, "rita", "/approve").await;
     h.settle().await;
@@ -147,8 +153,7 @@ async fn notes_by_the_bot_user_and_by_readers_do_not_count() {
 
 #[tokio::test]
 async fn the_status_body_is_as_gitlab_documents_it() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
+    let h = erins_mr_approved_by(&[]).await;
     h.settle().await;
     let posts: Vec<serde_json::Value> = h
         .fake
@@ -176,6 +181,20 @@ async fn the_status_body_is_as_gitlab_documents_it() {
     );
 }
 
+/// The state of the `signoff/production` status on `sha`.
+fn production_gate(h: &Harness, sha: &str) -> String {
+    h.status_named(sha, "signoff/production").unwrap().0
+}
+
+/// Alice and Bob approve deployment `id`; the bot then approves it through the API.
+async fn alice_and_bob_get_it_approved(h: &Harness, id: u64) {
+    h.review_deployment(id, "alice", true);
+    h.review_deployment(id, "bob", true);
+    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
+        .await;
+    assert_eq!(bot_answers(h, id)[0]["status"], "approved");
+}
+
 fn bot_answers(h: &Harness, id: u64) -> Vec<serde_json::Value> {
     h.deployment(id)["approvals"]
         .as_array()
@@ -195,10 +214,7 @@ async fn a_blocked_deployment_is_approved_through_the_api_once_the_policy_is_met
     h.settle().await;
     assert!(bot_answers(&h, id).is_empty(), "kept waiting");
     assert_eq!(h.deployment(id)["status"], "blocked");
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "pending"
-    );
+    assert_eq!(production_gate(&h, sha), "pending");
     h.fake.add_member(PROJECT, "deployer", 30);
     h.review_deployment(id, "alice", true);
     h.review_deployment(id, "deployer", true);
@@ -215,10 +231,7 @@ async fn a_blocked_deployment_is_approved_through_the_api_once_the_policy_is_met
     assert!(comment.contains("/details/"), "{comment}");
     assert_eq!(h.deployment(id)["status"], "created");
     h.settle().await;
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "success"
-    );
+    assert_eq!(production_gate(&h, sha), "success");
     let approval_posts = h
         .fake
         .requests()
@@ -261,9 +274,7 @@ async fn approve_environment_notes_on_the_merge_request_of_the_deployed_head_cou
 
 #[tokio::test]
 async fn a_note_a_maintainer_edited_into_a_command_does_not_count() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
-    h.approve(1, "alice").await;
+    let h = erins_mr_approved_by(&["alice"]).await;
     h.note(1, "carol", "first!").await;
     h.note(1, "dave", "later").await;
     let id = h.note(1, "bob", "Needs a test.").await;
@@ -280,9 +291,7 @@ async fn a_note_a_maintainer_edited_into_a_command_does_not_count() {
 
 #[tokio::test]
 async fn a_command_note_whose_thread_was_resolved_still_counts() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
-    h.approve(1, "alice").await;
+    let h = erins_mr_approved_by(&["alice"]).await;
     let id = h.note(1, "bob", "/approve").await;
     h.fake.resolve_note(PROJECT, 1, id);
     let d = h.delivery();
@@ -360,17 +369,10 @@ async fn a_blocked_deployment_no_hook_announced_is_found_from_its_pipeline() {
     h.deliver(hooks::pipeline(&h.fake, PROJECT, sha, "production", &d))
         .await;
     h.settle().await;
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "pending"
-    );
+    assert_eq!(production_gate(&h, sha), "pending");
     assert!(bot_answers(&h, id).is_empty());
     // The gate is stored: grants that arrive later reach it on the recheck timer.
-    h.review_deployment(id, "alice", true);
-    h.review_deployment(id, "bob", true);
-    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
-        .await;
-    assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+    alice_and_bob_get_it_approved(&h, id).await;
 }
 
 #[tokio::test]
@@ -396,9 +398,7 @@ async fn a_deployment_gitlab_cannot_be_asked_about_is_never_approved() {
 
 #[tokio::test]
 async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
-    h.approve(1, "alice").await;
+    let h = erins_mr_approved_by(&["alice"]).await;
     h.settle().await;
     let audit = h.audit().await;
     assert!(!audit.is_empty());
@@ -434,23 +434,13 @@ async fn blocked_deployments_no_hook_announces_are_found_on_the_timer() {
         h.status_named(sha, "signoff/production").is_some()
     })
     .await;
-    assert_eq!(
-        h.status_named(sha, "signoff/production").unwrap().0,
-        "pending"
-    );
-    h.review_deployment(id, "alice", true);
-    h.review_deployment(id, "bob", true);
-    h.eventually("the bot approves", |h| !bot_answers(h, id).is_empty())
-        .await;
-    assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+    assert_eq!(production_gate(&h, sha), "pending");
+    alice_and_bob_get_it_approved(&h, id).await;
 }
 
 #[tokio::test]
 async fn an_unapproval_takes_the_approval_back() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
-    h.approve(1, "alice").await;
-    h.approve(1, "bob").await;
+    let h = erins_mr_approved_by(&["alice", "bob"]).await;
     h.settle().await;
     assert_eq!(pending_or(&h, HEAD), "success");
     h.fake.unapprove(PROJECT, 1, "bob");
@@ -473,10 +463,7 @@ async fn an_unapproval_takes_the_approval_back() {
 
 #[tokio::test]
 async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
-    h.approve(1, "alice").await;
-    h.approve(1, "bob").await;
+    let h = erins_mr_approved_by(&["alice", "bob"]).await;
     let id = h.note(1, "carol", "Not like this.\n/reject").await;
     h.settle().await;
     assert_ne!(pending_or(&h, HEAD), "success", "carol rejected");
@@ -510,8 +497,7 @@ fn forge_success(h: &Harness, sha: &str) {
 
 #[tokio::test]
 async fn a_forged_signoff_status_is_replaced_when_its_pipeline_changes() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
+    let h = erins_mr_approved_by(&[]).await;
     h.settle().await;
     assert_eq!(pending_or(&h, HEAD), "pending");
     for with_deployment_job in [false, true] {
@@ -539,8 +525,7 @@ async fn a_forged_signoff_status_is_replaced_when_its_pipeline_changes() {
 
 #[tokio::test]
 async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
+    let h = erins_mr_approved_by(&[]).await;
     h.settle().await;
     // Someone else's `signoff` is now the latest, in the state the bot's answer has: GitLab
     // refuses the bot's repost ("Cannot transition status"), and the forged one stays.
@@ -578,8 +563,7 @@ async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
 
 #[tokio::test]
 async fn a_reject_behind_more_than_a_page_of_notes_is_read() {
-    let h = Harness::new().await;
-    h.open_mr(1, "erin", HEAD).await;
+    let h = erins_mr_approved_by(&[]).await;
     for i in 0..150 {
         h.fake.note(PROJECT, 1, "rita", &format!("padding {i}"));
     }

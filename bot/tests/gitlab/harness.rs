@@ -4,6 +4,7 @@
 
 use super::fake::{FakeGitLab, TOKEN};
 use super::hooks::{self, Hook, SIGNING_TOKEN, WEBHOOK_TOKEN};
+use crate::bot_setup;
 use signoff_bot::config::{Config, Secret, Secrets};
 use signoff_bot::server::{self, Running};
 use std::time::{Duration, Instant};
@@ -19,10 +20,7 @@ pub struct Harness {
     pub bot: Option<Running>,
     pub config: Config,
     _dir: tempfile::TempDir,
-    client: hyper_util::client::legacy::Client<
-        hyper_util::client::legacy::connect::HttpConnector,
-        http_body_util::Full<bytes::Bytes>,
-    >,
+    client: bot_setup::Client,
     deliveries: std::sync::atomic::AtomicU64,
 }
 
@@ -46,27 +44,12 @@ impl Harness {
         fake.add_member(PROJECT, "signoff-bot", 40);
         fake.commit_file(PROJECT, "main", POLICY, TWO_APPROVALS);
         let dir = tempfile::tempdir().unwrap();
-        let database = match std::env::var("SIGNOFF_TEST_POSTGRES") {
-            Ok(server) => crate::postgres::fresh_postgres(&server).await,
-            Err(_) => format!("sqlite://{}", dir.path().join("signoff.db").display()),
-        };
-        let mut config = Config {
-            listen: "127.0.0.1:0".into(),
-            database,
-            ..Config::default()
-        };
+        let mut config = bot_setup::config(dir.path()).await;
         config.gitlab.api_url = fake.api_url();
         config.gitlab.webhook_token = Secrets::new(["old-token", WEBHOOK_TOKEN]);
         config.gitlab.signing_token = Some(Secret::new(SIGNING_TOKEN));
         config.gitlab.token = Some(Secret::new(TOKEN));
-        config.web_dir = dir.path().join("no-web");
-        config.workers = 2;
-        config.queue.backoff_base_ms = 5;
-        config.queue.backoff_max_ms = 50;
-        config.queue.poll_ms = 20;
-        config.queue.max_attempts = 4;
-        // Tests change policies and members between events.
-        config.cache.policy_ttl_secs = 0;
+        // Tests change members between events too.
         config.cache.ttl_secs = 0;
         tweak(&mut config);
         let mut h = Harness {
@@ -74,10 +57,7 @@ impl Harness {
             bot: None,
             config,
             _dir: dir,
-            client: hyper_util::client::legacy::Client::builder(
-                hyper_util::rt::TokioExecutor::new(),
-            )
-            .build_http(),
+            client: bot_setup::client(),
             deliveries: 0.into(),
         };
         h.start_bot().await;
@@ -118,25 +98,13 @@ impl Harness {
                 hook.body.clone(),
             )))
             .unwrap();
-        let res = self.client.request(req).await.unwrap();
-        let status = res.status().as_u16();
-        let text = http_body_util::BodyExt::collect(res.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        (status, String::from_utf8_lossy(&text).into_owned())
+        bot_setup::answer(self.client.request(req).await.unwrap()).await
     }
 
     /// A GET on the bot (a details page): status and text.
     pub async fn get(&self, url: &str) -> (u16, String) {
         let uri: http::Uri = url.parse().unwrap();
-        let res = self.client.get(uri).await.unwrap();
-        let status = res.status().as_u16();
-        let text = http_body_util::BodyExt::collect(res.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        (status, String::from_utf8_lossy(&text).into_owned())
+        bot_setup::answer(self.client.get(uri).await.unwrap()).await
     }
 
     /// Posts and expects the delivery queued.
@@ -273,15 +241,7 @@ impl Harness {
     }
 
     pub async fn settle_allowing_failures(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let c = self.bot().app.store.counts().await.unwrap();
-            if c.queued == 0 && c.running == 0 {
-                return;
-            }
-            assert!(Instant::now() < deadline, "work left unprocessed: {c:?}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        bot_setup::settle_allowing_failures(self.bot()).await;
     }
 
     /// The project's audit log, as `signoff audit` lists it.

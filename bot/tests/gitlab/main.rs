@@ -8,6 +8,8 @@
     reason = "test code: a failure should stop the test"
 )]
 
+#[path = "../common/bot_setup.rs"]
+mod bot_setup;
 mod client;
 mod fake;
 mod gates;
