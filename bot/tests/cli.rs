@@ -6,18 +6,15 @@
     clippy::indexing_slicing
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::cli::{signoff_command, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn signoff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_signoff"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    signoff_command().args(args).output().unwrap()
 }
 
 fn repo() -> PathBuf {

@@ -18,21 +18,16 @@
     reason = "test code: a failure should stop the test"
 )]
 
-#[path = "common/bot_setup.rs"]
-mod bot_setup;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "github/fake.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod fake;
 #[path = "github/harness.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod harness;
-#[path = "common/postgres.rs"]
-mod postgres;
 
-#[path = "common/cli.rs"]
-#[allow(dead_code, reason = "shared with the CLI tests")]
-mod cli;
-
+use common::cli;
 use harness::{Harness, SECRET, sha};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};

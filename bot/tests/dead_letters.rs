@@ -9,10 +9,10 @@
 
 use signoff_bot::event::{Event, Repo};
 use signoff_bot::store::Store;
-#[path = "common/cli.rs"]
-mod cli;
+#[path = "common/mod.rs"]
+mod common;
 
-use cli::{signoff, text};
+use common::cli::{signoff, text};
 
 #[test]
 fn dead_letters_are_listed_in_audit_and_queued_again() {

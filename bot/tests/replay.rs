@@ -13,10 +13,10 @@
 mod seed;
 
 use seed::{Decision, ONE, TWO, seed};
-#[path = "common/cli.rs"]
-mod cli;
+#[path = "common/mod.rs"]
+mod common;
 
-use cli::{signoff, text};
+use common::cli::{signoff, text};
 
 struct Seeded {
     dir: tempfile::TempDir,

@@ -9,9 +9,10 @@
     reason = "test code: a failure should stop the test"
 )]
 
-#[path = "common/cli.rs"]
-#[allow(dead_code, reason = "shared with the CLI tests")]
-mod cli;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::cli;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;

@@ -8,8 +8,9 @@
 )]
 
 mod app_auth;
-#[path = "../common/bot_setup.rs"]
-mod bot_setup;
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
 mod coalescing;
 mod deployment_trust;
 mod deployments;
@@ -22,19 +23,14 @@ mod hardening;
 mod harness;
 mod intake;
 mod lists;
+mod neutral;
 mod operating;
 mod pages;
 mod policy_check;
-#[path = "../common/postgres.rs"]
-mod postgres;
 mod publishing;
 mod pull_requests;
 mod queue;
 mod resilience;
 mod review;
-#[macro_use]
-#[path = "../common/scenarios.rs"]
-mod scenarios;
-mod neutral;
 mod tenant_pause;
 mod wake;

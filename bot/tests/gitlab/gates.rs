@@ -414,7 +414,7 @@ async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
         .filter_map(|r| r.body?["target_url"].as_str().map(str::to_owned))
         .next_back()
         .unwrap();
-    let (status, page) = h.get(&url).await;
+    let (status, page) = h.get_url(&url).await;
     assert_eq!(status, 200);
     assert!(page.contains(PATH), "{page}");
     assert!(page.contains("alice"), "{page}");

@@ -8,18 +8,14 @@
     reason = "test code: a failure should stop the test"
 )]
 
-#[path = "../common/bot_setup.rs"]
-mod bot_setup;
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
 mod client;
 mod fake;
 mod gates;
 mod harness;
 mod hooks;
 mod intake;
-#[path = "../common/postgres.rs"]
-mod postgres;
-#[macro_use]
-#[path = "../common/scenarios.rs"]
-mod scenarios;
 mod neutral;
 mod policy_check;
