@@ -12,10 +12,12 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod client;
+mod deployment_trust;
 mod fake;
 mod gates;
 mod harness;
 mod hooks;
 mod intake;
 mod neutral;
+mod pages;
 mod policy_check;
