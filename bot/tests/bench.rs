@@ -16,13 +16,8 @@
 //!   sending the delivery to the status on the new head at the fake (p50/p99), and API
 //!   calls per event; `BENCH_REPLICAS` bots on the database (PostgreSQL with
 //!   `SIGNOFF_TEST_POSTGRES`), deliveries sent to the first, work taken by any.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "benchmark code: a failure should stop it"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
 #[path = "common/mod.rs"]
 mod common;

@@ -1,10 +1,6 @@
 //! The `signoff` command line as a user meets it: exit codes, located messages, closing lines.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
 #[path = "common/mod.rs"]
 mod common;

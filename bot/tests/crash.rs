@@ -10,13 +10,8 @@
 //!   when `CI=true`, skipped with a message otherwise).
 //!
 //! Knobs: `CRASH_DELIVERIES` (2000), `CRASH_PULLS` (200), `CRASH_KILLS` (20).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
 #[path = "common/mod.rs"]
 mod common;

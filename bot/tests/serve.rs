@@ -1,13 +1,8 @@
 //! `signoff serve` as a process: what its log says while it works. (In a process of its
 //! own: tracing's per-callsite interest is global, so capturing the log of one test among
 //! many running in parallel threads is racy.)
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
 #[path = "common/mod.rs"]
 mod common;

@@ -1,11 +1,6 @@
 //! The bot against a fake GitHub on loopback, with real webhook payloads.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
 mod app_auth;
 #[macro_use]

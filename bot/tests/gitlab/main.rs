@@ -1,12 +1,7 @@
 //! The GitLab adapter against a fake GitLab on loopback speaking the REST v4 paths and
 //! answer shapes of GitLab's documentation.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
 #[macro_use]
 #[path = "../common/mod.rs"]

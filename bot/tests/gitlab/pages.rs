@@ -1,4 +1,5 @@
-//! Details pages of GitLab decisions (GitHub's twin: `github/pages.rs`).
+//! What GitLab users read of the bot's decisions: details pages (GitHub's twin:
+//! `github/pages.rs`) and statuses naming merge requests.
 
 use crate::common::details::everything_shown;
 use crate::harness::{Harness, PROJECT};
@@ -45,4 +46,23 @@ async fn a_policy_groups_members_are_not_named_on_the_details_page() {
         "a group's member is named: {shown}"
     );
     assert!(shown.contains("org/security"), "{shown}");
+}
+
+/// A head shared by two merge requests shows the least permissive answer and names its
+/// merge request as GitLab writes it: `!1`, not `#1` (an issue).
+#[tokio::test]
+async fn a_status_names_the_deciding_merge_request_as_gitlab_writes_it() {
+    let h = Harness::new().await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    h.settle().await;
+    assert_eq!(h.status_named(HEAD, "signoff").unwrap().0, "success");
+    // (GitLab refuses a status in the state the commit already shows, so the head's
+    // answer must change for its text to.)
+    h.open_mr(2, "dave", HEAD).await;
+    h.settle().await;
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_eq!(state, "pending");
+    assert!(description.starts_with("!2: "), "{description}");
 }
