@@ -52,6 +52,23 @@ impl ForgeKind {
         }
     }
 
+    /// How the forge's people write change `number`: a GitHub pull request `#N`, a
+    /// GitLab merge request `!N` (GitLab's `#N` is an issue).
+    pub fn change_ref(self, number: u64) -> String {
+        match self {
+            ForgeKind::GitHub => format!("#{number}"),
+            ForgeKind::GitLab => format!("!{number}"),
+        }
+    }
+
+    /// What the forge calls its changes, plural and capitalised.
+    pub fn changes_title(self) -> &'static str {
+        match self {
+            ForgeKind::GitHub => "Pull requests",
+            ForgeKind::GitLab => "Merge requests",
+        }
+    }
+
     /// Reads what `as_str` wrote (the queue's `forge` column).
     pub fn from_name(name: &str) -> Option<ForgeKind> {
         match name {

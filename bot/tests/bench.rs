@@ -16,24 +16,17 @@
 //!   sending the delivery to the status on the new head at the fake (p50/p99), and API
 //!   calls per event; `BENCH_REPLICAS` bots on the database (PostgreSQL with
 //!   `SIGNOFF_TEST_POSTGRES`), deliveries sent to the first, work taken by any.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "benchmark code: a failure should stop it"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
-#[path = "common/bot_setup.rs"]
-mod bot_setup;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "github/fake.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod fake;
 #[path = "github/harness.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod harness;
-#[path = "common/postgres.rs"]
-mod postgres;
 
 /// The GitLab suite's fake, deliveries and harness.
 #[allow(dead_code, reason = "shared with the scenario tests")]
@@ -57,6 +50,32 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// How many requests went to each endpoint (`METHOD path`): the path's segments at
+/// `varying` positions and those all hex digits (numbers, shas) are written `*`.
+fn calls_by_endpoint(
+    requests: impl Iterator<Item = (String, String)>,
+    varying: &[usize],
+) -> std::collections::BTreeMap<String, usize> {
+    let mut by_kind = std::collections::BTreeMap::new();
+    for (method, path) in requests {
+        let kind: String = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .enumerate()
+            .map(|(i, p)| {
+                if varying.contains(&i) || p.chars().all(|c| c.is_ascii_hexdigit()) {
+                    "*"
+                } else {
+                    p
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        *by_kind.entry(format!("{method} {kind}")).or_default() += 1;
+    }
+    by_kind
 }
 
 /// `replicas - 1` more bots on the harness's database, with its configuration.
@@ -122,24 +141,44 @@ async fn ingest() {
         })
         .collect();
     let (wall, latencies) = send_all(urls, requests, connections).await;
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let stored = h.bot().app.store.counts().await.unwrap().queued;
+    report_ingest(
+        h.bot(),
+        &format!("ingest ({store}, {replicas} replica(s)): {total} signed deliveries"),
+        avg,
+        connections,
+        (wall, &latencies),
+    )
+    .await;
+    for r in others {
+        r.stop().await;
+    }
+}
+
+/// Checks that every acknowledged delivery is queued (the workers are off), then prints
+/// `what` was sent and how fast: deliveries per second, acknowledgement p50, p99, max.
+async fn report_ingest(
+    bot: &signoff_bot::server::Running,
+    what: &str,
+    avg_bytes: usize,
+    connections: usize,
+    (wall, sorted_latencies): (Duration, &[Duration]),
+) {
+    let total = sorted_latencies.len();
+    let pct = |p: f64| sorted_latencies[((total as f64 * p) as usize).min(total - 1)];
+    let stored = bot.app.store.counts().await.unwrap().queued;
     assert_eq!(
         stored as usize, total,
         "every acknowledged delivery is stored"
     );
     println!(
-        "ingest ({store}, {replicas} replica(s)): {total} signed deliveries (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        avg / 1024,
+        "{what} (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        avg_bytes / 1024,
         wall.as_secs_f64(),
         total as f64 / wall.as_secs_f64(),
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,
-        latencies.last().unwrap().as_secs_f64() * 1e3,
+        pct(1.0).as_secs_f64() * 1e3,
     );
-    for r in others {
-        r.stop().await;
-    }
 }
 
 /// Sends every request (headers and body) over `connections` keep-alive connections
@@ -247,21 +286,14 @@ async fn ingest_gitlab() {
         .parse()
         .unwrap();
     let (wall, latencies) = send_all(vec![url], requests, connections).await;
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let stored = h.bot().app.store.counts().await.unwrap().queued;
-    assert_eq!(
-        stored as usize, total,
-        "every acknowledged delivery is stored"
-    );
-    println!(
-        "ingest_gitlab ({store}, 1 replica): {total} tokened and signed deliveries (avg {} KB) over {connections} connections in {:.2} s: {:.0} deliveries/s; ack p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        size / total / 1024,
-        wall.as_secs_f64(),
-        total as f64 / wall.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        latencies.last().unwrap().as_secs_f64() * 1e3,
-    );
+    report_ingest(
+        h.bot(),
+        &format!("ingest_gitlab ({store}, 1 replica): {total} tokened and signed deliveries"),
+        size / total,
+        connections,
+        (wall, &latencies),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -305,24 +337,14 @@ async fn replay_with(policy_ttl: u64) {
     let not_modified = gh.client.not_modified.load(Ordering::Relaxed);
     let requests = h.fake.requests().len() as i64;
     assert_eq!(requests, calls, "every request counted");
-    let mut by_kind: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for r in h.fake.requests() {
-        let path = r.path.split('?').next().unwrap_or("");
-        let kind: String = path
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .enumerate()
-            .map(|(i, p)| {
-                if i == 1 || i == 2 || p.chars().all(|c| c.is_ascii_hexdigit()) {
-                    "*"
-                } else {
-                    p
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        *by_kind.entry(format!("{} {kind}", r.method)).or_default() += 1;
-    }
+    // `/repos/{owner}/{repo}/...`: the owner and the repository vary.
+    let by_kind = calls_by_endpoint(
+        h.fake.requests().into_iter().map(|r| {
+            let path = r.path.split('?').next().unwrap_or("").to_owned();
+            (r.method, path)
+        }),
+        &[1, 2],
+    );
     println!("replay calls by endpoint: {by_kind:?}");
     println!(
         "replay (policy_ttl_secs = {policy_ttl}): {pulls} pull requests, {events} events in {:.2} s: {calls} API calls, {:.2} per event ({:.2} per event charged against the rate limit; {not_modified} answered 304 Not Modified)",
@@ -360,24 +382,14 @@ async fn replay_gitlab() {
     let (calls, events) = h.bot().app.store.api_calls().await.unwrap();
     let requests = h.fake.requests().len() as i64;
     assert_eq!(requests, calls, "every request counted");
-    let mut by_kind: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for r in h.fake.requests() {
-        let kind: String = r
-            .raw_path
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .enumerate()
-            .map(|(i, p)| {
-                if i == 3 || p.chars().all(|c| c.is_ascii_hexdigit()) {
-                    "*"
-                } else {
-                    p
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        *by_kind.entry(format!("{} {kind}", r.method)).or_default() += 1;
-    }
+    // `/api/v4/projects/{id}/...`: the project varies.
+    let by_kind = calls_by_endpoint(
+        h.fake
+            .requests()
+            .into_iter()
+            .map(|r| (r.method, r.raw_path)),
+        &[3],
+    );
     println!("replay_gitlab calls by endpoint: {by_kind:?}");
     println!(
         "replay_gitlab (ttl_secs = 300, policy_ttl_secs = 60): {merge_requests} merge requests, {events} events in {:.2} s: {calls} API calls, {:.2} per event",

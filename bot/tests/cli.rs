@@ -1,23 +1,16 @@
 //! The `signoff` command line as a user meets it: exit codes, located messages, closing lines.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::cli::{signoff_command, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn signoff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_signoff"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    signoff_command().args(args).output().unwrap()
 }
 
 fn repo() -> PathBuf {

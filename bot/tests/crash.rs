@@ -10,29 +10,19 @@
 //!   when `CI=true`, skipped with a message otherwise).
 //!
 //! Knobs: `CRASH_DELIVERIES` (2000), `CRASH_PULLS` (200), `CRASH_KILLS` (20).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
-#[path = "common/bot_setup.rs"]
-mod bot_setup;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "github/fake.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod fake;
 #[path = "github/harness.rs"]
 #[allow(dead_code, reason = "shared with the scenario tests")]
 mod harness;
-#[path = "common/postgres.rs"]
-mod postgres;
 
-#[path = "common/cli.rs"]
-#[allow(dead_code, reason = "shared with the CLI tests")]
-mod cli;
-
+use common::cli;
 use harness::{Harness, SECRET, sha};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};

@@ -1,22 +1,17 @@
 //! `signoff replay` on a seeded SQLite store, as an operator runs it. The records are
 //! made by the gate's own code (`gate::verdict::layer` and `combine`), so they hold
 //! exactly what the bot stores.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
 #[path = "replay/seed.rs"]
 mod seed;
 
 use seed::{Decision, ONE, TWO, seed};
-#[path = "common/cli.rs"]
-mod cli;
+#[path = "common/mod.rs"]
+mod common;
 
-use cli::{signoff, text};
+use common::cli::{signoff, text};
 
 struct Seeded {
     dir: tempfile::TempDir,

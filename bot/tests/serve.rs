@@ -1,17 +1,13 @@
 //! `signoff serve` as a process: what its log says while it works. (In a process of its
 //! own: tracing's per-callsite interest is global, so capturing the log of one test among
 //! many running in parallel threads is racy.)
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
-#[path = "common/cli.rs"]
-#[allow(dead_code, reason = "shared with the CLI tests")]
-mod cli;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::cli;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;

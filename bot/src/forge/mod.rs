@@ -2,6 +2,7 @@
 //! method is one question or one action; the adapters own pagination, caching, auth
 //! and rate limits. Pure code turns the answers into the core's inputs.
 
+pub mod cache;
 pub mod commands;
 pub mod policy_check;
 

@@ -9,7 +9,7 @@ use super::Result;
 use super::show::{show, show_head};
 use super::verdict::{Layer, LayerResult, Verdict, markdown};
 use crate::app::App;
-use crate::event::{GateRequest, Repo};
+use crate::event::{ForgeKind, GateRequest, Repo};
 use crate::forge::{Forge, GateAnswer, Status};
 use crate::store::answers::ChangeAnswer;
 use crate::store::audit::{Answer, AuditEntry, AuditRecord, TargetKind};
@@ -29,9 +29,10 @@ impl Target<'_> {
         }
     }
 
-    fn name(&self) -> String {
+    /// The target as the forge's people write it (`#7`, `!7`; `production@run42`).
+    fn name(&self, forge: ForgeKind) -> String {
         match self {
-            Target::Change { number, .. } => format!("#{number}"),
+            Target::Change { number, .. } => forge.change_ref(*number),
             Target::Deployment { gate } => format!("{}@run{}", gate.environment, gate.gate_id),
         }
     }
@@ -113,7 +114,7 @@ async fn record(
     layers: &[Layer],
 ) -> Result<i64> {
     let forge_name = forge.kind().as_str();
-    let name = target.name();
+    let name = target.name(forge.kind());
     let kind = target.kind();
     let digest = digest(
         &format!("{}:{name}:{}", kind.as_str(), target.revision()),
@@ -246,7 +247,7 @@ pub async fn publish(
     if let Some(answer) = answer {
         app.store.set_audit_answer(id, answer).await?;
     }
-    tracing::info!(repo = %repo, target = target.name(), decision = verdict.outcome.as_str(), audit = id, "answered");
+    tracing::info!(repo = %repo, target = target.name(forge.kind()), decision = verdict.outcome.as_str(), audit = id, "answered");
     Ok(())
 }
 

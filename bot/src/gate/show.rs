@@ -6,7 +6,7 @@ use super::publish::details_url;
 use super::verdict::{GateOutcome, clip};
 use super::{HandlerError, Result};
 use crate::app::App;
-use crate::event::{AnswerSetter, Repo};
+use crate::event::{AnswerSetter, ForgeKind, Repo};
 use crate::forge::{Forge, Status, StatusState};
 use crate::store::answers::{ChangeAnswer, Shown};
 
@@ -29,7 +29,7 @@ pub(super) async fn show_head(
             .store
             .change_answers_on(forge_name, repo, revision)
             .await?;
-        let Some(status) = head_status(app, revision, &answers) else {
+        let Some(status) = head_status(app, forge.kind(), revision, &answers) else {
             return Ok(None);
         };
         show(app, forge, repo, &status).await?;
@@ -37,7 +37,7 @@ pub(super) async fn show_head(
             .store
             .change_answers_on(forge_name, repo, revision)
             .await?;
-        if head_status(app, revision, &again).as_ref() == Some(&status) {
+        if head_status(app, forge.kind(), revision, &again).as_ref() == Some(&status) {
             return Ok(Some(status.state));
         }
     }
@@ -92,32 +92,39 @@ pub async fn hold_while_evaluating(
 
 /// The status a head shows: the least permissive answer among its pull requests (the
 /// lowest number on a tie), naming the others when there are several.
-pub fn head_status(app: &App, revision: &str, answers: &[ChangeAnswer]) -> Option<Status> {
+pub fn head_status(
+    app: &App,
+    forge: ForgeKind,
+    revision: &str,
+    answers: &[ChangeAnswer],
+) -> Option<Status> {
     let decider = answers.iter().min_by_key(|a| (a.outcome, a.number))?;
     let (description, markdown) = if answers.len() == 1 {
         (decider.summary.clone(), decider.markdown.clone())
     } else {
+        let changes = forge.changes_title();
         let mut markdown = format!(
-            "Pull requests with this head: {}. The least permissive answer is shown: #{}'s.\n\n{}\n### Other pull requests with this head\n\n",
+            "{changes} with this head: {}. The least permissive answer is shown: {}'s.\n\n{}\n### Other {} with this head\n\n",
             answers
                 .iter()
-                .map(|a| format!("#{}", a.number))
+                .map(|a| forge.change_ref(a.number))
                 .collect::<Vec<_>>()
                 .join(", "),
-            decider.number,
-            decider.markdown
+            forge.change_ref(decider.number),
+            decider.markdown,
+            changes.to_lowercase(),
         );
         for other in answers.iter().filter(|a| a.number != decider.number) {
             markdown.push_str(&format!(
-                "- #{}: **{}** — {} ([details]({}))\n",
-                other.number,
+                "- {}: **{}** — {} ([details]({}))\n",
+                forge.change_ref(other.number),
                 other.outcome.as_str(),
                 other.summary,
                 details_url(app, other.audit_id)
             ));
         }
         (
-            format!("#{}: {}", decider.number, decider.summary),
+            format!("{}: {}", forge.change_ref(decider.number), decider.summary),
             markdown,
         )
     };
@@ -214,7 +221,7 @@ pub async fn answer_set(
                 .store
                 .change_answers_on(forge_name, repo, revision)
                 .await?;
-            match head_status(app, revision, &answers) {
+            match head_status(app, forge.kind(), revision, &answers) {
                 Some(status) => Shown {
                     status,
                     confirmed: false,

@@ -47,7 +47,7 @@ macro_rules! run_scenarios {
     ($harness:ty; $($name:ident),* $(,)?) => {$(
         #[tokio::test]
         async fn $name() {
-            $crate::scenarios::$name(&<$harness>::new().await).await;
+            $crate::common::scenarios::$name(&<$harness>::new().await).await;
         }
     )*};
 }

@@ -3,11 +3,10 @@
 //! payload from tests/fixtures/github, adjusted and signed with the test secret).
 
 use super::fake::{FakeGitHub, Pull};
-use crate::bot_setup;
+use crate::common::bot_setup::{self, TestBot};
 use serde_json::{Value, json};
 use signoff_bot::config::{Config, Secret, Secrets};
 use signoff_bot::forges::github::signature::sign_github;
-use signoff_bot::server::{self, Running};
 use std::path::PathBuf;
 
 pub const SECRET: &str = "test-secret";
@@ -15,16 +14,15 @@ pub const REPO: &str = "acme/app";
 
 pub struct Harness {
     pub fake: FakeGitHub,
-    pub bot: Option<Running>,
-    pub config: Config,
-    _dir: tempfile::TempDir,
-    client: bot_setup::Client,
-    deliveries: std::sync::atomic::AtomicU64,
+    under_test: TestBot,
     /// Added to the wall clock for the times the verbs write (see `advance`).
     clock: std::sync::Mutex<jiff::SignedDuration>,
     /// Where deliveries go instead of the in-process bot (a replica process).
     pub target: std::sync::Mutex<Option<String>>,
 }
+
+// `h.config`, `h.bot()`, `h.stop_bot()`: the bot under test, as for GitLab.
+bot_setup::reaches_the_bot_under_test!(Harness, under_test);
 
 pub fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -87,40 +85,19 @@ impl Harness {
         config.github.webhook_secret = Secrets::new(["old-secret", SECRET]);
         config.github.token = Some(Secret::new("ghp_test_token"));
         tweak(&mut config);
-        let mut h = Harness {
+        Harness {
             fake,
-            bot: None,
-            config,
-            _dir: dir,
-            client: bot_setup::client(),
-            deliveries: 0.into(),
+            under_test: TestBot::start(dir, config).await,
             clock: std::sync::Mutex::new(jiff::SignedDuration::ZERO),
             target: std::sync::Mutex::new(None),
-        };
-        h.start_bot().await;
-        h
-    }
-
-    pub async fn start_bot(&mut self) {
-        let running = server::start(self.config.clone()).await.unwrap();
-        self.bot = Some(running);
-    }
-
-    pub async fn stop_bot(&mut self) {
-        if let Some(bot) = self.bot.take() {
-            bot.stop().await;
         }
-    }
-
-    pub fn bot(&self) -> &Running {
-        self.bot.as_ref().expect("bot running")
     }
 
     pub fn base(&self) -> String {
         if let Some(target) = self.target.lock().unwrap().clone() {
             return target;
         }
-        format!("http://{}", self.bot().addr)
+        self.url()
     }
 
     /// The time the verbs write into the fake and the payloads: the wall clock, moved
@@ -156,16 +133,12 @@ impl Harness {
         let req = req
             .body(http_body_util::Full::new(bytes::Bytes::from(body)))
             .unwrap();
-        bot_setup::answer(self.client.request(req).await.unwrap()).await
+        self.send(req).await
     }
 
     /// Delivers a payload signed with the test secret under a fresh delivery id.
     pub async fn deliver(&self, event: &str, payload: &Value) -> (u16, String) {
-        let n = self
-            .deliveries
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.deliver_as(event, &format!("delivery-{n}"), payload)
-            .await
+        self.deliver_as(event, &self.delivery(), payload).await
     }
 
     pub async fn deliver_as(&self, event: &str, delivery: &str, payload: &Value) -> (u16, String) {
@@ -628,21 +601,13 @@ impl Harness {
         assert_eq!(self.deliver("check_run", &payload).await.0, 202);
     }
 
-    /// Ends the bot as `kill -9` would: no worker finishes what it holds.
-    pub fn kill_bot(&mut self) {
-        if let Some(bot) = self.bot.take() {
-            bot.kill();
-        }
-    }
-
     // ---- waiting and looking ----
 
     /// Waits until no delivery is queued or running; fails on any failed delivery.
     pub async fn settle(&self) {
         self.settle_allowing_failures().await;
         self.record_outgoing();
-        let failures = self.bot().app.store.failures().await.unwrap();
-        assert!(failures.is_empty(), "failed deliveries: {failures:?}");
+        self.assert_no_failures().await;
     }
 
     /// With `SIGNOFF_RECORD_OUTGOING=<dir>`, writes the bot's POST requests so far to a
@@ -668,10 +633,6 @@ impl Harness {
             serde_json::to_vec_pretty(&posts).unwrap(),
         )
         .unwrap();
-    }
-
-    pub async fn settle_allowing_failures(&self) {
-        bot_setup::settle_allowing_failures(self.bot()).await;
     }
 
     /// The latest `signoff` status on a sha: (state, description).
@@ -719,7 +680,6 @@ impl Harness {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let uri: http::Uri = format!("{}{path}", self.base()).parse().unwrap();
-        bot_setup::answer(self.client.get(uri).await.unwrap()).await
+        self.get_url(&format!("{}{path}", self.base())).await
     }
 }

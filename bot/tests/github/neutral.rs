@@ -1,7 +1,7 @@
 //! The forge-neutral scenarios (tests/common/scenarios.rs) on the fake GitHub.
 
+use crate::common::scenarios::{Shown, Verbs};
 use crate::harness::Harness;
-use crate::scenarios::{Shown, Verbs};
 
 impl Verbs for Harness {
     fn set_policy(&self, branch: &str, text: &str) {

@@ -90,6 +90,9 @@ pub struct Project {
     pub deployments: BTreeMap<u64, Value>,
     /// sha → statuses, oldest first
     pub statuses: HashMap<String, Vec<Value>>,
+    /// The default branch's commits, oldest first: (sha, author's username); each
+    /// written from `<username>@example.com`.
+    pub history: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -191,6 +194,8 @@ impl FakeGitLab {
             .route("/api/v4/users", get(users))
             .route("/api/v4/user", get(current_user))
             .route("/api/v4/projects/{id}", get(project))
+            .route("/api/v4/projects/{id}/repository/compare", get(compare))
+            .route("/api/v4/projects/{id}/repository/commits", get(history))
             .route("/api/graphql", post(graphql))
             .route(
                 "/api/v4/projects/{id}/merge_requests/{iid}/versions",
@@ -747,6 +752,54 @@ async fn commits(State(state): S, Path((id, iid)): Path<(String, u64)>, page: Li
             .map(|(i, (name, email))| json!({"id": format!("{:040x}", i + 1), "short_id": "x", "title": "c", "author_name": name, "author_email": email, "committer_name": name, "committer_email": email, "created_at": "2026-01-01T00:00:00.000Z"}))
             .collect()
     })
+}
+
+fn commit_json(sha: &str, author: &str) -> Value {
+    let email = format!("{author}@example.com");
+    json!({"id": sha, "short_id": &sha[..8], "title": "c", "author_name": author, "author_email": email, "committer_name": author, "committer_email": email, "created_at": "2026-01-01T00:00:00.000Z"})
+}
+
+/// `GET /projects/:id/repository/compare?from=&to=`: the history's commits after `from`
+/// up to `to`.
+async fn compare(State(state): S, Path(id): Path<String>, Query(q): Q) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let at = |sha: Option<&String>| p.history.iter().position(|(c, _)| Some(c) == sha);
+    let (Some(from), Some(to)) = (at(q.get("from")), at(q.get("to"))) else {
+        return not_found("Commit");
+    };
+    let commits: Vec<Value> = p
+        .history
+        .iter()
+        .take(to + 1)
+        .skip(from + 1)
+        .map(|(sha, author)| commit_json(sha, author))
+        .collect();
+    axum::Json(json!({"commit": commits.last(), "commits": commits, "diffs": [], "compare_timeout": false, "compare_same_ref": from == to})).into_response()
+}
+
+/// `GET /projects/:id/repository/commits?ref_name=`: the history up to `ref_name`,
+/// newest first.
+async fn history(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(p) = s.project(&id) else {
+        return not_found("Project");
+    };
+    let Some(to) = p
+        .history
+        .iter()
+        .position(|(c, _)| page.q.get("ref_name") == Some(c))
+    else {
+        return not_found("Commit");
+    };
+    let items = p.history[..=to]
+        .iter()
+        .rev()
+        .map(|(sha, author)| commit_json(sha, author))
+        .collect();
+    paginate(&s, &page, items)
 }
 
 async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Response {

@@ -72,6 +72,26 @@ async fn a_redelivery_with_the_same_idempotency_key_is_processed_once() {
     assert_eq!(pending_or(&h, HEAD), "pending");
 }
 
+/// The signed `webhook-id` keys the delivery: a replay under a new (unsigned)
+/// `Idempotency-Key` within the timestamp tolerance is a duplicate.
+#[tokio::test]
+async fn a_replay_with_a_new_idempotency_key_but_the_same_signed_id_is_processed_once() {
+    let h = Harness::new().await;
+    h.fake.open_mr(PROJECT, 1, "erin", HEAD, &["src/lib.rs"]);
+    let hook = hooks::merge_request(&h.fake, PROJECT, 1, "open", "erin", None, "signed");
+    let mut replay = hooks::Hook {
+        headers: hook.headers.clone(),
+        body: hook.body.clone(),
+    };
+    replay
+        .headers
+        .insert("idempotency-key", HeaderValue::from_static("replayed"));
+    assert_eq!(h.post(&hook).await.0, 202);
+    assert_eq!(h.post(&replay).await, (200, "duplicate\n".to_owned()));
+    h.settle().await;
+    assert_eq!(h.bot().app.store.counts().await.unwrap().done, 1);
+}
+
 #[tokio::test]
 async fn unknown_events_and_notes_elsewhere_are_acknowledged_and_ignored() {
     let h = Harness::new().await;
@@ -195,7 +215,8 @@ async fn alice_and_bob_get_it_approved(h: &Harness, id: u64) {
     assert_eq!(bot_answers(h, id)[0]["status"], "approved");
 }
 
-fn bot_answers(h: &Harness, id: u64) -> Vec<serde_json::Value> {
+/// The bot user's answers on deployment `id`.
+pub fn bot_answers(h: &Harness, id: u64) -> Vec<serde_json::Value> {
     h.deployment(id)["approvals"]
         .as_array()
         .unwrap()
@@ -406,18 +427,12 @@ async fn decisions_are_audited_as_gitlab_and_their_details_page_opens() {
         audit.iter().all(|e| e.forge == "gitlab" && e.repo == PATH),
         "{audit:?}"
     );
-    let url = h
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
-        .filter_map(|r| r.body?["target_url"].as_str().map(str::to_owned))
-        .next_back()
-        .unwrap();
-    let (status, page) = h.get(&url).await;
-    assert_eq!(status, 200);
+    // A merge request is `!1` (GitLab's `#1` is an issue).
+    assert!(audit.iter().all(|e| e.target == "!1"), "{audit:?}");
+    let page = crate::pages::latest_details_page(&h).await;
     assert!(page.contains(PATH), "{page}");
     assert!(page.contains("alice"), "{page}");
+    assert!(page.contains(&format!("<h1>{PATH} !1</h1>")), "{page}");
     assert!(!page.to_lowercase().contains("github"), "{page}");
 }
 

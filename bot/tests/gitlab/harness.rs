@@ -4,9 +4,8 @@
 
 use super::fake::{FakeGitLab, TOKEN};
 use super::hooks::{self, Hook, SIGNING_TOKEN, WEBHOOK_TOKEN};
-use crate::bot_setup;
+use crate::common::bot_setup::{self, TestBot};
 use signoff_bot::config::{Config, Secret, Secrets};
-use signoff_bot::server::{self, Running};
 use std::time::{Duration, Instant};
 
 pub const PROJECT: u64 = 77;
@@ -17,12 +16,11 @@ pub const TWO_APPROVALS: &str = "version: 1\npolicies:\n  two:\n    requires:\n 
 
 pub struct Harness {
     pub fake: FakeGitLab,
-    pub bot: Option<Running>,
-    pub config: Config,
-    _dir: tempfile::TempDir,
-    client: bot_setup::Client,
-    deliveries: std::sync::atomic::AtomicU64,
+    under_test: TestBot,
 }
+
+// `h.config`, `h.bot()`, `h.stop_bot()`: the bot under test, as for GitHub.
+bot_setup::reaches_the_bot_under_test!(Harness, under_test);
 
 impl Harness {
     /// A fake GitLab with project org/team/service (policy: two approvals on merge
@@ -52,43 +50,15 @@ impl Harness {
         // Tests change members between events too.
         config.cache.ttl_secs = 0;
         tweak(&mut config);
-        let mut h = Harness {
+        Harness {
             fake,
-            bot: None,
-            config,
-            _dir: dir,
-            client: bot_setup::client(),
-            deliveries: 0.into(),
-        };
-        h.start_bot().await;
-        h
-    }
-
-    pub async fn start_bot(&mut self) {
-        self.bot = Some(server::start(self.config.clone()).await.unwrap());
-    }
-
-    pub async fn stop_bot(&mut self) {
-        if let Some(bot) = self.bot.take() {
-            bot.stop().await;
+            under_test: TestBot::start(dir, config).await,
         }
-    }
-
-    pub fn bot(&self) -> &Running {
-        self.bot.as_ref().expect("bot running")
-    }
-
-    /// A fresh delivery id (the `Idempotency-Key`).
-    pub fn delivery(&self) -> String {
-        let n = self
-            .deliveries
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        format!("delivery-{n}")
     }
 
     /// Posts a delivery to `/webhooks/gitlab`; returns status and text.
     pub async fn post(&self, hook: &Hook) -> (u16, String) {
-        let mut req = http::Request::post(format!("http://{}/webhooks/gitlab", self.bot().addr))
+        let mut req = http::Request::post(format!("{}/webhooks/gitlab", self.url()))
             .header("content-type", "application/json");
         for (name, value) in &hook.headers {
             req = req.header(name, value);
@@ -98,13 +68,7 @@ impl Harness {
                 hook.body.clone(),
             )))
             .unwrap();
-        bot_setup::answer(self.client.request(req).await.unwrap()).await
-    }
-
-    /// A GET on the bot (a details page): status and text.
-    pub async fn get(&self, url: &str) -> (u16, String) {
-        let uri: http::Uri = url.parse().unwrap();
-        bot_setup::answer(self.client.get(uri).await.unwrap()).await
+        self.send(req).await
     }
 
     /// Posts and expects the delivery queued.
@@ -236,12 +200,7 @@ impl Harness {
     /// Waits until no delivery is queued or running; fails on any failed delivery.
     pub async fn settle(&self) {
         self.settle_allowing_failures().await;
-        let failures = self.bot().app.store.failures().await.unwrap();
-        assert!(failures.is_empty(), "failed deliveries: {failures:?}");
-    }
-
-    pub async fn settle_allowing_failures(&self) {
-        bot_setup::settle_allowing_failures(self.bot()).await;
+        self.assert_no_failures().await;
     }
 
     /// The project's audit log, as `signoff audit` lists it.

@@ -43,12 +43,13 @@ fn sign(event: &str, body: Value, delivery: &str, now: Timestamp) -> Hook {
     };
     set("x-gitlab-event", event.to_owned());
     set("x-gitlab-token", WEBHOOK_TOKEN.to_owned());
+    // GitLab sends the `Idempotency-Key`'s value as the signed `webhook-id` too.
     set("idempotency-key", delivery.to_owned());
-    set("webhook-id", format!("msg_{delivery}"));
+    set("webhook-id", delivery.to_owned());
     set("webhook-timestamp", now.as_second().to_string());
     set(
         "webhook-signature",
-        verify::sign(&key, &format!("msg_{delivery}"), now.as_second(), &body),
+        verify::sign(&key, delivery, now.as_second(), &body),
     );
     Hook { headers, body }
 }

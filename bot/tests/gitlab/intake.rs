@@ -9,6 +9,8 @@ use signoff_bot::forges::gitlab::settings::{SigningKey, WebhookAuth};
 use signoff_bot::forges::gitlab::verify::{self, DeliveryKey, VerifyError};
 
 const SIGNING: &str = "whsec_c2lnbm9mZi10ZXN0LXNpZ25pbmcta2V5";
+/// GitLab sends one value as `Idempotency-Key` and as the signed `webhook-id`.
+const DELIVERY_ID: &str = "b6a1c0de-0000-4000-8000-000000000001";
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -33,17 +35,14 @@ fn delivery(event: &str, token: &str, body: &[u8], now: Timestamp) -> HeaderMap 
     };
     set("x-gitlab-event", event.to_owned());
     set("x-gitlab-token", token.to_owned());
-    set(
-        "idempotency-key",
-        "b6a1c0de-0000-4000-8000-000000000001".to_owned(),
-    );
+    set("idempotency-key", DELIVERY_ID.to_owned());
     set("x-gitlab-event-uuid", "e-1".to_owned());
     set("x-gitlab-webhook-uuid", "w-1".to_owned());
-    set("webhook-id", "msg_1".to_owned());
+    set("webhook-id", DELIVERY_ID.to_owned());
     set("webhook-timestamp", now.as_second().to_string());
     set(
         "webhook-signature",
-        verify::sign(&key, "msg_1", now.as_second(), body),
+        verify::sign(&key, DELIVERY_ID, now.as_second(), body),
     );
     h
 }
@@ -65,10 +64,7 @@ fn every_documented_payload_is_accepted_and_parsed() {
             now,
         )
         .unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(
-            d.key,
-            DeliveryKey::Idempotency("b6a1c0de-0000-4000-8000-000000000001".to_owned())
-        );
+        assert_eq!(d.key, DeliveryKey::Idempotency(DELIVERY_ID.to_owned()));
         let kind_ok = matches!(
             (&d.event, event),
             (GitLabEvent::MergeRequest(_), "Merge Request Hook")
@@ -152,11 +148,38 @@ fn unknown_events_are_acknowledged_and_malformed_known_ones_refused() {
 fn a_delivery_without_a_key_is_refused_and_the_fallback_key_is_used() {
     let now = Timestamp::now();
     let body = fixture("note.merge_request.json");
+    // Unsigned deliveries: with a signing token the signed `webhook-id` is the key.
+    let unsigned = WebhookAuth {
+        signing_key: None,
+        ..auth()
+    };
     let mut h = delivery("Note Hook", "current", &body, now);
     h.remove("idempotency-key");
-    let d = accept(&auth(), &h, &body, now).unwrap();
+    let d = accept(&unsigned, &h, &body, now).unwrap();
     assert_eq!(d.key.as_key(), "event:e-1/hook:w-1");
     h.remove("x-gitlab-webhook-uuid");
-    let err = accept(&auth(), &h, &body, now).unwrap_err();
+    let err = accept(&unsigned, &h, &body, now).unwrap_err();
     assert!(matches!(err, Rejection::NoDeliveryKey));
+}
+
+/// With a signing token the key is the signed `webhook-id`: whoever replays a captured
+/// delivery within the timestamp tolerance can change the unsigned `Idempotency-Key`
+/// (and the event and hook UUIDs), not the signed id.
+#[test]
+fn a_replay_under_another_idempotency_key_keeps_the_signed_key() {
+    let now = Timestamp::now();
+    let body = fixture("note.merge_request.json");
+    let first = delivery("Note Hook", "current", &body, now);
+    let mut replay = first.clone();
+    for name in [
+        "idempotency-key",
+        "x-gitlab-event-uuid",
+        "x-gitlab-webhook-uuid",
+    ] {
+        replay.insert(name, HeaderValue::from_static("replayed-under-a-new-key"));
+    }
+    let first = accept(&auth(), &first, &body, now).unwrap();
+    let replay = accept(&auth(), &replay, &body, now).unwrap();
+    assert_eq!(first.key.as_key(), replay.key.as_key());
+    assert_eq!(first.key, DeliveryKey::Idempotency(DELIVERY_ID.to_owned()));
 }

@@ -1,25 +1,18 @@
 //! The GitLab adapter against a fake GitLab on loopback speaking the REST v4 paths and
 //! answer shapes of GitLab's documentation.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failure should stop the test"
-)]
+// The whole binary is test code, where clippy.toml allows unwrap, expect, panic and indexing.
+#![cfg(test)]
 
-#[path = "../common/bot_setup.rs"]
-mod bot_setup;
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
 mod client;
+mod deployment_trust;
 mod fake;
 mod gates;
 mod harness;
 mod hooks;
 mod intake;
-#[path = "../common/postgres.rs"]
-mod postgres;
-#[macro_use]
-#[path = "../common/scenarios.rs"]
-mod scenarios;
 mod neutral;
+mod pages;
 mod policy_check;

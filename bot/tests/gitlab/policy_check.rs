@@ -53,7 +53,8 @@ async fn a_merge_request_loosening_the_policy_shows_the_decisions_it_would_flip(
     );
     let notes = bot_notes(&h, 3);
     assert_eq!(notes.len(), 1, "{notes:?}");
-    for target in ["\\#1", "\\#2"] {
+    // Merge requests are written `!N` (escaped for Markdown).
+    for target in ["\\!1", "\\!2"] {
         assert!(
             notes[0]
                 .lines()

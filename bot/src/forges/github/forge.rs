@@ -9,6 +9,7 @@ pub mod policy_check;
 use super::api;
 use super::client::{Caller, GitHubClient, encode, json};
 use crate::event::{ForgeKind, GateRequest, Repo};
+use crate::forge::cache::{Timed, fresh, keep, remember};
 use crate::forge::{
     Activity, ActivityKind, Change, DeploymentFacts, Edit, Forge, ForgeError, GateAnswer, People,
     Result, ReviewState, Status,
@@ -21,13 +22,12 @@ use octocrab::Octocrab;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const POLICY_PATH: &str = ".github/signoff.yml";
 /// GitHub's GraphQL endpoint on its client's base (`api.github.com/graphql`,
 /// `<host>/api/graphql` on Enterprise Server).
 const GRAPHQL_PATH: &str = "/graphql";
-const MAX_ENTRIES: usize = 10_000;
 
 /// A team's members, and whether only they may see who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +45,6 @@ pub struct GitHub {
     check_runs: bool,
     web_url: String,
 }
-
-type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
 
 #[derive(Default)]
 struct Caches {
@@ -74,25 +72,6 @@ fn commit_people(commits: impl IntoIterator<Item = api::Commit>) -> Vec<String> 
         .filter(|login| login != "web-flow")
         .collect();
     people.into_iter().collect()
-}
-
-fn fresh<V: Clone>(
-    map: &Mutex<HashMap<String, (Instant, V)>>,
-    key: &str,
-    ttl: Duration,
-) -> Option<V> {
-    let map = map.lock().ok()?;
-    let (at, value) = map.get(key)?;
-    (at.elapsed() < ttl).then(|| value.clone())
-}
-
-fn remember<V>(map: &Mutex<HashMap<String, V>>, key: String, value: V) {
-    if let Ok(mut map) = map.lock() {
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert(key, value);
-    }
 }
 
 impl GitHub {
@@ -235,11 +214,7 @@ impl GitHubForge {
         }
         let text = self.read_policy(repo, git_ref).await?;
         if !self.github.policy_ttl.is_zero() {
-            remember(
-                &self.github.caches.policies,
-                key,
-                (Instant::now(), text.clone()),
-            );
+            remember(&self.github.caches.policies, key, text.clone());
         }
         Ok(text)
     }
@@ -356,7 +331,7 @@ impl GitHubForge {
             out.extend(read(item));
         }
         let out: Vec<String> = out.into_iter().collect();
-        remember(&self.github.caches.heads, key, out.clone());
+        keep(&self.github.caches.heads, key, out.clone());
         Ok(out)
     }
 
@@ -384,11 +359,7 @@ impl GitHubForge {
             })
             .map(|c| c.login)
             .collect();
-        remember(
-            &self.github.caches.writers,
-            key,
-            (Instant::now(), writers.clone()),
-        );
+        remember(&self.github.caches.writers, key, writers.clone());
         Ok(writers)
     }
 
@@ -428,11 +399,7 @@ impl GitHubForge {
                 secret: about.privacy.as_deref() != Some("closed"),
             })
         };
-        remember(
-            &self.github.caches.teams,
-            group.to_owned(),
-            (Instant::now(), found.clone()),
-        );
+        remember(&self.github.caches.teams, group.to_owned(), found.clone());
         Ok(found)
     }
 
@@ -635,11 +602,7 @@ impl GitHubForge {
                 break;
             }
         }
-        remember(
-            &self.github.caches.environments,
-            key,
-            (Instant::now(), names.clone()),
-        );
+        remember(&self.github.caches.environments, key, names.clone());
         Ok(names)
     }
 

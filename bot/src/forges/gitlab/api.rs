@@ -284,7 +284,9 @@ impl NewStatus {
     }
 }
 
-fn truncate_chars(text: &str, max: usize) -> String {
+/// `text` cut to at most `max` characters, ending in `…` where it was cut (GitLab caps
+/// fields in characters).
+pub fn truncate_chars(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }

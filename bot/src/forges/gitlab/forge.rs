@@ -10,6 +10,7 @@ use super::api::{
 use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
 use crate::event::{ForgeKind, GateRequest, Repo};
+use crate::forge::cache::{Timed, fresh, remember};
 use crate::forge::{
     Activity, ActivityKind, Change, DeploymentFacts, Edit, EditsToCheck, Forge, ForgeError,
     GateAnswer, People, Result, Status, StatusState,
@@ -18,7 +19,7 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
 const POLICY_PATH: &str = ".gitlab/signoff.yml";
@@ -41,25 +42,6 @@ pub struct GitLab {
     policies: Timed<Option<String>>,
     ttl: Duration,
     policy_ttl: Duration,
-}
-
-type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
-/// Most entries a cache holds before it starts over.
-const MAX_ENTRIES: usize = 10_000;
-
-fn fresh<V: Clone>(map: &Timed<V>, key: &str, ttl: Duration) -> Option<V> {
-    let map = map.lock().ok()?;
-    let (at, value) = map.get(key)?;
-    (at.elapsed() < ttl).then(|| value.clone())
-}
-
-fn remember<V>(map: &Timed<V>, key: String, value: V) {
-    if let Ok(mut map) = map.lock() {
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert(key, (Instant::now(), value));
-    }
 }
 
 impl GitLab {
@@ -658,13 +640,5 @@ fn policy_note(check: &crate::forge::policy_check::PolicyCheck) -> String {
         }
         body.push('\n');
     }
-    if body.len() > MAX {
-        let mut end = MAX;
-        while !body.is_char_boundary(end) {
-            end -= 1;
-        }
-        body.truncate(end);
-        body.push_str("\n\n(cut short)\n");
-    }
-    body
+    api::truncate_chars(&body, MAX)
 }

@@ -22,7 +22,7 @@ pub enum Rejection {
     #[error("unauthenticated delivery: {0}")]
     Unauthorized(#[from] VerifyError),
     #[error(
-        "delivery has neither Idempotency-Key nor X-Gitlab-Event-UUID with X-Gitlab-Webhook-UUID"
+        "delivery has neither webhook-id (signed), Idempotency-Key nor X-Gitlab-Event-UUID with X-Gitlab-Webhook-UUID"
     )]
     NoDeliveryKey,
     #[error("delivery has no X-Gitlab-Event header")]
@@ -49,7 +49,8 @@ pub fn accept(
     now: Timestamp,
 ) -> Result<Delivery, Rejection> {
     verify::verify(auth, headers, body, now)?;
-    let key = verify::delivery_key(headers).ok_or(Rejection::NoDeliveryKey)?;
+    let signed = auth.signing_key.is_some();
+    let key = verify::delivery_key(headers, signed).ok_or(Rejection::NoDeliveryKey)?;
     let event_header = headers
         .get("x-gitlab-event")
         .and_then(|v| v.to_str().ok())

@@ -149,7 +149,9 @@ pub fn sign(key: &SigningKey, id: &str, timestamp: i64, body: &[u8]) -> String {
 /// What identifies one delivery across GitLab's retries and manual resends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryKey {
-    /// `Idempotency-Key`: the same for every retry and resend of one event.
+    /// The same for every retry and resend of one event: the signed `webhook-id` when
+    /// deliveries are signed (GitLab sends the `Idempotency-Key`'s value in it), else
+    /// `Idempotency-Key` itself. One namespace, so turning signing on keeps the keys.
     Idempotency(String),
     /// Older GitLab: `X-Gitlab-Event-UUID` with `X-Gitlab-Webhook-UUID` (one event may go
     /// to several hooks, each delivery once).
@@ -166,13 +168,20 @@ impl DeliveryKey {
     }
 }
 
-/// The delivery's key, or `None` when GitLab sent neither (a malformed request).
-pub fn delivery_key(headers: &HeaderMap) -> Option<DeliveryKey> {
+/// The delivery's key, or `None` when GitLab sent none (a malformed request). With
+/// `signed` (a signing token is configured, so [`verify`] checked the signature over
+/// `webhook-id`) only the signed id counts: the other headers are not signed, and whoever
+/// replays a captured delivery within the timestamp tolerance could change them to have
+/// it processed again.
+pub fn delivery_key(headers: &HeaderMap, signed: bool) -> Option<DeliveryKey> {
     let present = |name| {
         header(headers, name)
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
+    if signed {
+        return present("webhook-id").map(|id| DeliveryKey::Idempotency(id.to_owned()));
+    }
     if let Some(key) = present("idempotency-key") {
         return Some(DeliveryKey::Idempotency(key.to_owned()));
     }
@@ -383,6 +392,26 @@ mod tests {
     }
 
     #[test]
+    fn signed_deliveries_are_keyed_by_the_signed_id_only() {
+        let all = headers(&[
+            ("idempotency-key", "k-1".to_owned()),
+            ("webhook-id", "msg_1".to_owned()),
+            ("x-gitlab-event-uuid", "e-1".to_owned()),
+            ("x-gitlab-webhook-uuid", "w-1".to_owned()),
+        ]);
+        assert_eq!(
+            delivery_key(&all, true),
+            Some(DeliveryKey::Idempotency("msg_1".to_owned()))
+        );
+        assert_eq!(
+            delivery_key(&all, false),
+            Some(DeliveryKey::Idempotency("k-1".to_owned()))
+        );
+        let unsigned_keys = headers(&[("idempotency-key", "k-1".to_owned())]);
+        assert_eq!(delivery_key(&unsigned_keys, true), None);
+    }
+
+    #[test]
     fn dedup_prefers_the_idempotency_key() {
         let both = headers(&[
             ("idempotency-key", "k-1".to_owned()),
@@ -390,16 +419,16 @@ mod tests {
             ("x-gitlab-webhook-uuid", "w-1".to_owned()),
         ]);
         assert_eq!(
-            delivery_key(&both),
+            delivery_key(&both, false),
             Some(DeliveryKey::Idempotency("k-1".to_owned()))
         );
         let old = headers(&[
             ("x-gitlab-event-uuid", "e-1".to_owned()),
             ("x-gitlab-webhook-uuid", "w-1".to_owned()),
         ]);
-        let key = delivery_key(&old).unwrap();
+        let key = delivery_key(&old, false).unwrap();
         assert_eq!(key.as_key(), "event:e-1/hook:w-1");
         let half = headers(&[("x-gitlab-event-uuid", "e-1".to_owned())]);
-        assert_eq!(delivery_key(&half), None);
+        assert_eq!(delivery_key(&half, false), None);
     }
 }
