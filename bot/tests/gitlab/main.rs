@@ -8,6 +8,7 @@
     reason = "test code: a failure should stop the test"
 )]
 
+mod approval_gate;
 #[path = "../common/bot_setup.rs"]
 mod bot_setup;
 mod client;
