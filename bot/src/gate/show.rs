@@ -55,7 +55,8 @@ pub(super) async fn show_head(
 /// pull request (or, after an edit, this one's, perhaps for its old base), this one's
 /// answer becomes "pending" at once, so the head is not green for it while its
 /// evaluation reads the forge. Its own answer on a head it was just pushed to came from
-/// an evaluation that already read that head and base: it holds.
+/// an evaluation that already read that head and base: it holds. The bot's own approval
+/// of it (where configured) is taken back in every case until the evaluation gives it.
 pub async fn hold_while_evaluating(
     app: &App,
     forge: &dyn Forge,
