@@ -195,3 +195,23 @@ async fn an_error_reading_the_merge_request_takes_an_earlier_approval_back() {
     assert!(!h.fake.approved_by_bot(PROJECT, 1));
     assert_eq!(h.fake.approve_requests().len(), approvals_asked);
 }
+
+#[tokio::test]
+async fn a_push_takes_the_approval_back_before_the_new_head_is_read() {
+    let h = approving().await;
+    h.fake.with(|s| s.approval_rules.keep_on_push = true);
+    approved_mr(&h).await;
+    let before = h.fake.requests().len();
+    h.push(1, NEW_HEAD).await;
+    h.settle().await;
+    let since = &h.fake.requests()[before..];
+    let position = |wanted: &dyn Fn(&crate::fake::Recorded) -> bool| {
+        since.iter().position(wanted).unwrap_or(usize::MAX)
+    };
+    let taken_back = position(&|r| r.method == "POST" && r.raw_path.ends_with("/unapprove"));
+    let read = position(&|r| r.method == "GET" && r.raw_path.ends_with("/approvals"));
+    assert!(
+        taken_back < read,
+        "the approval given for the old head stood while the new one was evaluated: {since:?}"
+    );
+}
