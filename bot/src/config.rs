@@ -237,6 +237,9 @@ pub struct GitLabConfig {
     pub webhook_token: Secrets,
     pub signing_token: Option<Secret>,
     pub token: Option<Secret>,
+    /// The bot user approves a merge request whose `signoff` answer is success and takes
+    /// its approval back otherwise, for an approval rule requiring it (Premium).
+    pub approve_merge_requests: bool,
 }
 
 impl Default for Config {
@@ -307,6 +310,7 @@ impl Default for GitLabConfig {
             webhook_token: Secrets::default(),
             signing_token: None,
             token: None,
+            approve_merge_requests: false,
         }
     }
 }
@@ -399,6 +403,9 @@ impl Config {
             "gitlab_webhook_token" => self.gitlab.webhook_token = Secrets::from_lines(value),
             "gitlab_signing_token" => self.gitlab.signing_token = Some(secret()),
             "gitlab_token" => self.gitlab.token = Some(secret()),
+            "gitlab_approve_merge_requests" => {
+                self.gitlab.approve_merge_requests = boolean(value)?;
+            }
             _ => return Err("not a configuration key (see docs/bot.md)".to_owned()),
         }
         Ok(())
@@ -598,6 +605,37 @@ mod tests {
         let from_env =
             Config::load(None, env(&[("SIGNOFF_GITLAB_WEBHOOK_TOKEN", "x,1\ny")])).unwrap();
         assert_eq!(shown(&from_env), vec!["x,1", "y"]);
+    }
+
+    #[test]
+    fn gitlab_approving_merge_requests_is_off_unless_asked_for() {
+        assert!(!Config::default().gitlab.approve_merge_requests);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[gitlab]\napprove_merge_requests = true\n").unwrap();
+        assert!(
+            Config::load(Some(&path), env(&[]))
+                .unwrap()
+                .gitlab
+                .approve_merge_requests
+        );
+        let off = env(&[("SIGNOFF_GITLAB_APPROVE_MERGE_REQUESTS", "false")]);
+        assert!(
+            !Config::load(Some(&path), off)
+                .unwrap()
+                .gitlab
+                .approve_merge_requests,
+            "the environment wins over the file"
+        );
+        let err = Config::load(
+            None,
+            env(&[("SIGNOFF_GITLAB_APPROVE_MERGE_REQUESTS", "maybe")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("SIGNOFF_GITLAB_APPROVE_MERGE_REQUESTS"),
+            "{err}"
+        );
     }
 
     #[test]

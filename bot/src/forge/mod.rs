@@ -142,6 +142,17 @@ pub enum GateAnswer {
     Report,
 }
 
+/// The bot's own approval of a change, where a forge rule can require it before merging
+/// (GitLab's approval rule naming the bot user): given only for the head whose answer is
+/// success, taken back for anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnApproval<'a> {
+    /// Approve the change at this head (and only while it is its head).
+    Give { head: &'a str },
+    /// Take the bot's approval back, if it gave one.
+    Withdraw,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ForgeError {
     /// Worth retrying: a 5xx, a timeout, a refused connection.
@@ -232,6 +243,17 @@ pub trait Forge: Send + Sync {
         answer: GateAnswer,
         comment: &str,
     ) -> Result<()>;
+    /// Gives or takes back the bot's own approval of a change, for forges configured to
+    /// gate merging on it; others do nothing. Called with the state its head shows.
+    async fn set_own_approval(
+        &self,
+        repo: &Repo,
+        number: u64,
+        approval: OwnApproval<'_>,
+    ) -> Result<()> {
+        let _ = (repo, number, approval);
+        Ok(())
+    }
     /// Does this forge show the `signoff/policy` check? A forge that does not is spared
     /// working it out at all.
     fn shows_policy_checks(&self) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod deployment;
 pub mod inputs;
+mod own_approval;
 pub mod policy_check;
 pub mod publish;
 pub mod pull_request;

@@ -170,7 +170,8 @@ pub async fn run<G: Fn(&Commands) -> Vec<Grant>>(
         (Some(verdict), _) => verdict,
         (None, Target::Change { number, .. }) => {
             tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
-            return withdraw(app, forge, repo, *number).await;
+            withdraw(app, forge, repo, *number).await?;
+            return super::own_approval::withdraw(forge, repo, *number).await;
         }
         (None, Target::Deployment { .. }) => Verdict {
             outcome: GateOutcome::NotRequired,

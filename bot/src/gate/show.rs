@@ -2,6 +2,7 @@
 //! posted unless the forge already shows exactly it; answers posted again when someone
 //! else sets a status or check under the bot's name; the fail-closed error status.
 
+use super::own_approval;
 use super::publish::details_url;
 use super::verdict::{GateOutcome, clip};
 use super::{HandlerError, Result};
@@ -33,6 +34,9 @@ pub(super) async fn show_head(
             return Ok(None);
         };
         show(app, forge, repo, &status).await?;
+        // Before the answers are read again: an answer another worker changed meanwhile
+        // (after this one's approval) sends this one round again, to take it back.
+        own_approval::follow_head(forge, repo, revision, status.state, &answers).await?;
         let again = app
             .store
             .change_answers_on(forge_name, repo, revision)
@@ -51,7 +55,8 @@ pub(super) async fn show_head(
 /// pull request (or, after an edit, this one's, perhaps for its old base), this one's
 /// answer becomes "pending" at once, so the head is not green for it while its
 /// evaluation reads the forge. Its own answer on a head it was just pushed to came from
-/// an evaluation that already read that head and base: it holds.
+/// an evaluation that already read that head and base: it holds. The bot's own approval
+/// of it (where configured) is taken back in every case until the evaluation gives it.
 pub async fn hold_while_evaluating(
     app: &App,
     forge: &dyn Forge,
@@ -59,6 +64,9 @@ pub async fn hold_while_evaluating(
     (number, revision): (u64, &str),
     edited: bool,
 ) -> Result<()> {
+    // An approval given for the head before must not stand while this one is evaluated
+    // (on a project that keeps approvals on a push); the evaluation gives it again.
+    own_approval::withdraw(forge, repo, number).await?;
     let forge_name = forge.kind().as_str();
     let answers = app
         .store

@@ -78,12 +78,15 @@ pub async fn start(config: Config) -> Result<Running, String> {
                 forges::gitlab::Auth::PrivateToken(token.clone()),
             )
             .map_err(|e| format!("gitlab: {e}"))?;
-            Some(Arc::new(forges::gitlab::GitLab::new(
-                client,
-                &gitlab_settings.api_url,
-                Duration::from_secs(config.cache.ttl_secs),
-                Duration::from_secs(config.cache.policy_ttl_secs),
-            )))
+            Some(Arc::new(
+                forges::gitlab::GitLab::new(
+                    client,
+                    &gitlab_settings.api_url,
+                    Duration::from_secs(config.cache.ttl_secs),
+                    Duration::from_secs(config.cache.policy_ttl_secs),
+                )
+                .approving_merge_requests(gitlab_settings.approve_merge_requests),
+            ))
         }
         None => None,
     };

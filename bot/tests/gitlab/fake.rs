@@ -112,6 +112,7 @@ pub struct FakeState {
     pub next_id: u64,
     /// The fake's clock for notes, as RFC 3339 seconds.
     pub clock: i64,
+    pub approval_rules: ApprovalRules,
 }
 
 impl FakeState {
@@ -168,6 +169,14 @@ impl FakeGitLab {
             .route(
                 "/api/v4/projects/{id}/merge_requests/{iid}/approvals",
                 get(approvals),
+            )
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}/approve",
+                post(approve_merge_request),
+            )
+            .route(
+                "/api/v4/projects/{id}/merge_requests/{iid}/unapprove",
+                post(unapprove_merge_request),
             )
             .route(
                 "/api/v4/projects/{id}/merge_requests/{iid}/notes",
@@ -293,52 +302,18 @@ impl FakeGitLab {
     }
 
     /// New commits on the source branch: a new head, approvals reset (GitLab's
-    /// "Remove all approvals when commits are added"), a system note.
+    /// "Remove all approvals when commits are added", unless `approval_rules` keeps
+    /// them), a system note.
     pub fn push(&self, project: u64, iid: u64, sha: &str) {
-        self.with(|s| {
-            let at = s.tick();
-            let id = s.id();
-            let mr = mr_of(s, project, iid);
-            mr.sha = sha.to_owned();
-            mr.versions.push((sha.to_owned(), at.clone()));
-            mr.approved_by.clear();
-            mr.notes
-                .push(note_json(id, "root", "added 1 commit", &at, true));
-        });
+        self.with(|s| push_head(s, project, iid, sha));
     }
 
     pub fn approve(&self, project: u64, iid: u64, user: &str) -> u64 {
-        self.with(|s| {
-            let at = s.tick();
-            let id = s.id();
-            let mr = mr_of(s, project, iid);
-            mr.approved_by.push(user.to_owned());
-            mr.notes.push(note_json(
-                id,
-                user,
-                "approved this merge request",
-                &at,
-                true,
-            ));
-            id
-        })
+        self.with(|s| approve_as(s, project, iid, user))
     }
 
     pub fn unapprove(&self, project: u64, iid: u64, user: &str) -> u64 {
-        self.with(|s| {
-            let at = s.tick();
-            let id = s.id();
-            let mr = mr_of(s, project, iid);
-            mr.approved_by.retain(|u| u != user);
-            mr.notes.push(note_json(
-                id,
-                user,
-                "unapproved this merge request",
-                &at,
-                true,
-            ));
-            id
-        })
+        self.with(|s| unapprove_as(s, project, iid, user))
     }
 
     pub fn note(&self, project: u64, iid: u64, user: &str, body: &str) -> u64 {
@@ -660,6 +635,9 @@ type Q = Query<HashMap<String, String>>;
 
 async fn merge_request(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Response {
     let mut s = state.lock().unwrap();
+    if s.approval_rules.refuse_merge_request_reads {
+        return forbidden();
+    }
     let Some(p) = s.project(&id) else {
         return not_found("Project");
     };
@@ -1154,4 +1132,202 @@ async fn project(State(state): S, Path(id): Path<String>) -> Response {
         json!({"id": p.id, "path_with_namespace": p.path, "default_branch": p.default_branch}),
     )
     .into_response()
+}
+
+// ---- merge request approvals: the approve and unapprove endpoints, approval rules ----
+
+/// The user the fake's token belongs to (`GET /user`).
+pub const BOT_USER: &str = "signoff-bot";
+
+/// How the fake GitLab treats merge request approvals.
+#[derive(Debug, Default)]
+pub struct ApprovalRules {
+    /// "Remove all approvals when commits are added to the source branch" is off: a
+    /// push keeps every approval.
+    pub keep_on_push: bool,
+    /// A push of this head lands just before the next `POST …/approve` is answered (the
+    /// head moves between the bot's evaluation and its approval).
+    pub push_before_next_approval: Option<String>,
+    /// `GET …/merge_requests/:iid` answers 403 (the bot user lost access to it).
+    pub refuse_merge_request_reads: bool,
+}
+
+impl FakeGitLab {
+    /// Does the bot user approve merge request `iid` now (as `/approvals` lists it)?
+    pub fn approved_by_bot(&self, project: u64, iid: u64) -> bool {
+        self.with(|s| {
+            s.projects[&project].merge_requests[&iid]
+                .approved_by
+                .iter()
+                .any(|u| u == BOT_USER)
+        })
+    }
+
+    /// The `POST …/approve` requests received: (merge request path, body).
+    pub fn approve_requests(&self) -> Vec<Recorded> {
+        self.requests_to("/approve")
+    }
+
+    /// The `POST …/unapprove` requests received.
+    pub fn unapprove_requests(&self) -> Vec<Recorded> {
+        self.requests_to("/unapprove")
+    }
+
+    fn requests_to(&self, suffix: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.raw_path.ends_with(suffix))
+            .collect()
+    }
+}
+
+fn push_head(s: &mut FakeState, project: u64, iid: u64, sha: &str) {
+    let at = s.tick();
+    let id = s.id();
+    let keep = s.approval_rules.keep_on_push;
+    let mr = mr_of(s, project, iid);
+    mr.sha = sha.to_owned();
+    mr.versions.push((sha.to_owned(), at.clone()));
+    if !keep {
+        mr.approved_by.clear();
+    }
+    mr.notes
+        .push(note_json(id, "root", "added 1 commit", &at, true));
+}
+
+fn approve_as(s: &mut FakeState, project: u64, iid: u64, user: &str) -> u64 {
+    let at = s.tick();
+    let id = s.id();
+    let mr = mr_of(s, project, iid);
+    mr.approved_by.push(user.to_owned());
+    mr.notes.push(note_json(
+        id,
+        user,
+        "approved this merge request",
+        &at,
+        true,
+    ));
+    id
+}
+
+fn unapprove_as(s: &mut FakeState, project: u64, iid: u64, user: &str) -> u64 {
+    let at = s.tick();
+    let id = s.id();
+    let mr = mr_of(s, project, iid);
+    mr.approved_by.retain(|u| u != user);
+    mr.notes.push(note_json(
+        id,
+        user,
+        "unapproved this merge request",
+        &at,
+        true,
+    ));
+    id
+}
+
+/// The project id and whether it has merge request `iid`, or GitLab's 404.
+fn project_with_mr(s: &mut FakeState, id: &str, iid: u64) -> Result<u64, Box<Response>> {
+    let Some(p) = s.project(id) else {
+        return Err(Box::new(not_found("Project")));
+    };
+    if !p.merge_requests.contains_key(&iid) {
+        return Err(Box::new(not_found("Merge Request")));
+    }
+    Ok(p.id)
+}
+
+/// The approval state `approve` and `unapprove` answer with.
+fn approval_state(s: &FakeState, project: u64, iid: u64) -> Value {
+    let mr = &s.projects[&project].merge_requests[&iid];
+    let by: Vec<Value> = mr
+        .approved_by
+        .iter()
+        .map(|u| json!({"user": {"id": 3, "username": u, "name": u, "state": "active"}}))
+        .collect();
+    json!({
+        "id": project * 1000 + iid, "iid": iid, "project_id": project,
+        "title": "Change", "state": mr.state, "merge_status": "can_be_merged",
+        "approved": !by.is_empty(), "approvals_required": 1,
+        "approvals_left": u8::from(by.is_empty()), "approved_by": by
+    })
+}
+
+/// `POST …/merge_requests/:iid/approve` as the token's user: 409 when `sha` is given and
+/// is not the head, 401 when the user already approves, else 201 with the approval state.
+async fn approve_merge_request(
+    State(state): S,
+    Path((id, iid)): Path<(String, u64)>,
+    body: Bytes,
+) -> Response {
+    let params: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let mut s = state.lock().unwrap();
+    let project = match project_with_mr(&mut s, &id, iid) {
+        Ok(project) => project,
+        Err(r) => return *r,
+    };
+    if let Some(sha) = s.approval_rules.push_before_next_approval.take() {
+        push_head(&mut s, project, iid, &sha);
+    }
+    let mr = mr_of(&mut s, project, iid);
+    if let Some(sha) = params["sha"].as_str() {
+        if sha != mr.sha {
+            let message = format!("SHA does not match HEAD of source branch: {}", mr.sha);
+            return (
+                StatusCode::CONFLICT,
+                axum::Json(json!({"message": message})),
+            )
+                .into_response();
+        }
+    }
+    if mr.approved_by.iter().any(|u| u == BOT_USER) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"message": "401 Unauthorized"})),
+        )
+            .into_response();
+    }
+    approve_as(&mut s, project, iid, BOT_USER);
+    (
+        StatusCode::CREATED,
+        axum::Json(approval_state(&s, project, iid)),
+    )
+        .into_response()
+}
+
+/// `POST …/merge_requests/:iid/unapprove` as the token's user: 404 when the user does not
+/// approve, else 201 with the approval state.
+async fn unapprove_merge_request(
+    State(state): S,
+    Path((id, iid)): Path<(String, u64)>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let project = match project_with_mr(&mut s, &id, iid) {
+        Ok(project) => project,
+        Err(r) => return *r,
+    };
+    if !mr_of(&mut s, project, iid)
+        .approved_by
+        .iter()
+        .any(|u| u == BOT_USER)
+    {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "404 Not Found"})),
+        )
+            .into_response();
+    }
+    unapprove_as(&mut s, project, iid, BOT_USER);
+    (
+        StatusCode::CREATED,
+        axum::Json(approval_state(&s, project, iid)),
+    )
+        .into_response()
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(json!({"message": "403 Forbidden"})),
+    )
+        .into_response()
 }

@@ -6,6 +6,7 @@
 #[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
+mod approval_gate;
 mod client;
 mod deployment_trust;
 mod fake;

@@ -21,7 +21,8 @@ pub fn parse_node(node: &str) -> Option<(&str, u64, u64)> {
 }
 
 /// Approvals (with the head each was given on) and user notes, oldest first. The bot's
-/// own notes never count. An approval without a known time or head is left out: it
+/// own approval (`approve_merge_requests`: it follows the answer, it is not a person's
+/// review) and its own notes never count. An approval without a known time or head is left out: it
 /// cannot be bound to a revision, so it must not count on the current one.
 pub fn merge_request_activity(
     project: &str,
@@ -32,7 +33,7 @@ pub fn merge_request_activity(
     bot: &str,
 ) -> Vec<Activity> {
     let mut out = Vec::new();
-    for approval in approvals {
+    for approval in approvals.iter().filter(|a| a.username != bot) {
         let ApprovalTime::At(at) = approval.at else {
             tracing::warn!(
                 user = approval.username,
@@ -147,6 +148,18 @@ mod tests {
                 ("late", Some("b2"))
             ]
         );
+    }
+
+    #[test]
+    fn the_bot_users_own_approval_is_not_a_review() {
+        let versions = [version("a1", "2026-01-01T00:00:00Z")];
+        let approvals = ["signoff-bot", "alice"].map(|user| TimedApproval {
+            username: user.to_owned(),
+            at: ApprovalTime::At(ts("2026-01-01T00:30:00Z")),
+        });
+        let activity = merge_request_activity("g/p", 1, &approvals, &[], &versions, "signoff-bot");
+        let authors: Vec<&str> = activity.iter().map(|a| a.author.as_str()).collect();
+        assert_eq!(authors, ["alice"]);
     }
 
     #[test]

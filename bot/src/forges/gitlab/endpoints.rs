@@ -82,6 +82,35 @@ impl GitLabClient {
             .await
     }
 
+    /// `POST /projects/:id/merge_requests/:iid/approve` as the bot user, for the head
+    /// `sha` only: GitLab answers 409 when the merge request's head is no longer `sha`,
+    /// and 401 when the bot user already approves.
+    pub async fn approve_merge_request(
+        &self,
+        project: &ProjectId,
+        iid: u64,
+        sha: &str,
+    ) -> Result<(), ApiError> {
+        let iid = iid.to_string();
+        let url = self.project_url(project, &["merge_requests", &iid, "approve"])?;
+        let body = serde_json::json!({ "sha": sha });
+        self.post_unit(&url, &body, &format!("approval of merge request !{iid}"))
+            .await
+    }
+
+    /// `POST /projects/:id/merge_requests/:iid/unapprove`: takes the bot user's approval
+    /// back; GitLab answers 404 when it had none.
+    pub async fn unapprove_merge_request(
+        &self,
+        project: &ProjectId,
+        iid: u64,
+    ) -> Result<(), ApiError> {
+        let iid = iid.to_string();
+        let url = self.project_url(project, &["merge_requests", &iid, "unapprove"])?;
+        let what = format!("the bot's approval of merge request !{iid}");
+        self.post_unit(&url, &serde_json::json!({}), &what).await
+    }
+
     /// Every note of a merge request, oldest first (user comments and system notes).
     pub async fn notes(&self, project: &ProjectId, iid: u64) -> Result<Vec<Note>, ApiError> {
         let iid = iid.to_string();

@@ -13,7 +13,7 @@ use crate::event::{ForgeKind, GateRequest, Repo};
 use crate::forge::cache::{Timed, fresh, remember};
 use crate::forge::{
     Activity, ActivityKind, Change, DeploymentFacts, Edit, EditsToCheck, Forge, ForgeError,
-    GateAnswer, People, Result, Status, StatusState,
+    GateAnswer, OwnApproval, People, Result, Status, StatusState,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -42,6 +42,8 @@ pub struct GitLab {
     policies: Timed<Option<String>>,
     ttl: Duration,
     policy_ttl: Duration,
+    /// `[gitlab] approve_merge_requests`: the bot user approves what its answer allows.
+    pub(super) approve_merge_requests: bool,
 }
 
 impl GitLab {
@@ -60,7 +62,16 @@ impl GitLab {
             policies: Timed::default(),
             ttl,
             policy_ttl,
+            approve_merge_requests: false,
         }
+    }
+
+    /// With `on`, the bot user approves merge requests whose answer is success and takes
+    /// the approval back otherwise (own_approval.rs).
+    #[must_use]
+    pub fn approving_merge_requests(mut self, on: bool) -> GitLab {
+        self.approve_merge_requests = on;
+        self
     }
 
     /// A handle for one event, counting its own API calls.
@@ -73,13 +84,13 @@ impl GitLab {
 }
 
 pub struct GitLabForge {
-    gitlab: Arc<GitLab>,
-    client: GitLabClient,
+    pub(super) gitlab: Arc<GitLab>,
+    pub(super) client: GitLabClient,
 }
 
 /// The bot's error kinds from the client's: 5xx and timeouts retried, 429 waited out,
 /// everything else (refusals, incomplete lists) fails the gate closed.
-fn forge_error(e: ApiError) -> ForgeError {
+pub(super) fn forge_error(e: ApiError) -> ForgeError {
     match e {
         ApiError::RateLimited { retry_after } => {
             let wait = retry_after.map_or(DEFAULT_RATE_WAIT_MS, |d| {
@@ -95,7 +106,7 @@ fn forge_error(e: ApiError) -> ForgeError {
     }
 }
 
-fn project(repo: &Repo) -> ProjectId {
+pub(super) fn project(repo: &Repo) -> ProjectId {
     ProjectId::Path(repo.to_string())
 }
 
@@ -108,7 +119,7 @@ fn status_state(state: StatusState) -> api::StatusState {
 }
 
 impl GitLabForge {
-    async fn bot(&self) -> Result<&str> {
+    pub(super) async fn bot(&self) -> Result<&str> {
         self.gitlab
             .bot
             .get_or_try_init(|| async {
@@ -609,6 +620,16 @@ impl Forge for GitLabForge {
             }
             Err(e) => Err(forge_error(e)),
         }
+    }
+
+    async fn set_own_approval(
+        &self,
+        repo: &Repo,
+        number: u64,
+        approval: OwnApproval<'_>,
+    ) -> Result<()> {
+        self.set_own_approval_on_gitlab(repo, number, approval)
+            .await
     }
 
     fn tenant(&self) -> Option<u64> {

@@ -10,6 +10,7 @@ mod endpoints;
 mod events;
 mod forge;
 pub mod intake;
+mod own_approval;
 pub mod payloads;
 pub mod poll;
 pub mod settings;

@@ -14,6 +14,8 @@ pub struct GitLabSettings {
     pub webhook: WebhookAuth,
     /// The bot user's token; `None` leaves the adapter unable to read GitLab.
     pub token: Option<Secret>,
+    /// Approve merge requests whose answer is success, take the approval back otherwise.
+    pub approve_merge_requests: bool,
 }
 
 /// What a delivery must carry to be accepted.
@@ -83,6 +85,7 @@ impl GitLabSettings {
                 signing_key,
             },
             token: config.token.clone().filter(|t| !t.is_empty()),
+            approve_merge_requests: config.approve_merge_requests,
         })
     }
 }
@@ -99,6 +102,7 @@ mod tests {
             webhook_token: Secrets::new(["new,1", "old", ""]),
             signing_token: Some(Secret::new("whsec_c2VjcmV0")),
             token: Some(Secret::new("glpat-x")),
+            approve_merge_requests: true,
         };
         let s = GitLabSettings::from_config(&config).unwrap();
         assert_eq!(s.api_url, "https://gitlab.example.com/api/v4");
@@ -106,6 +110,7 @@ mod tests {
         assert_eq!(tokens, ["new,1", "old"], "a comma is part of a token");
         assert_eq!(s.webhook.signing_key.unwrap().bytes(), b"secret");
         assert!(!format!("{:?}", s.token).contains("glpat"));
+        assert!(s.approve_merge_requests);
     }
 
     #[test]
