@@ -49,8 +49,6 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
     // this one (they left nothing in the edit history to check).
     let mut tampers = Vec::new();
     for number in &gate.pulls {
-        tampers
-            .extend(recorded_tampers(app, forge.kind(), repo, *number, &gate.sha, &loaded).await?);
         // The pull request's head now is recorded: comments written before the bot
         // knew this head bind to an older (or unknown) one: stale.
         let change = forge.change(repo, *number).await?;
@@ -59,6 +57,8 @@ pub async fn evaluate(app: &App, forge: &dyn Forge, repo: &Repo, gate: &GateRequ
                 .await?
                 .0,
         );
+        tampers
+            .extend(recorded_tampers(app, forge.kind(), repo, *number, &gate.sha, &loaded).await?);
     }
     let contributors = if loaded.parsed.iter().any(PolicySet::contributors_matter) {
         let approved = app

@@ -55,7 +55,7 @@ impl Environments<'_> {
 /// Can this activity's body hold commands? Comments can, and reviews that only
 /// comment; the body of an approval, a change request or a dismissed review cannot
 /// (dismissal revokes everything that review granted).
-fn holds_commands(a: &Activity) -> bool {
+pub(super) fn holds_commands(a: &Activity) -> bool {
     match &a.kind {
         ActivityKind::Comment { .. } => true,
         ActivityKind::Review { state, .. } => *state == ReviewState::Commented,
@@ -132,7 +132,7 @@ pub fn drop_tampered(
 
 /// The revision a review or comment speaks for: a review's commit, else the head
 /// current when it was written.
-fn written_on(a: &Activity, heads: &[SeenHead], current: &str) -> String {
+pub(super) fn written_on(a: &Activity, heads: &[SeenHead], current: &str) -> String {
     match &a.kind {
         ActivityKind::Review {
             commit: Some(c), ..

@@ -1,6 +1,7 @@
 //! Gates: gather inputs from the forge, call the core, then act (status, deployment
 //! answer, audit record). `inputs` and `verdict` are pure; the rest is the shell.
 
+pub mod deleted;
 pub mod deployment;
 pub mod inputs;
 mod own_approval;

@@ -122,6 +122,13 @@ async fn remember_tamper(
         || c.previous
             .as_deref()
             .is_some_and(|p| commands::mentions(p, &loaded.words));
+    if c.action == CommentAction::Deleted {
+        // The webhook says who deleted it: a rejection its author withdrew is gone,
+        // one someone else took away is recorded below, either way not "missing".
+        app.store
+            .forget_command_comment(forge, repo, change.number, c.id)
+            .await?;
+    }
     if changed_by_other && touched_command {
         tracing::warn!(repo = %repo, number = change.number, comment = c.id, author = c.author, by = c.sender, "approval comment changed by someone else");
         app.store

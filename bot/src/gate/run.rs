@@ -196,6 +196,16 @@ pub async fn read_pull(
 ) -> Result<(PullActivity, Vec<Tamper>)> {
     let heads = current_heads(app, forge, repo, change.number, &change.head_sha).await?;
     let mut activity = forge.change_activity(repo, change.number).await?;
+    super::deleted::notice(
+        app,
+        forge.kind(),
+        repo,
+        change,
+        &activity,
+        &loaded.words,
+        &heads,
+    )
+    .await?;
     let nodes = command_nodes(
         &activity,
         &loaded.words,
@@ -214,7 +224,8 @@ pub async fn read_pull(
     Ok((pull, tampers))
 }
 
-/// Command comments deleted or emptied by someone else (recorded from the webhook):
+/// Command comments deleted or emptied by someone else (recorded from the webhook, or
+/// found missing by `read_pull`, which must run first):
 /// those seen on `revision`, or on any head when some policy lets grants outlive a push.
 pub async fn recorded_tampers(
     app: &App,

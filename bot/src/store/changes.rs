@@ -22,7 +22,7 @@ pub struct Tamper {
     pub action: String,
 }
 
-fn number_key(number: u64) -> i64 {
+pub(super) fn number_key(number: u64) -> i64 {
     i64::try_from(number).unwrap_or(i64::MAX)
 }
 

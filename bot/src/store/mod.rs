@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod audit;
 pub mod changes;
+pub mod command_comments;
 pub mod figures;
 pub mod gates;
 pub mod history;

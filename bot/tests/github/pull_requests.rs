@@ -216,6 +216,48 @@ async fn a_deleted_approval_comment_is_tampering_too() {
 }
 
 #[tokio::test]
+async fn a_reject_comment_deleted_without_a_webhook_still_blocks() {
+    let h = Harness::new().await;
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    let id = h.comment(1, "carol", "/reject").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "failure");
+    // A writer deletes carol's comment and GitHub's webhook for it never arrives
+    // (GitHub does not retry): the next event shows the comment gone.
+    h.fake.repo(REPO, |r| {
+        r.pulls
+            .get_mut(&1)
+            .unwrap()
+            .comments
+            .retain(|c| c["id"] != id)
+    });
+    h.review(1, "dave", "APPROVED").await;
+    h.settle().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(state, "failure", "{description}");
+    assert!(
+        description.contains("carol") && description.contains("deleted"),
+        "{description}"
+    );
+}
+
+#[tokio::test]
+async fn a_reject_comment_its_author_deleted_is_withdrawn() {
+    let h = Harness::new().await;
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    let id = h.comment(1, "carol", "/reject").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "failure");
+    h.delete_comment(1, id, "carol").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+}
+
+#[tokio::test]
 async fn teams_labels_paths_and_the_organisation_policy() {
     let dir = tempfile::tempdir().unwrap();
     let org = dir.path().join("org.yml");

@@ -340,6 +340,15 @@ impl FakeGitLab {
         });
     }
 
+    /// Someone deletes a note (its author, or a Maintainer: GitLab lets them delete
+    /// anyone's). GitLab sends no webhook for it.
+    pub fn delete_note(&self, project: u64, iid: u64, note_id: u64) {
+        self.with(|s| {
+            let mr = mr_of(s, project, iid);
+            mr.notes.retain(|n| n["id"] != note_id);
+        });
+    }
+
     /// Something else moves a note's `updated_at` (its thread resolved): no edit.
     pub fn resolve_note(&self, project: u64, iid: u64, note_id: u64) {
         self.with(|s| {

@@ -493,6 +493,52 @@ async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
     assert!(last.summary.contains("dave"), "{}", last.summary);
 }
 
+/// Erin edits merge request 1's title: a Merge Request Hook `update` without `oldrev`.
+async fn mr_updated(h: &Harness) {
+    let d = h.delivery();
+    h.deliver(hooks::merge_request(
+        &h.fake, PROJECT, 1, "update", "erin", None, &d,
+    ))
+    .await;
+    h.settle().await;
+}
+
+#[tokio::test]
+async fn a_reject_note_a_maintainer_deleted_still_blocks() {
+    let h = erins_mr_approved_by(&["alice", "bob"]).await;
+    let id = h.note(1, "carol", "Not like this.\n/reject").await;
+    h.settle().await;
+    assert_ne!(pending_or(&h, HEAD), "success", "carol rejected");
+    // A Maintainer deletes the note: GitLab sends no webhook for that, so the bot
+    // learns of it at its next evaluation (here: the title edited).
+    h.fake.delete_note(PROJECT, 1, id);
+    mr_updated(&h).await;
+    h.settle().await;
+    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
+    assert_ne!(state, "success", "{description}");
+    let audit = h.audit().await;
+    let last = audit.iter().max_by_key(|e| e.id).unwrap();
+    assert_eq!(last.decision.as_str(), "tampered", "{}", last.summary);
+    assert!(
+        last.summary.contains("carol") && last.summary.contains("deleted"),
+        "{}",
+        last.summary
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_approval_note_only_takes_its_approval_away() {
+    let h = erins_mr_approved_by(&["bob"]).await;
+    let id = h.note(1, "alice", "/lgtm").await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "success");
+    // Deleting an approval is the safe direction: no tampering, one approval fewer.
+    h.fake.delete_note(PROJECT, 1, id);
+    mr_updated(&h).await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "pending");
+}
+
 /// A Developer (or a CI job) posts `signoff = success` under their own name; GitLab
 /// sends no status webhook, but the pipeline the status joins changes and GitLab sends
 /// a Pipeline Hook (listing CI jobs only, never external statuses).

@@ -113,8 +113,18 @@ fn note(e: NoteEvent) -> Result<Option<Event>, BadProjectPath> {
 
 fn deployment(e: DeploymentEvent) -> Result<Option<Event>, BadProjectPath> {
     let repo = repo(&e.project)?;
-    Ok(Some(match e.status {
-        DeploymentStatus::Blocked => Event::DeploymentGate {
+    Ok(Some(match (e.status, e.default_branch) {
+        // GitLab documents `project.default_branch` in every Deployment Hook. Without
+        // it the branch whose policy applies is asked of GitLab, never guessed: a
+        // Developer may create a branch with the guessed name and its policy file.
+        (DeploymentStatus::Blocked, None) => Event::FindWaiting {
+            repo,
+            tenant: None,
+            environments: vec![e.environment],
+            default_branch: None,
+            revision: None,
+        },
+        (DeploymentStatus::Blocked, Some(default_branch)) => Event::DeploymentGate {
             repo,
             tenant: None,
             gate: GateRequest {
@@ -127,7 +137,7 @@ fn deployment(e: DeploymentEvent) -> Result<Option<Event>, BadProjectPath> {
                 git_ref: String::new(),
                 requester: e.user.unwrap_or_default(),
                 pulls: Vec::new(),
-                default_branch: e.default_branch.unwrap_or_else(|| "main".to_owned()),
+                default_branch,
             },
         },
         // Any other status: a waiting gate for it (if the bot holds one) is looked at
@@ -138,4 +148,50 @@ fn deployment(e: DeploymentEvent) -> Result<Option<Event>, BadProjectPath> {
             gate_id: e.deployment_id,
         },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forges::gitlab::payloads::parse;
+
+    const DEPLOY: &str = include_str!("../../../../tests/fixtures/gitlab/deployment.success.json");
+
+    fn blocked(edit: impl FnOnce(&mut serde_json::Value)) -> Event {
+        let mut v: serde_json::Value = serde_json::from_str(DEPLOY).unwrap();
+        v["status"] = serde_json::json!("blocked");
+        edit(&mut v);
+        let event = parse("Deployment Hook", &serde_json::to_vec(&v).unwrap()).unwrap();
+        to_event(event, Timestamp::UNIX_EPOCH, "signoff")
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_blocked_deployment_reads_the_policy_of_the_default_branch_the_hook_names() {
+        let Event::DeploymentGate { gate, .. } = blocked(|_| {}) else {
+            panic!("not a deployment gate");
+        };
+        assert_eq!(gate.default_branch, "master");
+    }
+
+    #[test]
+    fn a_hook_without_the_default_branch_asks_gitlab_instead_of_guessing() {
+        let event = blocked(|v| {
+            v["project"]
+                .as_object_mut()
+                .unwrap()
+                .remove("default_branch");
+        });
+        let Event::FindWaiting {
+            environments,
+            default_branch,
+            ..
+        } = event
+        else {
+            panic!("expected the blocked deployments to be looked up: {event:?}");
+        };
+        assert_eq!(environments, ["staging"]);
+        assert_eq!(default_branch, None);
+    }
 }
