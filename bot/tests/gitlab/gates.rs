@@ -482,17 +482,8 @@ async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
 /// sends no status webhook, but the pipeline the status joins changes and GitLab sends
 /// a Pipeline Hook (listing CI jobs only, never external statuses).
 fn forge_success(h: &Harness, sha: &str) {
-    h.fake.project_mut(PROJECT, |p| {
-        p.statuses
-            .entry(sha.to_owned())
-            .or_default()
-            .push(serde_json::json!({
-                "id": 900_000, "sha": sha, "ref": "feature", "status": "success",
-                "name": "signoff", "target_url": null, "description": "LGTM",
-                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
-                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
-            }));
-    });
+    let params = serde_json::json!({"state": "success", "name": "signoff", "description": "LGTM"});
+    h.fake.post_status_as(PROJECT, "mallory", sha, params);
 }
 
 #[tokio::test]
@@ -529,17 +520,11 @@ async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
     h.settle().await;
     // Someone else's `signoff` is now the latest, in the state the bot's answer has: GitLab
     // refuses the bot's repost ("Cannot transition status"), and the forged one stays.
-    h.fake.project_mut(PROJECT, |p| {
-        p.statuses
-            .entry(HEAD.to_owned())
-            .or_default()
-            .push(serde_json::json!({
-                "id": 900_001, "sha": HEAD, "ref": "feature", "status": "pending",
-                "name": "signoff", "target_url": "https://evil.example/", "description": "wait",
-                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
-                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
-            }));
+    let params = serde_json::json!({
+        "state": "pending", "name": "signoff", "target_url": "https://evil.example/",
+        "description": "wait"
     });
+    h.fake.post_status_as(PROJECT, "mallory", HEAD, params);
     let d = h.delivery();
     let hook = hooks::pipeline(&h.fake, PROJECT, HEAD, "review/feature", &d);
     let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();

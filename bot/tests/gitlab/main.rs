@@ -22,4 +22,5 @@ mod postgres;
 #[path = "../common/scenarios.rs"]
 mod scenarios;
 mod neutral;
+mod pipelines;
 mod policy_check;
