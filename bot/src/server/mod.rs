@@ -81,8 +81,11 @@ pub async fn start(config: Config) -> Result<Running, String> {
             Some(Arc::new(forges::gitlab::GitLab::new(
                 client,
                 &gitlab_settings.api_url,
-                Duration::from_secs(config.cache.ttl_secs),
-                Duration::from_secs(config.cache.policy_ttl_secs),
+                (
+                    Duration::from_secs(config.cache.ttl_secs),
+                    Duration::from_secs(config.cache.policy_ttl_secs),
+                ),
+                &config.status_context,
             )))
         }
         None => None,

@@ -515,35 +515,34 @@ async fn a_forged_signoff_status_is_replaced_when_its_pipeline_changes() {
 }
 
 #[tokio::test]
-async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
+async fn a_status_gitlab_refuses_to_repost_is_replaced_not_assumed() {
     let h = erins_mr_approved_by(&[]).await;
     h.settle().await;
-    // Someone else's `signoff` is now the latest, in the state the bot's answer has: GitLab
-    // refuses the bot's repost ("Cannot transition status"), and the forged one stays.
+    // Someone else's `signoff` is now the latest in the pipeline, in the state the bot's
+    // answer has: GitLab refuses the bot's repost ("Cannot transition status via
+    // :enqueue from :pending": its own job there is pending already).
     let params = serde_json::json!({
         "state": "pending", "name": "signoff", "target_url": "https://evil.example/",
         "description": "wait"
     });
-    h.fake.post_status_as(PROJECT, "mallory", HEAD, params);
-    let d = h.delivery();
-    let hook = hooks::pipeline(&h.fake, PROJECT, HEAD, "review/feature", &d);
-    let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
-    v["builds"] = serde_json::json!([]);
-    h.deliver(hooks::signed("Pipeline Hook", &v, &d)).await;
-    h.settle_allowing_failures().await;
-    let author = h.fake.with(|s| {
+    let pipeline = h.fake.post_status_as(PROJECT, "mallory", HEAD, params)["pipeline_id"]
+        .as_u64()
+        .unwrap();
+    h.pipeline_changed(pipeline).await;
+    h.settle().await;
+    // The bot failed its own job and posted its answer anew: the latest is the bot's.
+    let latest = h.fake.with(|s| {
         s.projects[&PROJECT].statuses[HEAD]
             .iter()
             .rev()
             .find(|st| st["name"] == "signoff")
-            .unwrap()["author"]["username"]
+            .unwrap()
             .clone()
     });
-    let all = h.fake.with(|s| s.projects[&PROJECT].statuses[HEAD].clone());
-    assert_eq!(author, "signoff-bot", "{all:#?}");
-    // Not the other's `pending` under the bot's name: a failure saying why.
-    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
-    assert_eq!(state, "failed", "{description}");
+    assert_eq!(latest["author"]["username"], "signoff-bot", "{latest:#}");
+    assert_eq!(latest["status"], "pending");
+    assert_ne!(latest["target_url"], "https://evil.example/");
+    assert_eq!(h.head_pipeline_signoff(1).as_deref(), Some("pending"));
 }
 
 #[tokio::test]

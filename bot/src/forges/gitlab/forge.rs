@@ -41,6 +41,8 @@ pub struct GitLab {
     policies: Timed<Option<String>>,
     ttl: Duration,
     policy_ttl: Duration,
+    /// The merge request status (`status_context`): it goes into head pipelines.
+    gate_context: String,
 }
 
 type Timed<V> = Mutex<HashMap<String, (Instant, V)>>;
@@ -63,8 +65,14 @@ fn remember<V>(map: &Timed<V>, key: String, value: V) {
 }
 
 impl GitLab {
-    /// `ttl` for members, `policy_ttl` for policy files (`[cache]`; 0 reads every time).
-    pub fn new(client: GitLabClient, api_url: &str, ttl: Duration, policy_ttl: Duration) -> GitLab {
+    /// `ttl` for members, `policy_ttl` for policy files (`[cache]`; 0 reads every time);
+    /// `gate_context`: the name of the merge request status.
+    pub fn new(
+        client: GitLabClient,
+        api_url: &str,
+        (ttl, policy_ttl): (Duration, Duration),
+        gate_context: &str,
+    ) -> GitLab {
         let web_url = api_url
             .trim_end_matches('/')
             .trim_end_matches("/api/v4")
@@ -78,6 +86,7 @@ impl GitLab {
             policies: Timed::default(),
             ttl,
             policy_ttl,
+            gate_context: gate_context.to_owned(),
         }
     }
 
@@ -92,12 +101,12 @@ impl GitLab {
 
 pub struct GitLabForge {
     gitlab: Arc<GitLab>,
-    client: GitLabClient,
+    pub(super) client: GitLabClient,
 }
 
 /// The bot's error kinds from the client's: 5xx and timeouts retried, 429 waited out,
 /// everything else (refusals, incomplete lists) fails the gate closed.
-fn forge_error(e: ApiError) -> ForgeError {
+pub(super) fn forge_error(e: ApiError) -> ForgeError {
     match e {
         ApiError::RateLimited { retry_after } => {
             let wait = retry_after.map_or(DEFAULT_RATE_WAIT_MS, |d| {
@@ -113,11 +122,11 @@ fn forge_error(e: ApiError) -> ForgeError {
     }
 }
 
-fn project(repo: &Repo) -> ProjectId {
+pub(super) fn project(repo: &Repo) -> ProjectId {
     ProjectId::Path(repo.to_string())
 }
 
-fn status_state(state: StatusState) -> api::StatusState {
+pub(super) fn status_state(state: StatusState) -> api::StatusState {
     match state {
         StatusState::Success => api::StatusState::Success,
         StatusState::Pending => api::StatusState::Pending,
@@ -126,7 +135,7 @@ fn status_state(state: StatusState) -> api::StatusState {
 }
 
 impl GitLabForge {
-    async fn bot(&self) -> Result<&str> {
+    pub(super) async fn bot(&self) -> Result<&str> {
         self.gitlab
             .bot
             .get_or_try_init(|| async {
@@ -140,7 +149,7 @@ impl GitLabForge {
             .map(String::as_str)
     }
 
-    async fn merge_request(&self, repo: &Repo, iid: u64) -> Result<api::MergeRequest> {
+    pub(super) async fn merge_request(&self, repo: &Repo, iid: u64) -> Result<api::MergeRequest> {
         self.client
             .merge_request(&project(repo), iid)
             .await
@@ -509,6 +518,15 @@ impl Forge for GitLabForge {
         status: &Status,
         _check_run: Option<u64>,
     ) -> Result<Option<u64>> {
+        if status.context == self.gitlab.gate_context {
+            let targets = self.gate_pipelines(repo, &status.sha).await?;
+            if !targets.is_empty() {
+                self.post_into_pipelines(repo, &targets, status).await?;
+                return Ok(None);
+            }
+        }
+        // No open merge request has this head (or another status, `signoff/<environment>`):
+        // GitLab puts it into the commit's newest pipeline, or makes one.
         let new = NewStatus::new(
             status_state(status.state),
             &status.context,
@@ -539,8 +557,15 @@ impl Forge for GitLabForge {
     }
 
     /// GitLab cannot change a status's description without changing its state, so the
-    /// state is what must match: the latest status of that name on the commit.
+    /// state is what must match: the merge request status in each head pipeline (see
+    /// pipelines.rs), any other the latest status of that name on the commit.
     async fn shows(&self, repo: &Repo, status: &Status, _check_run: Option<u64>) -> Result<bool> {
+        if status.context == self.gitlab.gate_context {
+            let targets = self.gate_pipelines(repo, &status.sha).await?;
+            if !targets.is_empty() {
+                return self.pipelines_show(repo, &targets, status).await;
+            }
+        }
         let statuses = self
             .client
             .commit_statuses(&project(repo), &status.sha)

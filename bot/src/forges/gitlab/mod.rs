@@ -11,6 +11,7 @@ mod events;
 mod forge;
 pub mod intake;
 pub mod payloads;
+mod pipelines;
 pub mod poll;
 pub mod settings;
 pub mod time;

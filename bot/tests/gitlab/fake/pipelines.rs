@@ -116,7 +116,10 @@ impl Project {
         self.merge_requests
             .values()
             .find(|mr| mr.sha == sha)
-            .map_or_else(|| self.default_branch.clone(), |mr| mr.source_branch.clone())
+            .map_or_else(
+                || self.default_branch.clone(),
+                |mr| mr.source_branch.clone(),
+            )
     }
 }
 
@@ -128,26 +131,26 @@ fn add_status(
     user: &str,
     sha: &str,
     params: &Value,
-) -> Result<Value, Response> {
+) -> Result<Value, Box<Response>> {
     let state_name = params["state"].as_str().unwrap_or_default().to_owned();
     if !["pending", "running", "success", "failed", "canceled"].contains(&state_name.as_str()) {
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             json!({"error": "state does not have a valid value"}),
-        ));
+        )));
     }
     let description = params["description"].as_str().map(str::to_owned);
     if description
         .as_ref()
         .is_some_and(|d| d.chars().count() > 255)
     {
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             json!({"message": {"description": ["is too long (maximum is 255 characters)"]}}),
-        ));
+        )));
     }
     let status_id = s.id();
     let new_pipeline_id = s.id();
     let Some(p) = s.project(project) else {
-        return Err(not_found("Project"));
+        return Err(Box::new(not_found("Project")));
     };
     let name = params["name"].as_str().unwrap_or("default").to_owned();
     let wanted_ref = params["ref"].as_str().map(str::to_owned);
@@ -191,9 +194,9 @@ fn add_status(
         } else {
             "run"
         };
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             json!({"message": format!("Cannot transition status via :{verb} from :{from}")}),
-        ));
+        )));
     }
     let git_ref = p.pipelines[&pipeline].git_ref.clone();
     let status = json!({
@@ -209,7 +212,10 @@ fn add_status(
         "pipeline_id": pipeline,
         "author": {"id": 99, "username": user, "name": user, "state": "active"}
     });
-    p.statuses.entry(sha.to_owned()).or_default().push(status.clone());
+    p.statuses
+        .entry(sha.to_owned())
+        .or_default()
+        .push(status.clone());
     Ok(status)
 }
 
@@ -225,7 +231,7 @@ pub async fn post_status(
     let mut s = state.lock().unwrap();
     match add_status(&mut s, &id, "signoff-bot", &sha, &params) {
         Ok(status) => (StatusCode::CREATED, axum::Json(status)).into_response(),
-        Err(refused) => refused,
+        Err(refused) => *refused,
     }
 }
 
@@ -291,7 +297,12 @@ impl FakeGitLab {
 
     /// The state of the latest `name` job in merge request `iid`'s head pipeline, and
     /// who posted it.
-    pub fn head_pipeline_job(&self, project: u64, iid: u64, name: &str) -> Option<(String, String)> {
+    pub fn head_pipeline_job(
+        &self,
+        project: u64,
+        iid: u64,
+        name: &str,
+    ) -> Option<(String, String)> {
         self.project_mut(project, |p| {
             let head = p.head_pipeline(iid)?.id;
             p.latest_jobs(head)
