@@ -95,3 +95,26 @@ async fn approvals_complete_put_success_in_the_head_pipeline() {
     assert_eq!(h.head_pipeline_signoff(1).as_deref(), Some("success"));
     assert!(!h.merge_blocked_by_pipeline(1));
 }
+
+#[tokio::test]
+async fn the_timer_puts_the_answer_into_a_head_pipeline_whose_hook_never_came() {
+    let h = Harness::with(|c| c.queue.recheck_secs = 1).await;
+    h.open_mr(1, "erin", HEAD).await;
+    h.settle().await;
+    // A pipeline starts on the head and GitLab sends no hook (Pipeline events unticked,
+    // or the delivery lost).
+    let branch = h.fake.with(|s| {
+        s.projects[&PROJECT].merge_requests[&1]
+            .source_branch
+            .clone()
+    });
+    let ci = h
+        .fake
+        .start_pipeline(PROJECT, HEAD, &branch, "web", &[("test", "success")]);
+    assert_eq!(h.fake.head_pipeline(PROJECT, 1), Some(ci));
+    h.eventually("the head pipeline holds the bot's pending", |h| {
+        h.head_pipeline_signoff(1).as_deref() == Some("pending")
+    })
+    .await;
+    assert!(h.merge_blocked_by_pipeline(1));
+}
