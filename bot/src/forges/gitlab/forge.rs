@@ -95,6 +95,7 @@ impl GitLab {
         GitLabForge {
             gitlab: Arc::clone(self),
             client: self.client.counting_afresh(),
+            read: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -102,6 +103,9 @@ impl GitLab {
 pub struct GitLabForge {
     gitlab: Arc<GitLab>,
     pub(super) client: GitLabClient,
+    /// Merge requests this event read (project path, iid): where its answer is posted,
+    /// their head pipelines are known without reading them again.
+    read: Mutex<HashMap<(String, u64), api::MergeRequest>>,
 }
 
 /// The bot's error kinds from the client's: 5xx and timeouts retried, 429 waited out,
@@ -150,10 +154,35 @@ impl GitLabForge {
     }
 
     pub(super) async fn merge_request(&self, repo: &Repo, iid: u64) -> Result<api::MergeRequest> {
-        self.client
+        let mr = self
+            .client
             .merge_request(&project(repo), iid)
             .await
-            .map_err(forge_error)
+            .map_err(forge_error)?;
+        if let Ok(mut read) = self.read.lock() {
+            read.insert((repo.to_string(), iid), mr.clone());
+        }
+        Ok(mr)
+    }
+
+    /// Merge request `iid` as this event last read it, if its head was `sha` then;
+    /// otherwise read now.
+    pub(super) async fn merge_request_at(
+        &self,
+        repo: &Repo,
+        iid: u64,
+        sha: &str,
+    ) -> Result<api::MergeRequest> {
+        let seen = self
+            .read
+            .lock()
+            .ok()
+            .and_then(|read| read.get(&(repo.to_string(), iid)).cloned())
+            .filter(|mr| mr.sha == sha);
+        match seen {
+            Some(mr) => Ok(mr),
+            None => self.merge_request(repo, iid).await,
+        }
     }
 
     /// The usernames of commit authors and committers (a public email matching exactly

@@ -80,8 +80,10 @@ impl GitLabForge {
             .newest_pipelines(&id, sha, NEWEST)
             .await
             .map_err(forge_error)?;
+        // The merge requests (and their head pipelines) as this event read them: a
+        // pipeline made since is among the newest pipelines, read now.
         for iid in open {
-            let mr = self.merge_request(repo, iid).await?;
+            let mr = self.merge_request_at(repo, iid, sha).await?;
             if mr.state != MergeRequestState::Opened || mr.sha != sha {
                 // Pushed to meanwhile: its new head gets its own answer.
                 continue;
