@@ -117,6 +117,8 @@ pub struct FakeState {
     pub next_id: u64,
     /// The fake's clock for notes, as RFC 3339 seconds.
     pub clock: i64,
+    /// `GET /projects/:id/pipelines` answers this 5xx (fake/pipelines.rs).
+    pub pipelines_down: Option<u16>,
 }
 
 impl FakeState {

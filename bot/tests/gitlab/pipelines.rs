@@ -118,3 +118,28 @@ async fn the_timer_puts_the_answer_into_a_head_pipeline_whose_hook_never_came() 
     .await;
     assert!(h.merge_blocked_by_pipeline(1));
 }
+
+#[tokio::test]
+async fn when_the_pipelines_cannot_be_read_no_success_is_posted() {
+    let h = answered_mr().await;
+    h.run_pipeline(1, "push").await;
+    h.settle().await;
+    h.fake.with(|s| s.pipelines_down = Some(500));
+    h.approve(1, "alice").await;
+    h.approve(1, "bob").await;
+    h.settle_allowing_failures().await;
+    assert_eq!(h.head_pipeline_signoff(1).as_deref(), Some("pending"));
+    assert!(h.merge_blocked_by_pipeline(1));
+    let successes = h.fake.with(|s| {
+        s.projects[&PROJECT].statuses[HEAD]
+            .iter()
+            .filter(|st| st["name"] == "signoff" && st["status"] == "success")
+            .count()
+    });
+    assert_eq!(successes, 0, "no success anywhere on the head");
+    // GitLab answers again: the next event puts the answer where it must be.
+    h.fake.with(|s| s.pipelines_down = None);
+    h.approve(1, "carol").await;
+    h.settle_allowing_failures().await;
+    assert_eq!(h.head_pipeline_signoff(1).as_deref(), Some("success"));
+}

@@ -240,3 +240,68 @@ impl GitLabForge {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forge::StatusState;
+
+    fn posted(id: u64, pipeline: Option<u64>, state: api::StatusState, by: &str) -> CommitStatus {
+        CommitStatus {
+            id,
+            sha: "a1".to_owned(),
+            name: "signoff".to_owned(),
+            status: state,
+            description: None,
+            target_url: None,
+            author: Some(api::UserRef {
+                username: by.to_owned(),
+            }),
+            pipeline_id: pipeline,
+        }
+    }
+
+    fn pending() -> Status {
+        Status {
+            sha: "a1".to_owned(),
+            context: "signoff".to_owned(),
+            state: StatusState::Pending,
+            description: "Pending".to_owned(),
+            target_url: None,
+            markdown: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_pipeline_holds_the_answer_only_when_its_latest_is_the_bots_in_that_state() {
+        use api::StatusState::{Pending, Success};
+        let bot = "signoff-bot";
+        let statuses = [
+            posted(1, Some(7), Pending, bot),
+            posted(2, Some(8), Pending, bot),
+            posted(3, Some(8), Success, "mallory"),
+            posted(4, None, Pending, bot),
+            posted(5, Some(9), Success, bot),
+        ];
+        assert!(holds(&statuses, 7, &pending(), bot));
+        assert!(
+            !holds(&statuses, 8, &pending(), bot),
+            "another's came after"
+        );
+        assert!(!holds(&statuses, 9, &pending(), bot), "another state");
+        assert!(
+            !holds(&statuses, 10, &pending(), bot),
+            "not in that pipeline"
+        );
+    }
+
+    #[test]
+    fn the_pipeline_is_named_in_the_post_only_when_given() {
+        let mut new = NewStatus::new(api::StatusState::Pending, "signoff", "Pending", None);
+        let body = serde_json::to_value(&new).unwrap_or_default();
+        assert!(body.get("pipeline_id").is_none());
+        new.pipeline_id = Some(31);
+        let body = serde_json::to_value(&new).unwrap_or_default();
+        assert_eq!(body["pipeline_id"], 31);
+    }
+}

@@ -238,6 +238,13 @@ pub async fn post_status(
 /// `GET /projects/:id/pipelines?sha=&ref=`, newest first (GitLab's default order).
 pub async fn list_pipelines(State(state): S, Path(id): Path<String>, page: Listing) -> Response {
     let mut s = state.lock().unwrap();
+    if let Some(code) = s.pipelines_down {
+        return (
+            StatusCode::from_u16(code).unwrap(),
+            axum::Json(json!({"message": "500 Internal Server Error"})),
+        )
+            .into_response();
+    }
     let Some(p) = s.project(&id) else {
         return not_found("Project");
     };
