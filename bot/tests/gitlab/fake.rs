@@ -80,6 +80,8 @@ pub struct MergeRequest {
     pub versions: Vec<(String, String)>,
     /// note id → (last editor, when), as GraphQL's `Note.lastEditedBy` tells it.
     pub edits: BTreeMap<u64, (String, String)>,
+    /// The fork the source branch is in (`None`: this project).
+    pub fork: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -696,7 +698,7 @@ async fn merge_request(State(state): S, Path((id, iid)): Path<(String, u64)>) ->
         "diff_refs": {"base_sha": "base0000", "head_sha": mr.sha, "start_sha": "base0000"},
         "web_url": format!("http://gitlab.test/{}/-/merge_requests/{iid}", p.path),
         "detailed_merge_status": "mergeable",
-        "source_project_id": pid,
+        "source_project_id": mr.fork.unwrap_or(pid),
         "target_project_id": pid,
         "head_pipeline": p.head_pipeline_json(iid)
     }))

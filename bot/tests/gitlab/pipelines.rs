@@ -143,3 +143,30 @@ async fn when_the_pipelines_cannot_be_read_no_success_is_posted() {
     h.settle_allowing_failures().await;
     assert_eq!(h.head_pipeline_signoff(1).as_deref(), Some("success"));
 }
+
+#[tokio::test]
+async fn a_merge_request_from_a_fork_is_answered_as_before() {
+    let h = Harness::new().await;
+    h.fake.open_mr(PROJECT, 1, "erin", HEAD, &["src/lib.rs"]);
+    h.fake.project_mut(PROJECT, |p| {
+        p.merge_requests.get_mut(&1).unwrap().fork = Some(990);
+    });
+    let d = h.delivery();
+    h.deliver(crate::hooks::merge_request(
+        &h.fake, PROJECT, 1, "open", "erin", None, &d,
+    ))
+    .await;
+    h.settle().await;
+    // Its source branch is the fork's: the status is posted on the commit without a ref
+    // (GitLab picks the pipeline); its head pipeline in the fork is a known limit.
+    let posts: Vec<serde_json::Value> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
+        .map(|r| r.body.unwrap())
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(posts[0].get("ref").is_none() && posts[0].get("pipeline_id").is_none());
+    assert_eq!(h.status_named(HEAD, "signoff").unwrap().0, "pending");
+}

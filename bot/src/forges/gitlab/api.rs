@@ -32,6 +32,10 @@ pub struct MergeRequest {
     /// The project the merge request is in (its target).
     #[serde(default)]
     pub project_id: Option<u64>,
+    /// The project of its source branch: another one (a fork) for a merge request from
+    /// a fork.
+    #[serde(default)]
+    pub source_project_id: Option<u64>,
     /// The pipeline GitLab's "Pipelines must succeed" judges; null when there is none.
     #[serde(default)]
     pub head_pipeline: Option<Pipeline>,

@@ -88,11 +88,17 @@ impl GitLabForge {
                 // Pushed to meanwhile: its new head gets its own answer.
                 continue;
             }
+            // From a fork, the source branch is the fork's: only the merge request ref is
+            // in this project (a pipeline the project runs for it).
+            let from_fork = matches!(
+                (mr.source_project_id, mr.project_id),
+                (Some(source), Some(target)) if source != target
+            );
             let mr_ref = format!("refs/merge-requests/{iid}/head");
             let on_its_refs = newest.iter().find(|p| {
                 p.git_ref
                     .as_deref()
-                    .is_some_and(|r| r == mr.source_branch || r == mr_ref)
+                    .is_some_and(|r| r == mr_ref || (!from_fork && r == mr.source_branch))
             });
             let head = mr.head_pipeline.as_ref().filter(|p| p.sha == sha);
             let found: Vec<u64> = [head, on_its_refs]
@@ -101,7 +107,7 @@ impl GitLabForge {
                 .filter(|p| in_project(p, mr.project_id))
                 .map(|p| p.id)
                 .collect();
-            if found.is_empty() {
+            if found.is_empty() && !from_fork {
                 targets.branches.insert(mr.source_branch);
             }
             targets.ids.extend(found);
