@@ -33,10 +33,18 @@ pub(super) async fn show_head(
         let Some(status) = head_status(app, forge.kind(), revision, &answers) else {
             return Ok(None);
         };
+        // The bot's own approval is taken back before anything but success is posted
+        // (posting may fail; the approval must not outlive the answer that allowed it)
+        // and given only after a success is shown. Before the answers are read again:
+        // an answer another worker changed meanwhile (after this one's approval) sends
+        // this one round again, to take it back.
+        if status.state != StatusState::Success {
+            own_approval::follow_head(forge, repo, revision, status.state, &answers).await?;
+        }
         show(app, forge, repo, &status).await?;
-        // Before the answers are read again: an answer another worker changed meanwhile
-        // (after this one's approval) sends this one round again, to take it back.
-        own_approval::follow_head(forge, repo, revision, status.state, &answers).await?;
+        if status.state == StatusState::Success {
+            own_approval::follow_head(forge, repo, revision, status.state, &answers).await?;
+        }
         let again = app
             .store
             .change_answers_on(forge_name, repo, revision)

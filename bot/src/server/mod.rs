@@ -82,8 +82,11 @@ pub async fn start(config: Config) -> Result<Running, String> {
                 forges::gitlab::GitLab::new(
                     client,
                     &gitlab_settings.api_url,
-                    Duration::from_secs(config.cache.ttl_secs),
-                    Duration::from_secs(config.cache.policy_ttl_secs),
+                    (
+                        Duration::from_secs(config.cache.ttl_secs),
+                        Duration::from_secs(config.cache.policy_ttl_secs),
+                    ),
+                    &config.status_context,
                 )
                 .approving_merge_requests(gitlab_settings.approve_merge_requests),
             ))

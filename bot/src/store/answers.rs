@@ -32,7 +32,7 @@ pub struct Shown {
     pub check_run: Option<u64>,
 }
 
-/// An answer the forge never confirmed.
+/// Where an answer is shown (one the forge never confirmed, or one to check again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unconfirmed {
     pub forge: String,
@@ -262,19 +262,44 @@ impl Store {
         .bind(before)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let repo: String = r.try_get("repo")?;
-                Ok(Unconfirmed {
-                    forge: r.try_get("forge")?,
-                    repo: Repo::parse(&repo).ok_or_else(|| decode("repository"))?,
-                    tenant: r
-                        .try_get::<Option<i64>, _>("tenant")?
-                        .and_then(|i| u64::try_from(i).ok()),
-                    revision: r.try_get("revision")?,
-                    context: r.try_get("context")?,
-                })
-            })
-            .collect()
+        rows.iter().map(answer_place).collect()
     }
+
+    /// Confirmed answers under `context` on `forge` that are not `success`, last changed
+    /// since `since`: those a pipeline without them would let through (GitLab's timer
+    /// checks that each head pipeline holds them).
+    pub async fn shown_blocking(
+        &self,
+        forge: &str,
+        context: &str,
+        since: i64,
+    ) -> Result<Vec<Unconfirmed>> {
+        let rows = sqlx::query(
+            "SELECT forge, repo, tenant, revision, context FROM shown
+             WHERE confirmed = 1 AND updated_at >= $1 AND forge = $2 AND context = $3
+               AND state <> $4
+             ORDER BY updated_at DESC LIMIT 1000",
+        )
+        .bind(since)
+        .bind(forge)
+        .bind(context)
+        .bind(StatusState::Success.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(answer_place).collect()
+    }
+}
+
+/// Where an answer is shown, from a `shown` row.
+fn answer_place(r: &sqlx::any::AnyRow) -> Result<Unconfirmed> {
+    let repo: String = r.try_get("repo")?;
+    Ok(Unconfirmed {
+        forge: r.try_get("forge")?,
+        repo: Repo::parse(&repo).ok_or_else(|| decode("repository"))?,
+        tenant: r
+            .try_get::<Option<i64>, _>("tenant")?
+            .and_then(|i| u64::try_from(i).ok()),
+        revision: r.try_get("revision")?,
+        context: r.try_get("context")?,
+    })
 }

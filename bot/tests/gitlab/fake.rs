@@ -15,6 +15,12 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+// A path of its own: bench.rs includes this file by path, where `mod pipelines;` would
+// mean this suite's tests/gitlab/pipelines.rs.
+#[path = "fake/pipelines.rs"]
+mod pipelines;
+pub use pipelines::Pipeline;
+
 pub const TOKEN: &str = "glpat-bot-token";
 
 #[derive(Debug, Clone)]
@@ -74,6 +80,8 @@ pub struct MergeRequest {
     pub versions: Vec<(String, String)>,
     /// note id → (last editor, when), as GraphQL's `Note.lastEditedBy` tells it.
     pub edits: BTreeMap<u64, (String, String)>,
+    /// The fork the source branch is in (`None`: this project).
+    pub fork: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -88,11 +96,13 @@ pub struct Project {
     pub merge_requests: BTreeMap<u64, MergeRequest>,
     pub environments: Vec<String>,
     pub deployments: BTreeMap<u64, Value>,
-    /// sha → statuses, oldest first
+    /// sha → statuses, oldest first (each names the pipeline it joined).
     pub statuses: HashMap<String, Vec<Value>>,
     /// The default branch's commits, oldest first: (sha, author's username); each
     /// written from `<username>@example.com`.
     pub history: Vec<(String, String)>,
+    /// id → pipeline (fake/pipelines.rs).
+    pub pipelines: BTreeMap<u64, Pipeline>,
 }
 
 #[derive(Debug, Default)]
@@ -113,6 +123,8 @@ pub struct FakeState {
     /// The fake's clock for notes, as RFC 3339 seconds.
     pub clock: i64,
     pub approval_rules: ApprovalRules,
+    /// `GET /projects/:id/pipelines` answers this 5xx (fake/pipelines.rs).
+    pub pipelines_down: Option<u16>,
 }
 
 impl FakeState {
@@ -188,7 +200,14 @@ impl FakeGitLab {
             )
             .route("/api/v4/projects/{id}/members/all", get(project_members))
             .route("/api/v4/groups/{id}/members/all", get(group_members))
-            .route("/api/v4/projects/{id}/statuses/{sha}", post(post_status))
+            .route(
+                "/api/v4/projects/{id}/statuses/{sha}",
+                post(pipelines::post_status),
+            )
+            .route(
+                "/api/v4/projects/{id}/pipelines",
+                get(pipelines::list_pipelines),
+            )
             .route(
                 "/api/v4/projects/{id}/repository/commits/{sha}/statuses",
                 get(statuses),
@@ -670,7 +689,10 @@ async fn merge_request(State(state): S, Path((id, iid)): Path<(String, u64)>) ->
         "changes_count": if mr.preparing { Value::Null } else { json!(mr.changes_count.clone().unwrap_or_else(|| mr.files.len().to_string())) },
         "diff_refs": {"base_sha": "base0000", "head_sha": mr.sha, "start_sha": "base0000"},
         "web_url": format!("http://gitlab.test/{}/-/merge_requests/{iid}", p.path),
-        "detailed_merge_status": "mergeable"
+        "detailed_merge_status": "mergeable",
+        "source_project_id": mr.fork.unwrap_or(pid),
+        "target_project_id": pid,
+        "head_pipeline": p.head_pipeline_json(iid)
     }))
     .into_response()
 }
@@ -881,65 +903,6 @@ async fn group_members(State(state): S, Path(id): Path<String>, page: Listing) -
         .map(|(i, (u, level))| json!({"id": i + 1, "username": u, "name": u, "state": "active", "access_level": level}))
         .collect();
     paginate(&s, &page, items)
-}
-
-async fn post_status(
-    State(state): S,
-    Path((id, sha)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    let Ok(params) = serde_json::from_slice::<Value>(&body) else {
-        return bad_request(json!({"error": "body is not JSON"}));
-    };
-    let state_name = params["state"].as_str().unwrap_or_default().to_owned();
-    if !["pending", "running", "success", "failed", "canceled"].contains(&state_name.as_str()) {
-        return bad_request(json!({"error": "state does not have a valid value"}));
-    }
-    let description = params["description"].as_str().map(str::to_owned);
-    if description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 255)
-    {
-        return bad_request(
-            json!({"message": {"description": ["is too long (maximum is 255 characters)"]}}),
-        );
-    }
-    let mut s = state.lock().unwrap();
-    let status_id = s.id();
-    let Some(p) = s.project(&id) else {
-        return not_found("Project");
-    };
-    let name = params["name"].as_str().unwrap_or("default").to_owned();
-    // GitLab refuses a transition to the state the status is already in.
-    let current = p
-        .statuses
-        .get(&sha)
-        .and_then(|all| all.iter().rev().find(|st| st["name"] == name.as_str()))
-        .map(|st| st["status"].as_str().unwrap_or_default().to_owned());
-    if current.as_deref() == Some(state_name.as_str()) {
-        let verb = if state_name == "pending" {
-            "enqueue"
-        } else {
-            "run"
-        };
-        return bad_request(
-            json!({"message": format!("Cannot transition status via :{verb} from :{state_name}")}),
-        );
-    }
-    let status = json!({
-        "id": status_id,
-        "sha": sha,
-        "ref": params["ref"].as_str().map_or_else(|| p.default_branch.clone(), str::to_owned),
-        "status": state_name,
-        "name": name,
-        "target_url": params["target_url"],
-        "description": description,
-        "created_at": "2026-01-01T00:00:00.000Z",
-        "allow_failure": false,
-        "author": {"id": 99, "username": "signoff-bot", "name": "signoff", "state": "active"}
-    });
-    p.statuses.entry(sha).or_default().push(status.clone());
-    (StatusCode::CREATED, axum::Json(status)).into_response()
 }
 
 async fn statuses(

@@ -543,17 +543,8 @@ async fn a_deleted_approval_note_only_takes_its_approval_away() {
 /// sends no status webhook, but the pipeline the status joins changes and GitLab sends
 /// a Pipeline Hook (listing CI jobs only, never external statuses).
 fn forge_success(h: &Harness, sha: &str) {
-    h.fake.project_mut(PROJECT, |p| {
-        p.statuses
-            .entry(sha.to_owned())
-            .or_default()
-            .push(serde_json::json!({
-                "id": 900_000, "sha": sha, "ref": "feature", "status": "success",
-                "name": "signoff", "target_url": null, "description": "LGTM",
-                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
-                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
-            }));
-    });
+    let params = serde_json::json!({"state": "success", "name": "signoff", "description": "LGTM"});
+    h.fake.post_status_as(PROJECT, "mallory", sha, params);
 }
 
 #[tokio::test]
@@ -585,41 +576,34 @@ async fn a_forged_signoff_status_is_replaced_when_its_pipeline_changes() {
 }
 
 #[tokio::test]
-async fn a_status_gitlab_refuses_to_repost_is_confirmed_not_assumed() {
+async fn a_status_gitlab_refuses_to_repost_is_replaced_not_assumed() {
     let h = erins_mr_approved_by(&[]).await;
     h.settle().await;
-    // Someone else's `signoff` is now the latest, in the state the bot's answer has: GitLab
-    // refuses the bot's repost ("Cannot transition status"), and the forged one stays.
-    h.fake.project_mut(PROJECT, |p| {
-        p.statuses
-            .entry(HEAD.to_owned())
-            .or_default()
-            .push(serde_json::json!({
-                "id": 900_001, "sha": HEAD, "ref": "feature", "status": "pending",
-                "name": "signoff", "target_url": "https://evil.example/", "description": "wait",
-                "created_at": "2026-01-01T00:00:00.000Z", "allow_failure": false,
-                "author": {"id": 66, "username": "mallory", "name": "m", "state": "active"}
-            }));
+    // Someone else's `signoff` is now the latest in the pipeline, in the state the bot's
+    // answer has: GitLab refuses the bot's repost ("Cannot transition status via
+    // :enqueue from :pending": its own job there is pending already).
+    let params = serde_json::json!({
+        "state": "pending", "name": "signoff", "target_url": "https://evil.example/",
+        "description": "wait"
     });
-    let d = h.delivery();
-    let hook = hooks::pipeline(&h.fake, PROJECT, HEAD, "review/feature", &d);
-    let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
-    v["builds"] = serde_json::json!([]);
-    h.deliver(hooks::signed("Pipeline Hook", &v, &d)).await;
-    h.settle_allowing_failures().await;
-    let author = h.fake.with(|s| {
+    let pipeline = h.fake.post_status_as(PROJECT, "mallory", HEAD, params)["pipeline_id"]
+        .as_u64()
+        .unwrap();
+    h.pipeline_changed(pipeline).await;
+    h.settle().await;
+    // The bot failed its own job and posted its answer anew: the latest is the bot's.
+    let latest = h.fake.with(|s| {
         s.projects[&PROJECT].statuses[HEAD]
             .iter()
             .rev()
             .find(|st| st["name"] == "signoff")
-            .unwrap()["author"]["username"]
+            .unwrap()
             .clone()
     });
-    let all = h.fake.with(|s| s.projects[&PROJECT].statuses[HEAD].clone());
-    assert_eq!(author, "signoff-bot", "{all:#?}");
-    // Not the other's `pending` under the bot's name: a failure saying why.
-    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
-    assert_eq!(state, "failed", "{description}");
+    assert_eq!(latest["author"]["username"], "signoff-bot", "{latest:#}");
+    assert_eq!(latest["status"], "pending");
+    assert_ne!(latest["target_url"], "https://evil.example/");
+    assert_eq!(h.head_pipeline_signoff(1).as_deref(), Some("pending"));
 }
 
 #[tokio::test]

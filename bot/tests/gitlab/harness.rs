@@ -195,6 +195,64 @@ impl Harness {
         }
     }
 
+    // ---- pipelines (fake/pipelines.rs) ----
+
+    /// A CI pipeline starts on merge request `iid`'s head from `source` (`push`, `web`:
+    /// on its source branch; `merge_request_event`: a detached merge request pipeline),
+    /// its one job `test` already green; GitLab sends the Pipeline Hook. Returns its id.
+    pub async fn run_pipeline(&self, iid: u64, source: &str) -> u64 {
+        let (sha, branch) = self.fake.with(|s| {
+            let mr = &s.projects[&PROJECT].merge_requests[&iid];
+            (mr.sha.clone(), mr.source_branch.clone())
+        });
+        let git_ref = if source == "merge_request_event" {
+            format!("refs/merge-requests/{iid}/head")
+        } else {
+            branch
+        };
+        let id = self
+            .fake
+            .start_pipeline(PROJECT, &sha, &git_ref, source, &[("test", "success")]);
+        self.pipeline_changed(id).await;
+        id
+    }
+
+    /// `user` posts a commit status (`params` as the API takes them) on `sha`; the
+    /// pipeline it joins (maybe a new external one) changes and GitLab sends its
+    /// Pipeline Hook. Returns that pipeline's id.
+    pub async fn post_status_as(&self, user: &str, sha: &str, params: serde_json::Value) -> u64 {
+        let status = self.fake.post_status_as(PROJECT, user, sha, params);
+        let id = status["pipeline_id"].as_u64().unwrap();
+        self.pipeline_changed(id).await;
+        id
+    }
+
+    /// GitLab sends the Pipeline Hook of pipeline `id`.
+    pub async fn pipeline_changed(&self, id: u64) {
+        let d = self.delivery();
+        self.deliver(hooks::pipeline_of(&self.fake, PROJECT, id, &d))
+            .await;
+    }
+
+    /// The state of the latest `signoff` in merge request `iid`'s head pipeline, if the
+    /// bot posted it (`Some("pending")`), or who else did (`Some("success by mallory")`).
+    pub fn head_pipeline_signoff(&self, iid: u64) -> Option<String> {
+        self.fake
+            .head_pipeline_job(PROJECT, iid, "signoff")
+            .map(|(state, by)| {
+                if by == "signoff-bot" {
+                    state
+                } else {
+                    format!("{state} by {by}")
+                }
+            })
+    }
+
+    /// Whether "Pipelines must succeed" keeps merge request `iid` from merging.
+    pub fn merge_blocked_by_pipeline(&self, iid: u64) -> bool {
+        self.fake.merge_blocked_by_pipeline(PROJECT, iid)
+    }
+
     // ---- waiting and looking ----
 
     /// Waits until no delivery is queued or running; fails on any failed delivery.

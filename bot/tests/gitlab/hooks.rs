@@ -173,6 +173,34 @@ pub fn pipeline(
     sign("Pipeline Hook", v, delivery, Timestamp::now())
 }
 
+/// Pipeline Hook for pipeline `id` of the fake as it is now (GitLab sends one whenever
+/// a pipeline is created or its status changes): its id, commit, ref, source and status,
+/// its merge request for a merge request pipeline, no deployment job.
+pub fn pipeline_of(fake: &FakeGitLab, project: u64, id: u64, delivery: &str) -> Hook {
+    let mut v = fixture("pipeline.json");
+    v["project"] = project_json(fake, project);
+    let (pipeline, iid) = fake.with(|s| {
+        let p = &s.projects[&project];
+        let pipeline = p.pipelines[&id].clone();
+        let mr_ref = pipeline
+            .git_ref
+            .strip_prefix("refs/merge-requests/")
+            .and_then(|rest| rest.strip_suffix("/head"))
+            .and_then(|iid| iid.parse::<u64>().ok());
+        (p.pipeline_json(&pipeline), mr_ref)
+    });
+    for field in ["id", "sha", "ref", "source", "status"] {
+        v["object_attributes"][field] = pipeline[field].clone();
+    }
+    v["object_attributes"]["before_sha"] = pipeline["sha"].clone();
+    match iid {
+        Some(iid) => v["merge_request"]["iid"] = json!(iid),
+        None => v["merge_request"] = Value::Null,
+    }
+    v["builds"] = json!([]);
+    sign("Pipeline Hook", v, delivery, Timestamp::now())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,4 +16,5 @@ mod hooks;
 mod intake;
 mod neutral;
 mod pages;
+mod pipelines;
 mod policy_check;

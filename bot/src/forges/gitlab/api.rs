@@ -29,6 +29,16 @@ pub struct MergeRequest {
     pub changes_count: Option<String>,
     pub diff_refs: Option<DiffRefs>,
     pub web_url: Option<String>,
+    /// The project the merge request is in (its target).
+    #[serde(default)]
+    pub project_id: Option<u64>,
+    /// The project of its source branch: another one (a fork) for a merge request from
+    /// a fork.
+    #[serde(default)]
+    pub source_project_id: Option<u64>,
+    /// The pipeline GitLab's "Pipelines must succeed" judges; null when there is none.
+    #[serde(default)]
+    pub head_pipeline: Option<Pipeline>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -231,6 +241,18 @@ pub fn approvers(members: &[Member]) -> Vec<String> {
         .collect()
 }
 
+/// A pipeline as `GET /projects/:id/pipelines` lists it (and `head_pipeline`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Pipeline {
+    pub id: u64,
+    pub sha: String,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// The project it runs in: a fork's for many merge requests from forks.
+    #[serde(default)]
+    pub project_id: Option<u64>,
+}
+
 /// A commit status state as GitLab names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -264,6 +286,10 @@ pub struct NewStatus {
     /// latest pipeline on the commit (or makes an external one).
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub git_ref: Option<String>,
+    /// The pipeline to join. Without it GitLab picks the newest pipeline of the commit,
+    /// which need not be the merge request's head pipeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline_id: Option<u64>,
 }
 
 impl NewStatus {
@@ -280,6 +306,7 @@ impl NewStatus {
             target_url,
             description: truncate_chars(description, STATUS_DESCRIPTION_MAX),
             git_ref: None,
+            pipeline_id: None,
         }
     }
 }
@@ -305,6 +332,9 @@ pub struct CommitStatus {
     pub description: Option<String>,
     pub target_url: Option<String>,
     pub author: Option<UserRef>,
+    /// The pipeline the status is in (GitLab 16 and later say it).
+    #[serde(default)]
+    pub pipeline_id: Option<u64>,
 }
 
 /// `GET /projects/:id/deployments/:deployment_id` (and list entries).
@@ -564,6 +594,8 @@ pub struct CommitMergeRequest {
     pub iid: u64,
     pub sha: String,
     pub state: MergeRequestState,
+    #[serde(default)]
+    pub source_branch: Option<String>,
 }
 
 /// `GET /projects/:id/repository/compare` (only the commits are read).

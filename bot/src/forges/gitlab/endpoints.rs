@@ -3,8 +3,8 @@
 
 use super::api::{
     Approvals, ChangesCount, Commit, CommitMergeRequest, CommitStatus, Compare, Deployment, Diff,
-    Environment, Member, MergeRequest, NewDeploymentApproval, NewNote, NewStatus, Note, User,
-    Version,
+    Environment, Member, MergeRequest, NewDeploymentApproval, NewNote, NewStatus, Note, Pipeline,
+    User, Version,
 };
 use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
@@ -193,6 +193,23 @@ impl GitLabClient {
     ) -> Result<Vec<CommitStatus>, ApiError> {
         let url = self.project_url(project, &["repository", "commits", sha, "statuses"])?;
         self.get_all(url, &format!("statuses of {sha}")).await
+    }
+
+    /// The newest `count` pipelines of `sha`, newest first (one page of
+    /// `GET /projects/:id/pipelines?sha=`): the ones that can be a head pipeline now.
+    pub async fn newest_pipelines(
+        &self,
+        project: &ProjectId,
+        sha: &str,
+        count: u32,
+    ) -> Result<Vec<Pipeline>, ApiError> {
+        let mut url = self.project_url(project, &["pipelines"])?;
+        url.query_pairs_mut()
+            .append_pair("sha", sha)
+            .append_pair("order_by", "id")
+            .append_pair("sort", "desc")
+            .append_pair("per_page", &count.to_string());
+        self.get_json(&url, &format!("pipelines of {sha}")).await
     }
 
     /// `GET /projects/:id/deployments?environment=&status=`, every page.

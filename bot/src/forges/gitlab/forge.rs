@@ -44,11 +44,19 @@ pub struct GitLab {
     policy_ttl: Duration,
     /// `[gitlab] approve_merge_requests`: the bot user approves what its answer allows.
     pub(super) approve_merge_requests: bool,
+    /// The merge request status (`status_context`): it goes into head pipelines.
+    gate_context: String,
 }
 
 impl GitLab {
-    /// `ttl` for members, `policy_ttl` for policy files (`[cache]`; 0 reads every time).
-    pub fn new(client: GitLabClient, api_url: &str, ttl: Duration, policy_ttl: Duration) -> GitLab {
+    /// `ttl` for members, `policy_ttl` for policy files (`[cache]`; 0 reads every time);
+    /// `gate_context`: the name of the merge request status.
+    pub fn new(
+        client: GitLabClient,
+        api_url: &str,
+        (ttl, policy_ttl): (Duration, Duration),
+        gate_context: &str,
+    ) -> GitLab {
         let web_url = api_url
             .trim_end_matches('/')
             .trim_end_matches("/api/v4")
@@ -63,6 +71,7 @@ impl GitLab {
             ttl,
             policy_ttl,
             approve_merge_requests: false,
+            gate_context: gate_context.to_owned(),
         }
     }
 
@@ -79,6 +88,7 @@ impl GitLab {
         GitLabForge {
             gitlab: Arc::clone(self),
             client: self.client.counting_afresh(),
+            read: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -86,6 +96,9 @@ impl GitLab {
 pub struct GitLabForge {
     pub(super) gitlab: Arc<GitLab>,
     pub(super) client: GitLabClient,
+    /// Merge requests this event read (project path, iid): where its answer is posted,
+    /// their head pipelines are known without reading them again.
+    read: Mutex<HashMap<(String, u64), api::MergeRequest>>,
 }
 
 /// The bot's error kinds from the client's: 5xx and timeouts retried, 429 waited out,
@@ -110,7 +123,7 @@ pub(super) fn project(repo: &Repo) -> ProjectId {
     ProjectId::Path(repo.to_string())
 }
 
-fn status_state(state: StatusState) -> api::StatusState {
+pub(super) fn status_state(state: StatusState) -> api::StatusState {
     match state {
         StatusState::Success => api::StatusState::Success,
         StatusState::Pending => api::StatusState::Pending,
@@ -119,6 +132,38 @@ fn status_state(state: StatusState) -> api::StatusState {
 }
 
 impl GitLabForge {
+    /// Posts a status on the commit: GitLab puts it into the commit's newest pipeline,
+    /// or makes one.
+    async fn post_on_commit(&self, repo: &Repo, status: &Status) -> Result<Option<u64>> {
+        let new = NewStatus::new(
+            status_state(status.state),
+            &status.context,
+            &status.description,
+            status.target_url.clone(),
+        );
+        match self
+            .client
+            .set_status(&project(repo), &status.sha, &new)
+            .await
+        {
+            Ok(_) => Ok(None),
+            // GitLab refused to move a status into the state it has. That is the bot's
+            // answer already only if the latest status of that name is the bot's: one
+            // someone else posted may be the one in that state. Never assumed.
+            Err(ApiError::StatusUnchanged(message)) => {
+                if self.shows(repo, status, None).await? {
+                    Ok(None)
+                } else {
+                    Err(ForgeError::Transient(format!(
+                        "GitLab refused to post {} on {} ({message}) and shows another's status under that name",
+                        status.context, status.sha
+                    )))
+                }
+            }
+            Err(e) => Err(forge_error(e)),
+        }
+    }
+
     pub(super) async fn bot(&self) -> Result<&str> {
         self.gitlab
             .bot
@@ -133,11 +178,36 @@ impl GitLabForge {
             .map(String::as_str)
     }
 
-    async fn merge_request(&self, repo: &Repo, iid: u64) -> Result<api::MergeRequest> {
-        self.client
+    pub(super) async fn merge_request(&self, repo: &Repo, iid: u64) -> Result<api::MergeRequest> {
+        let mr = self
+            .client
             .merge_request(&project(repo), iid)
             .await
-            .map_err(forge_error)
+            .map_err(forge_error)?;
+        if let Ok(mut read) = self.read.lock() {
+            read.insert((repo.to_string(), iid), mr.clone());
+        }
+        Ok(mr)
+    }
+
+    /// Merge request `iid` as this event last read it, if its head was `sha` then;
+    /// otherwise read now.
+    pub(super) async fn merge_request_at(
+        &self,
+        repo: &Repo,
+        iid: u64,
+        sha: &str,
+    ) -> Result<api::MergeRequest> {
+        let seen = self
+            .read
+            .lock()
+            .ok()
+            .and_then(|read| read.get(&(repo.to_string(), iid)).cloned())
+            .filter(|mr| mr.sha == sha);
+        match seen {
+            Some(mr) => Ok(mr),
+            None => self.merge_request(repo, iid).await,
+        }
     }
 
     /// The usernames of commit authors and committers (a public email matching exactly
@@ -502,38 +572,40 @@ impl Forge for GitLabForge {
         status: &Status,
         _check_run: Option<u64>,
     ) -> Result<Option<u64>> {
-        let new = NewStatus::new(
-            status_state(status.state),
-            &status.context,
-            &status.description,
-            status.target_url.clone(),
-        );
-        match self
-            .client
-            .set_status(&project(repo), &status.sha, &new)
-            .await
-        {
-            Ok(_) => Ok(None),
-            // GitLab refused to move a status into the state it has. That is the bot's
-            // answer already only if the latest status of that name is the bot's: one
-            // someone else posted may be the one in that state. Never assumed.
-            Err(ApiError::StatusUnchanged(message)) => {
-                if self.shows(repo, status, None).await? {
-                    Ok(None)
-                } else {
-                    Err(ForgeError::Transient(format!(
-                        "GitLab refused to post {} on {} ({message}) and shows another's status under that name",
-                        status.context, status.sha
-                    )))
+        if status.context == self.gitlab.gate_context {
+            match self.gate_pipelines(repo, &status.sha).await {
+                Ok(targets) if !targets.is_empty() => {
+                    self.post_into_pipelines(repo, &targets, status).await?;
+                    return Ok(None);
+                }
+                Ok(_) => {}
+                // Which pipelines must hold the answer is unknown. A success waits (it is
+                // never posted where it may not belong); anything else goes on the commit
+                // at once, so that an earlier success does not stand while the error
+                // retries the rest.
+                Err(e) if status.state == StatusState::Success => return Err(e),
+                Err(e) => {
+                    if let Err(also) = self.post_on_commit(repo, status).await {
+                        tracing::warn!(repo = %repo, sha = status.sha, error = %also, "could not post the answer on the commit either");
+                    }
+                    return Err(e);
                 }
             }
-            Err(e) => Err(forge_error(e)),
         }
+        // No open merge request has this head (or another status, `signoff/<environment>`).
+        self.post_on_commit(repo, status).await
     }
 
     /// GitLab cannot change a status's description without changing its state, so the
-    /// state is what must match: the latest status of that name on the commit.
+    /// state is what must match: the merge request status in each head pipeline (see
+    /// pipelines.rs), any other the latest status of that name on the commit.
     async fn shows(&self, repo: &Repo, status: &Status, _check_run: Option<u64>) -> Result<bool> {
+        if status.context == self.gitlab.gate_context {
+            let targets = self.gate_pipelines(repo, &status.sha).await?;
+            if !targets.is_empty() {
+                return self.pipelines_show(repo, &targets, status).await;
+            }
+        }
         let statuses = self
             .client
             .commit_statuses(&project(repo), &status.sha)

@@ -12,6 +12,7 @@ mod forge;
 pub mod intake;
 mod own_approval;
 pub mod payloads;
+mod pipelines;
 pub mod poll;
 pub mod settings;
 pub mod time;
