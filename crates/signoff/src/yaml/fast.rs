@@ -1,0 +1,926 @@
+//! A fast path for the plain YAML that policies and cases are written in: the same events,
+//! with the same spans, as saphyr-parser gives, or `None` to send the whole text to
+//! saphyr-parser instead.
+//!
+//! saphyr-parser reads the input a character at a time through a general state machine and
+//! allocates a `String` for every plain scalar; most of a parse went there
+//! (docs/benchmarks.md, "Parse"). This reads a line at a time and borrows every scalar from
+//! the input. It handles only what is common in policies: block mappings and block
+//! sequences (nested, or compact as in `- key: value`), single-line flow sequences and flow
+//! mappings, plain scalars and single-line quoted scalars without escapes, comments and
+//! blank lines, in ASCII text. For anything else (anchors, aliases, tags, block scalars,
+//! multi-line scalars, documents markers, directives, tabs, escapes, empty entries, odd
+//! indentation, any syntax error) it gives up before any event is used, so what saphyr
+//! would have said, errors included, is what the user sees. A unit test holds it to
+//! saphyr-parser's events on every YAML file of the repository, on mutations of them, and
+//! on generated documents.
+
+use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+use std::borrow::Cow;
+
+/// Deeper nesting goes to saphyr, whose events then meet the depth limit of `load`; this
+/// parser recurses per level, so it must stop well before the stack does.
+const MAX_NESTING: usize = super::MAX_DEPTH + 2;
+
+/// saphyr rejects a simple key longer than 1024 characters; stay clear of the limit.
+const MAX_KEY_LEN: usize = 1000;
+
+/// The events of `text` as saphyr-parser would give them, or `None` when `text` uses
+/// anything this fast path does not handle.
+pub(crate) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
+    // No tab, carriage return, control character, byte order mark or Unicode line
+    // separator, whose handling is saphyr's business. Other characters outside ASCII only
+    // make character indices differ from byte offsets.
+    let ascii = text.is_ascii();
+    let ordinary = |c: char| {
+        c == '\n'
+            || (' '..='~').contains(&c)
+            || (c > '\u{9f}'
+                && !matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ))
+    };
+    if ascii {
+        if !text
+            .bytes()
+            .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
+        {
+            return None;
+        }
+    } else if !text.chars().all(ordinary) {
+        return None;
+    }
+    // Without a final line feed, saphyr ends the collections deeper than the last line's
+    // spaces or comment at that line's end and the others on the line after; only a last
+    // line with content (which no open collection is deeper than) is simple.
+    let last_line = text
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches(' ');
+    if text.len() > 0
+        && !text.ends_with('\n')
+        && (last_line.is_empty() || last_line.starts_with('#'))
+    {
+        return None;
+    }
+    let mut parser = Fast {
+        text,
+        bytes: text.as_bytes(),
+        ascii,
+        pos: 0,
+        line: 1,
+        line_start: 0,
+        line_start_index: 0,
+        depth: 0,
+        flow_depth: 0,
+        events: Vec::with_capacity(text.len() / 8),
+    };
+    parser.document()?;
+    Some(parser.events)
+}
+
+/// How many characters UTF-8 `bytes` hold (those that do not continue a character).
+fn chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+struct Fast<'i> {
+    text: &'i str,
+    bytes: &'i [u8],
+    /// The byte (and so character) offset being read.
+    pos: usize,
+    /// Whether the text is ASCII, so that a byte offset is also a character index.
+    ascii: bool,
+    /// The line of `pos`, from 1, the byte offset that line starts at and its character
+    /// index.
+    line: usize,
+    line_start: usize,
+    line_start_index: usize,
+    /// Collections open around `pos`, and how many of them are flow collections.
+    depth: usize,
+    flow_depth: usize,
+    events: Vec<(Event<'i>, Span)>,
+}
+
+/// Where a mapping's value is read from: its own line (`key: value`) or the lines below.
+enum Value {
+    Inline,
+    Below,
+}
+
+impl<'i> Fast<'i> {
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.bytes.get(at).copied()
+    }
+
+    fn here(&self) -> Option<u8> {
+        self.byte(self.pos)
+    }
+
+    /// The marker of `at`, which must be on the current line (or end the text).
+    fn marker(&self, at: usize) -> Marker {
+        if self.ascii {
+            return Marker::new(at, self.line, at - self.line_start);
+        }
+        let col = chars(self.bytes.get(self.line_start..at).unwrap_or_default());
+        Marker::new(self.line_start_index + col, self.line, col)
+    }
+
+    fn push(&mut self, event: Event<'i>, start: usize, end: usize) {
+        let span = Span::new(self.marker(start), self.marker(end));
+        self.events.push((event, span));
+    }
+
+    /// A zero-width event at `pos`, as saphyr gives block collections' starts and ends.
+    fn push_here(&mut self, event: Event<'i>) {
+        self.push(event, self.pos, self.pos);
+    }
+
+    /// What saphyr skips after a flow indicator or a quoted scalar: spaces, and a comment
+    /// after them (to the line's end). A comment without a space before it gives up.
+    fn skip_trailing(&mut self) -> Option<()> {
+        let before = self.pos;
+        self.skip_spaces();
+        if self.here() == Some(b'#') {
+            if self.pos == before {
+                return None;
+            }
+            while !matches!(self.here(), Some(b'\n') | None) {
+                self.pos += 1;
+            }
+        }
+        Some(())
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.here() == Some(b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// The rest of a line after its content: spaces, then a comment after a space, then the
+    /// line feed (or the end of the text). Anything else gives up.
+    fn end_line(&mut self) -> Option<()> {
+        self.skip_spaces();
+        if self.here() == Some(b'#') {
+            if self.pos != self.line_start && self.byte(self.pos - 1) != Some(b' ') {
+                return None;
+            }
+            while !matches!(self.here(), Some(b'\n') | None) {
+                self.pos += 1;
+            }
+        }
+        match self.here() {
+            Some(b'\n') => {
+                self.pos += 1;
+                self.line += 1;
+                if !self.ascii {
+                    let line = self
+                        .bytes
+                        .get(self.line_start..self.pos)
+                        .unwrap_or_default();
+                    self.line_start_index += chars(line);
+                }
+                self.line_start = self.pos;
+                Some(())
+            }
+            None => Some(()),
+            Some(_) => None,
+        }
+    }
+
+    /// Skips blank and comment lines from the start of a line, stopping on the first
+    /// character of the next line with content: `Some(its column)`, or `None` at the end.
+    fn next_content(&mut self) -> Option<Option<usize>> {
+        loop {
+            self.skip_spaces();
+            match self.here() {
+                None => return Some(None),
+                Some(b'\n' | b'#') => self.end_line()?,
+                Some(_) => {
+                    let col = self.pos - self.line_start;
+                    let rest = self.bytes.get(self.pos..).unwrap_or_default();
+                    // Document markers and directives are saphyr's business.
+                    if col == 0
+                        && (rest.starts_with(b"---") || rest.starts_with(b"...") || rest[0] == b'%')
+                    {
+                        return None;
+                    }
+                    return Some(Some(col));
+                }
+            }
+        }
+    }
+
+    /// Where a text without a final line feed ends, saphyr counts one more line.
+    fn end_marker(&self) -> Marker {
+        let line = if self.pos == self.line_start {
+            self.line
+        } else {
+            self.line + 1
+        };
+        let index = if self.ascii {
+            self.bytes.len()
+        } else {
+            self.line_start_index + chars(self.bytes.get(self.line_start..).unwrap_or_default())
+        };
+        Marker::new(index, line, 0)
+    }
+
+    fn push_at_end(&mut self, event: Event<'i>) {
+        let end = self.end_marker();
+        self.events.push((event, Span::new(end, end)));
+    }
+
+    fn document(&mut self) -> Option<()> {
+        self.push_here(Event::StreamStart);
+        let indent = self.next_content()??;
+        self.push_here(Event::DocumentStart(false));
+        self.block_node(indent)?;
+        if self.next_content()?.is_some() {
+            return None;
+        }
+        self.push_at_end(Event::DocumentEnd);
+        self.push_at_end(Event::StreamEnd);
+        Some(())
+    }
+
+    /// Whether a block sequence entry (`-` then a space or the end of the line) starts here.
+    fn at_entry(&self) -> bool {
+        self.here() == Some(b'-') && matches!(self.byte(self.pos + 1), Some(b' ' | b'\n') | None)
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_NESTING).then_some(())
+    }
+
+    /// A mapping or sequence starting at `pos`, column `indent` (a scalar alone on its line
+    /// gives up). On return `pos` is on the next line with content, or at the end.
+    fn block_node(&mut self, indent: usize) -> Option<()> {
+        if self.at_entry() {
+            self.block_sequence(indent)
+        } else if self.key_end(self.pos).is_some() {
+            self.block_mapping(indent)
+        } else {
+            None
+        }
+    }
+
+    fn block_sequence(&mut self, indent: usize) -> Option<()> {
+        self.enter()?;
+        self.push_here(Event::SequenceStart(0, None));
+        loop {
+            self.pos += 1; // the `-`
+            self.skip_spaces();
+            let next = if matches!(self.here(), Some(b'\n' | b'#') | None) {
+                self.end_line()?;
+                match self.next_content()? {
+                    Some(col) if col > indent => {
+                        self.block_node(col)?;
+                        self.current_column()
+                    }
+                    // An empty entry.
+                    _ => return None,
+                }
+            } else {
+                let col = self.pos - self.line_start;
+                if self.at_entry() {
+                    self.block_sequence(col)?;
+                    self.current_column()
+                } else if self.key_end(self.pos).is_some() {
+                    self.block_mapping(col)?;
+                    self.current_column()
+                } else {
+                    self.flow_node()?;
+                    self.end_line()?;
+                    self.next_content()?
+                }
+            };
+            match next {
+                Some(col) if col == indent && self.at_entry() => {}
+                Some(col) if col >= indent => return None,
+                _ => break,
+            }
+        }
+        self.end_block(Event::SequenceEnd);
+        Some(())
+    }
+
+    fn block_mapping(&mut self, indent: usize) -> Option<()> {
+        self.enter()?;
+        self.push_here(Event::MappingStart(0, None));
+        loop {
+            let colon = self.key_end(self.pos)?;
+            let colon_mark = self.marker(colon);
+            self.flow_scalar(true)?;
+            if self.pos != colon {
+                return None;
+            }
+            self.pos += 1; // the `:`
+            self.skip_spaces();
+            let value = if matches!(self.here(), Some(b'\n' | b'#') | None) {
+                Value::Below
+            } else {
+                Value::Inline
+            };
+            let next = match value {
+                Value::Inline => {
+                    if self.at_entry() {
+                        return None;
+                    }
+                    self.flow_node()?;
+                    self.end_line()?;
+                    self.next_content()?
+                }
+                Value::Below => {
+                    self.end_line()?;
+                    match self.next_content()? {
+                        Some(col) if col > indent => {
+                            self.block_node(col)?;
+                            self.current_column()
+                        }
+                        // A sequence at the key's own indentation.
+                        Some(col) if col == indent && self.at_entry() => return None,
+                        next => {
+                            // An empty value, where saphyr puts it: on the `:`.
+                            let span = Span::new(colon_mark, colon_mark);
+                            let empty =
+                                Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None);
+                            self.events.push((empty, span));
+                            next
+                        }
+                    }
+                }
+            };
+            match next {
+                Some(col) if col == indent && !self.at_entry() => {}
+                Some(col) if col >= indent => return None,
+                _ => break,
+            }
+        }
+        self.end_block(Event::MappingEnd);
+        Some(())
+    }
+
+    /// The column of `pos`, which a finished block node leaves on the next line with
+    /// content, or `None` at the end of the text.
+    fn current_column(&self) -> Option<usize> {
+        (self.pos < self.bytes.len()).then(|| self.pos - self.line_start)
+    }
+
+    /// A block collection ends where the next content starts (or at the end of the text).
+    fn end_block(&mut self, event: Event<'i>) {
+        self.depth -= 1;
+        if self.pos < self.bytes.len() {
+            self.push_here(event);
+        } else {
+            self.push_at_end(event);
+        }
+    }
+
+    /// Where the `:` of a block mapping key starting at `at` is: the key is a plain scalar
+    /// or a quoted one, on one line, followed by `:` and a space or the line's end.
+    fn key_end(&self, at: usize) -> Option<usize> {
+        let end = match self.byte(at)? {
+            b'"' | b'\'' => self.quoted_end(at)?,
+            _ => self.plain_end(at, false)?.0,
+        };
+        if end - at > MAX_KEY_LEN || self.byte(end) != Some(b':') {
+            return None;
+        }
+        matches!(self.byte(end + 1), Some(b' ' | b'\n') | None).then_some(end)
+    }
+
+    /// Where a quoted scalar starting at `at` ends (past its closing quote), if it stays
+    /// on its line and has no escapes (`\` in double quotes, `''` in single quotes).
+    fn quoted_end(&self, at: usize) -> Option<usize> {
+        let quote = self.byte(at)?;
+        let mut i = at + 1;
+        loop {
+            match self.byte(i)? {
+                b'\n' => return None,
+                b'\\' if quote == b'"' => return None,
+                b if b == quote => {
+                    if quote == b'\'' && self.byte(i + 1) == Some(b'\'') {
+                        return None;
+                    }
+                    return Some(i + 1);
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// Where a plain scalar starting at `at` ends (its last character but trailing spaces)
+    /// and whether it stopped before a `: ` (a key). In a flow collection it also stops at
+    /// `,[]{}`, which in a block belong to the scalar.
+    fn plain_end(&self, at: usize, flow: bool) -> Option<(usize, bool)> {
+        let first = self.byte(at)?;
+        let next = self.byte(at + 1);
+        let safe_first = first.is_ascii_alphanumeric()
+            || !first.is_ascii()
+            || matches!(
+                first,
+                b'_' | b'.' | b'/' | b'~' | b'+' | b'$' | b'^' | b'(' | b'='
+            )
+            || (first == b'-' && next.is_some_and(|b| b.is_ascii_alphanumeric()));
+        if !safe_first {
+            return None;
+        }
+        let mut i = at + 1;
+        let mut end = i;
+        let key = loop {
+            match self.byte(i) {
+                None | Some(b'\n') => break false,
+                Some(b':') => match self.byte(i + 1) {
+                    None | Some(b' ' | b'\n') => break true,
+                    Some(b',' | b'[' | b']' | b'{' | b'}') => return None,
+                    Some(_) => {}
+                },
+                Some(b'#') if self.byte(i - 1) == Some(b' ') => break false,
+                Some(b',' | b'[' | b']' | b'{' | b'}') if flow => break false,
+                Some(_) => {}
+            }
+            if self.byte(i) != Some(b' ') {
+                end = i + 1;
+            }
+            i += 1;
+        };
+        Some((end, key))
+    }
+
+    /// A scalar (plain, or quoted without escapes) at `pos`, read up to its end. A key
+    /// stops before its `:`; a value that stops before a `: ` gives up.
+    fn flow_scalar(&mut self, is_key: bool) -> Option<()> {
+        let start = self.pos;
+        let flow = self.in_flow();
+        let (end, style, value) = match self.here()? {
+            b'"' | b'\'' => {
+                let end = self.quoted_end(start)?;
+                let style = if self.here() == Some(b'"') {
+                    ScalarStyle::DoubleQuoted
+                } else {
+                    ScalarStyle::SingleQuoted
+                };
+                (end, style, self.text.get(start + 1..end - 1)?)
+            }
+            _ => {
+                let (end, key) = self.plain_end(start, flow)?;
+                if key != is_key {
+                    return None;
+                }
+                (end, ScalarStyle::Plain, self.text.get(start..end)?)
+            }
+        };
+        self.pos = end;
+        if style != ScalarStyle::Plain {
+            // saphyr's quoted scalars take the spaces and comment after them.
+            self.skip_trailing()?;
+        }
+        self.push(
+            Event::Scalar(Cow::Borrowed(value), style, 0, None),
+            start,
+            self.pos,
+        );
+        Some(())
+    }
+
+    /// Inside a flow collection (they never span lines here).
+    fn in_flow(&self) -> bool {
+        self.flow_depth > 0
+    }
+
+    /// A flow collection or a scalar, on the current line.
+    fn flow_node(&mut self) -> Option<()> {
+        match self.here()? {
+            b'[' => self.flow_sequence(),
+            b'{' => self.flow_mapping(),
+            _ => self.flow_scalar(false),
+        }
+    }
+
+    /// A flow collection's `[` or `{`; like saphyr, its span takes the spaces (and comment)
+    /// after it.
+    fn open_flow(&mut self, event: Event<'i>) -> Option<()> {
+        self.enter()?;
+        self.flow_depth += 1;
+        let start = self.pos;
+        self.pos += 1;
+        self.skip_trailing()?;
+        self.push(event, start, self.pos);
+        Some(())
+    }
+
+    /// A flow collection's `]` or `}`, with the spaces (and comment) after it.
+    fn close_flow(&mut self, event: Event<'i>) -> Option<()> {
+        let start = self.pos;
+        self.pos += 1;
+        self.skip_trailing()?;
+        self.push(event, start, self.pos);
+        self.depth -= 1;
+        self.flow_depth -= 1;
+        Some(())
+    }
+
+    /// After an entry of a flow collection: `true` at a `,` (skipped) before another
+    /// entry, `false` at the collection's `close`; anything else (a trailing comma too)
+    /// gives up.
+    fn next_flow_entry(&mut self, close: u8) -> Option<bool> {
+        self.skip_spaces();
+        match self.here()? {
+            b',' => {
+                self.pos += 1;
+                self.skip_spaces();
+                (self.here() != Some(close)).then_some(true)
+            }
+            b if b == close => Some(false),
+            _ => None,
+        }
+    }
+
+    fn flow_sequence(&mut self) -> Option<()> {
+        self.open_flow(Event::SequenceStart(0, None))?;
+        if self.here() != Some(b']') {
+            loop {
+                self.flow_node()?;
+                if !self.next_flow_entry(b']')? {
+                    break;
+                }
+            }
+        }
+        self.close_flow(Event::SequenceEnd)?;
+        Some(())
+    }
+
+    /// A flow mapping whose keys are scalars followed by `: ` and whose every key has a
+    /// value.
+    fn flow_mapping(&mut self) -> Option<()> {
+        self.open_flow(Event::MappingStart(0, None))?;
+        if self.here() != Some(b'}') {
+            loop {
+                if matches!(self.here()?, b'[' | b'{') {
+                    return None;
+                }
+                self.flow_scalar(true)?;
+                if self.here() != Some(b':') || self.byte(self.pos + 1) != Some(b' ') {
+                    return None;
+                }
+                self.pos += 1;
+                self.skip_spaces();
+                self.flow_node()?;
+                if !self.next_flow_entry(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.close_flow(Event::MappingEnd)?;
+        Some(())
+    }
+}
+
+/// The fast path against saphyr-parser: wherever it answers, the same events with the same
+/// spans, and saphyr-parser without an error.
+#[cfg(test)]
+mod tests {
+    use super::events;
+    use saphyr_parser::Parser;
+    use std::path::{Path, PathBuf};
+
+    /// Whether the fast path took `text`, after checking it agrees with saphyr-parser.
+    fn agrees(text: &str, name: &str) -> bool {
+        let Some(fast) = events(text) else {
+            return false;
+        };
+        let mut theirs = Vec::new();
+        for event in Parser::new_from_str(text) {
+            match event {
+                Ok(event) => theirs.push(event),
+                Err(e) => panic!("{name}: the fast path took {text:?}, saphyr-parser says {e}"),
+            }
+        }
+        for (i, (a, b)) in fast.iter().zip(&theirs).enumerate() {
+            assert_eq!(a, b, "{name}: event {i} of {text:?}");
+        }
+        assert_eq!(fast.len(), theirs.len(), "{name}: events of {text:?}");
+        true
+    }
+
+    fn repository_yaml() -> Vec<(PathBuf, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut stack = vec![
+            root.join("tests"),
+            root.join("examples"),
+            root.join("crates/signoff/tests"),
+            root.join("bot/tests"),
+        ];
+        let mut files = Vec::new();
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    files.push((path, text));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn agrees_with_saphyr_parser_on_every_yaml_file_of_the_repository() {
+        let files = repository_yaml();
+        let taken = files
+            .iter()
+            .filter(|(path, text)| agrees(text, &path.display().to_string()))
+            .count();
+        assert!(files.len() > 100, "only {} YAML files found", files.len());
+        // Most policies and cases are plain YAML: if this drops, the fast path stopped
+        // handling something common.
+        assert!(
+            taken * 2 > files.len(),
+            "the fast path took {taken} of {} files",
+            files.len()
+        );
+    }
+
+    /// The constructs of the reference policy and the examples: comments, flow lists and
+    /// mappings, compact mappings in lists, quoted scalars, an empty value.
+    #[test]
+    fn takes_a_typical_policy() {
+        let text = "version: 1  # the format\n\ngroups:\n  leads: [alice, \"bob\", 'carol']\n\npolicies:\n  prod:\n    description: two leads, or one lead and the on-call\n    requires:\n      - group: leads\n        count: 2\n      - any_of:\n          - from: { groups: [leads], users: [dave] }\n          - any: 1\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: \"prod-*\" }\nempty:\n";
+        assert!(agrees(text, "typical policy"));
+    }
+
+    /// Where saphyr's spans are irregular: each of these takes the fast path and agrees.
+    const QUIRKS: &[&str] = &[
+        "a: 1",
+        "a: 1 # no line feed",
+        "a:\n  b: 1\n",
+        "a:\n  b: 1\n# a comment left of the mapping\n  c: 2\n",
+        "a:   # a comment\nb:\n\n# c\n",
+        "a: [x]  \nb: { }   # c\nc: [ ]\n",
+        "- {} # c\n- [a ,b ] \n- \"q\" # c\n- 'q'  \n",
+        "a: { k: \"v\" , l: [1,2] }\n",
+        "# § ü\nnamé: \"ünï\" # ö\nb: [é, x]\n",
+        "- - x\n  - y\n- a: 1\n  b: 2\n",
+        "  a: 1\n  b: 2\n",
+        "t: 2026-01-01T10:00:00Z\nu: {at: 2026-01-01T10:00:00Z, x: a:b}\n",
+        "a: b, c [d] {e}\n",
+    ];
+
+    #[test]
+    fn agrees_with_saphyr_parser_where_its_spans_are_irregular() {
+        for text in QUIRKS {
+            assert!(agrees(text, "quirk"), "the fast path gave up on {text:?}");
+        }
+    }
+
+    /// A small deterministic generator (xorshift), so a failure names its seed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+            items[self.below(items.len())]
+        }
+    }
+
+    /// Bytes that matter to YAML's syntax, for mutations.
+    const SYNTAX: &[&str] = &[
+        " ", "  ", ":", ": ", "-", "- ", "#", " #", "'", "\"", "''", "\\", "[", "]", "{", "}", ",",
+        "\n", "\n\n", "\t", "\r\n", "&a ", "*a", "!t ", "|", ">", "?", "? ", "%", "@", "`", "~",
+        ".", "---\n", "...\n", "é", "\u{feff}", "x", "1",
+    ];
+
+    fn mutate(text: &str, rng: &mut Rng) -> String {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        if lines.is_empty() {
+            return SYNTAX[rng.below(SYNTAX.len())].to_owned();
+        }
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(lines.len());
+            let line = &mut lines[at];
+            let mut cut = if line.is_empty() {
+                0
+            } else {
+                rng.below(line.len() + 1)
+            };
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            match rng.below(7) {
+                0 => line.insert_str(cut, rng.pick(SYNTAX)),
+                1 if cut < line.len() => {
+                    line.remove(cut);
+                }
+                2 => {
+                    let copy = line.clone();
+                    lines.insert(at, copy);
+                }
+                3 => line.insert(0, ' '),
+                4 if line.starts_with(' ') => {
+                    line.remove(0);
+                }
+                5 => line.truncate(cut),
+                _ => {
+                    let other = rng.below(lines.len());
+                    lines.swap(at, other);
+                }
+            }
+        }
+        let mut out = lines.join("\n");
+        match rng.below(4) {
+            0 => {}
+            1 => out.push_str("  "),
+            _ => out.push('\n'),
+        }
+        out
+    }
+
+    #[test]
+    fn agrees_with_saphyr_parser_on_mutations_of_the_repository_files() {
+        let files: Vec<_> = repository_yaml()
+            .into_iter()
+            .filter(|(_, text)| text.len() < 4000)
+            .collect();
+        let mut rng = Rng(0x5eed_f00d_1234_5678);
+        let (mut tried, mut taken) = (0, 0);
+        for (path, text) in &files {
+            for round in 0..12 {
+                let mutated = mutate(text, &mut rng);
+                tried += 1;
+                if agrees(&mutated, &format!("{} mutation {round}", path.display())) {
+                    taken += 1;
+                }
+            }
+        }
+        assert!(taken * 5 > tried, "the fast path took {taken} of {tried}");
+    }
+
+    /// Scalars the fast path takes, and (below) ones it gives up on or that are errors.
+    const SCALARS: &[&str] = &[
+        "a",
+        "b c",
+        "x1",
+        "true",
+        "null",
+        "~",
+        "0x1f",
+        "-1",
+        "1e3",
+        ".inf",
+        "a:b",
+        "a#b",
+        "http://x.y/z",
+        "2026-12-20T00:00:00Z",
+        "\"q\"",
+        "\"q r\"",
+        "'s'",
+        "\"\"",
+        "''",
+        "-x",
+        "$x",
+        "(x)",
+        "a  b",
+        "\"#\"",
+        "café",
+        "\"ünï\"",
+        "a'b",
+        "x!y&z*",
+    ];
+    const ODD: &[&str] = &[
+        "a #b",
+        "'it''s'",
+        "\"a\\tb\"",
+        "a,b",
+        "a]",
+        "{a",
+        "'",
+        "x ",
+        "a: b",
+        "!t x",
+        "&a x",
+        "*a",
+        "|",
+        "? x",
+        "- x",
+        "@x",
+        "%x",
+        "-",
+        "a:",
+        "\"q\"x",
+        "[",
+        "}",
+        "#",
+    ];
+
+    fn scalar(rng: &mut Rng, out: &mut String) {
+        let list = if rng.below(50) == 0 { ODD } else { SCALARS };
+        out.push_str(rng.pick(list));
+    }
+
+    /// A random node rendered at `indent`, or inline when `flow`.
+    fn node(rng: &mut Rng, depth: usize, indent: usize, out: &mut String, flow: bool) {
+        let kind = rng.below(4);
+        if flow || depth > 3 || (depth > 0 && rng.below(2) == 0) {
+            match if depth > 3 { 0 } else { rng.below(5) } {
+                0..=2 => scalar(rng, out),
+                3 => {
+                    out.push_str(rng.pick(&["[", "[ "]));
+                    for i in 0..rng.below(4) {
+                        if i > 0 {
+                            out.push_str(rng.pick(&[", ", ",", " , "]));
+                        }
+                        node(rng, depth + 1, indent, out, true);
+                    }
+                    out.push_str(rng.pick(&["]", " ]"]));
+                }
+                _ => {
+                    out.push_str(rng.pick(&["{", "{ "]));
+                    for i in 0..rng.below(4) {
+                        if i > 0 {
+                            out.push_str(rng.pick(&[", ", ","]));
+                        }
+                        scalar(rng, out);
+                        out.push_str(rng.pick(&[": ", ": ", ": ", ":", " : "]));
+                        node(rng, depth + 1, indent, out, true);
+                    }
+                    out.push_str(rng.pick(&["}", " }"]));
+                }
+            }
+            return;
+        }
+        let step = rng.pick(&[2, 2, 4, 1, 3]);
+        let inner = indent + step;
+        let pad = |n: usize| " ".repeat(n);
+        for i in 0..1 + rng.below(3) {
+            out.push('\n');
+            if rng.below(6) == 0 {
+                out.push_str(rng.pick(&["\n", "# note\n", "  # note\n", "   \n"]));
+            }
+            let jitter = usize::from(rng.below(40) == 0);
+            out.push_str(&pad(inner + jitter));
+            if kind % 2 == 0 {
+                out.push_str("- ");
+            } else {
+                if i == 1 && rng.below(8) == 0 {
+                    out.push('a');
+                } else {
+                    scalar(rng, out);
+                }
+                out.push(':');
+                if rng.below(8) == 0 {
+                    continue;
+                }
+                out.push(' ');
+            }
+            node(rng, depth + 1, inner, out, false);
+            if rng.below(8) == 0 {
+                out.push_str(rng.pick(&[" # c", "  #c", "#c", "   "]));
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_saphyr_parser_on_generated_documents() {
+        let (mut tried, mut taken) = (0, 0);
+        for seed in 1..4000u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let mut text = String::new();
+            if rng.below(2) == 0 {
+                text.push_str("# heading\n");
+            }
+            node(&mut rng, 0, 0, &mut text, false);
+            let text = text.trim_start_matches('\n').to_owned();
+            let text = match rng.below(3) {
+                0 => text,
+                _ => text + "\n",
+            };
+            tried += 1;
+            if agrees(&text, &format!("seed {seed}")) {
+                taken += 1;
+            }
+        }
+        assert!(taken * 3 > tried, "the fast path took {taken} of {tried}");
+    }
+}
