@@ -315,10 +315,7 @@ impl<'i> Fast<'i> {
         loop {
             let colon = self.key_end(self.pos)?;
             let colon_mark = self.marker(colon);
-            self.flow_scalar(true)?;
-            if self.pos != colon {
-                return None;
-            }
+            self.block_key(colon)?;
             self.pos += 1; // the `:`
             self.skip_spaces();
             let value = if matches!(self.here(), Some(b'\n' | b'#') | None) {
@@ -362,6 +359,30 @@ impl<'i> Fast<'i> {
             }
         }
         self.end_block(Event::MappingEnd);
+        Some(())
+    }
+
+    /// The key from `pos` to its `:` at `colon`, as [`Fast::key_end`] found it (a quoted
+    /// key's span then has no spaces or comment to take).
+    fn block_key(&mut self, colon: usize) -> Option<()> {
+        let start = self.pos;
+        let (style, value) = match self.here()? {
+            b'"' => (
+                ScalarStyle::DoubleQuoted,
+                self.text.get(start + 1..colon - 1)?,
+            ),
+            b'\'' => (
+                ScalarStyle::SingleQuoted,
+                self.text.get(start + 1..colon - 1)?,
+            ),
+            _ => (ScalarStyle::Plain, self.text.get(start..colon)?),
+        };
+        self.pos = colon;
+        self.push(
+            Event::Scalar(Cow::Borrowed(value), style, 0, None),
+            start,
+            colon,
+        );
         Some(())
     }
 
