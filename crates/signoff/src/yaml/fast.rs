@@ -17,6 +17,7 @@
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// Deeper nesting goes to saphyr, whose events then meet the depth limit of `load`; this
 /// parser recurses per level, so it must stop well before the stack does.
@@ -59,7 +60,7 @@ pub(crate) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
         .next()
         .unwrap_or_default()
         .trim_start_matches(' ');
-    if text.len() > 0
+    if !text.is_empty()
         && !text.ends_with('\n')
         && (last_line.is_empty() || last_line.starts_with('#'))
     {
@@ -73,6 +74,7 @@ pub(crate) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
         line: 1,
         line_start: 0,
         line_start_index: 0,
+        last_marker: Cell::new((0, 0)),
         depth: 0,
         flow_depth: 0,
         events: Vec::with_capacity(text.len() / 8),
@@ -98,6 +100,8 @@ struct Fast<'i> {
     line: usize,
     line_start: usize,
     line_start_index: usize,
+    /// The byte offset and column of the last marker made on a text that is not ASCII.
+    last_marker: Cell<(usize, usize)>,
     /// Collections open around `pos`, and how many of them are flow collections.
     depth: usize,
     flow_depth: usize,
@@ -124,7 +128,14 @@ impl<'i> Fast<'i> {
         if self.ascii {
             return Marker::new(at, self.line, at - self.line_start);
         }
-        let col = chars(self.bytes.get(self.line_start..at).unwrap_or_default());
+        // Count from the last marker of the line, so a long line with many tokens is not
+        // counted over and over (markers are asked for in order).
+        let (mut from, mut col) = self.last_marker.get();
+        if from < self.line_start || from > at {
+            (from, col) = (self.line_start, 0);
+        }
+        col += chars(self.bytes.get(from..at).unwrap_or_default());
+        self.last_marker.set((at, col));
         Marker::new(self.line_start_index + col, self.line, col)
     }
 
@@ -204,7 +215,9 @@ impl<'i> Fast<'i> {
                     let rest = self.bytes.get(self.pos..).unwrap_or_default();
                     // Document markers and directives are saphyr's business.
                     if col == 0
-                        && (rest.starts_with(b"---") || rest.starts_with(b"...") || rest[0] == b'%')
+                        && (rest.starts_with(b"---")
+                            || rest.starts_with(b"...")
+                            || rest.first() == Some(&b'%'))
                     {
                         return None;
                     }
@@ -314,8 +327,8 @@ impl<'i> Fast<'i> {
         self.push_here(Event::MappingStart(0, None));
         loop {
             let colon = self.key_end(self.pos)?;
-            let colon_mark = self.marker(colon);
             self.block_key(colon)?;
+            let colon_mark = self.marker(colon);
             self.pos += 1; // the `:`
             self.skip_spaces();
             let value = if matches!(self.here(), Some(b'\n' | b'#') | None) {
