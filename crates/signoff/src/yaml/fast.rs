@@ -598,8 +598,12 @@ impl<'i> Fast<'i> {
                 if matches!(self.here()?, b'[' | b'{') {
                     return None;
                 }
+                let key_start = self.pos;
                 self.flow_scalar(true)?;
-                if self.here() != Some(b':') || self.byte(self.pos + 1) != Some(b' ') {
+                if self.pos - key_start > MAX_KEY_LEN
+                    || self.here() != Some(b':')
+                    || self.byte(self.pos + 1) != Some(b' ')
+                {
                     return None;
                 }
                 self.pos += 1;
@@ -731,6 +735,7 @@ mod tests {
         "  a: 1\n  b: 2\n",
         "t: 2026-01-01T10:00:00Z\nu: {at: 2026-01-01T10:00:00Z, x: a:b}\n",
         "a: b, c [d] {e}\n",
+        "a: { \"k\" : v, \"l\": w }\n",
     ];
 
     #[test]
