@@ -8,6 +8,7 @@
 //! policy named in a binding, a bad glob), which happen after deserialisation.
 
 mod de;
+mod fast;
 mod node;
 mod spanned;
 
@@ -84,16 +85,26 @@ pub(crate) fn byte_offset(text: &str, index: usize) -> usize {
 /// Loads the single document of `text`. An empty text is an error: an empty policy must
 /// never mean "no approvals needed" by accident.
 ///
-/// One pass: saphyr's parser is driven as an iterator (a state machine, no recursion,
-/// unlike its `load`), each event is checked for depth and alias expansion and then handed
-/// to saphyr's loader, which builds the located tree.
-pub(crate) fn load(text: &str) -> Result<Node<'_>, Problem> {
+/// The events come from our fast path when it handles the whole text (`fast.rs`, the
+/// same events saphyr-parser would give), else from saphyr-parser driven as an iterator (a
+/// state machine, no recursion, unlike its `load`). Each event is checked for depth and
+/// alias expansion and then built into the located tree.
+pub(crate) fn load<'a>(text: &'a str) -> Result<Node<'a>, Problem> {
     let mut builder = node::Builder::default();
     let mut shape = ShapeCheck::default();
-    for event in saphyr_parser::Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| syntax(&e))?;
+    let mut build = |event: Event<'a>, span| -> Result<(), Problem> {
         shape.check(&event, span)?;
-        builder.on_event(event, span).map_err(|e| syntax(&e))?;
+        builder.on_event(event, span).map_err(|e| syntax(&e))
+    };
+    if let Some(events) = fast::events(text) {
+        for (event, span) in events {
+            build(event, span)?;
+        }
+    } else {
+        for event in saphyr_parser::Parser::new_from_str(text) {
+            let (event, span) = event.map_err(|e| syntax(&e))?;
+            build(event, span)?;
+        }
     }
     let mut docs = builder.into_documents();
     match docs.len() {
