@@ -203,8 +203,18 @@ async fn reassert_unconfirmed(app: &App, secs: u64, bucket: i64) {
             return;
         }
     };
+    queue_reassertions(app, answers, &bucket.to_string()).await;
+}
+
+/// Queues a reassertion of each answer (posted again unless the forge shows it), once
+/// per answer and `round` (the delivery id says which).
+pub(crate) async fn queue_reassertions(
+    app: &App,
+    answers: Vec<crate::store::answers::Unconfirmed>,
+    round: &str,
+) {
     for a in answers {
-        let delivery = format!("{}@{}/{}#{bucket}", a.repo, a.revision, a.context);
+        let delivery = format!("{}@{}/{}#{round}", a.repo, a.revision, a.context);
         let event = Event::Reassert {
             repo: a.repo,
             tenant: a.tenant,

@@ -215,8 +215,8 @@ async fn a_deleted_approval_comment_is_tampering_too() {
     );
 }
 
-#[tokio::test]
-async fn a_reject_comment_deleted_without_a_webhook_still_blocks() {
+/// Pull request 1 approved by alice and bob, then rejected by carol's comment `id`.
+async fn approved_then_rejected_by_carol() -> (Harness, u64) {
     let h = Harness::new().await;
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.review(1, "alice", "APPROVED").await;
@@ -224,6 +224,12 @@ async fn a_reject_comment_deleted_without_a_webhook_still_blocks() {
     let id = h.comment(1, "carol", "/reject").await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "failure");
+    (h, id)
+}
+
+#[tokio::test]
+async fn a_reject_comment_deleted_without_a_webhook_still_blocks() {
+    let (h, id) = approved_then_rejected_by_carol().await;
     // A writer deletes carol's comment and GitHub's webhook for it never arrives
     // (GitHub does not retry): the next event shows the comment gone.
     h.fake.repo(REPO, |r| {
@@ -245,13 +251,7 @@ async fn a_reject_comment_deleted_without_a_webhook_still_blocks() {
 
 #[tokio::test]
 async fn a_reject_comment_its_author_deleted_is_withdrawn() {
-    let h = Harness::new().await;
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
-    let id = h.comment(1, "carol", "/reject").await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "failure");
+    let (h, id) = approved_then_rejected_by_carol().await;
     h.delete_comment(1, id, "carol").await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");

@@ -175,13 +175,7 @@ async fn notes_by_the_bot_user_and_by_readers_do_not_count() {
 async fn the_status_body_is_as_gitlab_documents_it() {
     let h = erins_mr_approved_by(&[]).await;
     h.settle().await;
-    let posts: Vec<serde_json::Value> = h
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
-        .map(|r| r.body.unwrap())
-        .collect();
+    let posts = h.status_posts();
     assert_eq!(posts.len(), 1, "{posts:?}");
     let body = &posts[0];
     assert_eq!(body["state"], "pending");
@@ -476,21 +470,33 @@ async fn an_unapproval_takes_the_approval_back() {
 
 // ---- found in review (attacks on the GitLab gate) ----
 
-#[tokio::test]
-async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
+/// Erin's merge request approved by alice and bob, then rejected by carol's note `id`.
+async fn approved_then_rejected_by_carol() -> (Harness, u64) {
     let h = erins_mr_approved_by(&["alice", "bob"]).await;
     let id = h.note(1, "carol", "Not like this.\n/reject").await;
     h.settle().await;
     assert_ne!(pending_or(&h, HEAD), "success", "carol rejected");
-    // A Maintainer (GitLab lets them edit anyone's note) takes the command out.
-    h.edit_note(1, id, "dave", "Not like this.").await;
-    h.settle().await;
+    (h, id)
+}
+
+/// The head is not green and the last decision was tampering: its summary.
+async fn failed_as_tampered(h: &Harness) -> String {
     let (state, description) = h.status_named(HEAD, "signoff").unwrap();
     assert_ne!(state, "success", "{description}");
     let audit = h.audit().await;
     let last = audit.iter().max_by_key(|e| e.id).unwrap();
     assert_eq!(last.decision.as_str(), "tampered", "{}", last.summary);
-    assert!(last.summary.contains("dave"), "{}", last.summary);
+    last.summary.clone()
+}
+
+#[tokio::test]
+async fn a_reject_note_a_maintainer_edited_away_still_blocks() {
+    let (h, id) = approved_then_rejected_by_carol().await;
+    // A Maintainer (GitLab lets them edit anyone's note) takes the command out.
+    h.edit_note(1, id, "dave", "Not like this.").await;
+    h.settle().await;
+    let summary = failed_as_tampered(&h).await;
+    assert!(summary.contains("dave"), "{summary}");
 }
 
 /// Erin edits merge request 1's title: a Merge Request Hook `update` without `oldrev`.
@@ -505,24 +511,16 @@ async fn mr_updated(h: &Harness) {
 
 #[tokio::test]
 async fn a_reject_note_a_maintainer_deleted_still_blocks() {
-    let h = erins_mr_approved_by(&["alice", "bob"]).await;
-    let id = h.note(1, "carol", "Not like this.\n/reject").await;
-    h.settle().await;
-    assert_ne!(pending_or(&h, HEAD), "success", "carol rejected");
+    let (h, id) = approved_then_rejected_by_carol().await;
     // A Maintainer deletes the note: GitLab sends no webhook for that, so the bot
     // learns of it at its next evaluation (here: the title edited).
     h.fake.delete_note(PROJECT, 1, id);
     mr_updated(&h).await;
     h.settle().await;
-    let (state, description) = h.status_named(HEAD, "signoff").unwrap();
-    assert_ne!(state, "success", "{description}");
-    let audit = h.audit().await;
-    let last = audit.iter().max_by_key(|e| e.id).unwrap();
-    assert_eq!(last.decision.as_str(), "tampered", "{}", last.summary);
+    let summary = failed_as_tampered(&h).await;
     assert!(
-        last.summary.contains("carol") && last.summary.contains("deleted"),
-        "{}",
-        last.summary
+        summary.contains("carol") && summary.contains("deleted"),
+        "{summary}"
     );
 }
 

@@ -271,6 +271,16 @@ impl Harness {
             .unwrap()
     }
 
+    /// The bodies of every commit status the bot posted, in order.
+    pub fn status_posts(&self) -> Vec<serde_json::Value> {
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
+            .filter_map(|r| r.body)
+            .collect()
+    }
+
     /// The latest commit status named `name` on `sha`: (status, description).
     pub fn status_named(&self, sha: &str, name: &str) -> Option<(String, String)> {
         self.fake.with(|s| {

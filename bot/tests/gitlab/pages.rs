@@ -9,11 +9,9 @@ const HEAD: &str = "00000000000000000000000000000000000000b7";
 /// The details page the latest `signoff` status links to.
 pub async fn latest_details_page(h: &Harness) -> String {
     let url = h
-        .fake
-        .requests()
+        .status_posts()
         .into_iter()
-        .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
-        .filter_map(|r| r.body?["target_url"].as_str().map(str::to_owned))
+        .filter_map(|b| b["target_url"].as_str().map(str::to_owned))
         .next_back()
         .unwrap();
     let (status, page) = h.get_url(&url).await;

@@ -161,13 +161,7 @@ async fn a_merge_request_from_a_fork_is_answered_as_before() {
     h.settle().await;
     // Its source branch is the fork's: the status is posted on the commit without a ref
     // (GitLab picks the pipeline); its head pipeline in the fork is a known limit.
-    let posts: Vec<serde_json::Value> = h
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.raw_path.contains("/statuses/"))
-        .map(|r| r.body.unwrap())
-        .collect();
+    let posts = h.status_posts();
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert!(posts[0].get("ref").is_none() && posts[0].get("pipeline_id").is_none());
     assert_eq!(h.status_named(HEAD, "signoff").unwrap().0, "pending");

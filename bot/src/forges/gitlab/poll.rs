@@ -65,22 +65,5 @@ async fn queue_head_checks(app: &App, bucket: i64) {
             return;
         }
     };
-    for a in answers {
-        let delivery = format!("{}@{}/{}#heads{bucket}", a.repo, a.revision, a.context);
-        let event = Event::Reassert {
-            repo: a.repo,
-            tenant: a.tenant,
-            sha: a.revision,
-            context: a.context,
-        };
-        match app
-            .store
-            .enqueue(forge, "reassert", &delivery, &event, now_ms())
-            .await
-        {
-            Ok(true) => app.work.notify_one(),
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "cannot queue a head pipeline check"),
-        }
-    }
+    crate::worker::queue_reassertions(app, answers, &format!("heads{bucket}")).await;
 }
