@@ -1,7 +1,7 @@
 //! SPEC §4 step 8: each policy's requirements against the eligible approvals, explained.
 
 use super::assess::{Assessment, LeafState, PolicyState};
-use super::context::{Context, IdSet, UserId};
+use super::context::{Context, IdSet, Pool, UserId};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Name, PolicyResult, RequirementResult};
 
@@ -232,13 +232,7 @@ impl TreeBuilder<'_, '_> {
         let open = state
             .pool_len
             .saturating_sub(self.assessment.approved(state).len());
-        let shown = open.min(CANDIDATES_SHOWN);
-        let mut candidates = Vec::with_capacity(shown);
-        candidates.extend(
-            without(&state.pool.ids, self.not_candidates)
-                .take(shown)
-                .map(|id| self.context.name(id)),
-        );
+        let candidates = first_candidates(state.pool, self.not_candidates, CANDIDATES_SHOWN);
         let more = open.saturating_sub(candidates.len());
         RequirementResult {
             label: leaf
@@ -258,13 +252,29 @@ impl TreeBuilder<'_, '_> {
     }
 }
 
-/// The ids of `all` not in `skip`, both sorted: one pass, no lookups.
-fn without<'a>(all: &'a [UserId], skip: &'a [UserId]) -> impl Iterator<Item = UserId> + 'a {
-    let mut rest = skip.iter().copied().peekable();
-    all.iter().copied().filter(move |&id| {
-        while rest.next_if(|&s| s < id).is_some() {}
-        rest.peek() != Some(&id)
-    })
+/// The names of the first `shown` members of `pool` not in `skip` (sorted), in name
+/// order. The few skipped people split the pool's names into runs, each copied whole.
+fn first_candidates(pool: &Pool, skip: &[UserId], shown: usize) -> Vec<Name> {
+    let mut out = Vec::with_capacity(shown.min(pool.ids.len()));
+    let mut start = 0;
+    for &id in skip {
+        if !pool.contains(id) {
+            continue;
+        }
+        let rest = pool.ids.get(start..).unwrap_or_default();
+        let at = start + rest.partition_point(|&p| p < id);
+        let run = pool.names.get(start..at).unwrap_or_default();
+        let room = shown.saturating_sub(out.len());
+        out.extend_from_slice(run.get(..room).unwrap_or(run));
+        if out.len() >= shown {
+            return out;
+        }
+        start = at + 1;
+    }
+    let run = pool.names.get(start..).unwrap_or_default();
+    let room = shown.saturating_sub(out.len());
+    out.extend_from_slice(run.get(..room).unwrap_or(run));
+    out
 }
 
 /// "2 from group security", "all of john, jane, jessy", "50% (2) of group qa".
