@@ -21,6 +21,7 @@ use crate::decision::{
     Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, PolicyVerdict, Verdict,
 };
 use crate::model::{Grant, Input, Kind, Request};
+use grants::Detail;
 use jiff::Timestamp;
 
 /// Evaluates one request; builds the directory index on the way. To evaluate many
@@ -31,7 +32,7 @@ pub fn evaluate(policy: &PolicySet, input: &Input) -> Decision {
 
 impl<'p> Context<'p> {
     pub fn evaluate(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Decision {
-        let mut assessment = self.assess(request, grants, now);
+        let mut assessment = self.assess(request, grants, now, Detail::Explanation);
         // Never candidates: the excluded and everyone who approved.
         let mut not_candidates =
             Vec::with_capacity(assessment.excluded.len() + assessment.standings.approvers.len());
@@ -139,7 +140,7 @@ impl<'p> Context<'p> {
     /// explanation (no candidates, labels, ignored grants or summary). For bulk use, such
     /// as replaying many requests.
     pub fn decide(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Verdict<'p> {
-        let assessment = self.assess(request, grants, now);
+        let assessment = self.assess(request, grants, now, Detail::Verdict);
         let mut policies = Vec::with_capacity(assessment.policies.len());
         policies.extend(assessment.policies.iter().filter_map(|state| {
             let policy: &'p CompiledPolicy = self.policy.policies.get(state.index)?;

@@ -58,7 +58,7 @@ pub(crate) fn summarize(
             format!("Pending: {}", parts.join("; "))
         }
     };
-    truncate(&text)
+    truncate(text)
 }
 
 fn blocked(decision: &Decision) -> String {
@@ -241,7 +241,11 @@ impl Missing<'_, '_> {
 }
 
 /// Cuts to at most 140 characters, ending with "…" when cut, and keeps it on one line.
-fn truncate(text: &str) -> String {
+fn truncate(text: String) -> String {
+    // The usual summary: short ASCII without control characters, kept as it is.
+    if text.len() <= MAX_SUMMARY && text.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+        return text;
+    }
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -80,8 +80,52 @@ pub(crate) fn blocking(
 }
 
 /// The occurrence open at `now`, if any.
+///
+/// A weekly window's starts only grow from date to date (a later local time is never an
+/// earlier instant: the first instant showing it, or the jump over it), so the search
+/// stops at the first start after `now`, and an occurrence's end is converted only when
+/// its start has come. Yesterday's occurrence of a window that ends the day it starts
+/// ended by today's local midnight, so at or before `now`: only an overnight window needs
+/// it.
 fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
-    occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end)
+    let Schedule::Weekly {
+        days,
+        from,
+        until,
+        tz,
+    } = schedule
+    else {
+        return occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end);
+    };
+    let overnight = until <= from;
+    let today = now.to_zoned(tz.clone()).date();
+    let first: i64 = if overnight { -1 } else { 0 };
+    for offset in first..=8 {
+        let Ok(date) = today.checked_add(offset.days()) else {
+            continue;
+        };
+        if !days.get(weekday(date)).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(start) = local_instant(date, *from, tz) else {
+            continue;
+        };
+        if start > now {
+            return None;
+        }
+        let end_date = if overnight {
+            date.tomorrow().ok()
+        } else {
+            Some(date)
+        };
+        let Some(end) = end_date.and_then(|d| local_instant(d, *until, tz)) else {
+            continue;
+        };
+        if start < end && now < end {
+            return Some(Occurrence { start, end });
+        }
+    }
+    None
 }
 
 /// The first start strictly after `now`.
