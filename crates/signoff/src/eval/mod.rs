@@ -118,8 +118,10 @@ impl<'p> Context<'p> {
                 },
             ));
         }
-        // Time, then name, then reason: the same list whatever order grants came in.
-        ignored.sort_by(|(ta, a), (tb, b)| (ta, &a.by, a.reason).cmp(&(tb, &b.by, b.reason)));
+        // Time, then name, then reason: the same list whatever order grants came in (only
+        // identical entries compare equal, so an unstable sort gives the same list).
+        ignored
+            .sort_unstable_by(|(ta, a), (tb, b)| (ta, &a.by, a.reason).cmp(&(tb, &b.by, b.reason)));
         let ignored: Vec<Ignored> = ignored.into_iter().map(|(_, i)| i).collect();
 
         let mut out = Decision {

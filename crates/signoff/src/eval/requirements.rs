@@ -4,6 +4,7 @@ use super::assess::{Assessment, LeafState, PolicyState};
 use super::context::{Context, IdSet, Pool, UserId};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Name, PolicyResult, RequirementResult};
+use std::fmt::Write as _;
 
 /// At most this many candidates are listed per requirement; the rest are counted.
 pub const CANDIDATES_SHOWN: usize = 50;
@@ -279,6 +280,21 @@ fn first_candidates(pool: &Pool, skip: &[UserId], shown: usize) -> Vec<Name> {
 
 /// "2 from group security", "all of john, jane, jessy", "50% (2) of group qa".
 pub(crate) fn label(leaf: &Leaf, need: u32) -> String {
+    // A percentage's label is made on every evaluation (its need depends on the pool):
+    // written into one string rather than formatted in pieces.
+    if let (Count::Percent(h), Source::Any | Source::Group(_)) = (leaf.count, &leaf.source) {
+        let mut out = String::with_capacity(48);
+        push_percent(&mut out, h);
+        let _ = write!(out, " ({need}) from ");
+        match &leaf.source {
+            Source::Group(g) => {
+                out.push_str("group ");
+                out.push_str(g);
+            }
+            _ => out.push_str("anyone"),
+        }
+        return out;
+    }
     let amount = match leaf.count {
         Count::Percent(h) => format!("{} ({need})", percent(h)),
         _ => need.to_string(),
@@ -306,9 +322,39 @@ pub(crate) fn from_list(users: &[String], groups: &[String]) -> String {
 }
 
 fn percent(hundredths: u32) -> String {
-    if hundredths % 100 == 0 {
-        format!("{}%", hundredths / 100)
+    let mut out = String::new();
+    push_percent(&mut out, hundredths);
+    out
+}
+
+/// "20%", "12.5%", "0.05%".
+fn push_percent(out: &mut String, hundredths: u32) {
+    let whole = hundredths / 100;
+    let fraction = hundredths % 100;
+    let _ = if fraction == 0 {
+        write!(out, "{whole}%")
+    } else if fraction % 10 == 0 {
+        write!(out, "{whole}.{}%", fraction / 10)
     } else {
-        format!("{}.{:02}%", hundredths / 100, hundredths % 100).replace("0%", "%")
+        write!(out, "{whole}.{fraction:02}%")
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Percentages read as they always did (the old formula: two decimals, a trailing
+    /// zero dropped), for every value a policy can hold.
+    #[test]
+    fn percentages_read_as_before() {
+        for hundredths in 0..=10_000u32 {
+            let old = if hundredths % 100 == 0 {
+                format!("{}%", hundredths / 100)
+            } else {
+                format!("{}.{:02}%", hundredths / 100, hundredths % 100).replace("0%", "%")
+            };
+            assert_eq!(percent(hundredths), old, "{hundredths}");
+        }
     }
 }

@@ -55,7 +55,15 @@ pub(crate) fn summarize(
                     }
                 }
             }
-            format!("Pending: {}", parts.join("; "))
+            let mut text = String::with_capacity(MAX_SUMMARY + 16);
+            text.push_str("Pending: ");
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    text.push_str("; ");
+                }
+                text.push_str(part);
+            }
+            text
         }
     };
     truncate(text)
