@@ -23,44 +23,54 @@ pub(crate) fn blocking(
     request: &Request,
     now: Timestamp,
 ) -> Option<WindowHit> {
-    let applicable: Vec<&CompiledWindow> = context
-        .policy
-        .windows
-        .iter()
-        .filter(|w| w.to == request.kind && criteria_match(&w.criteria, &request.attributes))
-        .collect();
+    let applies = |w: &CompiledWindow| {
+        w.to == request.kind && criteria_match(&w.criteria, &request.attributes)
+    };
     let allowed = |w: &CompiledWindow| {
         w.allow_users.contains(&request.requester)
             || w.allow_groups
                 .iter()
                 .any(|g| context.in_group(&request.requester, g))
     };
-    for w in applicable.iter().filter(|w| w.kind == WindowKind::Blackout) {
-        if let Some(open) = open_at(&w.schedule, now) {
-            if !allowed(w) {
-                return Some(WindowHit {
-                    name: w.name.clone(),
-                    kind: w.kind,
-                    until: Some(open.end),
-                });
+    // One pass, in file order, with no list: a blackout that blocks decides at once (every
+    // blackout before any maintenance window); maintenance windows only need to be known
+    // to apply, and whether one is open or lets the requester through.
+    let mut maintenance = false;
+    let mut let_through = false;
+    for w in &context.policy.windows {
+        match w.kind {
+            WindowKind::Blackout => {
+                if applies(w) {
+                    if let Some(open) = open_at(&w.schedule, now) {
+                        if !allowed(w) {
+                            return Some(WindowHit {
+                                name: w.name.clone(),
+                                kind: w.kind,
+                                until: Some(open.end),
+                            });
+                        }
+                    }
+                }
+            }
+            WindowKind::Maintenance => {
+                if applies(w) {
+                    maintenance = true;
+                    let_through = let_through || open_at(&w.schedule, now).is_some() || allowed(w);
+                }
             }
         }
     }
-    let maintenance: Vec<&&CompiledWindow> = applicable
-        .iter()
-        .filter(|w| w.kind == WindowKind::Maintenance)
-        .collect();
-    if maintenance.is_empty()
-        || maintenance
-            .iter()
-            .any(|w| open_at(&w.schedule, now).is_some())
-        || maintenance.iter().any(|w| allowed(w))
-    {
+    if !maintenance || let_through {
         return None;
     }
     // Blocked until the earliest next opening; the first window in file order wins ties.
     let mut best: Option<(&CompiledWindow, Option<Timestamp>)> = None;
-    for w in maintenance {
+    for w in context
+        .policy
+        .windows
+        .iter()
+        .filter(|w| w.kind == WindowKind::Maintenance && applies(w))
+    {
         let next = next_start(&w.schedule, now);
         let better = match (&best, next) {
             (None, _) => true,
