@@ -52,7 +52,10 @@ impl<'p> Context<'p> {
         // Moved into the decision below rather than copied.
         let dropped = std::mem::take(&mut assessment.standings.dropped);
         let standings = &assessment.standings;
-        let mut ignored: Vec<(Timestamp, Ignored)> = Vec::with_capacity(dropped.len());
+        // Sized once: each approver and rejecter adds at most one entry below.
+        let mut ignored: Vec<(Timestamp, Ignored)> = Vec::with_capacity(
+            dropped.len() + standings.approvers.len() + standings.rejecters.len(),
+        );
         ignored.extend(dropped.into_iter().map(|d| {
             (
                 d.at,
