@@ -149,11 +149,11 @@ impl TreeBuilder<'_, '_> {
                 } else {
                     self.open_candidates(req)
                 };
-                let label = if any {
-                    format!("one of {} options", results.len())
-                } else {
-                    format!("all of {} requirements", results.len())
-                };
+                // Pieces pushed rather than formatted: this runs on every evaluation.
+                let mut label = String::with_capacity(24);
+                label.push_str(if any { "one of " } else { "all of " });
+                let _ = write!(label, "{}", results.len());
+                label.push_str(if any { " options" } else { " requirements" });
                 let need = u32::try_from(need).unwrap_or(u32::MAX);
                 let have = u32::try_from(done).unwrap_or(u32::MAX).min(need);
                 let (any_of, all_of) = if any {
