@@ -4,7 +4,6 @@ use super::assess::{Assessment, LeafState, PolicyState};
 use super::context::{Context, IdSet, Pool, UserId};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Name, PolicyResult, RequirementResult};
-use std::fmt::Write as _;
 
 /// At most this many candidates are listed per requirement; the rest are counted.
 pub const CANDIDATES_SHOWN: usize = 50;
@@ -152,7 +151,7 @@ impl TreeBuilder<'_, '_> {
                 // Pieces pushed rather than formatted: this runs on every evaluation.
                 let mut label = String::with_capacity(24);
                 label.push_str(if any { "one of " } else { "all of " });
-                let _ = write!(label, "{}", results.len());
+                push_number(&mut label, results.len() as u64);
                 label.push_str(if any { " options" } else { " requirements" });
                 let need = u32::try_from(need).unwrap_or(u32::MAX);
                 let have = u32::try_from(done).unwrap_or(u32::MAX).min(need);
@@ -285,7 +284,9 @@ pub(crate) fn label(leaf: &Leaf, need: u32) -> String {
     if let (Count::Percent(h), Source::Any | Source::Group(_)) = (leaf.count, &leaf.source) {
         let mut out = String::with_capacity(48);
         push_percent(&mut out, h);
-        let _ = write!(out, " ({need}) from ");
+        out.push_str(" (");
+        push_number(&mut out, u64::from(need));
+        out.push_str(") from ");
         match &leaf.source {
             Source::Group(g) => {
                 out.push_str("group ");
@@ -331,13 +332,40 @@ fn percent(hundredths: u32) -> String {
 fn push_percent(out: &mut String, hundredths: u32) {
     let whole = hundredths / 100;
     let fraction = hundredths % 100;
-    let _ = if fraction == 0 {
-        write!(out, "{whole}%")
-    } else if fraction % 10 == 0 {
-        write!(out, "{whole}.{}%", fraction / 10)
-    } else {
-        write!(out, "{whole}.{fraction:02}%")
-    };
+    push_number(out, u64::from(whole));
+    if fraction != 0 {
+        out.push('.');
+        if fraction < 10 {
+            out.push('0');
+        }
+        let shown = if fraction % 10 == 0 {
+            fraction / 10
+        } else {
+            fraction
+        };
+        push_number(out, u64::from(shown));
+    }
+    out.push('%');
+}
+
+/// Appends `n` in decimal. What `write!` does, without the formatting machinery, which
+/// costs several hundred instructions a call on a path that runs on every evaluation.
+pub(crate) fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
 }
 
 #[cfg(test)]
@@ -355,6 +383,15 @@ mod tests {
                 format!("{}.{:02}%", hundredths / 100, hundredths % 100).replace("0%", "%")
             };
             assert_eq!(percent(hundredths), old, "{hundredths}");
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_display_gives_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::from("x");
+            push_number(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
         }
     }
 }

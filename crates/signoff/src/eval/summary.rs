@@ -3,12 +3,11 @@
 
 use super::context::Context;
 use super::context::UserId;
-use super::requirements::{Unplaced, from_list};
+use super::requirements::{Unplaced, from_list, push_number};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Decision, ExemptReason, Outcome, RequirementResult};
 use crate::model::Request;
 use crate::model::policy::WindowKind;
-use std::fmt::Write as _;
 
 pub const MAX_SUMMARY: usize = 140;
 
@@ -272,7 +271,8 @@ impl Missing<'_, '_> {
 /// "2 more" followed by `then`.
 fn more(short: u32, then: &str) -> String {
     let mut text = String::with_capacity(64);
-    let _ = write!(text, "{short} more");
+    push_number(&mut text, u64::from(short));
+    text.push_str(" more");
     text.push_str(then);
     text
 }
