@@ -658,8 +658,9 @@ impl Compiler {
                     Attribute::Environment => Case::Insensitive,
                     _ => Case::Sensitive,
                 };
-                match Glob::with_case(&g.value, attribute == Attribute::Paths, case) {
-                    Ok(glob) => parsed.push(Pattern::new(glob, case)),
+                let path = attribute == Attribute::Paths;
+                match Glob::with_case(&g.value, path, case) {
+                    Ok(glob) => parsed.push(Pattern::new(glob, case, path)),
                     Err(why) => self.error(
                         "invalid_glob",
                         g.span,

@@ -5,7 +5,7 @@
 
 use super::context::{Context, Pool, UserId, need};
 use super::distinct::{self, LeafSlots};
-use super::grants::{self, Standings};
+use super::grants::{self, Detail, Standings};
 use super::windows;
 use crate::compile::Req;
 use crate::decision::{Exemption, Outcome, WindowHit};
@@ -58,12 +58,13 @@ impl<'p> Context<'p> {
         request: &Request,
         grants: &[Grant],
         now: Timestamp,
+        detail: Detail,
     ) -> Assessment<'_> {
         let effective = self.effective_policies(request);
         let window = windows::blocking(self, request, now);
         let exempt = self.exemption(request);
         let excluded = grants::excluded(self, request);
-        let standings = grants::standings(self, request, grants, now, &excluded);
+        let standings = grants::standings(self, request, grants, now, &excluded, detail);
         let mut out = Assessment {
             effective,
             window,

@@ -80,20 +80,27 @@ impl IdSet {
     }
 }
 
-/// The role holders of a requirement's source: sorted ids and the same as a bitmap.
+/// The role holders of a requirement's source: sorted ids, the same as a bitmap, and
+/// their names in the same order (a decision's candidates are runs of these, copied
+/// without looking each name up).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pool {
     pub ids: Vec<UserId>,
     pub set: IdSet,
+    pub names: Vec<Name>,
 }
 
 impl Pool {
-    fn new(ids: Vec<UserId>, users: usize) -> Pool {
-        let mut set = IdSet::with_users(users);
+    fn new(ids: Vec<UserId>, all_names: &[Name]) -> Pool {
+        let mut set = IdSet::with_users(all_names.len());
         for &id in &ids {
             set.insert(id);
         }
-        Pool { ids, set }
+        let names = ids
+            .iter()
+            .map(|&id| all_names.get(id as usize).cloned().unwrap_or_default())
+            .collect();
+        Pool { ids, set, names }
     }
 
     pub fn contains(&self, id: UserId) -> bool {
@@ -105,6 +112,7 @@ impl Pool {
 static NO_POOL: Pool = Pool {
     ids: Vec::new(),
     set: IdSet { words: Vec::new() },
+    names: Vec::new(),
 };
 
 /// A compiled policy bound to a directory, ready to evaluate many requests.
@@ -259,7 +267,7 @@ impl<'p> Context<'p> {
         ids.retain(|id| self.has_role(*id, kind));
         ids.sort_unstable();
         ids.dedup();
-        Some(Pool::new(ids, self.users.len()))
+        Some(Pool::new(ids, &self.names))
     }
 
     fn approvers(&self, kind: Kind) -> &Pool {
@@ -269,7 +277,7 @@ impl<'p> Context<'p> {
         cell.get_or_init(|| {
             let count = u32::try_from(self.users.len()).unwrap_or(u32::MAX);
             let ids = (0..count).filter(|id| self.has_role(*id, kind)).collect();
-            Pool::new(ids, self.users.len())
+            Pool::new(ids, &self.names)
         })
     }
 

@@ -19,22 +19,43 @@ enum Literal {
     Exact(String),
     /// Matches text whose characters, each lowercased, are these (as the glob compares).
     Folded(String),
+    /// `text*`: the text, then anything (in path mode, anything without a `/`).
+    Prefix { text: String, path: bool },
+    /// `text*` compared case-insensitively: `text` is lowercased.
+    FoldedPrefix { text: String, path: bool },
 }
 
 /// Characters with a meaning in a glob; text without them only matches itself.
 const GLOB_SYNTAX: &[char] = &['*', '?', '[', ']', '\\', '{', '}'];
 
 impl Pattern {
-    pub fn new(glob: Glob, case: Case) -> Pattern {
+    /// `path`: the glob was parsed with path rules (`*` stops at `/`).
+    pub fn new(glob: Glob, case: Case, path: bool) -> Pattern {
         let source = glob.as_str();
-        let literal = if source.contains(GLOB_SYNTAX) {
-            None
-        } else {
+        let fold = |text: &str| {
+            text.chars()
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        };
+        let literal = if !source.contains(GLOB_SYNTAX) {
             match case {
                 Case::Sensitive => Some(Literal::Exact(source.to_owned())),
-                Case::Insensitive => Some(Literal::Folded(
-                    source.chars().flat_map(char::to_lowercase).collect(),
-                )),
+                Case::Insensitive => Some(Literal::Folded(fold(source))),
+            }
+        } else {
+            // The other common shape, `prod-*`: plain text and one final star.
+            match source.strip_suffix('*') {
+                Some(text) if !text.contains(GLOB_SYNTAX) => match case {
+                    Case::Sensitive => Some(Literal::Prefix {
+                        text: text.to_owned(),
+                        path,
+                    }),
+                    Case::Insensitive => Some(Literal::FoldedPrefix {
+                        text: fold(text),
+                        path,
+                    }),
+                },
+                _ => None,
             }
         };
         Pattern { glob, literal }
@@ -49,7 +70,17 @@ impl Pattern {
             Some(Literal::Folded(text)) => {
                 value.chars().flat_map(char::to_lowercase).eq(text.chars())
             }
-            None => self.glob.matches(value),
+            Some(Literal::Prefix { text, path }) => value
+                .strip_prefix(text.as_str())
+                .is_some_and(|rest| !(*path && rest.contains('/'))),
+            // As for `Folded`: ASCII text compared bytewise.
+            Some(Literal::FoldedPrefix { text, path }) if value.is_ascii() => {
+                value
+                    .get(..text.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(text))
+                    && !(*path && value.get(text.len()..).is_some_and(|r| r.contains('/')))
+            }
+            Some(Literal::FoldedPrefix { .. }) | None => self.glob.matches(value),
         }
     }
 }
@@ -133,7 +164,7 @@ mod tests {
                 (true, Case::Sensitive),
             ] {
                 let glob = Glob::with_case(source, path, case).unwrap();
-                let pattern = Pattern::new(glob.clone(), case);
+                let pattern = Pattern::new(glob.clone(), case, path);
                 assert!(pattern.literal.is_some(), "{source} takes the shortcut");
                 for value in values {
                     assert_eq!(
@@ -148,12 +179,74 @@ mod tests {
 
     #[test]
     fn globs_with_syntax_take_no_shortcut() {
-        for source in ["prod-*", "a?", "[ab]", "x\\*", "**"] {
+        for source in ["prod-*-eu", "a?", "[ab]", "x\\*", "**", "a**", "*a", "a?*"] {
             let glob = Glob::with_case(source, false, Case::Sensitive).unwrap();
             assert!(
-                Pattern::new(glob, Case::Sensitive).literal.is_none(),
+                Pattern::new(glob, Case::Sensitive, false).literal.is_none(),
                 "{source}"
             );
+        }
+    }
+
+    /// `text*` answers exactly as the glob: in both cases, in path mode (the star stops
+    /// at `/`), on Unicode whose lowercase is longer, and on values shorter than the text.
+    #[test]
+    fn prefix_shortcut_agrees_with_the_glob() {
+        let sources = [
+            "prod-*",
+            "Prod-*",
+            "acme/*",
+            "release/*",
+            "*",
+            "ΣΑ*",
+            "İst*",
+            "\u{212A}el*",
+            "ß*",
+        ];
+        let values = [
+            "prod-eu",
+            "PROD-EU",
+            "prod-",
+            "prod",
+            "",
+            "prod-eu/1",
+            "acme/banking",
+            "ACME/banking",
+            "acme/a/b",
+            "acme",
+            "release/1.0",
+            "release/1.0/x",
+            "σαΣ",
+            "ΣΑΣ",
+            "i̇stanbul",
+            "istanbul",
+            "İSTANBUL",
+            "kelvin",
+            "KELVIN",
+            "\u{212A}ELVIN",
+            "ß",
+            "SS",
+            "ssx",
+            "ẞx",
+        ];
+        for source in sources {
+            for (path, case) in [
+                (false, Case::Sensitive),
+                (false, Case::Insensitive),
+                (true, Case::Sensitive),
+                (true, Case::Insensitive),
+            ] {
+                let glob = Glob::with_case(source, path, case).unwrap();
+                let pattern = Pattern::new(glob.clone(), case, path);
+                assert!(pattern.literal.is_some(), "{source} takes the shortcut");
+                for value in values {
+                    assert_eq!(
+                        pattern.matches(value),
+                        glob.matches(value),
+                        "{source:?} ({case:?}, path {path}) on {value:?}"
+                    );
+                }
+            }
         }
     }
 }

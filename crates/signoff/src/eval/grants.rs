@@ -53,6 +53,14 @@ pub(crate) fn excluded(context: &Context<'_>, request: &Request) -> Vec<UserId> 
     out
 }
 
+/// Whether the caller explains the decision: only then are the dropped grants (with
+/// their names) and the times of approvals recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    Verdict,
+    Explanation,
+}
+
 /// `excluded` is what [`excluded`] gives for this request.
 pub(crate) fn standings(
     context: &Context<'_>,
@@ -60,22 +68,29 @@ pub(crate) fn standings(
     grants: &[Grant],
     now: Timestamp,
     excluded: &[UserId],
+    detail: Detail,
 ) -> Standings {
     let options = &context.policy.options;
+    let explain = detail == Detail::Explanation;
+    let detailed = if explain { grants.len() } else { 0 };
     // Sized once: most grants end up in one of these lists.
     let mut out = Standings {
         approvers: Vec::with_capacity(grants.len()),
         rejecters: Vec::new(),
-        approved_at: Vec::with_capacity(grants.len()),
-        dropped: Vec::with_capacity(grants.len()),
+        approved_at: Vec::with_capacity(detailed),
+        dropped: Vec::with_capacity(detailed),
     };
     // Kept grants as (user, time, input position).
     let mut kept: Vec<(UserId, Timestamp, usize)> = Vec::with_capacity(grants.len());
     for (index, grant) in grants.iter().enumerate() {
-        let drop = |reason| Dropped {
-            by: Name::from(grant.by.as_str()),
-            at: grant.at,
-            reason,
+        let mut ignore = |reason| {
+            if explain {
+                out.dropped.push(Dropped {
+                    by: Name::from(grant.by.as_str()),
+                    at: grant.at,
+                    reason,
+                });
+            }
         };
         let Some(id) = context.id(&grant.by) else {
             // Tokens are known, but never approve.
@@ -84,7 +99,7 @@ pub(crate) fn standings(
             } else {
                 IgnoreReason::UnknownUser
             };
-            out.dropped.push(drop(reason));
+            ignore(reason);
             continue;
         };
         let on_revision = match (&grant.revision, &request.revision) {
@@ -92,17 +107,17 @@ pub(crate) fn standings(
             (Some(_), None) | (None, _) => true,
         };
         if options.invalidate_on_push && !on_revision {
-            out.dropped.push(drop(IgnoreReason::Stale));
+            ignore(IgnoreReason::Stale);
             continue;
         }
         if let Some(limit) = options.expires_after {
             if now.duration_since(grant.at) > limit {
-                out.dropped.push(drop(IgnoreReason::Expired));
+                ignore(IgnoreReason::Expired);
                 continue;
             }
         }
         if grant.at > now {
-            out.dropped.push(drop(IgnoreReason::Future));
+            ignore(IgnoreReason::Future);
             continue;
         }
         kept.push((id, grant.at, index));
@@ -116,11 +131,13 @@ pub(crate) fn standings(
             continue;
         };
         if runs.peek().is_some_and(|&&(next, _, _)| next == id) {
-            out.dropped.push(Dropped {
-                by: Name::from(grant.by.as_str()),
-                at: grant.at,
-                reason: IgnoreReason::Superseded,
-            });
+            if explain {
+                out.dropped.push(Dropped {
+                    by: Name::from(grant.by.as_str()),
+                    at: grant.at,
+                    reason: IgnoreReason::Superseded,
+                });
+            }
             continue;
         }
         if grant.action == Action::Revoke {
@@ -138,17 +155,21 @@ pub(crate) fn standings(
             None
         };
         if let Some(reason) = ineligible {
-            out.dropped.push(Dropped {
-                by: Name::from(grant.by.as_str()),
-                at: grant.at,
-                reason,
-            });
+            if explain {
+                out.dropped.push(Dropped {
+                    by: Name::from(grant.by.as_str()),
+                    at: grant.at,
+                    reason,
+                });
+            }
             continue;
         }
         match grant.action {
             Action::Approve => {
                 out.approvers.push(id);
-                out.approved_at.push((id, grant.at));
+                if explain {
+                    out.approved_at.push((id, grant.at));
+                }
             }
             Action::Reject => out.rejecters.push(id),
             Action::Revoke => {}

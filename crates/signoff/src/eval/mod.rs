@@ -21,6 +21,7 @@ use crate::decision::{
     Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, PolicyVerdict, Verdict,
 };
 use crate::model::{Grant, Input, Kind, Request};
+use grants::Detail;
 use jiff::Timestamp;
 
 /// Evaluates one request; builds the directory index on the way. To evaluate many
@@ -31,7 +32,7 @@ pub fn evaluate(policy: &PolicySet, input: &Input) -> Decision {
 
 impl<'p> Context<'p> {
     pub fn evaluate(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Decision {
-        let mut assessment = self.assess(request, grants, now);
+        let mut assessment = self.assess(request, grants, now, Detail::Explanation);
         // Never candidates: the excluded and everyone who approved.
         let mut not_candidates =
             Vec::with_capacity(assessment.excluded.len() + assessment.standings.approvers.len());
@@ -51,7 +52,10 @@ impl<'p> Context<'p> {
         // Moved into the decision below rather than copied.
         let dropped = std::mem::take(&mut assessment.standings.dropped);
         let standings = &assessment.standings;
-        let mut ignored: Vec<(Timestamp, Ignored)> = Vec::with_capacity(dropped.len());
+        // Sized once: each approver and rejecter adds at most one entry below.
+        let mut ignored: Vec<(Timestamp, Ignored)> = Vec::with_capacity(
+            dropped.len() + standings.approvers.len() + standings.rejecters.len(),
+        );
         ignored.extend(dropped.into_iter().map(|d| {
             (
                 d.at,
@@ -117,8 +121,10 @@ impl<'p> Context<'p> {
                 },
             ));
         }
-        // Time, then name, then reason: the same list whatever order grants came in.
-        ignored.sort_by(|(ta, a), (tb, b)| (ta, &a.by, a.reason).cmp(&(tb, &b.by, b.reason)));
+        // Time, then name, then reason: the same list whatever order grants came in (only
+        // identical entries compare equal, so an unstable sort gives the same list).
+        ignored
+            .sort_unstable_by(|(ta, a), (tb, b)| (ta, &a.by, a.reason).cmp(&(tb, &b.by, b.reason)));
         let ignored: Vec<Ignored> = ignored.into_iter().map(|(_, i)| i).collect();
 
         let mut out = Decision {
@@ -139,7 +145,7 @@ impl<'p> Context<'p> {
     /// explanation (no candidates, labels, ignored grants or summary). For bulk use, such
     /// as replaying many requests.
     pub fn decide(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Verdict<'p> {
-        let assessment = self.assess(request, grants, now);
+        let assessment = self.assess(request, grants, now, Detail::Verdict);
         let mut policies = Vec::with_capacity(assessment.policies.len());
         policies.extend(assessment.policies.iter().filter_map(|state| {
             let policy: &'p CompiledPolicy = self.policy.policies.get(state.index)?;

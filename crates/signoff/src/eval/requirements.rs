@@ -1,7 +1,7 @@
 //! SPEC §4 step 8: each policy's requirements against the eligible approvals, explained.
 
 use super::assess::{Assessment, LeafState, PolicyState};
-use super::context::{Context, IdSet, UserId};
+use super::context::{Context, IdSet, Pool, UserId};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Name, PolicyResult, RequirementResult};
 
@@ -148,11 +148,11 @@ impl TreeBuilder<'_, '_> {
                 } else {
                     self.open_candidates(req)
                 };
-                let label = if any {
-                    format!("one of {} options", results.len())
-                } else {
-                    format!("all of {} requirements", results.len())
-                };
+                // Pieces pushed rather than formatted: this runs on every evaluation.
+                let mut label = String::with_capacity(24);
+                label.push_str(if any { "one of " } else { "all of " });
+                push_number(&mut label, results.len() as u64);
+                label.push_str(if any { " options" } else { " requirements" });
                 let need = u32::try_from(need).unwrap_or(u32::MAX);
                 let have = u32::try_from(done).unwrap_or(u32::MAX).min(need);
                 let (any_of, all_of) = if any {
@@ -232,13 +232,7 @@ impl TreeBuilder<'_, '_> {
         let open = state
             .pool_len
             .saturating_sub(self.assessment.approved(state).len());
-        let shown = open.min(CANDIDATES_SHOWN);
-        let mut candidates = Vec::with_capacity(shown);
-        candidates.extend(
-            without(&state.pool.ids, self.not_candidates)
-                .take(shown)
-                .map(|id| self.context.name(id)),
-        );
+        let candidates = first_candidates(state.pool, self.not_candidates, CANDIDATES_SHOWN);
         let more = open.saturating_sub(candidates.len());
         RequirementResult {
             label: leaf
@@ -258,17 +252,50 @@ impl TreeBuilder<'_, '_> {
     }
 }
 
-/// The ids of `all` not in `skip`, both sorted: one pass, no lookups.
-fn without<'a>(all: &'a [UserId], skip: &'a [UserId]) -> impl Iterator<Item = UserId> + 'a {
-    let mut rest = skip.iter().copied().peekable();
-    all.iter().copied().filter(move |&id| {
-        while rest.next_if(|&s| s < id).is_some() {}
-        rest.peek() != Some(&id)
-    })
+/// The names of the first `shown` members of `pool` not in `skip` (sorted), in name
+/// order. The few skipped people split the pool's names into runs, each copied whole.
+fn first_candidates(pool: &Pool, skip: &[UserId], shown: usize) -> Vec<Name> {
+    let mut out = Vec::with_capacity(shown.min(pool.ids.len()));
+    let mut start = 0;
+    for &id in skip {
+        if !pool.contains(id) {
+            continue;
+        }
+        let rest = pool.ids.get(start..).unwrap_or_default();
+        let at = start + rest.partition_point(|&p| p < id);
+        let run = pool.names.get(start..at).unwrap_or_default();
+        let room = shown.saturating_sub(out.len());
+        out.extend_from_slice(run.get(..room).unwrap_or(run));
+        if out.len() >= shown {
+            return out;
+        }
+        start = at + 1;
+    }
+    let run = pool.names.get(start..).unwrap_or_default();
+    let room = shown.saturating_sub(out.len());
+    out.extend_from_slice(run.get(..room).unwrap_or(run));
+    out
 }
 
 /// "2 from group security", "all of john, jane, jessy", "50% (2) of group qa".
 pub(crate) fn label(leaf: &Leaf, need: u32) -> String {
+    // A percentage's label is made on every evaluation (its need depends on the pool):
+    // written into one string rather than formatted in pieces.
+    if let (Count::Percent(h), Source::Any | Source::Group(_)) = (leaf.count, &leaf.source) {
+        let mut out = String::with_capacity(48);
+        push_percent(&mut out, h);
+        out.push_str(" (");
+        push_number(&mut out, u64::from(need));
+        out.push_str(") from ");
+        match &leaf.source {
+            Source::Group(g) => {
+                out.push_str("group ");
+                out.push_str(g);
+            }
+            _ => out.push_str("anyone"),
+        }
+        return out;
+    }
     let amount = match leaf.count {
         Count::Percent(h) => format!("{} ({need})", percent(h)),
         _ => need.to_string(),
@@ -296,9 +323,75 @@ pub(crate) fn from_list(users: &[String], groups: &[String]) -> String {
 }
 
 fn percent(hundredths: u32) -> String {
-    if hundredths % 100 == 0 {
-        format!("{}%", hundredths / 100)
-    } else {
-        format!("{}.{:02}%", hundredths / 100, hundredths % 100).replace("0%", "%")
+    let mut out = String::new();
+    push_percent(&mut out, hundredths);
+    out
+}
+
+/// "20%", "12.5%", "0.05%".
+fn push_percent(out: &mut String, hundredths: u32) {
+    let whole = hundredths / 100;
+    let fraction = hundredths % 100;
+    push_number(out, u64::from(whole));
+    if fraction != 0 {
+        out.push('.');
+        if fraction < 10 {
+            out.push('0');
+        }
+        let shown = if fraction % 10 == 0 {
+            fraction / 10
+        } else {
+            fraction
+        };
+        push_number(out, u64::from(shown));
+    }
+    out.push('%');
+}
+
+/// Appends `n` in decimal. What `write!` does, without the formatting machinery, which
+/// costs several hundred instructions a call on a path that runs on every evaluation.
+pub(crate) fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Percentages read as they always did (the old formula: two decimals, a trailing
+    /// zero dropped), for every value a policy can hold.
+    #[test]
+    fn percentages_read_as_before() {
+        for hundredths in 0..=10_000u32 {
+            let old = if hundredths % 100 == 0 {
+                format!("{}%", hundredths / 100)
+            } else {
+                format!("{}.{:02}%", hundredths / 100, hundredths % 100).replace("0%", "%")
+            };
+            assert_eq!(percent(hundredths), old, "{hundredths}");
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_display_gives_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::from("x");
+            push_number(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
     }
 }

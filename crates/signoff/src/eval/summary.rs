@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::context::UserId;
-use super::requirements::{Unplaced, from_list};
+use super::requirements::{Unplaced, from_list, push_number};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Decision, ExemptReason, Outcome, RequirementResult};
 use crate::model::Request;
@@ -22,7 +22,12 @@ pub(crate) fn summarize(
         Outcome::Blocked => blocked(decision),
         Outcome::NotRequired => "No approval required: no policy applies".to_owned(),
         Outcome::Exempt => exempt(decision, request),
-        Outcome::Rejected => format!("Rejected by {}", decision.rejected_by.join(", ")),
+        Outcome::Rejected => {
+            let mut text = String::with_capacity(MAX_SUMMARY + 16);
+            text.push_str("Rejected by ");
+            push_joined(&mut text, decision.rejected_by.iter().map(|n| &**n), ", ");
+            text
+        }
         Outcome::Approved => {
             let mut names: Vec<&str> = decision
                 .policies
@@ -32,7 +37,10 @@ pub(crate) fn summarize(
                 .collect();
             names.sort();
             names.dedup();
-            format!("Approved by {}", names.join(", "))
+            let mut text = String::with_capacity(MAX_SUMMARY + 16);
+            text.push_str("Approved by ");
+            push_joined(&mut text, names.into_iter(), ", ");
+            text
         }
         Outcome::Pending => {
             let mut parts: Vec<String> = Vec::new();
@@ -55,10 +63,18 @@ pub(crate) fn summarize(
                     }
                 }
             }
-            format!("Pending: {}", parts.join("; "))
+            let mut text = String::with_capacity(MAX_SUMMARY + 16);
+            text.push_str("Pending: ");
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    text.push_str("; ");
+                }
+                text.push_str(part);
+            }
+            text
         }
     };
-    truncate(&text)
+    truncate(text)
 }
 
 fn blocked(decision: &Decision) -> String {
@@ -216,7 +232,8 @@ impl Missing<'_, '_> {
                     .unplaced
                     .and_then(|u| u.approved.get(index))
                     .map(Vec::as_slice);
-                let waiting: Vec<&str> = users
+                let mut text = String::with_capacity(64);
+                let waiting = users
                     .iter()
                     .filter(|u| !result.approved_by.iter().any(|a| **a == ***u))
                     .filter(|u| {
@@ -225,23 +242,57 @@ impl Missing<'_, '_> {
                                 .id(u)
                                 .is_none_or(|id| approved.binary_search(&id).is_err())
                         })
-                    })
-                    .map(String::as_str)
-                    .collect();
-                format!("{} must approve", waiting.join(", "))
+                    });
+                push_joined(&mut text, waiting.map(String::as_str), ", ");
+                text.push_str(" must approve");
+                text
             }
-            Source::Users(users) => format!("{short} more of {}", users.join(", ")),
-            Source::Any => format!("{short} more from anyone"),
-            Source::Group(g) => format!("{short} more from group {g}"),
+            // Written piece by piece into one string: this runs on every pending evaluation.
+            Source::Users(users) => {
+                let mut text = more(short, " of ");
+                push_joined(&mut text, users.iter().map(String::as_str), ", ");
+                text
+            }
+            Source::Any => more(short, " from anyone"),
+            Source::Group(g) => {
+                let mut text = more(short, " from group ");
+                text.push_str(g);
+                text
+            }
             Source::From { users, groups } => {
-                format!("{short} more from {}", from_list(users, groups))
+                let mut text = more(short, " from ");
+                text.push_str(&from_list(users, groups));
+                text
             }
         }
     }
 }
 
+/// "2 more" followed by `then`.
+fn more(short: u32, then: &str) -> String {
+    let mut text = String::with_capacity(64);
+    push_number(&mut text, u64::from(short));
+    text.push_str(" more");
+    text.push_str(then);
+    text
+}
+
+/// The items with `separator` between them, as `join` gives, without a list first.
+fn push_joined<'a>(out: &mut String, items: impl Iterator<Item = &'a str>, separator: &str) {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(item);
+    }
+}
+
 /// Cuts to at most 140 characters, ending with "…" when cut, and keeps it on one line.
-fn truncate(text: &str) -> String {
+fn truncate(text: String) -> String {
+    // The usual summary: short ASCII without control characters, kept as it is.
+    if text.len() <= MAX_SUMMARY && text.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+        return text;
+    }
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

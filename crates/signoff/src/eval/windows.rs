@@ -23,44 +23,54 @@ pub(crate) fn blocking(
     request: &Request,
     now: Timestamp,
 ) -> Option<WindowHit> {
-    let applicable: Vec<&CompiledWindow> = context
-        .policy
-        .windows
-        .iter()
-        .filter(|w| w.to == request.kind && criteria_match(&w.criteria, &request.attributes))
-        .collect();
+    let applies = |w: &CompiledWindow| {
+        w.to == request.kind && criteria_match(&w.criteria, &request.attributes)
+    };
     let allowed = |w: &CompiledWindow| {
         w.allow_users.contains(&request.requester)
             || w.allow_groups
                 .iter()
                 .any(|g| context.in_group(&request.requester, g))
     };
-    for w in applicable.iter().filter(|w| w.kind == WindowKind::Blackout) {
-        if let Some(open) = open_at(&w.schedule, now) {
-            if !allowed(w) {
-                return Some(WindowHit {
-                    name: w.name.clone(),
-                    kind: w.kind,
-                    until: Some(open.end),
-                });
+    // One pass, in file order, with no list: a blackout that blocks decides at once (every
+    // blackout before any maintenance window); maintenance windows only need to be known
+    // to apply, and whether one is open or lets the requester through.
+    let mut maintenance = false;
+    let mut let_through = false;
+    for w in &context.policy.windows {
+        match w.kind {
+            WindowKind::Blackout => {
+                if applies(w) {
+                    if let Some(open) = open_at(&w.schedule, now) {
+                        if !allowed(w) {
+                            return Some(WindowHit {
+                                name: w.name.clone(),
+                                kind: w.kind,
+                                until: Some(open.end),
+                            });
+                        }
+                    }
+                }
+            }
+            WindowKind::Maintenance => {
+                if applies(w) {
+                    maintenance = true;
+                    let_through = let_through || open_at(&w.schedule, now).is_some() || allowed(w);
+                }
             }
         }
     }
-    let maintenance: Vec<&&CompiledWindow> = applicable
-        .iter()
-        .filter(|w| w.kind == WindowKind::Maintenance)
-        .collect();
-    if maintenance.is_empty()
-        || maintenance
-            .iter()
-            .any(|w| open_at(&w.schedule, now).is_some())
-        || maintenance.iter().any(|w| allowed(w))
-    {
+    if !maintenance || let_through {
         return None;
     }
     // Blocked until the earliest next opening; the first window in file order wins ties.
     let mut best: Option<(&CompiledWindow, Option<Timestamp>)> = None;
-    for w in maintenance {
+    for w in context
+        .policy
+        .windows
+        .iter()
+        .filter(|w| w.kind == WindowKind::Maintenance && applies(w))
+    {
         let next = next_start(&w.schedule, now);
         let better = match (&best, next) {
             (None, _) => true,
@@ -80,8 +90,52 @@ pub(crate) fn blocking(
 }
 
 /// The occurrence open at `now`, if any.
+///
+/// A weekly window's starts only grow from date to date (a later local time is never an
+/// earlier instant: the first instant showing it, or the jump over it), so the search
+/// stops at the first start after `now`, and an occurrence's end is converted only when
+/// its start has come. Yesterday's occurrence of a window that ends the day it starts
+/// ended by today's local midnight, so at or before `now`: only an overnight window needs
+/// it.
 fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
-    occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end)
+    let Schedule::Weekly {
+        days,
+        from,
+        until,
+        tz,
+    } = schedule
+    else {
+        return occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end);
+    };
+    let overnight = until <= from;
+    let today = now.to_zoned(tz.clone()).date();
+    let first: i64 = if overnight { -1 } else { 0 };
+    for offset in first..=8 {
+        let Ok(date) = today.checked_add(offset.days()) else {
+            continue;
+        };
+        if !days.get(weekday(date)).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(start) = local_instant(date, *from, tz) else {
+            continue;
+        };
+        if start > now {
+            return None;
+        }
+        let end_date = if overnight {
+            date.tomorrow().ok()
+        } else {
+            Some(date)
+        };
+        let Some(end) = end_date.and_then(|d| local_instant(d, *until, tz)) else {
+            continue;
+        };
+        if start < end && now < end {
+            return Some(Occurrence { start, end });
+        }
+    }
+    None
 }
 
 /// The first start strictly after `now`.
