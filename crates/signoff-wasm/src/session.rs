@@ -122,7 +122,7 @@ impl Session {
 
 /// By position, then code and message, without repeats: the order `signoff lint` prints.
 fn sort(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by(|a, b| {
+    signoff::order::stable_sort_by(diagnostics, |a, b| {
         (a.span.line, a.span.col, &a.code, &a.message).cmp(&(
             b.span.line,
             b.span.col,

@@ -27,6 +27,7 @@ mod eval;
 pub mod glob;
 mod lint;
 pub mod model;
+pub mod order;
 mod yaml;
 pub mod zones;
 
