@@ -16,7 +16,7 @@ pub mod session;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use session::{POLICY_FILE, Scenario, Session, input_problem};
+use session::{POLICY_FILE, Session, input_problem};
 use signoff::{Decision, Diagnostic, Directory, IgnoreReason};
 use wasm_bindgen::prelude::*;
 
@@ -213,7 +213,11 @@ impl Simulator {
     /// Sets `{ request, grants, now }`; answers `[]` or the scenario's problem.
     #[wasm_bindgen(js_name = setScenario)]
     pub fn set_scenario(&mut self, scenario: JsValue) -> JsValue {
-        match from_js::<Scenario>(&scenario, "scenario") {
+        let read = js_text(&scenario, "scenario").and_then(|text| {
+            signoff::scenario::parse_scenario(&text, "scenario")
+                .map_err(|diagnostics| joined("scenario", &diagnostics))
+        });
+        match read {
             Ok(scenario) => {
                 self.session.set_scenario(scenario);
                 to_js::<[Diagnostic]>(&[])
@@ -325,12 +329,20 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 /// object)` reads a case: the engine writes it as JSON and the core's reader (JSON is
 /// YAML) reads it, so the module carries one deserializer. Answers the problem in words.
 fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, String> {
-    let text = js_sys::JSON::stringify(value)
+    let text = js_text(value, field)?;
+    signoff::from_yaml_str::<T>(&text, field).map_err(|diagnostics| joined(field, &diagnostics))
+}
+
+/// A JavaScript value as JSON text, for the core's reader.
+fn js_text(value: &JsValue, field: &str) -> Result<String, String> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|json| JsValue::from(json).as_string())
-        .ok_or_else(|| format!("{field}: cannot be written as JSON"))?;
-    signoff::from_yaml_str::<T>(&text, field).map_err(|diagnostics| {
-        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
-        format!("{field}: {}", messages.join("; "))
-    })
+        .ok_or_else(|| format!("{field}: cannot be written as JSON"))
+}
+
+/// The problems reading `field`, in words: "field: first; second".
+fn joined(field: &str, diagnostics: &[Diagnostic]) -> String {
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    format!("{field}: {}", messages.join("; "))
 }

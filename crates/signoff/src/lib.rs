@@ -28,6 +28,7 @@ pub mod glob;
 mod lint;
 pub mod model;
 pub mod order;
+pub mod scenario;
 mod yaml;
 pub mod zones;
 
