@@ -48,16 +48,18 @@ fn read_scenario(root: &Node<'_>) -> Result<Scenario, DeError> {
     let (mut request, mut grants, mut now) = (None, None, None);
     for (key, value) in entries {
         let field = yaml::from_node::<Field>(key).map_err(|e| located(e, key))?;
-        let read = match field {
-            Field::Request => read_request(value).map(|r| request = Some(r)),
-            Field::Grants => read_grants(value).and_then(|g| match g {
-                Some(g) => Ok(grants = Some(g)),
+        let at = |e| located(e, value);
+        match field {
+            Field::Request => request = Some(read_request(value).map_err(at)?),
+            Field::Grants => match read_grants(value).map_err(at)? {
+                Some(list) => grants = Some(list),
                 // `grants: null`: a list is expected, as the derive's `Vec` said.
-                None => yaml::from_node::<Vec<IgnoredAny>>(value).map(|_| ()),
-            }),
-            Field::Now => read_now(value).map(|n| now = Some(n)),
-        };
-        read.map_err(|e| located(e, value))?;
+                None => {
+                    yaml::from_node::<Vec<IgnoredAny>>(value).map_err(at)?;
+                }
+            },
+            Field::Now => now = Some(read_now(value).map_err(at)?),
+        }
     }
     let missing = |field: &'static str| located(DeError::missing_field(field), root);
     Ok(Scenario {
