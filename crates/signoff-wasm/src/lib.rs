@@ -15,7 +15,6 @@
 pub mod session;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use session::{POLICY_FILE, Session, input_problem};
 use signoff::{Decision, Diagnostic, Directory, IgnoreReason};
 use wasm_bindgen::prelude::*;
@@ -151,7 +150,7 @@ pub fn lint(policy_text: JsValue, directory: JsValue) -> JsValue {
     if directory.is_undefined() || directory.is_null() {
         return to_js(&signoff::lint(&policy_text, POLICY_FILE, None));
     }
-    match from_js::<Directory>(&directory, "directory") {
+    match read_directory(&directory) {
         Ok(directory) => to_js(&signoff::lint(&policy_text, POLICY_FILE, Some(&directory))),
         Err(message) => to_js(&[input_problem("directory", message)]),
     }
@@ -197,7 +196,7 @@ impl Simulator {
     /// Sets the directory `{ users, groups, tokens }`; answers `[]` or its problem.
     #[wasm_bindgen(js_name = setDirectory)]
     pub fn set_directory(&mut self, directory: JsValue) -> JsValue {
-        match from_js::<Directory>(&directory, "directory") {
+        match read_directory(&directory) {
             Ok(directory) => {
                 self.session.clear_input_problem("directory");
                 self.session.set_directory(directory);
@@ -325,12 +324,13 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
         })
 }
 
-/// Reads a JavaScript object as one of the contract's types the way `evaluate(case
-/// object)` reads a case: the engine writes it as JSON and the core's reader (JSON is
-/// YAML) reads it, so the module carries one deserializer. Answers the problem in words.
-fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, String> {
-    let text = js_text(value, field)?;
-    signoff::from_yaml_str::<T>(&text, field).map_err(|diagnostics| joined(field, &diagnostics))
+/// A directory from JavaScript, read the way `evaluate(case object)` reads a case: the
+/// engine writes it as JSON and the core's reader (JSON is YAML) reads it, with the case
+/// file's directory reader, so the module carries one copy of it. Answers in words.
+fn read_directory(value: &JsValue) -> Result<Directory, String> {
+    let text = js_text(value, "directory")?;
+    signoff::scenario::parse_directory(&text, "directory")
+        .map_err(|diagnostics| joined("directory", &diagnostics))
 }
 
 /// A JavaScript value as JSON text, for the core's reader.

@@ -130,7 +130,7 @@ fn parse_case_problems(text: &str) -> Result<Case, Vec<Problem>> {
         match yaml::key_str(key) {
             Some("name") => name = yaml::from_node::<Option<String>>(value).map_err(de)?,
             Some("policy") => policy = Some(case_policy(text, value)?),
-            Some("directory") => directory = yaml::from_node(value).map_err(de)?,
+            Some("directory") => directory = scenario::read_directory(value).map_err(de)?,
             Some("request") => request = Some(scenario::read_request(value).map_err(de)?),
             Some("grants") => {
                 grants = scenario::read_grants(value)

@@ -1,5 +1,6 @@
 //! A scenario: who asks for what, who said what, and when (a case's `request`, `grants`
-//! and `now`). The simulator sets it apart from the policy and the directory.
+//! and `now`). The simulator sets it apart from the policy and the directory, and reads
+//! the directory apart too ([`parse_directory`]).
 //!
 //! Read by hand over the YAML nodes rather than by a serde derive: a derive compiles its
 //! own copy of the request, grant and timestamp readers (18 KB of wasm), where this
@@ -8,7 +9,7 @@
 //! problem in entry order, then a missing `request`, then a missing `now`.
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::model::{Grant, Request};
+use crate::model::{Directory, Grant, Request};
 use crate::yaml::{self, DeError, Node};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -73,6 +74,19 @@ fn read_scenario(root: &Node<'_>) -> Result<Scenario, DeError> {
 fn located(mut e: DeError, node: &Node<'_>) -> DeError {
     e.span.get_or_insert_with(|| Span::from_yaml(node.span));
     e
+}
+
+/// Reads a directory from YAML or JSON text, as [`crate::from_yaml_str`] does, through
+/// the case file's reader (one copy of the directory's deserialisation in the module).
+pub fn parse_directory(text: &str, file: &str) -> Result<Directory, Vec<Diagnostic>> {
+    let root = yaml::load(text).map_err(|p| vec![p.in_file(file)])?;
+    read_directory(&root).map_err(|e| vec![e.into_problem().in_file(file)])
+}
+
+/// The `directory:` of a case, or a directory on its own. Shared, as [`read_request`].
+#[inline(never)]
+pub(crate) fn read_directory(node: &Node<'_>) -> Result<Directory, DeError> {
+    yaml::from_node(node)
 }
 
 /// The `request:` of a case or a scenario. Not inlined, so both share one copy.
@@ -143,6 +157,27 @@ mod tests {
                 .grants
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_directory_reads_as_from_yaml_str_reads_it() {
+        let texts = [
+            r#"{"users": {"alice": {"roles": ["deployment-approver"]}}, "groups": {"qa": ["alice"]}}"#,
+            "{}",
+            "[]",
+            r#"{"users": {"alice": {"roles": 5}}}"#,
+            r#"{"user": {}}"#,
+            "{",
+        ];
+        for text in texts {
+            assert_eq!(
+                parse_directory(text, "directory"),
+                crate::from_yaml_str::<Directory>(text, "directory"),
+                "{text}"
+            );
+        }
+        assert!(parse_directory("[]", "directory").is_err());
+        assert!(parse_directory("{}", "directory").is_ok());
     }
 
     #[test]
