@@ -43,7 +43,8 @@ fn main() {
     let policy = read("policy.yml");
     let directory: signoff::Directory =
         serde_json::from_str(&read("directory.json")).expect("directory");
-    let scenario: Scenario = serde_json::from_str(&read("scenario.json")).expect("scenario");
+    let scenario: Scenario =
+        signoff::scenario::parse_scenario(&read("scenario.json"), "scenario").expect("scenario");
 
     let mut session = Session::new();
     let start = Instant::now();

@@ -15,8 +15,7 @@
 pub mod session;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use session::{POLICY_FILE, Scenario, Session, input_problem};
+use session::{POLICY_FILE, Session, input_problem};
 use signoff::{Decision, Diagnostic, Directory, IgnoreReason};
 use wasm_bindgen::prelude::*;
 
@@ -45,10 +44,7 @@ pub fn evaluate(case: JsValue) -> JsValue {
         Err(problem) => return failure(&[problem]),
     };
     match signoff::evaluate_case(&text, file) {
-        Ok(decision) => to_js(&Evaluated {
-            ok: true,
-            decision: &decision,
-        }),
+        Ok(decision) => evaluated(&decision),
         Err(diagnostics) => failure(&diagnostics),
     }
 }
@@ -151,7 +147,7 @@ pub fn lint(policy_text: JsValue, directory: JsValue) -> JsValue {
     if directory.is_undefined() || directory.is_null() {
         return to_js(&signoff::lint(&policy_text, POLICY_FILE, None));
     }
-    match from_js::<Directory>(&directory, "directory") {
+    match read_directory(&directory) {
         Ok(directory) => to_js(&signoff::lint(&policy_text, POLICY_FILE, Some(&directory))),
         Err(message) => to_js(&[input_problem("directory", message)]),
     }
@@ -197,7 +193,7 @@ impl Simulator {
     /// Sets the directory `{ users, groups, tokens }`; answers `[]` or its problem.
     #[wasm_bindgen(js_name = setDirectory)]
     pub fn set_directory(&mut self, directory: JsValue) -> JsValue {
-        match from_js::<Directory>(&directory, "directory") {
+        match read_directory(&directory) {
             Ok(directory) => {
                 self.session.clear_input_problem("directory");
                 self.session.set_directory(directory);
@@ -213,7 +209,11 @@ impl Simulator {
     /// Sets `{ request, grants, now }`; answers `[]` or the scenario's problem.
     #[wasm_bindgen(js_name = setScenario)]
     pub fn set_scenario(&mut self, scenario: JsValue) -> JsValue {
-        match from_js::<Scenario>(&scenario, "scenario") {
+        let read = js_text(&scenario, "scenario").and_then(|text| {
+            signoff::scenario::parse_scenario(&text, "scenario")
+                .map_err(|diagnostics| joined("scenario", &diagnostics))
+        });
+        match read {
             Ok(scenario) => {
                 self.session.set_scenario(scenario);
                 to_js::<[Diagnostic]>(&[])
@@ -233,10 +233,7 @@ impl Simulator {
     /// `{ ok: true, decision }` or `{ ok: false, diagnostics }`.
     pub fn evaluate(&self) -> JsValue {
         match self.session.evaluate() {
-            Ok(decision) => to_js(&Evaluated {
-                ok: true,
-                decision: &decision,
-            }),
+            Ok(decision) => evaluated(&decision),
             Err(diagnostics) => failure(&diagnostics),
         }
     }
@@ -254,10 +251,14 @@ impl Simulator {
     }
 }
 
-#[derive(Serialize)]
-struct Evaluated<'a> {
-    ok: bool,
-    decision: &'a Decision,
+/// `{ ok: true, decision }`, the decision read back from its canonical JSON: serde_json
+/// then writes a decision in one place, `Decision::to_json`, instead of a second copy
+/// inlined into an answer struct's serializer (3 KB gzipped; docs/simulator.md, "Size").
+fn evaluated(decision: &Decision) -> JsValue {
+    let text = format!("{{\"ok\": true, \"decision\": {}}}", decision.to_json());
+    js_sys::JSON::parse(&text).unwrap_or_else(|e| {
+        JsValue::from_str(&format!("signoff-wasm: cannot convert the answer: {e:?}"))
+    })
 }
 
 #[derive(Serialize)]
@@ -321,16 +322,25 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
         })
 }
 
-/// Reads a JavaScript object as one of the contract's types the way `evaluate(case
-/// object)` reads a case: the engine writes it as JSON and the core's reader (JSON is
-/// YAML) reads it, so the module carries one deserializer. Answers the problem in words.
-fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, String> {
-    let text = js_sys::JSON::stringify(value)
+/// A directory from JavaScript, read the way `evaluate(case object)` reads a case: the
+/// engine writes it as JSON and the core's reader (JSON is YAML) reads it, with the case
+/// file's directory reader, so the module carries one copy of it. Answers in words.
+fn read_directory(value: &JsValue) -> Result<Directory, String> {
+    let text = js_text(value, "directory")?;
+    signoff::scenario::parse_directory(&text, "directory")
+        .map_err(|diagnostics| joined("directory", &diagnostics))
+}
+
+/// A JavaScript value as JSON text, for the core's reader.
+fn js_text(value: &JsValue, field: &str) -> Result<String, String> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|json| JsValue::from(json).as_string())
-        .ok_or_else(|| format!("{field}: cannot be written as JSON"))?;
-    signoff::from_yaml_str::<T>(&text, field).map_err(|diagnostics| {
-        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
-        format!("{field}: {}", messages.join("; "))
-    })
+        .ok_or_else(|| format!("{field}: cannot be written as JSON"))
+}
+
+/// The problems reading `field`, in words: "field: first; second".
+fn joined(field: &str, diagnostics: &[Diagnostic]) -> String {
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    format!("{field}: {}", messages.join("; "))
 }

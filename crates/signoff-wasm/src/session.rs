@@ -6,21 +6,13 @@
 //! values, and a keystroke only parses the policy text and evaluates. The answers are
 //! those of [`signoff::evaluate_case`]: the web tests run every conformance case both ways.
 
-use serde::{Deserialize, Serialize};
-use signoff::{Decision, Diagnostic, Directory, Grant, PolicySet, Request, Severity, Span};
+use signoff::{Decision, Diagnostic, Directory, PolicySet, Severity, Span};
 
 /// The name policy diagnostics carry.
 pub const POLICY_FILE: &str = "signoff.yml";
 
 /// What changes most often besides the policy: who asks for what, who said what, and when.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scenario {
-    pub request: Request,
-    #[serde(default)]
-    pub grants: Vec<Grant>,
-    pub now: jiff::Timestamp,
-}
+pub use signoff::scenario::Scenario;
 
 /// A policy text, a directory and a scenario; evaluate whenever one changes.
 #[derive(Debug, Clone, Default)]
@@ -122,7 +114,7 @@ impl Session {
 
 /// By position, then code and message, without repeats: the order `signoff lint` prints.
 fn sort(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by(|a, b| {
+    signoff::order::stable_sort_by(diagnostics, |a, b| {
         (a.span.line, a.span.col, &a.code, &a.message).cmp(&(
             b.span.line,
             b.span.col,
@@ -163,9 +155,9 @@ mod tests {
     }
 
     fn scenario(grants: &str) -> Scenario {
-        serde_json::from_str(&format!(
+        signoff::scenario::parse_scenario(&format!(
             r#"{{"request": {{"kind": "deployment", "requester": "dave"}}, "grants": {grants}, "now": "2026-11-21T09:00:00Z"}}"#
-        ))
+        ), "scenario")
         .unwrap()
     }
 

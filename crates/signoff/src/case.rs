@@ -5,7 +5,8 @@ use crate::compile::{self, PolicySet};
 use crate::decision::{Decision, Exemption, Ignored, Outcome, RequirementResult};
 use crate::diagnostic::{Diagnostic, Problem, Span};
 use crate::model::policy::WindowKind;
-use crate::model::{Directory, Grant, Input, Request};
+use crate::model::{Directory, Input};
+use crate::scenario;
 use crate::yaml::{self, Node};
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -129,14 +130,14 @@ fn parse_case_problems(text: &str) -> Result<Case, Vec<Problem>> {
         match yaml::key_str(key) {
             Some("name") => name = yaml::from_node::<Option<String>>(value).map_err(de)?,
             Some("policy") => policy = Some(case_policy(text, value)?),
-            Some("directory") => directory = yaml::from_node(value).map_err(de)?,
-            Some("request") => request = Some(yaml::from_node::<Request>(value).map_err(de)?),
+            Some("directory") => directory = scenario::read_directory(value).map_err(de)?,
+            Some("request") => request = Some(scenario::read_request(value).map_err(de)?),
             Some("grants") => {
-                grants = yaml::from_node::<Option<Vec<Grant>>>(value)
+                grants = scenario::read_grants(value)
                     .map_err(de)?
                     .unwrap_or_default()
             }
-            Some("now") => now = Some(yaml::from_node::<Timestamp>(value).map_err(de)?),
+            Some("now") => now = Some(scenario::read_now(value).map_err(de)?),
             Some("expect") => expect = yaml::from_node::<Option<Expect>>(value).map_err(de)?,
             other => {
                 let shown = other.unwrap_or("(not a string)");

@@ -11,6 +11,7 @@ use crate::model::policy::{
     WindowKind,
 };
 use crate::model::{ConfigKind, Kind};
+use crate::order;
 use crate::yaml::{self, Spanned};
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
@@ -315,16 +316,12 @@ impl Compiler {
                 ),
             );
         }
-        let groups = file
-            .groups
-            .iter()
-            .map(|(name, members)| {
-                (
-                    name.value.clone(),
-                    members.iter().map(|m| m.value.clone()).collect(),
-                )
-            })
-            .collect();
+        let groups = order::map_of(file.groups.iter().map(|(name, members)| {
+            (
+                name.value.clone(),
+                order::set_of(members.iter().map(|m| m.value.clone())),
+            )
+        }));
         let policies: Vec<CompiledPolicy> = file
             .policies
             .iter()
@@ -759,7 +756,7 @@ impl Compiler {
             to: w.to,
             criteria,
             schedule,
-            allow_users: allow.users.into_iter().map(|u| u.value).collect(),
+            allow_users: order::set_of(allow.users.into_iter().map(|u| u.value)),
             allow_groups: allow.groups.into_iter().map(|g| g.value).collect(),
         })
     }
@@ -837,9 +834,9 @@ fn exception(rule: Option<&ExceptionRule>) -> CompiledException {
     };
     CompiledException {
         super_admins: rule.super_admins,
-        users: rule.users.iter().map(|u| u.value.clone()).collect(),
+        users: order::set_of(rule.users.iter().map(|u| u.value.clone())),
         groups: rule.groups.iter().map(|g| g.value.clone()).collect(),
-        tokens: rule.tokens.iter().map(|t| t.value.clone()).collect(),
+        tokens: order::set_of(rule.tokens.iter().map(|t| t.value.clone())),
     }
 }
 

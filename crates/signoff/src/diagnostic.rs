@@ -128,8 +128,8 @@ impl Problem {
 }
 
 /// Sorts diagnostics by position so output is stable and reads top to bottom.
-pub(crate) fn sort(problems: &mut [Problem]) {
-    problems.sort_by(|a, b| {
+pub(crate) fn sort(problems: &mut Vec<Problem>) {
+    crate::order::stable_sort_by(problems, |a, b| {
         (a.span.line, a.span.col, a.code, &a.message).cmp(&(
             b.span.line,
             b.span.col,

@@ -27,6 +27,8 @@ mod eval;
 pub mod glob;
 mod lint;
 pub mod model;
+pub mod order;
+pub mod scenario;
 mod yaml;
 pub mod zones;
 

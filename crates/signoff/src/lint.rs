@@ -5,6 +5,7 @@ use crate::compile::{self, PolicySet, Source};
 use crate::diagnostic::{self, Diagnostic, Problem};
 use crate::eval::Context;
 use crate::model::{Directory, Kind};
+use crate::order;
 use std::collections::BTreeSet;
 
 /// Lints a policy text. With a directory, also reports groups and users it does not
@@ -29,12 +30,12 @@ fn against_directory(set: &PolicySet, directory: &Directory) -> Vec<Problem> {
     let context = Context::new(set, directory);
     let mut problems = Vec::new();
     for (index, policy) in set.policies.iter().enumerate() {
-        let kinds: BTreeSet<Kind> = set
-            .bindings
-            .iter()
-            .filter(|b| b.policies.contains(&index))
-            .map(|b| b.kind)
-            .collect();
+        let kinds: BTreeSet<Kind> = order::set_of(
+            set.bindings
+                .iter()
+                .filter(|b| b.policies.contains(&index))
+                .map(|b| b.kind),
+        );
         for (leaf_index, leaf) in policy.leaves.iter().enumerate() {
             let (users, groups): (&[String], &[String]) = match &leaf.source {
                 Source::Any => (&[], &[]),
