@@ -170,8 +170,10 @@ pub async fn run<G: Fn(&Commands) -> Vec<Grant>>(
         (Some(verdict), _) => verdict,
         (None, Target::Change { number, .. }) => {
             tracing::debug!(repo = %repo, number, "no policy applies; no status posted");
-            withdraw(app, forge, repo, *number).await?;
-            return super::own_approval::withdraw(forge, repo, *number).await;
+            // Both, whichever fails: neither may keep the other from being taken back.
+            let status = withdraw(app, forge, repo, *number).await;
+            let approval = super::own_approval::withdraw(forge, repo, *number).await;
+            return status.and(approval);
         }
         (None, Target::Deployment { .. }) => Verdict {
             outcome: GateOutcome::NotRequired,

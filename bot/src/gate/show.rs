@@ -38,10 +38,15 @@ pub(super) async fn show_head(
         // and given only after a success is shown. Before the answers are read again:
         // an answer another worker changed meanwhile (after this one's approval) sends
         // this one round again, to take it back.
-        if status.state != StatusState::Success {
-            own_approval::follow_head(forge, repo, revision, status.state, &answers).await?;
-        }
+        // A withdrawal that fails never keeps the answer from being shown: its error is
+        // returned (and the work retried) only once the answer is posted.
+        let withdrawn = if status.state == StatusState::Success {
+            Ok(())
+        } else {
+            own_approval::follow_head(forge, repo, revision, status.state, &answers).await
+        };
         show(app, forge, repo, &status).await?;
+        withdrawn?;
         if status.state == StatusState::Success {
             own_approval::follow_head(forge, repo, revision, status.state, &answers).await?;
         }
@@ -73,8 +78,22 @@ pub async fn hold_while_evaluating(
     edited: bool,
 ) -> Result<()> {
     // An approval given for the head before must not stand while this one is evaluated
-    // (on a project that keeps approvals on a push); the evaluation gives it again.
-    own_approval::withdraw(forge, repo, number).await?;
+    // (on a project that keeps approvals on a push); the evaluation gives it again. A
+    // withdrawal that fails is reported after the hold is shown, never instead of it.
+    let withdrawn = own_approval::withdraw(forge, repo, number).await;
+    hold(app, forge, repo, (number, revision), edited).await?;
+    withdrawn
+}
+
+/// Shows "pending" for change `number` on `revision` when the head is green for another
+/// change (or, after an edit, for this one).
+async fn hold(
+    app: &App,
+    forge: &dyn Forge,
+    repo: &Repo,
+    (number, revision): (u64, &str),
+    edited: bool,
+) -> Result<()> {
     let forge_name = forge.kind().as_str();
     let answers = app
         .store

@@ -215,3 +215,16 @@ async fn a_push_takes_the_approval_back_before_the_new_head_is_read() {
         "the approval given for the old head stood while the new one was evaluated: {since:?}"
     );
 }
+
+#[tokio::test]
+async fn an_unapprove_gitlab_refuses_does_not_keep_success_shown() {
+    let h = approving().await;
+    approved_mr(&h).await;
+    assert!(h.fake.approved_by_bot(PROJECT, 1));
+    h.fake.with(|s| s.approval_rules.unapprove_down = true);
+    h.note(1, "carol", "/reject").await;
+    h.settle_allowing_failures().await;
+    // The approval could not be taken back (and the work fails, to be retried), but
+    // the rejection is shown whatever happened to the approval.
+    assert_eq!(shown(&h, HEAD), "failed");
+}

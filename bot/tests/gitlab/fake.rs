@@ -1122,6 +1122,8 @@ pub struct ApprovalRules {
     pub push_before_next_approval: Option<String>,
     /// `GET …/merge_requests/:iid` answers 403 (the bot user lost access to it).
     pub refuse_merge_request_reads: bool,
+    /// `POST …/unapprove` answers 500.
+    pub unapprove_down: bool,
 }
 
 impl FakeGitLab {
@@ -1273,6 +1275,13 @@ async fn unapprove_merge_request(
     Path((id, iid)): Path<(String, u64)>,
 ) -> Response {
     let mut s = state.lock().unwrap();
+    if s.approval_rules.unapprove_down {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "500 Internal Server Error",
+        )
+            .into_response();
+    }
     let project = match project_with_mr(&mut s, &id, iid) {
         Ok(project) => project,
         Err(r) => return *r,
