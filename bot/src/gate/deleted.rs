@@ -19,6 +19,16 @@ use std::collections::BTreeSet;
 /// Who deleted a comment when the forge does not say.
 pub const UNNAMED: &str = "someone the forge does not name";
 
+/// Does `body` hold a rejection or a revocation in any of `words`?
+pub fn withholds(body: &str, words: &Commands) -> bool {
+    let only = Commands {
+        approve: Vec::new(),
+        reject: words.reject.clone(),
+        revoke: words.revoke.clone(),
+    };
+    !commands::parse(body, &only).is_empty()
+}
+
 /// Comments in `activity` holding a rejection or a revocation in any of `words`.
 pub fn withholding(
     activity: &[Activity],
@@ -26,14 +36,9 @@ pub fn withholding(
     heads: &[SeenHead],
     current: &str,
 ) -> Vec<SeenCommand> {
-    let only = Commands {
-        approve: Vec::new(),
-        reject: words.reject.clone(),
-        revoke: words.revoke.clone(),
-    };
     activity
         .iter()
-        .filter(|a| holds_commands(a) && !commands::parse(&a.body, &only).is_empty())
+        .filter(|a| holds_commands(a) && withholds(&a.body, words))
         .filter_map(|a| match a.kind {
             ActivityKind::Comment { id } => Some(SeenCommand {
                 comment_id: id,

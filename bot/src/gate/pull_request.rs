@@ -3,12 +3,14 @@
 //! its head as the target to the gate pipeline.
 
 use super::Result;
+use super::inputs::head_at;
 use super::inputs::{Environments, change_grants};
 use super::publish::Target;
-use super::run::{Loaded, Supplied, read_pull, recorded_tampers, run};
+use super::run::{Loaded, Supplied, current_heads, read_pull, recorded_tampers, run};
 use crate::app::App;
 use crate::event::{CommentAction, CommentEvent, ForgeKind, Repo};
 use crate::forge::{Change, Forge, commands};
+use crate::store::command_comments::SeenCommand;
 use signoff::model::policy::Commands;
 use signoff::{Attributes, Kind, PolicySet};
 use std::collections::BTreeSet;
@@ -122,6 +124,19 @@ async fn remember_tamper(
         || c.previous
             .as_deref()
             .is_some_and(|p| commands::mentions(p, &loaded.words));
+    if c.action == CommentAction::Created && super::deleted::withholds(&c.body, &loaded.words) {
+        // Remembered from the webhook, not only from the list read below: a note deleted
+        // before the bot lists them (at once, by someone's own hook) is still missed.
+        let heads = current_heads(app, forge, repo, change.number, &change.head_sha).await?;
+        let seen = SeenCommand {
+            comment_id: c.id,
+            author: c.author.clone(),
+            revision: head_at(&heads, c.at),
+        };
+        app.store
+            .remember_command_comment(forge, repo, change.number, &seen)
+            .await?;
+    }
     if c.action == CommentAction::Deleted {
         // The webhook says who deleted it: a rejection its author withdrew is gone,
         // one someone else took away is recorded below, either way not "missing".

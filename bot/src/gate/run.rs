@@ -196,7 +196,7 @@ pub async fn read_pull(
     loaded: &Loaded,
     counts_on: Option<&str>,
 ) -> Result<(PullActivity, Vec<Tamper>)> {
-    let heads = current_heads(app, forge, repo, change.number, &change.head_sha).await?;
+    let heads = current_heads(app, forge.kind(), repo, change.number, &change.head_sha).await?;
     let mut activity = forge.change_activity(repo, change.number).await?;
     super::deleted::notice(
         app,
@@ -246,20 +246,20 @@ pub async fn recorded_tampers(
 
 /// The pushes seen on a change, the last being `head`: a push we were not told about
 /// starts now, so comments from before belong to older heads (or to none: stale).
-async fn current_heads(
+pub(super) async fn current_heads(
     app: &App,
-    forge: &dyn Forge,
+    forge: ForgeKind,
     repo: &Repo,
     number: u64,
     head: &str,
 ) -> Result<Vec<SeenHead>> {
-    let heads = app.store.heads(forge.kind(), repo, number).await?;
+    let heads = app.store.heads(forge, repo, number).await?;
     if heads.last().is_some_and(|h| h.sha == head) {
         return Ok(heads);
     }
     let now = jiff::Timestamp::now().as_millisecond();
     app.store
-        .record_head(forge.kind(), repo, number, head, now)
+        .record_head(forge, repo, number, head, now)
         .await?;
-    Ok(app.store.heads(forge.kind(), repo, number).await?)
+    Ok(app.store.heads(forge, repo, number).await?)
 }

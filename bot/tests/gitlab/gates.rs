@@ -525,6 +525,26 @@ async fn a_reject_note_a_maintainer_deleted_still_blocks() {
 }
 
 #[tokio::test]
+async fn a_reject_note_deleted_before_the_bot_reads_it_still_blocks() {
+    let h = erins_mr_approved_by(&["alice", "bob"]).await;
+    h.settle().await;
+    assert_eq!(pending_or(&h, HEAD), "success");
+    // A Maintainer's own hook deletes every `/reject` note at once: gone before the bot
+    // lists the notes, but the Note Hook told the bot of it.
+    let id = h.fake.note(PROJECT, 1, "carol", "/reject");
+    let d = h.delivery();
+    let hook = hooks::note(&h.fake, PROJECT, 1, id, &d);
+    h.fake.delete_note(PROJECT, 1, id);
+    h.deliver(hook).await;
+    h.settle().await;
+    let summary = failed_as_tampered(&h).await;
+    assert!(
+        summary.contains("carol") && summary.contains("deleted"),
+        "{summary}"
+    );
+}
+
+#[tokio::test]
 async fn a_deleted_approval_note_only_takes_its_approval_away() {
     let h = erins_mr_approved_by(&["bob"]).await;
     let id = h.note(1, "alice", "/lgtm").await;
