@@ -228,3 +228,36 @@ async fn an_unapprove_gitlab_refuses_does_not_keep_success_shown() {
     // the rejection is shown whatever happened to the approval.
     assert_eq!(shown(&h, HEAD), "failed");
 }
+
+#[tokio::test]
+async fn a_retarget_takes_the_approval_back_before_the_merge_request_is_read_again() {
+    let h = approving().await;
+    approved_mr(&h).await;
+    let before = h.fake.requests().len();
+    // GitLab sends a retarget as `update` without `oldrev`, naming the change.
+    h.fake.with(|s| {
+        s.projects
+            .get_mut(&PROJECT)
+            .unwrap()
+            .merge_requests
+            .get_mut(&1)
+            .unwrap()
+            .target_branch = "release".to_owned();
+    });
+    let d = h.delivery();
+    let hook = hooks::merge_request(&h.fake, PROJECT, 1, "update", "erin", None, &d);
+    let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+    v["changes"]["target_branch"] = serde_json::json!({"previous": "main", "current": "release"});
+    h.deliver(hooks::signed("Merge Request Hook", &v, &d)).await;
+    h.settle().await;
+    let since = &h.fake.requests()[before..];
+    let position = |wanted: &dyn Fn(&crate::fake::Recorded) -> bool| {
+        since.iter().position(wanted).unwrap_or(usize::MAX)
+    };
+    let taken_back = position(&|r| r.method == "POST" && r.raw_path.ends_with("/unapprove"));
+    let read = position(&|r| r.method == "GET" && r.raw_path.ends_with("/approvals"));
+    assert!(
+        taken_back < read,
+        "the approval given for the old target stood while the new one was evaluated: {since:?}"
+    );
+}

@@ -71,7 +71,13 @@ fn merge_request(e: MergeRequestEvent, now: Timestamp) -> Result<Event, BadProje
         repo: repo(&e.project)?,
         tenant: None,
         number: e.iid,
-        action: e.action.as_str().to_owned(),
+        // A retarget is the neutral "edited" (GitHub's word for it), so the head is held
+        // pending and the bot's own approval taken back before the new base is read.
+        action: if e.retargeted {
+            "edited".to_owned()
+        } else {
+            e.action.as_str().to_owned()
+        },
         head,
     })
 }

@@ -53,6 +53,8 @@ pub struct MergeRequestEvent {
     pub head_sha: String,
     /// `update` with `oldrev`: new commits were pushed (approvals may have been reset).
     pub pushed: bool,
+    /// `update` whose `changes` name `target_branch`: the merge request was retargeted.
+    pub retargeted: bool,
     pub target_branch: String,
     /// The user who acted (approver for approval actions).
     pub actor: String,
@@ -265,6 +267,9 @@ struct MergeRequestPayload {
     project: Project,
     user: Option<User>,
     object_attributes: MergeRequestAttributes,
+    /// What the update changed, by attribute name (only the names are read).
+    #[serde(default)]
+    changes: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +301,7 @@ fn merge_request(p: MergeRequestPayload) -> Result<GitLabEvent, ParseError> {
         action,
         head_sha: attrs.last_commit.map(|c| c.id).unwrap_or_default(),
         pushed,
+        retargeted: action == MergeRequestAction::Update && p.changes.contains_key("target_branch"),
         target_branch: attrs.target_branch,
         actor: p.user.map(|u| u.username).unwrap_or_default(),
         updated_at: time(EVENT, "updated_at", attrs.updated_at.as_deref())?,
@@ -508,6 +514,7 @@ mod tests {
                 action: MergeRequestAction::Open,
                 head_sha: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7".to_owned(),
                 pushed: false,
+                retargeted: false,
                 target_branch: "master".to_owned(),
                 actor: "root".to_owned(),
                 updated_at: ts("2013-12-03T17:23:34Z"),
