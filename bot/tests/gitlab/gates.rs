@@ -509,6 +509,15 @@ async fn mr_updated(h: &Harness) {
     h.settle().await;
 }
 
+/// The head is not green, and the gate failed for carol's deleted rejection.
+async fn carols_rejection_counts_as_deleted(h: &Harness) {
+    let summary = failed_as_tampered(h).await;
+    assert!(
+        summary.contains("carol") && summary.contains("deleted"),
+        "{summary}"
+    );
+}
+
 #[tokio::test]
 async fn a_reject_note_a_maintainer_deleted_still_blocks() {
     let (h, id) = approved_then_rejected_by_carol().await;
@@ -517,11 +526,7 @@ async fn a_reject_note_a_maintainer_deleted_still_blocks() {
     h.fake.delete_note(PROJECT, 1, id);
     mr_updated(&h).await;
     h.settle().await;
-    let summary = failed_as_tampered(&h).await;
-    assert!(
-        summary.contains("carol") && summary.contains("deleted"),
-        "{summary}"
-    );
+    carols_rejection_counts_as_deleted(&h).await;
 }
 
 #[tokio::test]
@@ -537,11 +542,7 @@ async fn a_reject_note_deleted_before_the_bot_reads_it_still_blocks() {
     h.fake.delete_note(PROJECT, 1, id);
     h.deliver(hook).await;
     h.settle().await;
-    let summary = failed_as_tampered(&h).await;
-    assert!(
-        summary.contains("carol") && summary.contains("deleted"),
-        "{summary}"
-    );
+    carols_rejection_counts_as_deleted(&h).await;
 }
 
 #[tokio::test]
