@@ -258,3 +258,18 @@ async fn a_retarget_takes_the_approval_back_before_the_merge_request_is_read_aga
     h.settle().await;
     taken_back_before_reading_approvals(&h, before);
 }
+
+#[tokio::test]
+async fn no_approval_is_given_where_the_project_lets_it_be_walked_around() {
+    for unsafe_setting in [
+        |s: &mut crate::fake::FakeState| s.approval_rules.rules_editable = true,
+        |s: &mut crate::fake::FakeState| s.approval_rules.no_reset_on_push = true,
+    ] {
+        let h = approving().await;
+        h.fake.with(unsafe_setting);
+        approved_mr(&h).await;
+        // The answer is the policy's and stands; the approval is withheld.
+        assert!(h.fake.approve_requests().is_empty());
+        assert!(!h.fake.approved_by_bot(PROJECT, 1));
+    }
+}

@@ -182,6 +182,7 @@ impl FakeGitLab {
                 "/api/v4/projects/{id}/merge_requests/{iid}/approvals",
                 get(approvals),
             )
+            .route("/api/v4/projects/{id}/approvals", get(approval_settings))
             .route(
                 "/api/v4/projects/{id}/merge_requests/{iid}/approve",
                 post(approve_merge_request),
@@ -811,6 +812,28 @@ async fn history(State(state): S, Path(id): Path<String>, page: Listing) -> Resp
     paginate(&s, &page, items)
 }
 
+/// `GET /projects/:id/approvals`: the project's approval settings, as GitLab documents
+/// them (Premium).
+async fn approval_settings(State(state): S, Path(id): Path<String>) -> Response {
+    let mut s = state.lock().unwrap();
+    if s.project(&id).is_none() {
+        return not_found("Project");
+    }
+    let rules = &s.approval_rules;
+    axum::Json(json!({
+        "approvers": [],
+        "approver_groups": [],
+        "approvals_before_merge": 1,
+        "reset_approvals_on_push": !rules.no_reset_on_push,
+        "selective_code_owner_removals": false,
+        "disable_overriding_approvers_per_merge_request": !rules.rules_editable,
+        "merge_requests_author_approval": false,
+        "merge_requests_disable_committers_approval": true,
+        "require_password_to_approve": false
+    }))
+    .into_response()
+}
+
 async fn approvals(State(state): S, Path((id, iid)): Path<(String, u64)>) -> Response {
     match with_mr(&state, &id, iid, |_, mr| {
         mr.approved_by
@@ -1124,6 +1147,12 @@ pub struct ApprovalRules {
     pub refuse_merge_request_reads: bool,
     /// `POST …/unapprove` answers 500.
     pub unapprove_down: bool,
+    /// The project's settings say so: "Prevent editing approval rules in merge
+    /// requests" is off.
+    pub rules_editable: bool,
+    /// The project's settings say so: "Remove all approvals when commits are added" is
+    /// off. (`keep_on_push` is what the fake does, whatever its settings say.)
+    pub no_reset_on_push: bool,
 }
 
 impl FakeGitLab {

@@ -109,6 +109,33 @@ pub struct Approvals {
     pub approved_by: Vec<ApprovedBy>,
 }
 
+/// `GET /projects/:id/approvals`: the project's approval settings (Premium). Fields
+/// GitLab leaves out read as the unsafe value.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ApprovalSettings {
+    /// "Remove all approvals when commits are added to the source branch".
+    #[serde(default)]
+    pub reset_approvals_on_push: bool,
+    /// "Prevent editing approval rules in merge requests".
+    #[serde(default)]
+    pub disable_overriding_approvers_per_merge_request: bool,
+}
+
+impl ApprovalSettings {
+    /// What is off that the bot's approval needs (README, GitLab setup step 4): without
+    /// these, an approval outlives a push or the author removes the bot's rule.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if !self.reset_approvals_on_push {
+            out.push("Remove all approvals when commits are added to the source branch");
+        }
+        if !self.disable_overriding_approvers_per_merge_request {
+            out.push("Prevent editing approval rules in merge requests");
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ApprovedBy {
     pub user: UserRef,

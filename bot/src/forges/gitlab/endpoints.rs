@@ -2,9 +2,9 @@
 //! pagination and error handling (client.rs).
 
 use super::api::{
-    Approvals, ChangesCount, Commit, CommitMergeRequest, CommitStatus, Compare, Deployment, Diff,
-    Environment, Member, MergeRequest, NewDeploymentApproval, NewNote, NewStatus, Note, Pipeline,
-    User, Version,
+    ApprovalSettings, Approvals, ChangesCount, Commit, CommitMergeRequest, CommitStatus, Compare,
+    Deployment, Diff, Environment, Member, MergeRequest, NewDeploymentApproval, NewNote, NewStatus,
+    Note, Pipeline, User, Version,
 };
 use super::client::{ApiError, GitLabClient, ProjectId};
 use super::payloads::DeploymentStatus;
@@ -80,6 +80,15 @@ impl GitLabClient {
         let url = self.project_url(project, &["merge_requests", &iid, "approvals"])?;
         self.get_json(&url, &format!("approvals of merge request !{iid}"))
             .await
+    }
+
+    /// `GET /projects/:id/approvals`: the project's approval settings.
+    pub async fn approval_settings(
+        &self,
+        project: &ProjectId,
+    ) -> Result<ApprovalSettings, ApiError> {
+        let url = self.project_url(project, &["approvals"])?;
+        self.get_json(&url, "the project's approval settings").await
     }
 
     /// `POST /projects/:id/merge_requests/:iid/approve` as the bot user, for the head

@@ -35,6 +35,19 @@ impl GitLabForge {
     }
 
     async fn approve(&self, repo: &Repo, id: &ProjectId, iid: u64, head: &str) -> Result<()> {
+        // An approval that would outlive a push, or a rule the author can take off their
+        // own merge request, is a gate in name only: none is given until the project is
+        // set as the README says (the answer itself stands; it is the policy's).
+        let settings = self
+            .client
+            .approval_settings(id)
+            .await
+            .map_err(forge_error)?;
+        let missing = settings.missing();
+        if !missing.is_empty() {
+            tracing::error!(repo = %repo, iid, missing = missing.join("; "), "the bot's approval is withheld: the project's approval settings let it be walked around");
+            return Ok(());
+        }
         match self.client.approve_merge_request(id, iid, head).await {
             Ok(()) => {
                 tracing::info!(repo = %repo, iid, sha = head, "approved the merge request");
