@@ -17,6 +17,8 @@ pub struct Harness {
     under_test: TestBot,
     /// Added to the wall clock for the times the verbs write (see `advance`).
     clock: std::sync::Mutex<jiff::SignedDuration>,
+    /// Set by `freeze`: the verbs write this time (plus `advance`s) instead.
+    frozen: std::sync::Mutex<Option<jiff::Timestamp>>,
     /// Where deliveries go instead of the in-process bot (a replica process).
     pub target: std::sync::Mutex<Option<String>>,
 }
@@ -89,6 +91,7 @@ impl Harness {
             fake,
             under_test: TestBot::start(dir, config).await,
             clock: std::sync::Mutex::new(jiff::SignedDuration::ZERO),
+            frozen: std::sync::Mutex::new(None),
             target: std::sync::Mutex::new(None),
         }
     }
@@ -104,8 +107,19 @@ impl Harness {
     /// on by `advance`, so a scenario can put events in distinct seconds (GitHub's
     /// timestamps have a resolution of one second) without sleeping.
     pub fn now(&self) -> jiff::Timestamp {
-        let t = jiff::Timestamp::now() + *self.clock.lock().unwrap();
+        let base = self
+            .frozen
+            .lock()
+            .unwrap()
+            .unwrap_or_else(jiff::Timestamp::now);
+        let t = base + *self.clock.lock().unwrap();
         jiff::Timestamp::from_second(t.as_second()).unwrap()
+    }
+
+    /// Stops the wall clock for the verbs (only `advance` moves it): what a test means
+    /// to happen in one second does, however slowly the machine runs it.
+    pub fn freeze(&self) {
+        *self.frozen.lock().unwrap() = Some(jiff::Timestamp::now());
     }
 
     pub fn advance(&self, secs: i64) {
