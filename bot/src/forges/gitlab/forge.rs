@@ -606,12 +606,7 @@ impl Forge for GitLabForge {
                 return self.pipelines_show(repo, &targets, status).await;
             }
         }
-        let statuses = self
-            .client
-            .commit_statuses(&project(repo), &status.sha)
-            .await
-            .map_err(forge_error)?;
-        let bot = self.bot().await?;
+        let (statuses, bot) = self.statuses_and_bot(repo, &status.sha).await?;
         let latest = statuses
             .into_iter()
             .filter(|s| s.name == status.context)

@@ -115,6 +115,20 @@ impl GitLabForge {
         Ok(targets)
     }
 
+    /// The statuses of commit `sha` (every page) and the bot user's name, to tell its own.
+    pub(super) async fn statuses_and_bot(
+        &self,
+        repo: &Repo,
+        sha: &str,
+    ) -> Result<(Vec<CommitStatus>, &str)> {
+        let statuses = self
+            .client
+            .commit_statuses(&project(repo), sha)
+            .await
+            .map_err(forge_error)?;
+        Ok((statuses, self.bot().await?))
+    }
+
     /// Whether every pipeline that must hold `status` does.
     pub(super) async fn pipelines_show(
         &self,
@@ -125,12 +139,7 @@ impl GitLabForge {
         if !targets.branches.is_empty() {
             return Ok(false);
         }
-        let statuses = self
-            .client
-            .commit_statuses(&project(repo), &status.sha)
-            .await
-            .map_err(forge_error)?;
-        let bot = self.bot().await?;
+        let (statuses, bot) = self.statuses_and_bot(repo, &status.sha).await?;
         Ok(targets
             .ids
             .iter()
@@ -146,12 +155,8 @@ impl GitLabForge {
         status: &Status,
     ) -> Result<()> {
         let id = project(repo);
-        let statuses = self
-            .client
-            .commit_statuses(&id, &status.sha)
-            .await
-            .map_err(forge_error)?;
-        let bot = self.bot().await?.to_owned();
+        let (statuses, bot) = self.statuses_and_bot(repo, &status.sha).await?;
+        let bot = bot.to_owned();
         let new = NewStatus::new(
             status_state(status.state),
             &status.context,
