@@ -96,7 +96,51 @@ pub fn merge_request(
     if let Some(rev) = oldrev {
         attrs["oldrev"] = json!(rev);
     }
+    // The documented example's `changes` (a label swap among them) are not what the
+    // fake changed; a test that changes an attribute names it (`relabeled`).
+    v["changes"] = json!({});
+    v["labels"] = labels_json(fake, project, iid);
     sign("Merge Request Hook", v, delivery, Timestamp::now())
+}
+
+/// A label as hooks show it (GitLab's documented label object), for the fake's names.
+fn label_json(project: u64, title: &str) -> Value {
+    json!({
+        "id": 200 + title.len(),
+        "title": title,
+        "color": "#ffffff",
+        "project_id": project,
+        "created_at": "2013-12-03T17:15:43Z",
+        "updated_at": "2013-12-03T17:15:43Z",
+        "template": false,
+        "description": null,
+        "type": "ProjectLabel",
+        "group_id": null
+    })
+}
+
+fn labels_json(fake: &FakeGitLab, project: u64, iid: u64) -> Value {
+    let titles = fake.with(|s| s.projects[&project].merge_requests[&iid].labels.clone());
+    titles.iter().map(|t| label_json(project, t)).collect()
+}
+
+/// Merge Request Hook `update` for labels changed on the fake's merge request from
+/// `previous` to what it holds now: `changes.labels.previous/current`, as GitLab sends it.
+pub fn relabeled(
+    fake: &FakeGitLab,
+    project: u64,
+    iid: u64,
+    previous: &[&str],
+    actor: &str,
+    delivery: &str,
+) -> Hook {
+    let hook = merge_request(fake, project, iid, "update", actor, None, delivery);
+    let mut v: Value = serde_json::from_slice(&hook.body).unwrap();
+    let previous: Vec<Value> = previous.iter().map(|t| label_json(project, t)).collect();
+    v["changes"] = json!({
+        "labels": {"previous": previous, "current": labels_json(fake, project, iid)}
+    });
+    signed("Merge Request Hook", &v, delivery)
 }
 
 /// Note Hook for a note the fake holds on a merge request.

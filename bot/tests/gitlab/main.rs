@@ -18,3 +18,4 @@ mod neutral;
 mod pages;
 mod pipelines;
 mod policy_check;
+mod relabel;

@@ -71,9 +71,10 @@ fn merge_request(e: MergeRequestEvent, now: Timestamp) -> Result<Event, BadProje
         repo: repo(&e.project)?,
         tenant: None,
         number: e.iid,
-        // A retarget is the neutral "edited" (GitHub's word for it), so the head is held
-        // pending and the bot's own approval taken back before the new base is read.
-        action: if e.retargeted {
+        // A retarget or a label change is the neutral "edited" (GitHub's word for it),
+        // so the head is held pending and the bot's own approval taken back before the
+        // new base or labels (a stricter binding may match) are read.
+        action: if e.retargeted || e.relabeled {
             "edited".to_owned()
         } else {
             e.action.as_str().to_owned()

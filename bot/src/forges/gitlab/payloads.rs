@@ -55,6 +55,9 @@ pub struct MergeRequestEvent {
     pub pushed: bool,
     /// `update` whose `changes` name `target_branch`: the merge request was retargeted.
     pub retargeted: bool,
+    /// `update` whose `changes` name `labels` (`previous`/`current`): a binding's
+    /// `labels` may now match, or stop matching.
+    pub relabeled: bool,
     pub target_branch: String,
     /// The user who acted (approver for approval actions).
     pub actor: String,
@@ -295,13 +298,16 @@ fn merge_request(p: MergeRequestPayload) -> Result<GitLabEvent, ParseError> {
     };
     let pushed = action == MergeRequestAction::Update
         && attrs.oldrev.as_deref().is_some_and(|rev| !rev.is_empty());
+    let changed =
+        |attribute: &str| action == MergeRequestAction::Update && p.changes.contains_key(attribute);
     Ok(GitLabEvent::MergeRequest(MergeRequestEvent {
         project: p.project.into(),
         iid: attrs.iid,
         action,
         head_sha: attrs.last_commit.map(|c| c.id).unwrap_or_default(),
         pushed,
-        retargeted: action == MergeRequestAction::Update && p.changes.contains_key("target_branch"),
+        retargeted: changed("target_branch"),
+        relabeled: changed("labels"),
         target_branch: attrs.target_branch,
         actor: p.user.map(|u| u.username).unwrap_or_default(),
         updated_at: time(EVENT, "updated_at", attrs.updated_at.as_deref())?,
@@ -515,6 +521,7 @@ mod tests {
                 head_sha: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7".to_owned(),
                 pushed: false,
                 retargeted: false,
+                relabeled: false,
                 target_branch: "master".to_owned(),
                 actor: "root".to_owned(),
                 updated_at: ts("2013-12-03T17:23:34Z"),
@@ -538,6 +545,29 @@ mod tests {
         };
         assert_eq!(e.action, MergeRequestAction::Update);
         assert!(!e.pushed);
+    }
+
+    #[test]
+    fn an_update_naming_labels_in_its_changes_is_a_relabel() {
+        // The documented example is an `open` whose `changes` swap API for Platform.
+        let update = with(MR, |v| v["object_attributes"]["action"] = json!("update"));
+        let GitLabEvent::MergeRequest(e) = parse("Merge Request Hook", &update).unwrap() else {
+            panic!()
+        };
+        assert!(e.relabeled && !e.retargeted && !e.pushed);
+        let GitLabEvent::MergeRequest(open) = parse("Merge Request Hook", MR.as_bytes()).unwrap()
+        else {
+            panic!()
+        };
+        assert!(!open.relabeled, "an open is evaluated as new anyway");
+        let title_only = with(MR, |v| {
+            v["object_attributes"]["action"] = json!("update");
+            v["changes"] = json!({"title": {"previous": "a", "current": "b"}});
+        });
+        let GitLabEvent::MergeRequest(e) = parse("Merge Request Hook", &title_only).unwrap() else {
+            panic!()
+        };
+        assert!(!e.relabeled);
     }
 
     #[test]
