@@ -10,6 +10,7 @@ mod approval_gate;
 mod client;
 mod deployment_trust;
 mod fake;
+mod forged_hooks;
 mod gates;
 mod harness;
 mod hooks;

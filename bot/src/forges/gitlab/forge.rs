@@ -395,6 +395,9 @@ impl Forge for GitLabForge {
 
     async fn deployment(&self, repo: &Repo, gate: &GateRequest) -> Result<DeploymentFacts> {
         let deployment = self.read_deployment(repo, gate).await?;
+        // The environment and the policy's branch come from the delivery: checked here,
+        // before every evaluation of the gate reads a policy for them.
+        self.confirm_gate(repo, gate, &deployment).await?;
         let requester = deployment.user.map(|u| u.username).ok_or_else(|| {
             ForgeError::Fatal(format!("deployment {} names no user", gate.gate_id))
         })?;

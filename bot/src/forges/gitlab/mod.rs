@@ -9,6 +9,7 @@ mod edits;
 mod endpoints;
 mod events;
 mod forge;
+mod gate_claims;
 pub mod intake;
 mod own_approval;
 pub mod payloads;

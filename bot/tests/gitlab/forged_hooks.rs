@@ -1,0 +1,51 @@
+//! Deliveries that say something GitLab does not show. The webhook token is shared by
+//! every project whose hook points at the bot, so whoever set up one of them can send
+//! a delivery naming another project: what a delivery says that decides a gate (the
+//! deployment's environment, the default branch whose policy applies) is read back
+//! from GitLab, and a delivery that disagrees is never answered by its own words.
+
+use crate::gates::bot_answers;
+use crate::harness::{Harness, PROJECT};
+use crate::hooks;
+
+/// Production needs two approvals; nothing else needs any.
+const PROD: &str = "version: 1\npolicies:\n  prod:\n    requires: [ { any: 2 } ]\napply:\n  - policies: [prod]\n    to: deployment\n    where: { environment: production }\n";
+const NO_POLICY: &str = "version: 1\npolicies: {}\napply: []\n";
+const SHA: &str = "00000000000000000000000000000000000000d9";
+
+/// A production deployment waiting for approval, and a Deployment Hook for it as
+/// GitLab would send it, edited by `forge`, signed with the shared secrets.
+async fn forged_delivery(h: &Harness, forge: impl FnOnce(&mut serde_json::Value)) -> u64 {
+    h.set_policy("main", PROD);
+    let id = h.fake.block_deployment(PROJECT, "production", SHA);
+    let d = h.delivery();
+    let hook = hooks::deployment(&h.fake, PROJECT, id, &d);
+    let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+    forge(&mut v);
+    h.deliver(hooks::signed("Deployment Hook", &v, &d)).await;
+    h.settle_allowing_failures().await;
+    id
+}
+
+#[tokio::test]
+async fn a_deployment_hook_naming_another_environment_does_not_get_a_production_deployment_approved()
+ {
+    let h = Harness::new().await;
+    // Staging needs no approval; the deployment is to production.
+    let id = forged_delivery(&h, |v| v["environment"] = serde_json::json!("staging")).await;
+    assert!(bot_answers(&h, id).is_empty(), "{:?}", bot_answers(&h, id));
+    assert_eq!(h.deployment(id)["status"], "blocked");
+}
+
+#[tokio::test]
+async fn a_deployment_hook_naming_another_default_branch_does_not_read_that_branchs_policy() {
+    let h = Harness::new().await;
+    // Any Developer can push a branch holding a policy file that asks nothing.
+    h.set_policy("lenient", NO_POLICY);
+    let id = forged_delivery(&h, |v| {
+        v["project"]["default_branch"] = serde_json::json!("lenient");
+    })
+    .await;
+    assert!(bot_answers(&h, id).is_empty(), "{:?}", bot_answers(&h, id));
+    assert_eq!(h.deployment(id)["status"], "blocked");
+}
