@@ -189,6 +189,18 @@ pub trait Forge: Send + Sync {
     ) -> Result<Vec<String>>;
     /// Reviews and comments on a change, oldest first.
     async fn change_activity(&self, repo: &Repo, number: u64) -> Result<Vec<Activity>>;
+    /// When `head` became the change's head, given the time a delivery `said` (comments
+    /// written after it bind to `head`). A forge that records when each head appeared
+    /// never lets a delivery date it earlier; the default takes the delivery's word.
+    async fn head_since(
+        &self,
+        _repo: &Repo,
+        _number: u64,
+        _head: &str,
+        said: jiff::Timestamp,
+    ) -> Result<jiff::Timestamp> {
+        Ok(said)
+    }
     /// Environment reviews of a waiting deployment.
     async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>>;
     /// The deployment of a waiting gate: revision, ref, requester, associated changes.

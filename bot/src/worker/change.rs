@@ -58,13 +58,14 @@ pub async fn handle(app: &App, forge: &dyn Forge, events: &[&Event]) -> Result<(
             head: Some(head), ..
         } = event
         {
+            let since = forge.head_since(repo, number, &head.sha, head.at).await?;
             app.store
                 .record_head(
                     forge.kind(),
                     repo,
                     number,
                     &head.sha,
-                    head.at.as_millisecond(),
+                    since.as_millisecond(),
                 )
                 .await?;
         }

@@ -1,8 +1,8 @@
 //! Deliveries that say something GitLab does not show. The webhook token is shared by
 //! every project whose hook points at the bot, so whoever set up one of them can send
 //! a delivery naming another project: what a delivery says that decides a gate (the
-//! deployment's environment, the default branch whose policy applies) is read back
-//! from GitLab, and a delivery that disagrees is never answered by its own words.
+//! deployment's environment, the default branch whose policy applies, when a head was
+//! pushed) is read back from GitLab, and a delivery is never answered by its own words.
 
 use crate::gates::bot_answers;
 use crate::harness::{Harness, PROJECT};
@@ -48,4 +48,29 @@ async fn a_deployment_hook_naming_another_default_branch_does_not_read_that_bran
     .await;
     assert!(bot_answers(&h, id).is_empty(), "{:?}", bot_answers(&h, id));
     assert_eq!(h.deployment(id)["status"], "blocked");
+}
+
+const HEAD: &str = "00000000000000000000000000000000000000a1";
+const NEW_HEAD: &str = "00000000000000000000000000000000000000b2";
+
+#[tokio::test]
+async fn a_push_hook_dated_before_the_push_does_not_carry_older_notes_onto_the_new_head() {
+    let h = Harness::new().await;
+    // Two approvals; alice's `/lgtm` is on the old head, bob approves the new one.
+    h.open_mr(1, "erin", HEAD).await;
+    h.note(1, "alice", "/lgtm").await;
+    h.push(1, NEW_HEAD).await;
+    h.approve(1, "bob").await;
+    h.settle().await;
+    let shown = |h: &Harness| h.status_named(NEW_HEAD, "signoff").unwrap().0;
+    assert_eq!(shown(&h), "pending", "alice's note is stale");
+    // The push's hook again, dated before alice wrote: GitLab shows the new head from
+    // the push on (its merge request version), whatever the delivery says.
+    let d = h.delivery();
+    let hook = hooks::merge_request(&h.fake, PROJECT, 1, "update", "erin", Some(HEAD), &d);
+    let mut v: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+    v["object_attributes"]["updated_at"] = serde_json::json!("2020-01-01T00:00:00Z");
+    h.deliver(hooks::signed("Merge Request Hook", &v, &d)).await;
+    h.settle().await;
+    assert_eq!(shown(&h), "pending", "alice's note counted on the new head");
 }

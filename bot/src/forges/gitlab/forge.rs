@@ -370,6 +370,31 @@ impl Forge for GitLabForge {
         ))
     }
 
+    /// The push time a Merge Request Hook gives (`updated_at`) is never earlier than the
+    /// merge request version GitLab made for that head: whoever holds the shared webhook
+    /// token could otherwise date a push back and carry notes written on the older head
+    /// onto the new one. A head GitLab shows no version of starts now.
+    async fn head_since(
+        &self,
+        repo: &Repo,
+        number: u64,
+        head: &str,
+        said: jiff::Timestamp,
+    ) -> Result<jiff::Timestamp> {
+        let versions = self
+            .client
+            .versions(&project(repo), number)
+            .await
+            .map_err(forge_error)?;
+        let shown = versions
+            .iter()
+            .filter(|v| v.head_commit_sha == head)
+            .map(|v| v.created_at)
+            .max()
+            .unwrap_or_else(jiff::Timestamp::now);
+        Ok(said.max(shown))
+    }
+
     async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>> {
         let deployment = self.read_deployment(repo, gate).await?;
         let bot = self.bot().await?;
