@@ -92,3 +92,71 @@ async fn a_merge_request_breaking_the_policy_gets_a_note_at_line_and_column() {
     assert_eq!(gate, "pending");
     assert!(!text.contains("Invalid policy"), "{text}");
 }
+
+/// Lines GitLab runs as quick actions in a note: a `/` word at the start of a line
+/// (after spaces), outside fenced code blocks.
+fn quick_actions(note: &str) -> Vec<String> {
+    let mut fenced = false;
+    let mut found = Vec::new();
+    for line in note.lines() {
+        let line = line.trim_start();
+        if line.starts_with("```") || line.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced
+            && line.starts_with('/')
+            && line[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            found.push(line.to_owned());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_policy_file_cannot_make_the_bots_note_run_quick_actions() {
+    let h = Harness::new().await;
+    // The merge request's own file names a field holding line breaks and quick actions;
+    // the diagnostic quotes it, and the bot user (who may approve and merge) writes
+    // the note.
+    let hostile = "version: 1\npolicies:\n  two:\n    requires: [ { any: 2 } ]\n    \"x\\n/approve\\n/merge\\n  /target_branch other\": 1\napply: []\n";
+    let head = "00000000000000000000000000000000000000c7";
+    propose_policy(&h, 1, head, hostile).await;
+    assert_eq!(h.status_named(head, "signoff/policy").unwrap().0, "failed");
+    let notes = bot_notes(&h, 1);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("approve"),
+        "the field is still named: {}",
+        notes[0]
+    );
+    assert_eq!(
+        quick_actions(&notes[0]),
+        Vec::<String>::new(),
+        "{}",
+        notes[0]
+    );
+}
+
+#[tokio::test]
+async fn a_valid_policy_file_cannot_make_the_bots_note_run_quick_actions() {
+    let h = Harness::new().await;
+    let head = "00000000000000000000000000000000000000b1";
+    h.open_mr(1, "erin", head).await;
+    h.approve(1, "alice").await;
+    h.settle().await;
+    // Names the new file chooses (a policy, a group, a description) hold line breaks
+    // and quick actions; the decisions it would flip are listed in the bot's note.
+    let hostile = "version: 1\ngroups:\n  \"g\\n/approve\": [alice]\npolicies:\n  \"one\\n/merge\":\n    description: \"d\\n/approve\"\n    requires:\n      - group: \"g\\n/approve\"\napply:\n  - policies: [\"one\\n/merge\"]\n    to: pull_request\n";
+    let proposal = "00000000000000000000000000000000000000b9";
+    propose_policy(&h, 2, proposal, hostile).await;
+    let notes = bot_notes(&h, 2);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(
+        quick_actions(&notes[0]),
+        Vec::<String>::new(),
+        "{}",
+        notes[0]
+    );
+}
