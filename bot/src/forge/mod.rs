@@ -201,6 +201,13 @@ pub trait Forge: Send + Sync {
     ) -> Result<jiff::Timestamp> {
         Ok(said)
     }
+    /// The open changes whose head is `sha`. Asked when a pipeline runs on a head the bot
+    /// has no answer for, on a forge whose merge gate holds only what the bot posted
+    /// (GitLab's "Pipelines must succeed" sees no job the bot never posted). The
+    /// default, none, suits a forge that requires the bot's check by name (GitHub).
+    async fn open_changes_on(&self, _repo: &Repo, _sha: &str) -> Result<Vec<u64>> {
+        Ok(Vec::new())
+    }
     /// Environment reviews of a waiting deployment.
     async fn deployment_activity(&self, repo: &Repo, gate: &GateRequest) -> Result<Vec<Activity>>;
     /// The deployment of a waiting gate: revision, ref, requester, associated changes.

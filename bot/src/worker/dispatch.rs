@@ -119,8 +119,17 @@ async fn handle(app: &App, forge: &dyn Forge, event: &Event) -> Result<()> {
             ..
         } => show::answer_set(app, forge, repo, sha, context, setter).await,
         Event::Reassert {
-            repo, sha, context, ..
-        } => show::show_again(app, forge, repo, sha, context).await,
+            repo,
+            tenant,
+            sha,
+            context,
+        } => {
+            show::show_again(app, forge, repo, sha, context).await?;
+            if *context == app.config.status_context {
+                super::unanswered::queue(app, forge, repo, *tenant, sha).await?;
+            }
+            Ok(())
+        }
         Event::Tenant { .. } => Ok(()),
     }
 }

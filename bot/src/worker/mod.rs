@@ -5,6 +5,7 @@
 pub mod backoff;
 mod change;
 mod dispatch;
+mod unanswered;
 pub mod wake;
 
 use crate::app::App;

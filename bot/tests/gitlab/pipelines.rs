@@ -166,3 +166,16 @@ async fn a_merge_request_from_a_fork_is_answered_as_before() {
     assert!(posts[0].get("ref").is_none() && posts[0].get("pipeline_id").is_none());
     assert_eq!(h.status_named(HEAD, "signoff").unwrap().0, "pending");
 }
+
+#[tokio::test]
+async fn a_merge_request_whose_open_hook_was_lost_is_evaluated_when_its_pipeline_runs() {
+    let h = Harness::new().await;
+    // Erin opens the merge request; its Merge Request Hook never reaches the bot (a
+    // failed delivery GitLab does not retry). Its CI pipeline's hook does.
+    h.fake.open_mr(PROJECT, 1, "erin", HEAD, &["src/lib.rs"]);
+    h.run_pipeline(1, "merge_request_event").await;
+    h.settle().await;
+    // Two approvals are needed and none was given: CI alone must not let it merge.
+    assert_eq!(h.head_pipeline_signoff(1).as_deref(), Some("pending"));
+    assert!(h.merge_blocked_by_pipeline(1));
+}

@@ -370,6 +370,18 @@ impl Forge for GitLabForge {
         ))
     }
 
+    async fn open_changes_on(&self, repo: &Repo, sha: &str) -> Result<Vec<u64>> {
+        Ok(self
+            .client
+            .merge_requests_of_commit(&project(repo), sha)
+            .await
+            .map_err(forge_error)?
+            .into_iter()
+            .filter(|mr| mr.state == MergeRequestState::Opened && mr.sha == sha)
+            .map(|mr| mr.iid)
+            .collect())
+    }
+
     /// The push time a Merge Request Hook gives (`updated_at`) is never earlier than the
     /// merge request version GitLab made for that head: whoever holds the shared webhook
     /// token could otherwise date a push back and carry notes written on the older head
