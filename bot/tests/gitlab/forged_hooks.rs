@@ -74,3 +74,23 @@ async fn a_push_hook_dated_before_the_push_does_not_carry_older_notes_onto_the_n
     h.settle().await;
     assert_eq!(shown(&h), "pending", "alice's note counted on the new head");
 }
+
+#[tokio::test]
+async fn a_forged_gate_does_not_keep_the_real_one_from_being_answered() {
+    let h = Harness::with(|c| c.queue.recheck_secs = 1).await;
+    // First a delivery naming the deployment with another environment: refused, but
+    // kept as a gate of that deployment.
+    let id = forged_delivery(&h, |v| v["environment"] = serde_json::json!("staging")).await;
+    // Then GitLab's own Deployment Hook, and the two approvals production needs.
+    let d = h.delivery();
+    h.deliver(hooks::deployment(&h.fake, PROJECT, id, &d)).await;
+    h.settle_allowing_failures().await;
+    assert!(bot_answers(&h, id).is_empty(), "nobody approved yet");
+    h.review_deployment(id, "alice", true);
+    h.review_deployment(id, "bob", true);
+    h.eventually("the bot approves the production deployment", |h| {
+        !bot_answers(h, id).is_empty()
+    })
+    .await;
+    assert_eq!(bot_answers(&h, id)[0]["status"], "approved");
+}
