@@ -271,6 +271,32 @@ impl Harness {
             }));
             p.head_sha.clone()
         });
+        self.deliver_review(number, id, user, state, &head).await;
+    }
+
+    /// Delivers `user`'s latest review of the pull request once more, under a fresh
+    /// delivery id: a delivery that tells the bot nothing new.
+    pub async fn redeliver_review(&self, number: u64, user: &str) {
+        let review = self.fake.repo(REPO, |r| {
+            r.pulls[&number]
+                .reviews
+                .iter()
+                .rev()
+                .find(|r| r["user"]["login"] == user)
+                .cloned()
+                .unwrap()
+        });
+        self.deliver_review(
+            number,
+            review["id"].as_u64().unwrap(),
+            user,
+            review["state"].as_str().unwrap(),
+            review["commit_id"].as_str().unwrap(),
+        )
+        .await;
+    }
+
+    async fn deliver_review(&self, number: u64, id: u64, user: &str, state: &str, head: &str) {
         let fixture_name = if state == "APPROVED" {
             "pull_request_review.submitted.approved"
         } else {
