@@ -63,13 +63,14 @@ pub(super) async fn show_head(
     )))
 }
 
-/// Before a pull request that is new to `revision` (opened, pushed, reopened) or was
-/// edited (retargeted) is evaluated: when the head shows a permissive answer of another
-/// pull request (or, after an edit, this one's, perhaps for its old base), this one's
-/// answer becomes "pending" at once, so the head is not green for it while its
-/// evaluation reads the forge. Its own answer on a head it was just pushed to came from
-/// an evaluation that already read that head and base: it holds. The bot's own approval
-/// of it (where configured) is taken back in every case until the evaluation gives it.
+/// Before a pull request that is new to `revision` (opened, pushed, reopened), was edited
+/// (retargeted) or relabelled is evaluated: when the head shows a permissive answer of
+/// another pull request (or, after an edit or a label, this one's, perhaps for its old
+/// base or labels), this one's answer becomes "pending" at once, so the head is not
+/// green for it while its evaluation reads the forge. Its own answer on a head it was
+/// just pushed to came from an evaluation that already read that head and base: it
+/// holds. The bot's own approval of it (where configured) is taken back in every case
+/// until the evaluation gives it.
 pub async fn hold_while_evaluating(
     app: &App,
     forge: &dyn Forge,
@@ -86,7 +87,7 @@ pub async fn hold_while_evaluating(
 }
 
 /// Shows "pending" for change `number` on `revision` when the head is green for another
-/// change (or, after an edit, for this one).
+/// change (or, after an edit or a label, for this one).
 async fn hold(
     app: &App,
     forge: &dyn Forge,

@@ -17,6 +17,11 @@ use crate::gate::{HandlerError, Result, show};
 /// queued events of their change.
 pub const COALESCING: [&str; 3] = ["change", "review", "comment"];
 
+/// The actions (neutral names; GitHub's) that change what decides a pull request without
+/// a push: a retarget (its base: policy and files) or a label (a binding's `labels` may
+/// pick a stricter policy). Its head is held like a new head's while they are read.
+const INPUTS_CHANGED: [&str; 3] = ["edited", "labeled", "unlabeled"];
+
 /// What one delivery of a change asks for.
 #[derive(Default)]
 struct Asks<'a> {
@@ -42,11 +47,13 @@ pub async fn handle(app: &App, forge: &dyn Forge, events: &[&Event]) -> Result<(
             ));
         }
         if let Event::Change { head, action, .. } = event {
-            // A head new to this pull request, or a new base: no green shown for it while
-            // it is evaluated (the event's head, else the pull request's).
+            // A head new to this pull request, a new base or new labels: no green shown
+            // for it while it is evaluated (the event's head, else the pull request's).
             let held = match head {
                 Some(head) => Some(head.sha.clone()),
-                None if action == "edited" => Some(forge.change(repo, number).await?.head_sha),
+                None if INPUTS_CHANGED.contains(&action.as_str()) => {
+                    Some(forge.change(repo, number).await?.head_sha)
+                }
                 None => None,
             };
             if let Some(revision) = held {

@@ -91,6 +91,8 @@ pub struct RepoState {
     pub files: HashMap<(String, String), String>,
     /// (branch, path) → the path a symbolic link there points at
     pub symlinks: HashMap<(String, String), String>,
+    /// tag → (path → text): a tag may share its name with a branch.
+    pub tags: HashMap<String, HashMap<String, String>>,
     /// login → permission (`admin`, `write`, `read`)
     pub collaborators: BTreeMap<String, String>,
     pub pulls: BTreeMap<u64, Pull>,
@@ -628,6 +630,22 @@ async fn contents(
             .get("ref")
             .cloned()
             .unwrap_or_else(|| repo.default_branch.clone());
+        // A name both a tag and a branch hold resolves to the tag, as git resolves
+        // names (gitrevisions(7): refs/tags/<name> before refs/heads/<name>); GitHub
+        // does not document its choice. A full `refs/heads/…` or `refs/tags/…` is exact.
+        let tag = match git_ref.strip_prefix("refs/tags/") {
+            Some(name) => Some(name.to_owned()),
+            None => repo.tags.contains_key(&git_ref).then(|| git_ref.clone()),
+        };
+        if let Some(tag) = tag {
+            return match repo.tags.get(&tag).and_then(|files| files.get(&path)) {
+                Some(text) => file_answer(&path, text),
+                None => not_found(),
+            };
+        }
+        let git_ref = git_ref
+            .strip_prefix("refs/heads/")
+            .map_or(git_ref.clone(), str::to_owned);
         // GitHub answers a symbolic link to a file in the repository with that file (its
         // own path and content), and any other link with the link itself.
         let link = repo.symlinks.get(&(git_ref.clone(), path.clone())).cloned();
@@ -642,23 +660,26 @@ async fn contents(
         }
         let path = link.unwrap_or_else(|| path.clone());
         match repo.files.get(&(git_ref, path.clone())) {
-            Some(text) => {
-                // GitHub wraps base64 at 60 characters.
-                let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-                let wrapped: Vec<String> = encoded
-                    .as_bytes()
-                    .chunks(60)
-                    .map(|c| String::from_utf8_lossy(c).into_owned())
-                    .collect();
-                axum::Json(json!({
-                    "type": "file", "encoding": "base64", "size": text.len(), "name": path.rsplit('/').next(),
-                    "path": path, "content": wrapped.join("\n") + "\n", "sha": format!("{:x}", fxhash(&Bytes::from(text.clone()))),
-                }))
-                .into_response()
-            }
+            Some(text) => file_answer(&path, text),
             None => not_found(),
         }
     })
+}
+
+/// GitHub's answer for a regular file at `path`.
+fn file_answer(path: &str, text: &str) -> Response {
+    // GitHub wraps base64 at 60 characters.
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let wrapped: Vec<String> = encoded
+        .as_bytes()
+        .chunks(60)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    axum::Json(json!({
+        "type": "file", "encoding": "base64", "size": text.len(), "name": path.rsplit('/').next(),
+        "path": path, "content": wrapped.join("\n") + "\n", "sha": format!("{:x}", fxhash(&Bytes::from(text.to_owned()))),
+    }))
+    .into_response()
 }
 
 async fn collaborators(State(state): S, Path((o, r)): Path<(String, String)>) -> Response {

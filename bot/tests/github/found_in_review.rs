@@ -160,3 +160,25 @@ async fn a_deleted_approved_deployment_does_not_block_later_deployments() {
         h.gate_answers(52)
     );
 }
+
+/// Any writer may push a tag, also one named like the protected branch. The policy was
+/// read with `?ref=main`, a name git resolves to the tag before the branch: a tag `main`
+/// holding a policy that asks nothing made every pull request into `main` green.
+#[tokio::test]
+async fn a_tag_named_like_the_base_branch_does_not_replace_its_policy() {
+    let h = Harness::new().await;
+    h.fake.repo(super::harness::REPO, |r| {
+        let lenient = "version: 1\npolicies: {}\napply: []\n";
+        r.tags.insert(
+            "main".into(),
+            [(".github/signoff.yml".to_owned(), lenient.to_owned())].into(),
+        );
+    });
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.settle().await;
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(
+        state, "pending",
+        "main's policy asks for two approvals: {description}"
+    );
+}

@@ -244,6 +244,20 @@ impl Harness {
         assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
     }
 
+    /// Takes a label off (GitHub sends `unlabeled`).
+    pub async fn unlabel(&self, number: u64, label: &str) {
+        self.fake.repo(REPO, |r| {
+            r.pulls
+                .get_mut(&number)
+                .unwrap()
+                .labels
+                .retain(|l| l != label)
+        });
+        let mut payload = self.pull_payload("unlabeled", number);
+        payload["label"]["name"] = json!(label);
+        assert_eq!(self.deliver("pull_request", &payload).await.0, 202);
+    }
+
     /// Retargets the pull request at another base branch (GitHub sends `edited`).
     pub async fn change_base(&self, number: u64, base: &str) {
         self.fake.repo(REPO, |r| {

@@ -395,3 +395,80 @@ async fn a_stricter_pull_request_opened_on_a_green_head_turns_it_pending_before_
     );
     assert_eq!(h.status(&sha(1)).0, "pending");
 }
+
+/// One approval for every pull request; two once it carries `needs-review`.
+const STRICTER_WITH_A_LABEL: &str = "version: 1\npolicies:\n  one: { requires: [ { any: 1 } ] }\n  two: { requires: [ { any: 2 } ] }\napply:\n  - policies: [one]\n    to: pull_request\n  - policies: [two]\n    to: pull_request\n    where: { labels: [needs-review] }\n";
+
+/// The requests made after the first `seen`: the head's pull request read (for its
+/// head) any number of times, then the first other request.
+fn first_request_after_reading_the_pull(
+    h: &Harness,
+    seen: usize,
+    number: u64,
+) -> super::fake::Recorded {
+    let pull = format!("/repos/{REPO}/pulls/{number}");
+    h.fake
+        .requests()
+        .into_iter()
+        .skip(seen)
+        .find(|r| !(r.method == "GET" && r.path == pull))
+        .expect("the bot called GitHub")
+}
+
+/// A label can bind a stricter policy: the head must not stay green for the old labels
+/// while the evaluation reads the new ones (a merge in that window would pass a check
+/// the new policy fails), nor after.
+#[tokio::test]
+async fn a_label_binding_a_stricter_policy_turns_a_green_head_pending_before_anything_else() {
+    let h = Harness::new().await;
+    h.set_policy("main", STRICTER_WITH_A_LABEL);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(
+        h.status(&sha(1)).0,
+        "success",
+        "one approval for the lenient policy"
+    );
+
+    let seen = h.fake.requests().len();
+    h.label(1, "needs-review").await;
+    h.settle().await;
+    let next = first_request_after_reading_the_pull(&h, seen, 1);
+    assert_eq!(
+        (
+            next.method.as_str(),
+            next.path.as_str(),
+            next.body.as_ref().and_then(|b| b["state"].as_str())
+        ),
+        (
+            "POST",
+            format!("/repos/{REPO}/statuses/{}", sha(1)).as_str(),
+            Some("pending")
+        ),
+        "after reading only the pull request (for its head), the head is marked pending"
+    );
+    let (state, description) = h.status(&sha(1));
+    assert_eq!(
+        state, "pending",
+        "the labelled pull request needs two: {description}"
+    );
+
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success", "{:?}", h.status(&sha(1)));
+
+    // Taking the label off is held the same way, then the lenient policy answers again.
+    let seen = h.fake.requests().len();
+    h.unlabel(1, "needs-review").await;
+    h.settle().await;
+    let next = first_request_after_reading_the_pull(&h, seen, 1);
+    assert_eq!(
+        next.body.as_ref().and_then(|b| b["state"].as_str()),
+        Some("pending"),
+        "{} {}",
+        next.method,
+        next.path
+    );
+    assert_eq!(h.status(&sha(1)).0, "success", "{:?}", h.status(&sha(1)));
+}

@@ -167,10 +167,10 @@ async fn a_policy_changed_in_the_pull_request_is_not_used() {
     // The head's file is read only by the informational `signoff/policy` check.
     let head_read = format!("?ref={}", sha(1));
     assert!(
-        reads.iter().any(|p| p.ends_with("?ref=main"))
+        reads.iter().any(|p| p.ends_with("?ref=refs/heads/main"))
             && reads
                 .iter()
-                .all(|p| p.ends_with("?ref=main") || p.ends_with(&head_read)),
+                .all(|p| p.ends_with("?ref=refs/heads/main") || p.ends_with(&head_read)),
         "{reads:?}"
     );
 }

@@ -222,7 +222,7 @@ impl GitHubForge {
     async fn read_policy(&self, repo: &Repo, git_ref: &str) -> Result<Option<String>> {
         let path = format!(
             "/repos/{repo}/contents/{POLICY_PATH}?ref={}",
-            encode(git_ref)
+            encode(&full_ref(git_ref))
         );
         let response = self.get(&path).await?;
         if response.status == StatusCode::NOT_FOUND {
@@ -879,6 +879,18 @@ impl Forge for GitHubForge {
 
     fn api_calls(&self) -> u32 {
         self.calls.count()
+    }
+}
+
+/// A branch's name as the full ref `refs/heads/<name>`: a bare name is ambiguous, and
+/// git resolves a tag of that name (which any writer can push) before the branch. A
+/// commit id (the policy check reads a head's file) or a full ref is kept.
+fn full_ref(git_ref: &str) -> String {
+    let commit = matches!(git_ref.len(), 40 | 64) && git_ref.bytes().all(|b| b.is_ascii_hexdigit());
+    if commit || git_ref.starts_with("refs/") {
+        git_ref.to_owned()
+    } else {
+        format!("refs/heads/{git_ref}")
     }
 }
 
