@@ -2,6 +2,9 @@
 
 mod input;
 pub mod policy;
+pub(crate) mod read_policy;
+#[cfg(test)]
+mod read_policy_tests;
 
 pub use input::{Action, Attributes, Directory, Grant, Input, Request, Role, User, Via};
 
