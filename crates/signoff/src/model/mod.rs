@@ -2,6 +2,9 @@
 
 mod input;
 pub mod policy;
+pub(crate) mod read_input;
+#[cfg(test)]
+mod read_input_tests;
 pub(crate) mod read_policy;
 #[cfg(test)]
 mod read_policy_tests;

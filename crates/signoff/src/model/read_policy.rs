@@ -180,13 +180,14 @@ fn binding(node: &Node<'_>) -> Result<Binding, DeError> {
     })
 }
 
-fn kind(node: &Node<'_>) -> Result<Kind, DeError> {
+/// A kind of request, as in a binding, a window or a request.
+pub(crate) fn kind(node: &Node<'_>) -> Result<Kind, DeError> {
     const KINDS: &[&str] = &["deployment", "config", "pull_request"];
     let index = variant(node, "enum Kind", KINDS)?;
     Ok(Kind::ALL.get(index).copied().unwrap_or(Kind::Deployment))
 }
 
-fn config_kind(node: &Node<'_>) -> Result<ConfigKind, DeError> {
+pub(crate) fn config_kind(node: &Node<'_>) -> Result<ConfigKind, DeError> {
     const KINDS: &[&str] = &["deployment-template", "configmap", "secret"];
     Ok(match variant(node, "enum ConfigKind", KINDS)? {
         0 => ConfigKind::DeploymentTemplate,

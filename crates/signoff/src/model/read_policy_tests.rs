@@ -40,7 +40,7 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Every YAML file of the repository that may hold a policy, with its text.
-fn corpus() -> Vec<(String, String)> {
+pub(super) fn corpus() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut paths = Vec::new();
     for dir in ["examples", "tests", "crates/signoff/tests"] {
@@ -72,7 +72,7 @@ fn policies<'a>(root: &'a Node<'a>) -> Vec<Cow<'a, Node<'a>>> {
 }
 
 /// A tree that borrows nothing from the text it was loaded from.
-fn owned(node: Node<'_>) -> Node<'static> {
+pub(super) fn owned(node: Node<'_>) -> Node<'static> {
     let data = match node.data {
         Data::Value(scalar) => Data::Value(match scalar {
             Scalar::String(s) => Scalar::String(Cow::Owned(s.into_owned())),
@@ -198,11 +198,22 @@ fn at_path<'t, 'i>(node: &'t mut Node<'i>, path: &[usize]) -> Option<&'t mut Nod
 /// by every shape, every mapping entry dropped, its key renamed, and its entry repeated
 /// under a custom-tagged key (which the loader lets through as a different key).
 fn agree_on_mutations(policy: &Node<'static>, name: &str) -> usize {
+    mutations(policy, name, &|tree, what| {
+        agree(tree, what);
+    })
+}
+
+/// Hands `check` each mutation of `policy` (see [`agree_on_mutations`]); how many.
+pub(super) fn mutations(
+    policy: &Node<'static>,
+    name: &str,
+    compare: &dyn Fn(&Node<'static>, &dyn Fn() -> String),
+) -> usize {
     let mut all = Vec::new();
     paths(policy, &mut Vec::new(), &mut all);
     let mut checked = 0;
     let mut check = |tree: &Node<'static>, what: &dyn Fn() -> String| {
-        agree(tree, what);
+        compare(tree, what);
         checked += 1;
     };
     for path in &all {
