@@ -7,7 +7,7 @@ pub(crate) mod read_input;
 mod read_input_tests;
 pub(crate) mod read_policy;
 #[cfg(test)]
-mod read_policy_tests;
+pub(crate) mod read_policy_tests;
 
 pub use input::{Action, Attributes, Directory, Grant, Input, Request, Role, User, Via};
 

@@ -40,7 +40,7 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Every YAML file of the repository that may hold a policy, with its text.
-pub(super) fn corpus() -> Vec<(String, String)> {
+pub(crate) fn corpus() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut paths = Vec::new();
     for dir in ["examples", "tests", "crates/signoff/tests"] {
@@ -72,7 +72,7 @@ fn policies<'a>(root: &'a Node<'a>) -> Vec<Cow<'a, Node<'a>>> {
 }
 
 /// A tree that borrows nothing from the text it was loaded from.
-pub(super) fn owned(node: Node<'_>) -> Node<'static> {
+pub(crate) fn owned(node: Node<'_>) -> Node<'static> {
     let data = match node.data {
         Data::Value(scalar) => Data::Value(match scalar {
             Scalar::String(s) => Scalar::String(Cow::Owned(s.into_owned())),
@@ -204,7 +204,7 @@ fn agree_on_mutations(policy: &Node<'static>, name: &str) -> usize {
 }
 
 /// Hands `check` each mutation of `policy` (see [`agree_on_mutations`]); how many.
-pub(super) fn mutations(
+pub(crate) fn mutations(
     policy: &Node<'static>,
     name: &str,
     compare: &dyn Fn(&Node<'static>, &dyn Fn() -> String),
