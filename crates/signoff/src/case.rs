@@ -10,6 +10,8 @@ use crate::scenario;
 use crate::yaml::{self, Node};
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
+
+mod read_expect;
 use std::collections::BTreeMap;
 
 /// A parsed case file.
@@ -138,7 +140,7 @@ fn parse_case_problems(text: &str) -> Result<Case, Vec<Problem>> {
                     .unwrap_or_default()
             }
             Some("now") => now = Some(scenario::read_now(value).map_err(de)?),
-            Some("expect") => expect = yaml::from_node::<Option<Expect>>(value).map_err(de)?,
+            Some("expect") => expect = read_expect::expect(value).map_err(de)?,
             other => {
                 let shown = other.unwrap_or("(not a string)");
                 let message = format!(

@@ -273,7 +273,7 @@ pub(crate) fn parse_problems(text: &str) -> Result<PolicySet, Vec<Problem>> {
 
 /// Compiles a policy from an already loaded YAML node (a case file's `policy:` mapping).
 pub(crate) fn compile_node(node: &yaml::Node<'_>) -> Result<PolicySet, Vec<Problem>> {
-    let file: PolicyFile = yaml::from_node(node).map_err(|e| vec![e.into_problem()])?;
+    let file = crate::model::read_policy::policy_file(node).map_err(|e| vec![e.into_problem()])?;
     compile(&file)
 }
 

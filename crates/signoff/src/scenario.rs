@@ -9,6 +9,7 @@
 //! problem in entry order, then a missing `request`, then a missing `now`.
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::model::read_input;
 use crate::model::{Directory, Grant, Request};
 use crate::yaml::{self, DeError, Node};
 use jiff::Timestamp;
@@ -86,25 +87,25 @@ pub fn parse_directory(text: &str, file: &str) -> Result<Directory, Vec<Diagnost
 /// The `directory:` of a case, or a directory on its own. Shared, as [`read_request`].
 #[inline(never)]
 pub(crate) fn read_directory(node: &Node<'_>) -> Result<Directory, DeError> {
-    yaml::from_node(node)
+    read_input::directory(node)
 }
 
 /// The `request:` of a case or a scenario. Not inlined, so both share one copy.
 #[inline(never)]
 pub(crate) fn read_request(node: &Node<'_>) -> Result<Request, DeError> {
-    yaml::from_node(node)
+    read_input::request(node)
 }
 
 /// The `grants:` of a case or a scenario; `None` for null. Shared, as [`read_request`].
 #[inline(never)]
 pub(crate) fn read_grants(node: &Node<'_>) -> Result<Option<Vec<Grant>>, DeError> {
-    yaml::from_node(node)
+    read_input::grants(node)
 }
 
 /// The `now:` of a case or a scenario. Shared, as [`read_request`].
 #[inline(never)]
 pub(crate) fn read_now(node: &Node<'_>) -> Result<Timestamp, DeError> {
-    yaml::from_node(node)
+    read_input::timestamp(node)
 }
 
 /// Accepts any mapping; anything else fails with the message a derived `Scenario` gave.

@@ -2,6 +2,12 @@
 
 mod input;
 pub mod policy;
+pub(crate) mod read_input;
+#[cfg(test)]
+mod read_input_tests;
+pub(crate) mod read_policy;
+#[cfg(test)]
+pub(crate) mod read_policy_tests;
 
 pub use input::{Action, Attributes, Directory, Grant, Input, Request, Role, User, Via};
 

@@ -1,14 +1,21 @@
 //! The policy file as written (SPEC §2). These types mirror the YAML one to one and
-//! reject unknown fields; `compile` checks what serde cannot (names, counts, globs,
+//! reject unknown fields; `compile` checks what reading cannot (names, counts, globs,
 //! windows) and builds the form evaluation uses. The JSON Schema is generated from them.
+//!
+//! They are read by hand (`read_policy.rs`), not by serde: the derives below exist in
+//! tests only, where that reader is compared with them, and their `serde` attributes also
+//! tell schemars the defaults and names.
 
 use super::{ConfigKind, Kind};
 use crate::yaml::Spanned;
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A whole policy file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
@@ -34,7 +41,8 @@ pub struct PolicyFile {
 }
 
 /// One named policy.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDef {
@@ -49,7 +57,8 @@ pub struct PolicyDef {
 
 /// A requirement as written: exactly one source (`any`, `group`, `users`, `from`,
 /// `any_of`, `all_of`) and an optional `count`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawRequirement {
@@ -77,7 +86,8 @@ pub struct RawRequirement {
 }
 
 /// `from: { groups: [...], users: [...] }`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FromSource {
@@ -95,6 +105,7 @@ pub enum CountValue {
     Text(String),
 }
 
+#[cfg(test)]
 impl<'de> Deserialize<'de> for CountValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CountVisitor;
@@ -134,7 +145,8 @@ impl schemars::JsonSchema for CountValue {
 }
 
 /// Applies policies to requests of one kind, globally or where criteria hold.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Binding {
@@ -148,7 +160,8 @@ pub struct Binding {
 }
 
 /// Match criteria: each a glob or a list of globs; all given criteria must match.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Criteria {
@@ -181,6 +194,7 @@ impl Globs {
     }
 }
 
+#[cfg(test)]
 impl<'de> Deserialize<'de> for Globs {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         /// A lone string has no position of its own inside the visitor, so the whole
@@ -242,7 +256,8 @@ impl schemars::JsonSchema for Globs {
 }
 
 /// Exceptions per kind of request.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Exceptions {
@@ -255,7 +270,8 @@ pub struct Exceptions {
 }
 
 /// Who needs no approval for one kind.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionRule {
@@ -272,7 +288,8 @@ pub struct ExceptionRule {
 }
 
 /// Evaluation options; the defaults are the strict ones.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Options {
@@ -300,9 +317,9 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             self_approval: false,
-            contributors_can_approve: true,
-            invalidate_on_push: true,
-            block_on_rejection: true,
+            contributors_can_approve: yes(),
+            invalidate_on_push: yes(),
+            block_on_rejection: yes(),
             expires_after: None,
             commands: Commands::default(),
         }
@@ -314,7 +331,8 @@ fn yes() -> bool {
 }
 
 /// Comment command words (SPEC §6.3).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Commands {
@@ -347,7 +365,8 @@ impl Default for Commands {
 }
 
 /// A blackout (no changes while open) or maintenance window (changes only while open).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Window {
@@ -369,7 +388,7 @@ pub struct Window {
     pub allow: Option<Allow>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WindowKind {
@@ -378,7 +397,8 @@ pub enum WindowKind {
 }
 
 /// A window that repeats every week, in local time of an IANA time zone.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Weekly {
@@ -392,7 +412,8 @@ pub struct Weekly {
     pub timezone: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
@@ -406,7 +427,8 @@ pub enum Weekday {
 }
 
 /// Who a window lets through.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Allow {

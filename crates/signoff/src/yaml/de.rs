@@ -16,7 +16,7 @@ pub(crate) struct DeError {
 }
 
 impl DeError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         DeError {
             code,
             message: message.into(),
@@ -153,21 +153,22 @@ impl<'a, 'i> NodeDeserializer<'a, 'i> {
         &untag(self.node).data
     }
 
-    fn unexpected(&self) -> de::Unexpected<'a> {
-        match self.data() {
-            Data::Value(Scalar::Null) => de::Unexpected::Unit,
-            Data::Value(Scalar::Boolean(b)) => de::Unexpected::Bool(*b),
-            Data::Value(Scalar::Integer(i)) => de::Unexpected::Signed(*i),
-            Data::Value(Scalar::FloatingPoint(f)) => de::Unexpected::Float(f.into_inner()),
-            Data::Value(Scalar::String(s)) => de::Unexpected::Str(s),
-            Data::Sequence(_) => de::Unexpected::Seq,
-            Data::Mapping(_) => de::Unexpected::Map,
-            _ => de::Unexpected::Other("an unsupported YAML node"),
-        }
-    }
-
     fn fail<T>(&self, exp: &dyn de::Expected) -> Result<T, DeError> {
-        Err(de::Error::invalid_type(self.unexpected(), exp))
+        Err(de::Error::invalid_type(unexpected(self.node), exp))
+    }
+}
+
+/// What a node is, in serde's words for "expected …, found …".
+pub(crate) fn unexpected<'a>(node: &'a Node<'_>) -> de::Unexpected<'a> {
+    match &untag(node).data {
+        Data::Value(Scalar::Null) => de::Unexpected::Unit,
+        Data::Value(Scalar::Boolean(b)) => de::Unexpected::Bool(*b),
+        Data::Value(Scalar::Integer(i)) => de::Unexpected::Signed(*i),
+        Data::Value(Scalar::FloatingPoint(f)) => de::Unexpected::Float(f.into_inner()),
+        Data::Value(Scalar::String(s)) => de::Unexpected::Str(s),
+        Data::Sequence(_) => de::Unexpected::Seq,
+        Data::Mapping(_) => de::Unexpected::Map,
+        _ => de::Unexpected::Other("an unsupported YAML node"),
     }
 }
 

@@ -10,6 +10,7 @@
 mod de;
 mod fast;
 mod node;
+pub(crate) mod read;
 mod spanned;
 
 pub(crate) use de::{DeError, from_node};
