@@ -108,7 +108,7 @@ fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
         return occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end);
     };
     let overnight = until <= from;
-    let today = now.to_zoned(tz.clone()).date();
+    let today = local_date(tz, now);
     let first: i64 = if overnight { -1 } else { 0 };
     for offset in first..=8 {
         let Ok(date) = today.checked_add(offset.days()) else {
@@ -164,7 +164,7 @@ fn occurrences_near(schedule: &Schedule, now: Timestamp) -> impl Iterator<Item =
             until,
             tz,
         } => {
-            let today = now.to_zoned(tz.clone()).date();
+            let today = local_date(tz, now);
             let occurrences = (-1..=8)
                 .filter_map(move |offset: i64| today.checked_add(offset.days()).ok())
                 .filter(move |date| days.get(weekday(*date)).copied().unwrap_or(false))
@@ -210,6 +210,12 @@ fn local_instant(date: Date, time: Time, tz: &TimeZone) -> Option<Timestamp> {
             ambiguous.earlier().ok()
         }
     }
+}
+
+/// The date on the zone's clocks at `now`: the offset there and plain arithmetic, not a
+/// `Zoned` (which clones the zone and works out the whole civil time).
+fn local_date(tz: &TimeZone, now: Timestamp) -> Date {
+    tz.to_offset(now).to_datetime(now).date()
 }
 
 fn weekday(date: Date) -> usize {
