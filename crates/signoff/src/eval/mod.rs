@@ -2,6 +2,7 @@
 //! always give the same decision.
 
 mod assess;
+mod changes;
 mod context;
 mod criteria;
 mod distinct;

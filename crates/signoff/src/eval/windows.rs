@@ -146,6 +146,14 @@ fn next_start(schedule: &Schedule, now: Timestamp) -> Option<Timestamp> {
         .min()
 }
 
+/// The first instant strictly after `now` at which an occurrence opens or closes.
+pub(crate) fn next_boundary(schedule: &Schedule, now: Timestamp) -> Option<Timestamp> {
+    occurrences_near(schedule, now)
+        .flat_map(|o| [o.start, o.end])
+        .filter(|t| *t > now)
+        .min()
+}
+
 /// Every occurrence that could be open at `now` or be the next to open: for a weekly
 /// window, those starting from the day before `now` (overnight windows) to eight days on,
 /// in date order. Lazy: `open_at` stops converting local times at the first open one.
