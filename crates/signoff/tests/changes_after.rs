@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! `Context::changes_after`: the instant the bot re-evaluates a gate at though no one
 //! acted. Property: from `now` to just before that instant the decision (its whole JSON)
 //! does not change, so the gate never shows an answer time has taken back; with no such
