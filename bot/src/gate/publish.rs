@@ -78,6 +78,17 @@ fn gate_state(answer: GateAnswer) -> GateState {
     }
 }
 
+/// The first whole millisecond at or after `t`: re-evaluated earlier, the decision would
+/// still be the same, and name the same instant again.
+fn millisecond_after(t: jiff::Timestamp) -> i64 {
+    let ms = t.as_millisecond();
+    if t.subsec_nanosecond() % 1_000_000 == 0 {
+        ms
+    } else {
+        ms.saturating_add(1)
+    }
+}
+
 /// Digest of what a verdict was computed from, without the evaluation time.
 fn digest(target: &str, verdict: &Verdict, layers: &[Layer]) -> String {
     let mut hasher = Sha256::new();
@@ -192,12 +203,18 @@ pub async fn publish(
                 summary: verdict.summary.clone(),
                 markdown: text,
                 audit_id: id,
+                // The earliest instant time alone changes the outcome of a layer.
+                recheck_at: layers
+                    .iter()
+                    .filter_map(|l| l.changes_after)
+                    .min()
+                    .map(millisecond_after),
             };
             let now = crate::store::now_ms();
             // A pull request pushed to leaves its old head to the others still on it.
             if let Some(old) = app
                 .store
-                .put_change_answer(forge_name, repo, &answer, now)
+                .put_change_answer(forge_name, repo, forge.tenant(), &answer, now)
                 .await?
             {
                 show_head(app, forge, repo, &old).await?;

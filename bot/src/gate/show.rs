@@ -114,10 +114,17 @@ async fn hold(
         summary: "Evaluating this pull request".to_owned(),
         markdown: "**pending**: signoff is evaluating this pull request.\n".to_owned(),
         audit_id: 0,
+        recheck_at: None,
     };
     if let Some(old) = app
         .store
-        .put_change_answer(forge_name, repo, &pending, crate::store::now_ms())
+        .put_change_answer(
+            forge_name,
+            repo,
+            forge.tenant(),
+            &pending,
+            crate::store::now_ms(),
+        )
         .await?
     {
         show_head(app, forge, repo, &old).await?;

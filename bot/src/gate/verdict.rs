@@ -117,6 +117,10 @@ pub struct Layer {
     /// A browser link to the file, where there is one.
     pub link: Option<String>,
     pub result: LayerResult,
+    /// When time alone changes this layer's outcome (`Context::outcome_changes_after`):
+    /// the gate is held and evaluated again then. Not recorded; a replay has its own time.
+    #[serde(skip)]
+    pub changes_after: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,6 +199,7 @@ pub fn layer(
             "now": inputs.now,
         })
     };
+    let mut changes_after = None;
     let result = match policy {
         LayerPolicy::Missing => LayerResult::Missing,
         LayerPolicy::Invalid(diagnostics) => LayerResult::Invalid {
@@ -206,11 +211,10 @@ pub fn layer(
             inputs: Some(Box::new(recorded_inputs())),
         },
         LayerPolicy::Valid { policy, text } => {
-            let decision = signoff::Context::new(policy, inputs.directory).evaluate(
-                inputs.request,
-                inputs.grants,
-                inputs.now,
-            );
+            let context = signoff::Context::new(policy, inputs.directory);
+            let decision = context.evaluate(inputs.request, inputs.grants, inputs.now);
+            changes_after =
+                context.outcome_changes_after(inputs.request, inputs.grants, inputs.now);
             let mut case = recorded_inputs();
             if let Some(map) = case.as_object_mut() {
                 map.insert(
@@ -230,6 +234,7 @@ pub fn layer(
         file: file.to_owned(),
         link,
         result,
+        changes_after,
     }
 }
 
@@ -464,6 +469,7 @@ mod tests {
                 decision: Box::new(decision),
                 case: serde_json::Value::Null,
             },
+            changes_after: None,
         }
     }
 

@@ -178,6 +178,10 @@ pub async fn start(config: Config) -> Result<Running, String> {
             Arc::clone(&app),
             stopped.clone(),
         )));
+        workers.push(tokio::spawn(crate::worker::due::run(
+            Arc::clone(&app),
+            stopped.clone(),
+        )));
     }
     tracing::info!(%addr, "signoff listening");
     Ok(Running {

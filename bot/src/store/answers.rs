@@ -20,6 +20,19 @@ pub struct ChangeAnswer {
     pub markdown: String,
     /// The audit entry whose details page explains it.
     pub audit_id: i64,
+    /// When time alone could change it (Unix milliseconds): it is evaluated again then.
+    pub recheck_at: Option<i64>,
+}
+
+/// A pull request whose answer time may have changed, to evaluate again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRecheck {
+    pub forge: String,
+    pub repo: Repo,
+    pub tenant: Option<u64>,
+    pub number: u64,
+    /// Unix milliseconds.
+    pub recheck_at: i64,
 }
 
 /// The answer the bot wants shown under a context on a revision.
@@ -73,6 +86,7 @@ fn change_answer(r: &sqlx::any::AnyRow) -> Result<ChangeAnswer> {
         summary: r.try_get("summary")?,
         markdown: r.try_get("markdown")?,
         audit_id: r.try_get("audit_id")?,
+        recheck_at: r.try_get("recheck_at")?,
     })
 }
 
@@ -83,15 +97,17 @@ impl Store {
         &self,
         forge: &str,
         repo: &Repo,
+        tenant: Option<u64>,
         answer: &ChangeAnswer,
         now: i64,
     ) -> Result<Option<String>> {
         let before = self.change_revision(forge, repo, answer.number).await?;
         sqlx::query(
-            "INSERT INTO change_answers (forge, repo, number, revision, outcome, summary, markdown, audit_id, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            "INSERT INTO change_answers (forge, repo, number, revision, outcome, summary, markdown, audit_id, updated_at, recheck_at, tenant)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (forge, repo, number) DO UPDATE SET revision = $4, outcome = $5,
-                 summary = $6, markdown = $7, audit_id = $8, updated_at = $9",
+                 summary = $6, markdown = $7, audit_id = $8, updated_at = $9, recheck_at = $10,
+                 tenant = $11",
         )
         .bind(forge)
         .bind(repo.to_string())
@@ -102,9 +118,36 @@ impl Store {
         .bind(&answer.markdown)
         .bind(answer.audit_id)
         .bind(now)
+        .bind(answer.recheck_at)
+        .bind(tenant.map(to_i64))
         .execute(self.pool())
         .await?;
         Ok(before.filter(|b| *b != answer.revision))
+    }
+
+    /// Pull requests whose answer time may have changed by `now`.
+    pub async fn due_rechecks(&self, now: i64) -> Result<Vec<DueRecheck>> {
+        let rows = sqlx::query(
+            "SELECT forge, repo, tenant, number, recheck_at FROM change_answers
+             WHERE recheck_at <= $1 ORDER BY recheck_at",
+        )
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let repo: String = r.try_get("repo")?;
+                Ok(DueRecheck {
+                    forge: r.try_get("forge")?,
+                    repo: Repo::parse(&repo).ok_or_else(|| decode("repository"))?,
+                    tenant: r
+                        .try_get::<Option<i64>, _>("tenant")?
+                        .and_then(|t| u64::try_from(t).ok()),
+                    number: u64::try_from(r.try_get::<i64, _>("number")?).unwrap_or(0),
+                    recheck_at: r.try_get("recheck_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Forgets a pull request's answer (closed, or no policy applies any more); returns
@@ -151,7 +194,7 @@ impl Store {
         revision: &str,
     ) -> Result<Vec<ChangeAnswer>> {
         let rows = sqlx::query(
-            "SELECT number, revision, outcome, summary, markdown, audit_id FROM change_answers
+            "SELECT number, revision, outcome, summary, markdown, audit_id, recheck_at FROM change_answers
              WHERE forge = $1 AND repo = $2 AND revision = $3 ORDER BY number",
         )
         .bind(forge)

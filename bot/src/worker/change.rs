@@ -47,12 +47,20 @@ pub async fn handle(app: &App, forge: &dyn Forge, events: &[&Event]) -> Result<(
             ));
         }
         if let Event::Change { head, action, .. } = event {
-            // A head new to this pull request, a new base or new labels: no green shown
-            // for it while it is evaluated (the event's head, else the pull request's).
+            // A head new to this pull request, a new base, new labels, or an answer time
+            // took back: no green shown for it while it is evaluated (the event's head,
+            // else the pull request's).
             let held = match head {
                 Some(head) => Some(head.sha.clone()),
                 None if INPUTS_CHANGED.contains(&action.as_str()) => {
                     Some(forge.change(repo, number).await?.head_sha)
+                }
+                // Time changed its outcome on the inputs it was decided on: held on the
+                // head it was given for, without waiting on the forge.
+                None if action == super::due::ACTION => {
+                    app.store
+                        .change_revision(forge.kind().as_str(), repo, number)
+                        .await?
                 }
                 None => None,
             };

@@ -5,6 +5,7 @@
 pub mod backoff;
 mod change;
 mod dispatch;
+pub mod due;
 mod unanswered;
 pub mod wake;
 

@@ -52,6 +52,15 @@ pub async fn answer(res: http::Response<hyper::body::Incoming>) -> (u16, String)
     (status, String::from_utf8_lossy(&text).into_owned())
 }
 
+/// Waits until `f` holds (the bot's timers act on their own), for at most 10 s.
+pub async fn eventually(what: &str, f: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !f() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until no delivery is queued or running (for at most 20 s); failed ones may stay.
 pub async fn settle_allowing_failures(bot: &Running) {
     let deadline = Instant::now() + Duration::from_secs(20);

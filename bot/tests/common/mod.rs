@@ -10,6 +10,7 @@
 )]
 
 pub mod bot_setup;
+pub use bot_setup::eventually;
 pub mod cli;
 pub mod details;
 pub mod postgres;

@@ -28,4 +28,5 @@ mod queue;
 mod resilience;
 mod review;
 mod tenant_pause;
+mod time;
 mod wake;

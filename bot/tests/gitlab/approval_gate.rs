@@ -273,3 +273,35 @@ async fn no_approval_is_given_where_the_project_lets_it_be_walked_around() {
         assert!(!h.fake.approved_by_bot(PROJECT, 1));
     }
 }
+
+#[tokio::test]
+async fn an_approval_that_expires_takes_the_bots_approval_back_with_no_hook() {
+    let h = approving().await;
+    h.set_policy(
+        "main",
+        &format!("{ONE_APPROVAL}options:\n  expires_after: 1h\n"),
+    );
+    h.open_mr(1, "erin", HEAD).await;
+    // alice approves an hour ago less four seconds (the fake's clock moves a minute a
+    // verb): her approval expires in four, and no hook will say so.
+    let now = jiff::Timestamp::now().as_second();
+    h.fake.with(|s| s.clock = now - 3596 - 60);
+    h.approve(1, "alice").await;
+    h.settle().await;
+    assert_eq!(shown(&h, HEAD), "success");
+    assert!(h.fake.approved_by_bot(PROJECT, 1));
+    h.eventually("the expired approval no longer counts", |h| {
+        shown(h, HEAD) == "pending" && !h.fake.approved_by_bot(PROJECT, 1)
+    })
+    .await;
+    h.settle().await;
+    let last = h.audit().await.pop().unwrap();
+    assert_eq!(
+        (last.summary.as_str(), last.ignored.as_str()),
+        (
+            "Pending: 1 more from anyone",
+            r#"[{"by":"alice","reason":"expired"}]"#
+        )
+    );
+    assert_eq!(shown(&h, HEAD), "pending");
+}

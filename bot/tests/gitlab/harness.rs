@@ -188,11 +188,7 @@ impl Harness {
 
     /// Waits until `f` holds (the bot's timer acts on its own), for at most 10 s.
     pub async fn eventually(&self, what: &str, f: impl Fn(&Harness) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !f(self) {
-            assert!(Instant::now() < deadline, "never: {what}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::common::eventually(what, || f(self)).await;
     }
 
     // ---- pipelines (fake/pipelines.rs) ----

@@ -10,6 +10,8 @@
 //! instant it does not change for weeks. Random weekly windows (around both daylight
 //! saving transitions of Europe/Berlin and New York, spring-forward times included),
 //! absolute windows, `expires_after`, and grants on both sides of `now`.
+//! `outcome_changes_after` is the first of those instants where the outcome differs: the
+//! outcome holds until then and differs there.
 
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
@@ -239,6 +241,41 @@ proptest! {
                 now,
                 text
             );
+        }
+    }
+
+    #[test]
+    fn the_outcome_holds_until_outcome_changes_after_and_differs_there(
+        case in case_strategy(),
+        fractions in proptest::collection::vec(0.0f64..1.0, 4),
+    ) {
+        let text = case.policy();
+        let set = PolicySet::parse(&text, "policy.yml").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let directory = directory();
+        let context = Context::new(&set, &directory);
+        let (request, grants, now) = (request(), case.grants(), case.now());
+        let outcome_at = |t: Timestamp| context.decide(&request, &grants, t).decision;
+        let before = outcome_at(now);
+        let next = context.outcome_changes_after(&request, &grants, now);
+        let until = next.unwrap_or_else(|| at(now, 60 * 24 * 40));
+        let span = until.duration_since(now).as_nanos();
+        let mut probes: Vec<Timestamp> = fractions
+            .iter()
+            .map(|f| now.checked_add(SignedDuration::from_nanos((span as f64 * f) as i64)).unwrap())
+            .collect();
+        probes.push(until.checked_sub(SignedDuration::from_nanos(1)).unwrap());
+        for t in probes {
+            prop_assert_eq!(outcome_at(t), before, "changed at {} before {:?} (now {})\n{}", t, next, now, text);
+        }
+        // It names a change, unless it stopped at the last of the 64 instants it looks at.
+        if let Some(next) = next {
+            if outcome_at(next) == before {
+                let mut last = now;
+                for _ in 0..64 {
+                    last = context.changes_after(&request, &grants, last).unwrap();
+                }
+                prop_assert_eq!(next, last, "named {}, nothing changed (now {})\n{}", next, now, text);
+            }
         }
     }
 }

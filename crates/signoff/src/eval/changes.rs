@@ -1,12 +1,16 @@
 //! When time alone could change a decision. A gate that shows an answer must look again
 //! when an approval expires or a window opens or closes, though no one acted: the bot
-//! keeps this instant beside each answer and re-evaluates then.
+//! keeps the instant its answer's outcome changes beside the answer, holds the answer
+//! then and evaluates again.
 
 use super::context::Context;
 use super::criteria::criteria_match;
 use super::windows;
 use crate::model::{Grant, Request};
 use jiff::{SignedDuration, Timestamp};
+
+/// Instants [`Context::outcome_changes_after`] looks at before it stops.
+const MAX_STEPS: usize = 64;
 
 impl Context<'_> {
     /// The earliest instant after `now` at which the same request and grants could be
@@ -49,5 +53,27 @@ impl Context<'_> {
             }
         }
         earliest
+    }
+
+    /// The first instant after `now` at which time alone changes the outcome of the
+    /// same request and grants, or `None` when it never does. Looks at the next
+    /// [`Context::changes_after`] instants in turn, at most 64 of them (about a month of
+    /// a weekly window's openings and closings); past them, the last one looked at, which
+    /// is still never later than the change.
+    pub fn outcome_changes_after(
+        &self,
+        request: &Request,
+        grants: &[Grant],
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        let outcome = self.decide(request, grants, now).decision;
+        let mut at = now;
+        for _ in 0..MAX_STEPS {
+            at = self.changes_after(request, grants, at)?;
+            if self.decide(request, grants, at).decision != outcome {
+                return Some(at);
+            }
+        }
+        Some(at)
     }
 }

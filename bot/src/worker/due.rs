@@ -1,0 +1,68 @@
+//! Answers time takes back. A pull request's answer can change with no one acting: an
+//! approval passes `expires_after`, a blackout window opens, a maintenance window
+//! closes or opens. Each answer keeps the instant its outcome changes on the inputs it
+//! was decided on (`Context::outcome_changes_after`); from then, the pull request is
+//! queued for evaluation once (the delivery id names the instant, so replicas polling
+//! alike queue it once), and its head is held pending before the forge is read again
+//! (`worker::change`). The evaluation keeps the next instant.
+
+use crate::app::App;
+use crate::event::Event;
+use crate::store::now_ms;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The action of the change event queued when an answer is due.
+pub(super) const ACTION: &str = "recheck";
+
+/// Every `queue.poll_ms`, queues the evaluation of each pull request whose answer time
+/// may have changed: a green is taken back within about that long after its instant.
+pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let poll = Duration::from_millis(app.config.queue.poll_ms.max(1));
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+        queue_due(&app).await;
+    }
+}
+
+async fn queue_due(app: &App) {
+    let due = match app.store.due_rechecks(now_ms()).await {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list answers time may have changed");
+            return;
+        }
+    };
+    for recheck in due {
+        let event = Event::Change {
+            repo: recheck.repo.clone(),
+            tenant: recheck.tenant,
+            number: recheck.number,
+            action: ACTION.to_owned(),
+            head: None,
+        };
+        let delivery = format!(
+            "recheck:{}!{}@{}",
+            recheck.repo, recheck.number, recheck.recheck_at
+        );
+        match app
+            .store
+            .enqueue(&recheck.forge, "recheck", &delivery, &event, now_ms())
+            .await
+        {
+            Ok(true) => {
+                tracing::info!(repo = %recheck.repo, number = recheck.number, "answer due for evaluation again");
+                app.work.notify_one();
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "cannot queue an evaluation due on time"),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Answers time takes back, with no webhook: an approval passing `expires_after`, a
+//! blackout window for pull requests opening (and closing again). The bot keeps the
+//! instant each answer's outcome changes and evaluates the pull request then.
+
+use crate::common::eventually;
+use crate::fake::Failure;
+use crate::harness::{Harness, sha};
+
+const EXPIRING: &str = "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\napply:\n  - policies: [two]\n    to: pull_request\noptions:\n  expires_after: 1h\n";
+
+#[tokio::test]
+async fn an_approval_that_expires_takes_the_green_back_with_no_event() {
+    let h = Harness::new().await;
+    h.set_policy("main", EXPIRING);
+    h.freeze();
+    // Everything happened an hour ago, less four seconds: the approvals expire in four.
+    h.advance(-3596);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    eventually("the expired approvals no longer count", || {
+        h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
+    })
+    .await;
+    h.settle().await;
+}
+
+#[tokio::test]
+async fn a_blackout_for_pull_requests_turns_a_green_head_failing_and_back_when_it_ends() {
+    let h = Harness::new().await;
+    let now = jiff::Timestamp::now();
+    let from = now + jiff::SignedDuration::from_secs(3);
+    let until = now + jiff::SignedDuration::from_secs(6);
+    h.set_policy(
+        "main",
+        &format!(
+            "version: 1\npolicies:\n  one:\n    requires:\n      - any: 1\napply:\n  - policies: [one]\n    to: pull_request\nwindows:\n  - name: freeze\n    kind: blackout\n    to: pull_request\n    from: {from}\n    until: {until}\n"
+        ),
+    );
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    eventually("the blackout blocks the green head", || {
+        let (state, description) = h.status(&sha(1));
+        state == "failure" && description.contains("freeze")
+    })
+    .await;
+    eventually("the green comes back when the blackout ends", || {
+        h.status(&sha(1)).0 == "success"
+    })
+    .await;
+    h.settle().await;
+}
+
+#[tokio::test]
+async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() {
+    let h = Harness::new().await;
+    h.set_policy("main", EXPIRING);
+    h.freeze();
+    h.advance(-3597);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    // When the approvals expire, GitHub's rate limit keeps the pull request from being
+    // read for an hour: the week-old green must not stand meanwhile.
+    h.fake.fail_next_matching(
+        "/pulls/1",
+        Failure::RateLimit {
+            reset_in_secs: 3600,
+        },
+    );
+    eventually("the green is held while the pull request is read", || {
+        h.status(&sha(1)) == ("pending".into(), "Evaluating this pull request".into())
+    })
+    .await;
+}
