@@ -6,7 +6,6 @@ use super::fake::{FakeGitLab, TOKEN};
 use super::hooks::{self, Hook, SIGNING_TOKEN, WEBHOOK_TOKEN};
 use crate::common::bot_setup::{self, TestBot};
 use signoff_bot::config::{Config, Secret, Secrets};
-use std::time::{Duration, Instant};
 
 pub const PROJECT: u64 = 77;
 /// A project in a nested group: the path is `namespace/name` with a `/` in the namespace.
