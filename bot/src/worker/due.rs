@@ -8,6 +8,7 @@
 
 use crate::app::App;
 use crate::event::Event;
+use crate::store::answers::DueRecheck;
 use crate::store::now_ms;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,15 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// The delivery id a due answer is queued under: the same on every replica polling alike,
+/// so it is queued once.
+pub fn delivery_id(recheck: &DueRecheck) -> String {
+    format!(
+        "recheck:{}!{}@{}",
+        recheck.repo, recheck.number, recheck.recheck_at
+    )
+}
+
 async fn queue_due(app: &App) {
     let due = match app.store.due_rechecks(now_ms()).await {
         Ok(due) => due,
@@ -48,10 +58,7 @@ async fn queue_due(app: &App) {
             action: ACTION.to_owned(),
             head: None,
         };
-        let delivery = format!(
-            "recheck:{}!{}@{}",
-            recheck.repo, recheck.number, recheck.recheck_at
-        );
+        let delivery = delivery_id(&recheck);
         match app
             .store
             .enqueue(&recheck.forge, "recheck", &delivery, &event, now_ms())

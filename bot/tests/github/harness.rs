@@ -176,7 +176,8 @@ impl Harness {
         payload
     }
 
-    fn pull_payload(&self, action: &str, number: u64) -> Value {
+    /// The `pull_request` delivery GitHub sends for `action` on pull request `number`.
+    pub fn pull_payload(&self, action: &str, number: u64) -> Value {
         let p = self.fake.repo(REPO, |r| r.pulls[&number].clone());
         let fixture_name = match action {
             "opened" | "synchronize" | "reopened" | "labeled" | "ready_for_review" | "closed" => {

@@ -79,3 +79,37 @@ async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_replayed_delivery_under_the_instant_s_id_does_not_keep_the_green() {
+    let h = Harness::new().await;
+    h.set_policy("main", EXPIRING);
+    h.freeze();
+    h.advance(-3594);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    // The instant is public (the approvals' times plus `expires_after`), and so is the
+    // shape of the id the bot queues it under. Whoever captured a signed delivery
+    // replays it under that id before the instant, as GitHub's delivery header is not
+    // signed.
+    let due = h.bot().app.store.due_rechecks(i64::MAX).await.unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    let id = signoff_bot::worker::due::delivery_id(&due[0]);
+    let replayed = h.pull_payload("labeled", 1);
+    let (code, text) = h.deliver_as("pull_request", &id, &replayed).await;
+    assert_eq!(
+        (code, text.as_str()),
+        (
+            400,
+            "X-GitHub-Delivery is not a GUID (letters, digits and hyphens)\n"
+        )
+    );
+    eventually("the expired approvals no longer count", || {
+        h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
+    })
+    .await;
+    h.settle().await;
+}

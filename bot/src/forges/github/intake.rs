@@ -58,6 +58,13 @@ impl FromRequest<Arc<App>> for VerifiedGitHub {
             )
                 .into_response());
         };
+        if !is_delivery_guid(&delivery) {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "X-GitHub-Delivery is not a GUID (letters, digits and hyphens)\n",
+            )
+                .into_response());
+        }
         Ok(VerifiedGitHub {
             event,
             delivery,
@@ -65,6 +72,15 @@ impl FromRequest<Arc<App>> for VerifiedGitHub {
             body,
         })
     }
+}
+
+/// Is `id` shaped like GitHub's delivery GUIDs: letters, digits and hyphens, at most 64?
+/// The header is not signed, and a delivery's id is its key in the queue: one replayed
+/// under the id of a delivery the bot queues itself (`recheck:…`, `…@run…#…`, all with
+/// other characters) would have that one dropped as a duplicate, and an answer time takes
+/// back would stand.
+fn is_delivery_guid(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// `POST /webhooks/github`.
@@ -78,4 +94,19 @@ pub async fn receive(State(app): State<Arc<App>>, hook: VerifiedGitHub) -> Respo
         }
     };
     crate::webhook::enqueue(&app, ForgeKind::GitHub, hook.hook_id, hook.delivery, event).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_delivery_guid;
+
+    #[test]
+    fn github_s_guids_are_delivery_ids_and_the_bot_s_own_ids_are_not() {
+        assert!(is_delivery_guid("72d3162e-cc78-11e3-81ab-4c9367dc0958"));
+        for own in ["recheck:acme/app!1@1764567600001", "acme/app@run42#5881"] {
+            assert!(!is_delivery_guid(own), "{own}");
+        }
+        assert!(!is_delivery_guid(""));
+        assert!(!is_delivery_guid(&"a".repeat(65)));
+    }
 }
