@@ -33,6 +33,9 @@ pub struct DueRecheck {
     pub number: u64,
     /// Unix milliseconds.
     pub recheck_at: i64,
+    /// When the answer was written (Unix milliseconds): an answer written again with the
+    /// same instant (by an evaluation whose clock ran behind) is due again.
+    pub written_at: i64,
 }
 
 /// The answer the bot wants shown under a context on a revision.
@@ -128,7 +131,7 @@ impl Store {
     /// Pull requests whose answer time may have changed by `now`.
     pub async fn due_rechecks(&self, now: i64) -> Result<Vec<DueRecheck>> {
         let rows = sqlx::query(
-            "SELECT forge, repo, tenant, number, recheck_at FROM change_answers
+            "SELECT forge, repo, tenant, number, recheck_at, updated_at FROM change_answers
              WHERE recheck_at <= $1 ORDER BY recheck_at",
         )
         .bind(now)
@@ -145,6 +148,7 @@ impl Store {
                         .and_then(|t| u64::try_from(t).ok()),
                     number: u64::try_from(r.try_get::<i64, _>("number")?).unwrap_or(0),
                     recheck_at: r.try_get("recheck_at")?,
+                    written_at: r.try_get("updated_at")?,
                 })
             })
             .collect()

@@ -34,11 +34,14 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 }
 
 /// The delivery id a due answer is queued under: the same on every replica polling alike,
-/// so it is queued once.
+/// so it is queued once. It names the write as well as the instant: a replica whose clock
+/// runs behind the poller's can evaluate the queued answer just before its instant and
+/// write the same green due at the same instant again, which must be queued again rather
+/// than dropped as a duplicate (it is, until that clock has passed the instant).
 pub fn delivery_id(recheck: &DueRecheck) -> String {
     format!(
-        "recheck:{}!{}@{}",
-        recheck.repo, recheck.number, recheck.recheck_at
+        "recheck:{}!{}@{}/{}",
+        recheck.repo, recheck.number, recheck.recheck_at, recheck.written_at
     )
 }
 

@@ -5,6 +5,8 @@
 use crate::common::eventually;
 use crate::fake::Failure;
 use crate::harness::{Harness, sha};
+use signoff_bot::event::Repo;
+use signoff_bot::store::now_ms;
 
 const EXPIRING: &str = "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\napply:\n  - policies: [two]\n    to: pull_request\noptions:\n  expires_after: 1h\n";
 
@@ -111,5 +113,55 @@ async fn a_replayed_delivery_under_the_instant_s_id_does_not_keep_the_green() {
         h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
     })
     .await;
+    h.settle().await;
+}
+
+#[tokio::test]
+async fn an_instant_written_again_after_its_evaluation_is_evaluated_again() {
+    let h = Harness::new().await;
+    h.set_policy("main", EXPIRING);
+    h.freeze();
+    h.advance(-3596);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    let store = &h.bot().app.store;
+    let repo = Repo::new("acme", "app");
+    let green = store
+        .change_answers_on("github", &repo, &sha(1))
+        .await
+        .unwrap()
+        .remove(0);
+    let due = store.due_rechecks(i64::MAX).await.unwrap().remove(0);
+    assert_eq!(Some(due.recheck_at), green.recheck_at);
+    eventually("the expired approvals no longer count", || {
+        h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
+    })
+    .await;
+    h.settle().await;
+    // A replica whose clock runs behind the one that polled evaluates the queued answer
+    // a moment before its instant: the same green, due at the same instant, is written
+    // again. It must be evaluated again, not dropped as the delivery already queued.
+    store
+        .put_change_answer("github", &repo, due.tenant, &green, now_ms())
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let answers = store
+            .change_answers_on("github", &repo, &sha(1))
+            .await
+            .unwrap();
+        if answers.iter().all(|a| !a.outcome.allows()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the green written again stands past its instant: {answers:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     h.settle().await;
 }
