@@ -9,7 +9,7 @@ use super::{HandlerError, Result};
 use crate::app::App;
 use crate::event::{AnswerSetter, ForgeKind, Repo};
 use crate::forge::{Forge, Status, StatusState};
-use crate::store::answers::{ChangeAnswer, Shown};
+use crate::store::answers::{ChangeAnswer, DueRecheck, Shown};
 
 /// Rounds of "show, then check nobody changed the head's answers meanwhile" before the
 /// delivery is retried instead.
@@ -107,15 +107,7 @@ async fn hold(
     if !green {
         return Ok(());
     }
-    let pending = ChangeAnswer {
-        number,
-        revision: revision.to_owned(),
-        outcome: GateOutcome::Pending,
-        summary: "Evaluating this pull request".to_owned(),
-        markdown: "**pending**: signoff is evaluating this pull request.\n".to_owned(),
-        audit_id: 0,
-        recheck_at: None,
-    };
+    let pending = pending_answer(number, revision);
     if let Some(old) = app
         .store
         .put_change_answer(
@@ -131,6 +123,38 @@ async fn hold(
     }
     show_head(app, forge, repo, revision).await?;
     Ok(())
+}
+
+/// The provisional answer of a pull request being evaluated: no details page, no instant.
+fn pending_answer(number: u64, revision: &str) -> ChangeAnswer {
+    ChangeAnswer {
+        number,
+        revision: revision.to_owned(),
+        outcome: GateOutcome::Pending,
+        summary: "Evaluating this pull request".to_owned(),
+        markdown: "**pending**: signoff is evaluating this pull request.\n".to_owned(),
+        audit_id: 0,
+        recheck_at: None,
+    }
+}
+
+/// A green time may have taken back (`worker::due`), held pending as soon as it is due:
+/// the evaluation queued for it waits behind the pull request's earlier deliveries (one
+/// waiting minutes to be retried), and the green must not stand meanwhile. Held only
+/// while the answer is still the due write (an evaluation that answered meanwhile
+/// stands); the bot's own approval is taken back as for any hold.
+pub async fn hold_due(app: &App, forge: &dyn Forge, due: &DueRecheck) -> Result<()> {
+    let pending = pending_answer(due.number, "");
+    let Some(revision) = app
+        .store
+        .hold_due_answer(due, &pending, crate::store::now_ms())
+        .await?
+    else {
+        return Ok(());
+    };
+    let withdrawn = own_approval::withdraw(forge, &due.repo, due.number).await;
+    show_head(app, forge, &due.repo, &revision).await?;
+    withdrawn
 }
 
 /// The status a head shows: the least permissive answer among its pull requests (the

@@ -128,6 +128,49 @@ impl Store {
         Ok(before.filter(|b| *b != answer.revision))
     }
 
+    /// Takes back a due answer that lets its pull request go ahead: `pending` (its outcome,
+    /// summary and markdown; no audit entry, no instant) replaces it only while it is still
+    /// the write `due` names and allows. Returns the head it is on when it did; an answer
+    /// written meanwhile (an evaluation, a hold) is left as it is. One replica holds it.
+    pub async fn hold_due_answer(
+        &self,
+        due: &DueRecheck,
+        pending: &ChangeAnswer,
+        now: i64,
+    ) -> Result<Option<String>> {
+        let allowing: Vec<&str> = GateOutcome::ALL
+            .into_iter()
+            .filter(|o| o.allows())
+            .map(GateOutcome::as_str)
+            .collect();
+        let placeholders: Vec<String> = (0..allowing.len())
+            .map(|i| format!("${}", i + 10))
+            .collect();
+        let sql = format!(
+            "UPDATE change_answers SET outcome = $1, summary = $2, markdown = $3, audit_id = 0,
+                 updated_at = $4, recheck_at = NULL
+             WHERE forge = $5 AND repo = $6 AND number = $7 AND recheck_at = $8
+                 AND updated_at = $9 AND outcome IN ({})
+             RETURNING revision",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(pending.outcome.as_str())
+            .bind(&pending.summary)
+            .bind(&pending.markdown)
+            .bind(now)
+            .bind(&due.forge)
+            .bind(due.repo.to_string())
+            .bind(to_i64(due.number))
+            .bind(due.recheck_at)
+            .bind(due.written_at);
+        for outcome in allowing {
+            query = query.bind(outcome);
+        }
+        let row = query.fetch_optional(self.pool()).await?;
+        row.map(|r| r.try_get("revision")).transpose()
+    }
+
     /// Pull requests whose answer time may have changed by `now`.
     pub async fn due_rechecks(&self, now: i64) -> Result<Vec<DueRecheck>> {
         let rows = sqlx::query(

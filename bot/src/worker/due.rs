@@ -7,7 +7,8 @@
 //! (`worker::change`). The evaluation keeps the next instant.
 
 use crate::app::App;
-use crate::event::Event;
+use crate::event::{Event, ForgeKind};
+use crate::gate::show;
 use crate::store::answers::DueRecheck;
 use crate::store::now_ms;
 use std::sync::Arc;
@@ -69,10 +70,27 @@ async fn queue_due(app: &App) {
         {
             Ok(true) => {
                 tracing::info!(repo = %recheck.repo, number = recheck.number, "answer due for evaluation again");
+                hold(app, &recheck).await;
                 app.work.notify_one();
             }
             Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "cannot queue an evaluation due on time"),
         }
+    }
+}
+
+/// Holds the due answer's head pending now, not when its evaluation's turn comes (see
+/// `show::hold_due`). Only the replica that queued it; a hold that fails is logged, and
+/// the evaluation holds the head first anyway.
+async fn hold(app: &App, recheck: &DueRecheck) {
+    let Some(kind) = ForgeKind::from_name(&recheck.forge) else {
+        return;
+    };
+    let held = match crate::forges::handle(app, kind, recheck.tenant) {
+        Ok(forge) => show::hold_due(app, forge.as_ref(), recheck).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = held {
+        tracing::warn!(repo = %recheck.repo, number = recheck.number, error = %e, "cannot hold an answer due on time yet; its evaluation will");
     }
 }

@@ -165,3 +165,31 @@ async fn an_instant_written_again_after_its_evaluation_is_evaluated_again() {
     }
     h.settle().await;
 }
+
+#[tokio::test]
+async fn a_green_is_held_at_its_instant_while_an_earlier_delivery_of_the_pull_request_waits_to_be_retried()
+ {
+    // Retries wait a minute: an earlier delivery of the pull request that failed is still
+    // waiting when its approvals expire.
+    let h = Harness::with(|c| {
+        c.queue.backoff_base_ms = 60_000;
+        c.queue.backoff_max_ms = 60_000;
+    })
+    .await;
+    h.set_policy("main", EXPIRING);
+    h.freeze();
+    h.advance(-3594);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    // GitHub answers the pull request's next read with a 502: the label's delivery waits
+    // half a minute or more to be tried again, and the change's deliveries queue behind it.
+    h.fake.fail_next_matching("/pulls/1", Failure::Server(502));
+    h.label(1, "docs").await;
+    eventually("the green is taken back at its instant", || {
+        h.status(&sha(1)).0 == "pending"
+    })
+    .await;
+}
