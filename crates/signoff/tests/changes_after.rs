@@ -278,4 +278,36 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn outcome_changes_after_steps_through_the_instants_changes_after_names(
+        case in case_strategy(),
+    ) {
+        let text = case.policy();
+        let set = PolicySet::parse(&text, "policy.yml").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let directory = directory();
+        let context = Context::new(&set, &directory);
+        let (request, grants, now) = (request(), case.grants(), case.now());
+        // The definition: each next instant in turn, at most 64, the first whose outcome
+        // differs (or the 64th); none when they run out first.
+        let outcome = context.decide(&request, &grants, now).decision;
+        let mut want = None;
+        let mut last = now;
+        for _ in 0..64 {
+            match context.changes_after(&request, &grants, last) {
+                None => {
+                    want = None;
+                    break;
+                }
+                Some(next) => {
+                    last = next;
+                    want = Some(next);
+                    if context.decide(&request, &grants, next).decision != outcome {
+                        break;
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(context.outcome_changes_after(&request, &grants, now), want, "now {}\n{}", now, text);
+    }
 }
