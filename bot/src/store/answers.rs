@@ -393,3 +393,98 @@ fn answer_place(r: &sqlx::any::AnyRow) -> Result<Unconfirmed> {
         context: r.try_get("context")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ChangeAnswer;
+    use crate::event::Repo;
+    use crate::gate::verdict::GateOutcome;
+    use crate::store::Store;
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("a.db").display()))
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    fn answer(outcome: GateOutcome, recheck_at: Option<i64>) -> ChangeAnswer {
+        ChangeAnswer {
+            number: 7,
+            revision: "abc".to_owned(),
+            outcome,
+            summary: outcome.as_str().to_owned(),
+            markdown: String::new(),
+            audit_id: 1,
+            recheck_at,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_due_green_is_held_once_and_only_while_it_is_the_due_write() {
+        let (_dir, store) = store().await;
+        let repo = Repo::new("o", "r");
+        let pending = answer(GateOutcome::Pending, None);
+        store
+            .put_change_answer(
+                "github",
+                &repo,
+                Some(3),
+                &answer(GateOutcome::Approved, Some(100)),
+                50,
+            )
+            .await
+            .unwrap();
+        assert!(store.due_rechecks(99).await.unwrap().is_empty());
+        let due = store.due_rechecks(100).await.unwrap().remove(0);
+        assert_eq!((due.tenant, due.number, due.written_at), (Some(3), 7, 50));
+        // Two replicas polling alike: one holds it.
+        let held = store.hold_due_answer(&due, &pending, 101).await.unwrap();
+        assert_eq!(held.as_deref(), Some("abc"));
+        assert_eq!(
+            store.hold_due_answer(&due, &pending, 102).await.unwrap(),
+            None
+        );
+        let shown = store
+            .change_answers_on("github", &repo, "abc")
+            .await
+            .unwrap();
+        assert_eq!(
+            (shown[0].outcome, shown[0].recheck_at),
+            (GateOutcome::Pending, None)
+        );
+        assert!(store.due_rechecks(i64::MAX).await.unwrap().is_empty());
+        // An evaluation that answered after the poll read the row keeps its answer.
+        store
+            .put_change_answer(
+                "github",
+                &repo,
+                Some(3),
+                &answer(GateOutcome::Approved, Some(100)),
+                103,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.hold_due_answer(&due, &pending, 104).await.unwrap(),
+            None
+        );
+        // An answer that does not let the pull request go ahead is not held.
+        store
+            .put_change_answer(
+                "github",
+                &repo,
+                Some(3),
+                &answer(GateOutcome::Blocked, Some(100)),
+                105,
+            )
+            .await
+            .unwrap();
+        let due = store.due_rechecks(200).await.unwrap().remove(0);
+        assert_eq!(
+            store.hold_due_answer(&due, &pending, 106).await.unwrap(),
+            None
+        );
+    }
+}
