@@ -62,7 +62,8 @@ async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() 
     let h = Harness::new().await;
     h.set_policy("main", EXPIRING);
     h.freeze();
-    h.advance(-3597);
+    // Six seconds: the rate limit must be set before they expire, on a loaded machine too.
+    h.advance(-3594);
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.review(1, "alice", "APPROVED").await;
     h.review(1, "bob", "APPROVED").await;
@@ -192,4 +193,39 @@ async fn a_green_is_held_at_its_instant_while_an_earlier_delivery_of_the_pull_re
         h.status(&sha(1)).0 == "pending"
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_green_answered_before_the_upgrade_is_taken_back_when_its_approvals_expire() {
+    let mut h = Harness::new().await;
+    h.set_policy("main", EXPIRING);
+    h.freeze();
+    h.advance(-3592);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    // The database as the release before answers kept their instant left it: the same
+    // answer, without the columns (and the migrations from there on not yet applied).
+    h.stop_bot().await;
+    let store = signoff_bot::store::Store::connect(&h.config.database)
+        .await
+        .unwrap();
+    for statement in [
+        "DROP INDEX change_answers_recheck",
+        "ALTER TABLE change_answers DROP COLUMN recheck_at",
+        "ALTER TABLE change_answers DROP COLUMN tenant",
+        "DELETE FROM _sqlx_migrations WHERE version >= 20261201000001",
+    ] {
+        sqlx::query(statement).execute(store.pool()).await.unwrap();
+    }
+    store.pool().close().await;
+    // Upgraded, with no event for the pull request: its approvals expire all the same.
+    h.start_bot().await;
+    eventually("the expired approvals no longer count", || {
+        h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
+    })
+    .await;
+    h.settle().await;
 }
