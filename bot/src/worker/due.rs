@@ -54,6 +54,9 @@ async fn queue_due(app: &App) {
             return;
         }
     };
+    // Every due answer is queued before any is held: a hold posts to the forge, and a
+    // slow forge must not keep the others' evaluations from starting.
+    let mut queued = Vec::new();
     for recheck in due {
         let event = Event::Change {
             repo: recheck.repo.clone(),
@@ -70,12 +73,15 @@ async fn queue_due(app: &App) {
         {
             Ok(true) => {
                 tracing::info!(repo = %recheck.repo, number = recheck.number, "answer due for evaluation again");
-                hold(app, &recheck).await;
                 app.work.notify_one();
+                queued.push(recheck);
             }
             Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "cannot queue an evaluation due on time"),
         }
+    }
+    for recheck in &queued {
+        hold(app, recheck).await;
     }
 }
 
