@@ -305,3 +305,33 @@ async fn an_approval_that_expires_takes_the_bots_approval_back_with_no_hook() {
     );
     assert_eq!(shown(&h, HEAD), "pending");
 }
+
+#[tokio::test]
+async fn an_expiring_approval_is_taken_back_on_time_while_an_earlier_hook_waits_to_be_retried() {
+    // Retries wait half a minute or more: the note's delivery below is still waiting when
+    // alice's approval expires, with the merge request's later deliveries behind it.
+    let h = Harness::with(|c| {
+        c.gitlab.approve_merge_requests = true;
+        c.queue.backoff_base_ms = 60_000;
+        c.queue.backoff_max_ms = 60_000;
+    })
+    .await;
+    h.set_policy(
+        "main",
+        &format!("{ONE_APPROVAL}options:\n  expires_after: 1h\n"),
+    );
+    h.open_mr(1, "erin", HEAD).await;
+    let now = jiff::Timestamp::now().as_second();
+    h.fake.with(|s| s.clock = now - 3594 - 60);
+    h.approve(1, "alice").await;
+    h.settle().await;
+    assert_eq!(shown(&h, HEAD), "success");
+    assert!(h.fake.approved_by_bot(PROJECT, 1));
+    // GitLab answers the next request with a 502: the author's note waits to be retried.
+    h.fake.fail_next(crate::fake::Failure::Server(502));
+    h.note(1, "erin", "/approve").await;
+    h.eventually("the expired approval is taken back at its instant", |h| {
+        shown(h, HEAD) == "pending" && !h.fake.approved_by_bot(PROJECT, 1)
+    })
+    .await;
+}
