@@ -2,9 +2,10 @@
 //! approval passes `expires_after`, a blackout window opens, a maintenance window
 //! closes or opens. Each answer keeps the instant its outcome changes on the inputs it
 //! was decided on (`Context::outcome_changes_after`); from then, the pull request is
-//! queued for evaluation once (the delivery id names the instant, so replicas polling
-//! alike queue it once), and its head is held pending before the forge is read again
-//! (`worker::change`). The evaluation keeps the next instant.
+//! queued for evaluation once per write of the answer (the delivery id names the instant
+//! and the write, so replicas polling alike queue it once), and its head is held pending
+//! at once by the replica that queued it (`show::hold_due`), as again by the evaluation
+//! before the forge is read (`worker::change`). The evaluation keeps the next instant.
 
 use crate::app::App;
 use crate::event::{Event, ForgeKind};
