@@ -9,7 +9,8 @@
 //! does not change, so the gate never shows an answer time has taken back; with no such
 //! instant it does not change for weeks. Random weekly windows (around both daylight
 //! saving transitions of Europe/Berlin and New York, spring-forward times included),
-//! absolute windows, `expires_after`, and grants on both sides of `now`.
+//! absolute windows, windows for another kind of request or letting the requester
+//! through, `expires_after`, and grants on both sides of `now`.
 //! `outcome_changes_after` is the first of those instants where the outcome differs: the
 //! outcome holds until then and differs there.
 
@@ -31,6 +32,18 @@ struct Window {
     /// Weekly (days bitmask, from, until, zone) or absolute (minutes from the base).
     weekly: Option<(u8, &'static str, &'static str, &'static str)>,
     absolute: (i64, i64),
+    reach: Reach,
+}
+
+/// Whom a window holds back: its boundaries matter only when it applies to the request
+/// and does not let the requester through.
+#[derive(Debug, Clone, Copy)]
+enum Reach {
+    TheRequest,
+    /// `to: pull_request`: never the deployment evaluated.
+    AnotherKind,
+    /// `allow` names the requester.
+    NotTheRequester,
 }
 
 #[derive(Debug, Clone)]
@@ -60,11 +73,17 @@ fn window_strategy() -> impl Strategy<Value = Window> {
             1 => Just(None),
         ],
         (-3000i64..3000, 1i64..3000),
+        prop_oneof![
+            4 => Just(Reach::TheRequest),
+            1 => Just(Reach::AnotherKind),
+            1 => Just(Reach::NotTheRequester),
+        ],
     )
-        .prop_map(|(blackout, weekly, (from, len))| Window {
+        .prop_map(|(blackout, weekly, (from, len), reach)| Window {
             blackout,
             weekly,
             absolute: (from, from + len),
+            reach,
         })
 }
 
@@ -126,9 +145,14 @@ impl Case {
             } else {
                 "maintenance"
             };
-            text.push_str(&format!(
-                "  - name: w{i}\n    kind: {kind}\n    to: deployment\n"
-            ));
+            let to = match w.reach {
+                Reach::AnotherKind => "pull_request",
+                Reach::TheRequest | Reach::NotTheRequester => "deployment",
+            };
+            text.push_str(&format!("  - name: w{i}\n    kind: {kind}\n    to: {to}\n"));
+            if let Reach::NotTheRequester = w.reach {
+                text.push_str("    allow: { users: [requester] }\n");
+            }
             match w.weekly {
                 Some((days, from, until, zone)) => {
                     let days: Vec<&str> = DAYS
