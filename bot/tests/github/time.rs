@@ -229,3 +229,33 @@ async fn a_green_answered_before_the_upgrade_is_taken_back_when_its_approvals_ex
     .await;
     h.settle().await;
 }
+
+#[tokio::test]
+async fn two_replicas_polling_alike_queue_an_answer_due_once() {
+    let h = Harness::new().await;
+    if !h.config.database.starts_with("postgres") {
+        println!("replicas sharing a database: PostgreSQL only (SIGNOFF_TEST_POSTGRES not set)");
+        return;
+    }
+    let other = signoff_bot::server::start(h.config.clone()).await.unwrap();
+    h.set_policy("main", EXPIRING);
+    h.freeze();
+    h.advance(-3596);
+    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
+    h.review(1, "alice", "APPROVED").await;
+    h.review(1, "bob", "APPROVED").await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    eventually("the expired approvals no longer count", || {
+        h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
+    })
+    .await;
+    h.settle().await;
+    let rechecks: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE delivery_id LIKE 'recheck:%'")
+            .fetch_one(h.bot().app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(rechecks, 1);
+    other.stop().await;
+}
