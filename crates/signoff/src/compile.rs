@@ -33,7 +33,8 @@ pub struct PolicySet {
 
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledPolicy {
-    pub name: String,
+    /// As decisions hold it, so each gets a copy rather than an allocation.
+    pub name: crate::decision::Name,
     pub span: Span,
     pub distinct: bool,
     /// Every leaf requirement, in the order written (depth first).
@@ -57,7 +58,7 @@ pub(crate) struct Leaf {
     pub span: Span,
     /// The decision's label when it does not depend on the pool (every count but a
     /// percentage), made once here instead of on every evaluation.
-    pub label: Option<String>,
+    pub label: Option<crate::decision::Name>,
 }
 
 impl Leaf {
@@ -329,7 +330,7 @@ impl Compiler {
                 let mut leaves = Vec::new();
                 let requires = self.requirements(&def.requires, name.span, &mut leaves);
                 CompiledPolicy {
-                    name: name.value.clone(),
+                    name: crate::decision::Name::new(&name.value),
                     span: name.span,
                     distinct: def.distinct_approvers,
                     leaves,

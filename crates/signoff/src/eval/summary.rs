@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::context::UserId;
-use super::requirements::{Unplaced, from_list, push_number};
+use super::requirements::{Unplaced, from_list, push_joined, push_number};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Decision, ExemptReason, Outcome, RequirementResult};
 use crate::model::Request;
@@ -275,16 +275,6 @@ fn more(short: u32, then: &str) -> String {
     text.push_str(" more");
     text.push_str(then);
     text
-}
-
-/// The items with `separator` between them, as `join` gives, without a list first.
-fn push_joined<'a>(out: &mut String, items: impl Iterator<Item = &'a str>, separator: &str) {
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push_str(separator);
-        }
-        out.push_str(item);
-    }
 }
 
 /// Cuts to at most 140 characters, ending with "…" when cut, and keeps it on one line.
