@@ -102,9 +102,9 @@ pub struct RequirementResult {
     pub label: Name,
     pub need: u32,
     pub have: u32,
-    pub approved_by: Vec<Name>,
-    /// Runs of a list shared with the evaluation context rather than copied names (a
-    /// plain list in JSON).
+    /// Who counts toward it, sorted. Like `candidates`, runs of a list shared with the
+    /// evaluation context rather than copied names (a plain list in JSON).
+    pub approved_by: Names,
     pub candidates: Names,
     pub candidates_more: u32,
     pub satisfied: bool,

@@ -116,10 +116,28 @@ struct TreeBuilder<'a, 'p> {
 }
 
 impl TreeBuilder<'_, '_> {
-    fn names(&self, ids: &[UserId]) -> Vec<Name> {
-        let mut out = Vec::with_capacity(ids.len());
-        out.extend(ids.iter().map(|&id| self.context.name(id)));
-        out
+    /// The names of `ids` (sorted), as runs of the directory's names: ids follow name
+    /// order, and a few approvers fit in a `Names` without a list of their own.
+    fn names(&self, ids: &[UserId]) -> Names {
+        let mut out = NamesBuilder::new(self.context.names());
+        for &id in ids {
+            let id = id as usize;
+            out.push_run(id, id + 1);
+        }
+        out.finish()
+    }
+
+    /// Who counts toward the leaves below `req`, one after another (unsorted, repeats
+    /// kept).
+    fn counted_below(&self, req: &Req, out: &mut Vec<UserId>) {
+        match req {
+            Req::Leaf(i) => out.extend_from_slice(self.assessment.counted(self.state, *i)),
+            Req::AnyOf(children) | Req::AllOf(children) => {
+                for c in children {
+                    self.counted_below(c, out);
+                }
+            }
+        }
     }
 
     fn build(&self, req: &Req) -> RequirementResult {
@@ -139,12 +157,12 @@ impl TreeBuilder<'_, '_> {
                         results.iter().any(|r| r.unsatisfiable),
                     )
                 };
-                // The union of the branches' approvers, sorted, each name copied once.
-                let mut approved: Vec<&Name> =
-                    results.iter().flat_map(|r| r.approved_by.iter()).collect();
+                // The union of the branches' approvers, sorted: their ids (in name order).
+                let mut approved: Vec<UserId> = Vec::new();
+                self.counted_below(req, &mut approved);
                 approved.sort_unstable();
                 approved.dedup();
-                let approved_by: Vec<Name> = approved.into_iter().cloned().collect();
+                let approved_by = self.names(&approved);
                 let (candidates, more) = if satisfied {
                     (Names::default(), 0)
                 } else {
@@ -224,7 +242,7 @@ impl TreeBuilder<'_, '_> {
                 label: Name::default(),
                 need: 0,
                 have: 0,
-                approved_by: Vec::new(),
+                approved_by: Names::default(),
                 candidates: Names::default(),
                 candidates_more: 0,
                 satisfied: false,
@@ -336,7 +354,7 @@ pub(crate) fn from_list(users: &[String], groups: &[String]) -> String {
     out
 }
 
-fn push_from_list(out: &mut impl Text, users: &[String], groups: &[String]) {
+pub(crate) fn push_from_list(out: &mut impl Text, users: &[String], groups: &[String]) {
     for (i, g) in groups.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
