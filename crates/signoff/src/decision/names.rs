@@ -88,6 +88,9 @@ impl<'a> NamesBuilder<'a> {
 
     /// Appends `source[start..end]` (nothing if that is out of range or empty); a run
     /// that continues the last one extends it.
+    // Always inlined: called once per candidate of a composite and per approver, where a
+    // call costs as much as the work.
+    #[inline(always)]
     pub fn push_run(&mut self, start: usize, end: usize) {
         let Some(run) = self.source.get(start..end) else {
             return;
