@@ -74,12 +74,18 @@ impl<'p> Context<'p> {
                 ));
             }
         }
-        // Per policy with distinct approvers, what its matching left out.
-        let unplaced: Vec<Option<requirements::Unplaced>> = assessment
-            .policies
-            .iter()
-            .map(|state| requirements::unplaced(&assessment, state))
-            .collect();
+        // Per policy with distinct approvers, what its matching left out; no list at all
+        // when no policy has distinct approvers (the usual case).
+        let unplaced: Vec<Option<requirements::Unplaced>> =
+            if assessment.policies.iter().any(|p| p.assigned.is_some()) {
+                assessment
+                    .policies
+                    .iter()
+                    .map(|state| requirements::unplaced(&assessment, state))
+                    .collect()
+            } else {
+                Vec::new()
+            };
         // SPEC §4.9: in a pool, yet counted nowhere: every effective policy whose pool
         // holds them has distinct approvers and placed them in no slot.
         if unplaced.iter().any(Option::is_some) {

@@ -17,6 +17,8 @@ pub(crate) fn summarize(
     request: &Request,
     context: &Context<'_>,
     effective: &[usize],
+    // Per policy, what a distinct-approvers matching left out; empty when no policy
+    // has distinct approvers.
     unplaced: &[Option<Unplaced>],
 ) -> String {
     let text = match decision.decision {
@@ -49,15 +51,15 @@ pub(crate) fn summarize(
             let mut text = String::with_capacity(MAX_SUMMARY + 16);
             text.push_str("Pending: ");
             let mut parts: Vec<Range<usize>> = Vec::with_capacity(8);
-            for ((result, &index), left_out) in
-                decision.policies.iter().zip(effective).zip(unplaced)
-            {
+            for (i, (result, &index)) in decision.policies.iter().zip(effective).enumerate() {
+                // Empty when no policy has distinct approvers.
+                let left_out = unplaced.get(i).and_then(Option::as_ref);
                 let Some(policy) = context.policy.policies.get(index) else {
                     continue;
                 };
                 let why = Missing {
                     leaves: &policy.leaves,
-                    unplaced: left_out.as_ref(),
+                    unplaced: left_out,
                     context,
                 };
                 for (req, r) in policy.requires.iter().zip(&result.requirements) {
