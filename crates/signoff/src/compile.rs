@@ -56,9 +56,9 @@ pub(crate) struct Leaf {
     pub source: Source,
     pub count: Count,
     pub span: Span,
-    /// The decision's label when it does not depend on the pool (every count but a
-    /// percentage), made once here instead of on every evaluation.
-    pub label: Option<crate::decision::Name>,
+    /// The decision's label, made once here instead of on every evaluation (for a
+    /// percentage, whose need depends on the pool, the text around the need).
+    pub label: crate::eval::LeafLabel,
 }
 
 impl Leaf {
@@ -67,11 +67,9 @@ impl Leaf {
             source,
             count,
             span,
-            label: None,
+            label: crate::eval::LeafLabel::default(),
         };
-        if !matches!(count, Count::Percent(_)) {
-            leaf.label = Some(crate::eval::label(&leaf, crate::eval::need_for(&leaf, 0)));
-        }
+        leaf.label = crate::eval::LeafLabel::new(&leaf);
         leaf
     }
 }

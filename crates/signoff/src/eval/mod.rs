@@ -15,7 +15,7 @@ pub use context::Context;
 pub(crate) use context::need as need_for;
 pub(crate) use criteria::Pattern;
 pub use requirements::CANDIDATES_SHOWN;
-pub(crate) use requirements::label;
+pub(crate) use requirements::LeafLabel;
 
 use crate::compile::{CompiledPolicy, PolicySet};
 use crate::decision::{

@@ -261,10 +261,7 @@ impl TreeBuilder<'_, '_> {
         let candidates = first_candidates(state.pool, self.not_candidates, CANDIDATES_SHOWN);
         let more = open.saturating_sub(candidates.len());
         RequirementResult {
-            label: leaf
-                .label
-                .clone()
-                .unwrap_or_else(|| label(leaf, state.need)),
+            label: leaf.label.with_need(state.need),
             need: state.need,
             have,
             approved_by: self.names(counted),
@@ -303,10 +300,53 @@ fn first_candidates(pool: &Pool, skip: &[UserId], shown: usize) -> Names {
     out.finish()
 }
 
-/// "2 from group security", "all of john, jane, jessy", "50% (2) of group qa". Written
-/// into a [`SmolStrBuilder`]: a percentage's label is made on every evaluation (its need
-/// depends on the pool), and up to 23 bytes it stays on the stack.
-pub(crate) fn label(leaf: &Leaf, need: u32) -> Name {
+/// A leaf's label as compiled: whole, or for a percentage (whose need depends on the
+/// pool, so on the request) the text before and after the need.
+#[derive(Debug, Clone)]
+pub(crate) enum LeafLabel {
+    Whole(Name),
+    AroundNeed(Name, Name),
+}
+
+impl Default for LeafLabel {
+    fn default() -> LeafLabel {
+        LeafLabel::Whole(Name::default())
+    }
+}
+
+impl LeafLabel {
+    /// "2 from group security", "all of john, jane, jessy", "50% (" and ") from group qa".
+    pub fn new(leaf: &Leaf) -> LeafLabel {
+        let Count::Percent(h) = leaf.count else {
+            return LeafLabel::Whole(label(leaf, super::need_for(leaf, 0)));
+        };
+        let mut before = SmolStrBuilder::new();
+        push_percent(&mut before, h);
+        before.push_str(" (");
+        let mut after = SmolStrBuilder::new();
+        after.push_str(")");
+        push_source(&mut after, &leaf.source);
+        LeafLabel::AroundNeed(before.finish(), after.finish())
+    }
+
+    /// The label for a request whose pool gives this need. Written into a
+    /// [`SmolStrBuilder`]: up to 23 bytes it stays on the stack.
+    pub fn with_need(&self, need: u32) -> Name {
+        match self {
+            LeafLabel::Whole(label) => label.clone(),
+            LeafLabel::AroundNeed(before, after) => {
+                let mut out = SmolStrBuilder::new();
+                out.push_str(before);
+                push_number(&mut out, u64::from(need));
+                out.push_str(after);
+                out.finish()
+            }
+        }
+    }
+}
+
+/// "2 from group security", "all of john, jane, jessy", "50% (2) from group qa".
+fn label(leaf: &Leaf, need: u32) -> Name {
     let mut out = SmolStrBuilder::new();
     if let (Source::Users(users), Count::Default) = (&leaf.source, leaf.count) {
         match users.as_slice() {
@@ -329,7 +369,13 @@ pub(crate) fn label(leaf: &Leaf, need: u32) -> Name {
     } else {
         push_number(&mut out, u64::from(need));
     }
-    match &leaf.source {
+    push_source(&mut out, &leaf.source);
+    out.finish()
+}
+
+/// " from anyone", " from group qa", " of john, jane", " from group a, b".
+fn push_source(out: &mut impl Text, source: &Source) {
+    match source {
         Source::Any => out.push_str(" from anyone"),
         Source::Group(g) => {
             out.push_str(" from group ");
@@ -337,14 +383,13 @@ pub(crate) fn label(leaf: &Leaf, need: u32) -> Name {
         }
         Source::Users(users) => {
             out.push_str(" of ");
-            push_joined(&mut out, users.iter().map(String::as_str), ", ");
+            push_joined(out, users.iter().map(String::as_str), ", ");
         }
         Source::From { users, groups } => {
             out.push_str(" from ");
-            push_from_list(&mut out, users, groups);
+            push_from_list(out, users, groups);
         }
     }
-    out.finish()
 }
 
 /// "groups a, b or users c" in short: "a, b, c" with groups marked.
@@ -495,6 +540,53 @@ mod tests {
                 want,
                 "pool {ids:?} skip {skip:?} shown {shown}"
             );
+        }
+    }
+
+    /// A label made at compile time and completed with the need reads as the label made
+    /// whole, for every count and source.
+    #[test]
+    fn compiled_labels_read_as_whole_ones() {
+        let names = |list: &[&str]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let sources = [
+            Source::Any,
+            Source::Group("qa".to_owned()),
+            Source::Group("a-group-with-a-rather-long-name".to_owned()),
+            Source::Users(names(&["john"])),
+            Source::Users(names(&["john", "jane", "jessy"])),
+            Source::From {
+                users: names(&["ann"]),
+                groups: names(&["sec", "ops"]),
+            },
+        ];
+        let counts = [
+            Count::Default,
+            Count::Exact(2),
+            Count::Percent(2_000),
+            Count::Percent(1_250),
+            Count::Percent(5),
+        ];
+        for source in &sources {
+            for count in counts {
+                let leaf = Leaf {
+                    source: source.clone(),
+                    count,
+                    span: crate::diagnostic::Span::default(),
+                    label: LeafLabel::default(),
+                };
+                let compiled = LeafLabel::new(&leaf);
+                for need in [0, 1, 6, 12_345] {
+                    let need = match count {
+                        Count::Percent(_) => need,
+                        _ => super::super::need_for(&leaf, 0),
+                    };
+                    assert_eq!(
+                        compiled.with_need(need),
+                        label(&leaf, need),
+                        "{leaf:?} {need}"
+                    );
+                }
+            }
         }
     }
 
