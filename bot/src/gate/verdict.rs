@@ -245,10 +245,10 @@ pub fn layer(
 pub fn hide_secret_members(layer: &mut Layer, people: &crate::forge::People) {
     fn walk(r: &mut signoff::RequirementResult, secret_of: &dyn Fn(&str) -> Vec<String>) {
         let mut shown: Vec<signoff::decision::Name> = Vec::new();
-        for name in std::mem::take(&mut r.candidates) {
-            let groups = secret_of(&name);
+        for name in &std::mem::take(&mut r.candidates) {
+            let groups = secret_of(name);
             if groups.is_empty() {
-                shown.push(name);
+                shown.push(name.clone());
                 continue;
             }
             for group in groups {
@@ -258,7 +258,7 @@ pub fn hide_secret_members(layer: &mut Layer, people: &crate::forge::People) {
                 }
             }
         }
-        r.candidates = shown;
+        r.candidates = shown.into();
         for child in r.any_of.iter_mut().chain(r.all_of.iter_mut()).flatten() {
             walk(child, secret_of);
         }

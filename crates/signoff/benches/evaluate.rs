@@ -129,13 +129,13 @@ fn check_agreement(w: &workload::Workload, engines: &mut [(&str, RegoEngine, usi
             "variant {name}: decide's rejected_by"
         );
         let outcome = workload::outcome_str(ours.decision);
-        let mut effective: Vec<String> = ours.policies.iter().map(|p| p.name.clone()).collect();
+        let mut effective: Vec<String> = ours.policies.iter().map(|p| p.name.to_string()).collect();
         effective.sort();
         let mut satisfied: Vec<String> = ours
             .policies
             .iter()
             .filter(|p| p.satisfied)
-            .map(|p| p.name.clone())
+            .map(|p| p.name.to_string())
             .collect();
         satisfied.sort();
         let rejected_by: Vec<String> = ours.rejected_by.iter().map(|n| n.to_string()).collect();

@@ -368,6 +368,11 @@ fn check_requirement(
     }
 }
 
-fn same_names(want: &[String], got: &[crate::decision::Name]) -> bool {
-    want.iter().map(String::as_str).eq(got.iter().map(|n| &**n))
+fn same_names<'a>(
+    want: &[String],
+    got: impl IntoIterator<Item = &'a crate::decision::Name>,
+) -> bool {
+    want.iter()
+        .map(String::as_str)
+        .eq(got.into_iter().map(|n| &**n))
 }

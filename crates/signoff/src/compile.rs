@@ -33,7 +33,8 @@ pub struct PolicySet {
 
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledPolicy {
-    pub name: String,
+    /// As decisions hold it, so each gets a copy rather than an allocation.
+    pub name: crate::decision::Name,
     pub span: Span,
     pub distinct: bool,
     /// Every leaf requirement, in the order written (depth first).
@@ -55,9 +56,9 @@ pub(crate) struct Leaf {
     pub source: Source,
     pub count: Count,
     pub span: Span,
-    /// The decision's label when it does not depend on the pool (every count but a
-    /// percentage), made once here instead of on every evaluation.
-    pub label: Option<String>,
+    /// The decision's label, made once here instead of on every evaluation (for a
+    /// percentage, whose need depends on the pool, the text around the need).
+    pub label: crate::eval::LeafLabel,
 }
 
 impl Leaf {
@@ -66,11 +67,9 @@ impl Leaf {
             source,
             count,
             span,
-            label: None,
+            label: crate::eval::LeafLabel::default(),
         };
-        if !matches!(count, Count::Percent(_)) {
-            leaf.label = Some(crate::eval::label(&leaf, crate::eval::need_for(&leaf, 0)));
-        }
+        leaf.label = crate::eval::LeafLabel::new(&leaf);
         leaf
     }
 }
@@ -329,7 +328,7 @@ impl Compiler {
                 let mut leaves = Vec::new();
                 let requires = self.requirements(&def.requires, name.span, &mut leaves);
                 CompiledPolicy {
-                    name: name.value.clone(),
+                    name: crate::decision::Name::new(&name.value),
                     span: name.span,
                     distinct: def.distinct_approvers,
                     leaves,

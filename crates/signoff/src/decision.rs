@@ -1,6 +1,10 @@
 //! The decision (SPEC §5): fixed field names, reason codes and key order. Everything the
 //! CLI, the simulator and the bot show is read from this.
 
+pub mod names;
+
+pub use names::Names;
+
 use crate::model::policy::WindowKind;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -85,18 +89,23 @@ pub struct PolicyVerdict<'p> {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyResult {
-    pub name: String,
+    /// Shared with the compiled policy (inline up to 23 bytes): no allocation per decision.
+    pub name: Name,
     pub satisfied: bool,
     pub requirements: Vec<RequirementResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequirementResult {
-    pub label: String,
+    /// A [`Name`] rather than a `String`: made once when the policy is compiled (or, for a
+    /// percentage or a composite, inline on the stack), so a decision allocates none.
+    pub label: Name,
     pub need: u32,
     pub have: u32,
-    pub approved_by: Vec<Name>,
-    pub candidates: Vec<Name>,
+    /// Who counts toward it, sorted. Like `candidates`, runs of a list shared with the
+    /// evaluation context rather than copied names (a plain list in JSON).
+    pub approved_by: Names,
+    pub candidates: Names,
     pub candidates_more: u32,
     pub satisfied: bool,
     pub unsatisfiable: bool,

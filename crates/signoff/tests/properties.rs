@@ -976,7 +976,7 @@ fn verdict_of(decision: &Decision) -> (Outcome, Vec<(String, bool)>, Vec<String>
         decision
             .policies
             .iter()
-            .map(|p| (p.name.clone(), p.satisfied))
+            .map(|p| (p.name.to_string(), p.satisfied))
             .collect(),
         decision.rejected_by.iter().map(|n| n.to_string()).collect(),
     )

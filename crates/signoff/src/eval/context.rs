@@ -14,7 +14,7 @@ use crate::decision::Name;
 use crate::model::{Directory, Kind, Role};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 pub(crate) type UserId = u32;
 
@@ -87,11 +87,12 @@ impl IdSet {
 pub(crate) struct Pool {
     pub ids: Vec<UserId>,
     pub set: IdSet,
-    pub names: Vec<Name>,
+    /// Shared with the decisions whose candidates are runs of it.
+    pub names: Arc<[Name]>,
 }
 
 impl Pool {
-    fn new(ids: Vec<UserId>, all_names: &[Name]) -> Pool {
+    pub(crate) fn new(ids: Vec<UserId>, all_names: &[Name]) -> Pool {
         let mut set = IdSet::with_users(all_names.len());
         for &id in &ids {
             set.insert(id);
@@ -99,7 +100,8 @@ impl Pool {
         let names = ids
             .iter()
             .map(|&id| all_names.get(id as usize).cloned().unwrap_or_default())
-            .collect();
+            .collect::<Vec<Name>>()
+            .into();
         Pool { ids, set, names }
     }
 
@@ -109,11 +111,7 @@ impl Pool {
 }
 
 /// What `pool_set` gives for an index that does not exist.
-static NO_POOL: Pool = Pool {
-    ids: Vec::new(),
-    set: IdSet { words: Vec::new() },
-    names: Vec::new(),
-};
+static NO_POOL: LazyLock<Pool> = LazyLock::new(Pool::default);
 
 /// A compiled policy bound to a directory, ready to evaluate many requests.
 #[derive(Debug, Clone)]
@@ -122,7 +120,7 @@ pub struct Context<'p> {
     /// Users by id, and the same as the `Name`s decisions hold (inline, so made up front
     /// for a few nanoseconds each and then copied, not allocated, per decision).
     users: Vec<&'p str>,
-    names: Vec<Name>,
+    names: Arc<[Name]>,
     pub(crate) ids: FxHashMap<&'p str, UserId>,
     pub(crate) super_admin: Vec<bool>,
     /// `roles[kind][user]`: holds the approver role for that kind (super-admins hold all).
@@ -150,7 +148,7 @@ pub(crate) fn kind_index(kind: Kind) -> usize {
 impl<'p> Context<'p> {
     pub fn new(policy: &'p PolicySet, directory: &'p Directory) -> Context<'p> {
         let users: Vec<&str> = directory.users.keys().map(String::as_str).collect();
-        let names = users.iter().map(Name::new).collect();
+        let names: Arc<[Name]> = users.iter().map(Name::new).collect();
         let ids: FxHashMap<&str, UserId> = directory
             .users
             .keys()
@@ -212,6 +210,11 @@ impl<'p> Context<'p> {
 
     pub(crate) fn name(&self, id: UserId) -> Name {
         self.names.get(id as usize).cloned().unwrap_or_default()
+    }
+
+    /// Every user's name, by id: composite requirements' candidates are runs of it.
+    pub(crate) fn names(&self) -> &Arc<[Name]> {
+        &self.names
     }
 
     /// The user's name as the directory spells it.

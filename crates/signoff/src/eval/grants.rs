@@ -38,7 +38,8 @@ impl Standings {
 }
 
 /// Who a request keeps out of every pool, sorted: the requester unless self-approval is
-/// allowed, and contributors unless they may approve.
+/// allowed, and contributors unless they may approve. Inlined into its one caller.
+#[inline]
 pub(crate) fn excluded(context: &Context<'_>, request: &Request) -> Vec<UserId> {
     let options = &context.policy.options;
     let mut out = Vec::new();
@@ -61,7 +62,8 @@ pub(crate) enum Detail {
     Explanation,
 }
 
-/// `excluded` is what [`excluded`] gives for this request.
+/// `excluded` is what [`excluded`] gives for this request. Inlined into its one caller.
+#[inline]
 pub(crate) fn standings(
     context: &Context<'_>,
     request: &Request,

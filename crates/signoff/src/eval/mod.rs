@@ -15,13 +15,14 @@ pub use context::Context;
 pub(crate) use context::need as need_for;
 pub(crate) use criteria::Pattern;
 pub use requirements::CANDIDATES_SHOWN;
-pub(crate) use requirements::label;
+pub(crate) use requirements::LeafLabel;
 
 use crate::compile::{CompiledPolicy, PolicySet};
 use crate::decision::{
     Decision, ExemptReason, Exemption, IgnoreReason, Ignored, Name, PolicyVerdict, Verdict,
 };
 use crate::model::{Grant, Input, Kind, Request};
+use context::UserId;
 use grants::Detail;
 use jiff::Timestamp;
 
@@ -34,13 +35,8 @@ pub fn evaluate(policy: &PolicySet, input: &Input) -> Decision {
 impl<'p> Context<'p> {
     pub fn evaluate(&self, request: &Request, grants: &[Grant], now: Timestamp) -> Decision {
         let mut assessment = self.assess(request, grants, now, Detail::Explanation);
-        // Never candidates: the excluded and everyone who approved.
-        let mut not_candidates =
-            Vec::with_capacity(assessment.excluded.len() + assessment.standings.approvers.len());
-        not_candidates.extend_from_slice(&assessment.excluded);
-        not_candidates.extend_from_slice(&assessment.standings.approvers);
-        not_candidates.sort_unstable();
-        not_candidates.dedup();
+        // Never candidates: the excluded and everyone who approved (both sorted, merged).
+        let not_candidates = merge_sorted(&assessment.excluded, &assessment.standings.approvers);
         let mut policies = Vec::with_capacity(assessment.policies.len());
         policies.extend(assessment.policies.iter().filter_map(|state| {
             requirements::explain_policy(self, &assessment, &not_candidates, state)
@@ -78,12 +74,18 @@ impl<'p> Context<'p> {
                 ));
             }
         }
-        // Per policy with distinct approvers, what its matching left out.
-        let unplaced: Vec<Option<requirements::Unplaced>> = assessment
-            .policies
-            .iter()
-            .map(|state| requirements::unplaced(&assessment, state))
-            .collect();
+        // Per policy with distinct approvers, what its matching left out; no list at all
+        // when no policy has distinct approvers (the usual case).
+        let unplaced: Vec<Option<requirements::Unplaced>> =
+            if assessment.policies.iter().any(|p| p.assigned.is_some()) {
+                assessment
+                    .policies
+                    .iter()
+                    .map(|state| requirements::unplaced(&assessment, state))
+                    .collect()
+            } else {
+                Vec::new()
+            };
         // SPEC §4.9: in a pool, yet counted nowhere: every effective policy whose pool
         // holds them has distinct approvers and placed them in no slot.
         if unplaced.iter().any(Option::is_some) {
@@ -212,5 +214,54 @@ impl<'p> Context<'p> {
                 return None;
             };
         Some(Exemption { reason })
+    }
+}
+
+/// The union of two sorted lists without repeats, sorted.
+fn merge_sorted(a: &[UserId], b: &[UserId]) -> Vec<UserId> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        let id = x.min(y);
+        i += usize::from(x == id);
+        j += usize::from(y == id);
+        if out.last() != Some(&id) {
+            out.push(id);
+        }
+    }
+    for &id in a
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .chain(b.get(j..).unwrap_or_default())
+    {
+        if out.last() != Some(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merge gives what concatenating, sorting and removing repeats gives.
+    #[test]
+    fn merged_lists_are_the_sorted_union() {
+        let cases: [(&[UserId], &[UserId]); 6] = [
+            (&[], &[]),
+            (&[1, 5], &[]),
+            (&[], &[2, 3]),
+            (&[1, 4, 9], &[2, 4, 10, 11]),
+            (&[3, 3, 7], &[3, 7, 7]),
+            (&[8], &[1, 2, 8]),
+        ];
+        for (a, b) in cases {
+            let mut want: Vec<UserId> = a.iter().chain(b).copied().collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(merge_sorted(a, b), want, "{a:?} {b:?}");
+        }
     }
 }

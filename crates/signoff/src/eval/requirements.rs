@@ -3,7 +3,9 @@
 use super::assess::{Assessment, LeafState, PolicyState};
 use super::context::{Context, IdSet, Pool, UserId};
 use crate::compile::{Count, Leaf, Req, Source};
-use crate::decision::{Name, PolicyResult, RequirementResult};
+use crate::decision::names::NamesBuilder;
+use crate::decision::{Name, Names, PolicyResult, RequirementResult};
+use smol_str::SmolStrBuilder;
 
 /// At most this many candidates are listed per requirement; the rest are counted.
 pub const CANDIDATES_SHOWN: usize = 50;
@@ -114,10 +116,28 @@ struct TreeBuilder<'a, 'p> {
 }
 
 impl TreeBuilder<'_, '_> {
-    fn names(&self, ids: &[UserId]) -> Vec<Name> {
-        let mut out = Vec::with_capacity(ids.len());
-        out.extend(ids.iter().map(|&id| self.context.name(id)));
-        out
+    /// The names of `ids` (sorted), as runs of the directory's names: ids follow name
+    /// order, and a few approvers fit in a `Names` without a list of their own.
+    fn names(&self, ids: &[UserId]) -> Names {
+        let mut out = NamesBuilder::new(self.context.names());
+        for &id in ids {
+            let id = id as usize;
+            out.push_run(id, id + 1);
+        }
+        out.finish()
+    }
+
+    /// Who counts toward the leaves below `req`, one after another (unsorted, repeats
+    /// kept).
+    fn counted_below(&self, req: &Req, out: &mut Vec<UserId>) {
+        match req {
+            Req::Leaf(i) => out.extend_from_slice(self.assessment.counted(self.state, *i)),
+            Req::AnyOf(children) | Req::AllOf(children) => {
+                for c in children {
+                    self.counted_below(c, out);
+                }
+            }
+        }
     }
 
     fn build(&self, req: &Req) -> RequirementResult {
@@ -137,22 +157,24 @@ impl TreeBuilder<'_, '_> {
                         results.iter().any(|r| r.unsatisfiable),
                     )
                 };
-                // The union of the branches' approvers, sorted, each name copied once.
-                let mut approved: Vec<&Name> =
-                    results.iter().flat_map(|r| r.approved_by.iter()).collect();
+                // The union of the branches' approvers, sorted: their ids (in name order).
+                let mut approved: Vec<UserId> = Vec::new();
+                self.counted_below(req, &mut approved);
                 approved.sort_unstable();
                 approved.dedup();
-                let approved_by: Vec<Name> = approved.into_iter().cloned().collect();
+                let approved_by = self.names(&approved);
                 let (candidates, more) = if satisfied {
-                    (Vec::new(), 0)
+                    (Names::default(), 0)
                 } else {
                     self.open_candidates(req)
                 };
                 // Pieces pushed rather than formatted: this runs on every evaluation.
-                let mut label = String::with_capacity(24);
+                // On the stack: "all of 12 requirements" fits in a `Name` inline.
+                let mut label = SmolStrBuilder::new();
                 label.push_str(if any { "one of " } else { "all of " });
                 push_number(&mut label, results.len() as u64);
                 label.push_str(if any { " options" } else { " requirements" });
+                let label = label.finish();
                 let need = u32::try_from(need).unwrap_or(u32::MAX);
                 let have = u32::try_from(done).unwrap_or(u32::MAX).min(need);
                 let (any_of, all_of) = if any {
@@ -178,8 +200,9 @@ impl TreeBuilder<'_, '_> {
 
     /// Candidates of the unsatisfied leaves below a composite requirement, the first
     /// [`CANDIDATES_SHOWN`] in name order, and how many more: the union of their pools
-    /// as a bitmap, less the people who cannot be candidates.
-    fn open_candidates(&self, req: &Req) -> (Vec<Name>, usize) {
+    /// as a bitmap, less the people who cannot be candidates; runs of the directory's
+    /// names (ids follow name order).
+    fn open_candidates(&self, req: &Req) -> (Names, usize) {
         let mut open = IdSet::with_users(self.context.user_count());
         self.open_pools(req, &mut open);
         for &id in self.not_candidates {
@@ -187,9 +210,12 @@ impl TreeBuilder<'_, '_> {
         }
         let total = open.len();
         let shown = total.min(CANDIDATES_SHOWN);
-        let mut names = Vec::with_capacity(shown);
-        names.extend(open.iter().take(shown).map(|id| self.context.name(id)));
-        (names, total - shown)
+        let mut names = NamesBuilder::new(self.context.names());
+        for id in open.iter().take(shown) {
+            let id = id as usize;
+            names.push_run(id, id + 1);
+        }
+        (names.finish(), total - shown)
     }
 
     fn open_pools(&self, req: &Req, out: &mut IdSet) {
@@ -213,11 +239,11 @@ impl TreeBuilder<'_, '_> {
         let (Some(leaf), Some(state)) = (self.leaves.get(i), self.assessment.leaf(self.state, i))
         else {
             return RequirementResult {
-                label: String::new(),
+                label: Name::default(),
                 need: 0,
                 have: 0,
-                approved_by: Vec::new(),
-                candidates: Vec::new(),
+                approved_by: Names::default(),
+                candidates: Names::default(),
                 candidates_more: 0,
                 satisfied: false,
                 unsatisfiable: true,
@@ -235,10 +261,7 @@ impl TreeBuilder<'_, '_> {
         let candidates = first_candidates(state.pool, self.not_candidates, CANDIDATES_SHOWN);
         let more = open.saturating_sub(candidates.len());
         RequirementResult {
-            label: leaf
-                .label
-                .clone()
-                .unwrap_or_else(|| label(leaf, state.need)),
+            label: leaf.label.with_need(state.need),
             need: state.need,
             have,
             approved_by: self.names(counted),
@@ -253,9 +276,10 @@ impl TreeBuilder<'_, '_> {
 }
 
 /// The names of the first `shown` members of `pool` not in `skip` (sorted), in name
-/// order. The few skipped people split the pool's names into runs, each copied whole.
-fn first_candidates(pool: &Pool, skip: &[UserId], shown: usize) -> Vec<Name> {
-    let mut out = Vec::with_capacity(shown.min(pool.ids.len()));
+/// order. The few skipped people split the pool's names into runs, each taken whole.
+fn first_candidates(pool: &Pool, skip: &[UserId], shown: usize) -> Names {
+    let mut out = NamesBuilder::new(&pool.names);
+    let mut taken = 0;
     let mut start = 0;
     for &id in skip {
         if !pool.contains(id) {
@@ -263,65 +287,167 @@ fn first_candidates(pool: &Pool, skip: &[UserId], shown: usize) -> Vec<Name> {
         }
         let rest = pool.ids.get(start..).unwrap_or_default();
         let at = start + rest.partition_point(|&p| p < id);
-        let run = pool.names.get(start..at).unwrap_or_default();
-        let room = shown.saturating_sub(out.len());
-        out.extend_from_slice(run.get(..room).unwrap_or(run));
-        if out.len() >= shown {
-            return out;
+        let end = at.min(start + (shown - taken));
+        out.push_run(start, end);
+        taken += end - start;
+        if taken >= shown {
+            return out.finish();
         }
         start = at + 1;
     }
-    let run = pool.names.get(start..).unwrap_or_default();
-    let room = shown.saturating_sub(out.len());
-    out.extend_from_slice(run.get(..room).unwrap_or(run));
-    out
+    let end = pool.names.len().min(start + (shown - taken));
+    out.push_run(start, end);
+    out.finish()
 }
 
-/// "2 from group security", "all of john, jane, jessy", "50% (2) of group qa".
-pub(crate) fn label(leaf: &Leaf, need: u32) -> String {
-    // A percentage's label is made on every evaluation (its need depends on the pool):
-    // written into one string rather than formatted in pieces.
-    if let (Count::Percent(h), Source::Any | Source::Group(_)) = (leaf.count, &leaf.source) {
-        let mut out = String::with_capacity(48);
+/// A leaf's label as compiled: whole, or for a percentage (whose need depends on the
+/// pool, so on the request) the text before and after the need.
+#[derive(Debug, Clone)]
+pub(crate) enum LeafLabel {
+    Whole(Name),
+    AroundNeed(Name, Name),
+}
+
+impl Default for LeafLabel {
+    fn default() -> LeafLabel {
+        LeafLabel::Whole(Name::default())
+    }
+}
+
+impl LeafLabel {
+    /// "2 from group security", "all of john, jane, jessy", "50% (" and ") from group qa".
+    pub fn new(leaf: &Leaf) -> LeafLabel {
+        let Count::Percent(h) = leaf.count else {
+            return LeafLabel::Whole(label(leaf, super::need_for(leaf, 0)));
+        };
+        let mut before = SmolStrBuilder::new();
+        push_percent(&mut before, h);
+        before.push_str(" (");
+        let mut after = SmolStrBuilder::new();
+        after.push_str(")");
+        push_source(&mut after, &leaf.source);
+        LeafLabel::AroundNeed(before.finish(), after.finish())
+    }
+
+    /// The label for a request whose pool gives this need. Written into a
+    /// [`SmolStrBuilder`]: up to 23 bytes it stays on the stack.
+    pub fn with_need(&self, need: u32) -> Name {
+        match self {
+            LeafLabel::Whole(label) => label.clone(),
+            LeafLabel::AroundNeed(before, after) => {
+                let mut out = SmolStrBuilder::new();
+                out.push_str(before);
+                push_number(&mut out, u64::from(need));
+                out.push_str(after);
+                out.finish()
+            }
+        }
+    }
+}
+
+/// "2 from group security", "all of john, jane, jessy", "50% (2) from group qa".
+fn label(leaf: &Leaf, need: u32) -> Name {
+    let mut out = SmolStrBuilder::new();
+    if let (Source::Users(users), Count::Default) = (&leaf.source, leaf.count) {
+        match users.as_slice() {
+            [one] => {
+                out.push_str("user ");
+                out.push_str(one);
+            }
+            _ => {
+                out.push_str("all of ");
+                push_joined(&mut out, users.iter().map(String::as_str), ", ");
+            }
+        }
+        return out.finish();
+    }
+    if let Count::Percent(h) = leaf.count {
         push_percent(&mut out, h);
         out.push_str(" (");
         push_number(&mut out, u64::from(need));
-        out.push_str(") from ");
-        match &leaf.source {
-            Source::Group(g) => {
-                out.push_str("group ");
-                out.push_str(g);
-            }
-            _ => out.push_str("anyone"),
-        }
-        return out;
+        out.push_str(")");
+    } else {
+        push_number(&mut out, u64::from(need));
     }
-    let amount = match leaf.count {
-        Count::Percent(h) => format!("{} ({need})", percent(h)),
-        _ => need.to_string(),
-    };
-    match &leaf.source {
-        Source::Any => format!("{amount} from anyone"),
-        Source::Group(g) => format!("{amount} from group {g}"),
-        Source::Users(users) if leaf.count == Count::Default => match users.as_slice() {
-            [one] => format!("user {one}"),
-            _ => format!("all of {}", users.join(", ")),
-        },
-        Source::Users(users) => format!("{amount} of {}", users.join(", ")),
-        Source::From { users, groups } => format!("{amount} from {}", from_list(users, groups)),
+    push_source(&mut out, &leaf.source);
+    out.finish()
+}
+
+/// " from anyone", " from group qa", " of john, jane", " from group a, b".
+fn push_source(out: &mut impl Text, source: &Source) {
+    match source {
+        Source::Any => out.push_str(" from anyone"),
+        Source::Group(g) => {
+            out.push_str(" from group ");
+            out.push_str(g);
+        }
+        Source::Users(users) => {
+            out.push_str(" of ");
+            push_joined(out, users.iter().map(String::as_str), ", ");
+        }
+        Source::From { users, groups } => {
+            out.push_str(" from ");
+            push_from_list(out, users, groups);
+        }
     }
 }
 
 /// "groups a, b or users c" in short: "a, b, c" with groups marked.
 pub(crate) fn from_list(users: &[String], groups: &[String]) -> String {
-    groups
-        .iter()
-        .map(|g| format!("group {g}"))
-        .chain(users.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    push_from_list(&mut out, users, groups);
+    out
 }
 
+pub(crate) fn push_from_list(out: &mut impl Text, users: &[String], groups: &[String]) {
+    for (i, g) in groups.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str("group ");
+        out.push_str(g);
+    }
+    for (i, u) in users.iter().enumerate() {
+        if i > 0 || !groups.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(u);
+    }
+}
+
+/// The items with `separator` between them, as `join` gives, without a list first.
+pub(crate) fn push_joined<'a>(
+    out: &mut impl Text,
+    items: impl Iterator<Item = &'a str>,
+    separator: &str,
+) {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(item);
+    }
+}
+
+/// Where labels and summaries are written: a `String`, or a [`SmolStrBuilder`], which
+/// keeps up to 23 bytes on the stack.
+pub(crate) trait Text {
+    fn push_str(&mut self, text: &str);
+}
+
+impl Text for String {
+    fn push_str(&mut self, text: &str) {
+        String::push_str(self, text);
+    }
+}
+
+impl Text for SmolStrBuilder {
+    fn push_str(&mut self, text: &str) {
+        SmolStrBuilder::push_str(self, text);
+    }
+}
+
+#[cfg(test)]
 fn percent(hundredths: u32) -> String {
     let mut out = String::new();
     push_percent(&mut out, hundredths);
@@ -329,14 +455,14 @@ fn percent(hundredths: u32) -> String {
 }
 
 /// "20%", "12.5%", "0.05%".
-fn push_percent(out: &mut String, hundredths: u32) {
+fn push_percent(out: &mut impl Text, hundredths: u32) {
     let whole = hundredths / 100;
     let fraction = hundredths % 100;
     push_number(out, u64::from(whole));
     if fraction != 0 {
-        out.push('.');
+        out.push_str(".");
         if fraction < 10 {
-            out.push('0');
+            out.push_str("0");
         }
         let shown = if fraction % 10 == 0 {
             fraction / 10
@@ -345,12 +471,12 @@ fn push_percent(out: &mut String, hundredths: u32) {
         };
         push_number(out, u64::from(shown));
     }
-    out.push('%');
+    out.push_str("%");
 }
 
 /// Appends `n` in decimal. What `write!` does, without the formatting machinery, which
 /// costs several hundred instructions a call on a path that runs on every evaluation.
-pub(crate) fn push_number(out: &mut String, mut n: u64) {
+pub(crate) fn push_number(out: &mut impl Text, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {
@@ -363,9 +489,8 @@ pub(crate) fn push_number(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &d in digits.get(start..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
+    // Only ASCII digits were written, so the check cannot fail.
+    out.push_str(std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or("0"));
 }
 
 #[cfg(test)]
@@ -383,6 +508,85 @@ mod tests {
                 format!("{}.{:02}%", hundredths / 100, hundredths % 100).replace("0%", "%")
             };
             assert_eq!(percent(hundredths), old, "{hundredths}");
+        }
+    }
+
+    /// The first candidates, taken as runs of the pool's names, are the pool's members
+    /// not skipped, in order, at most `shown` of them: on pools and skip lists of every
+    /// shape (skips before, inside and after the pool, more skips than runs kept).
+    #[test]
+    fn first_candidates_are_the_members_not_skipped() {
+        let all: Vec<Name> = (0..64).map(|i| Name::new(format!("u{i:02}"))).collect();
+        let mut seed = 7u64;
+        let mut next = move |below: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % below
+        };
+        for _ in 0..2_000 {
+            let ids: Vec<UserId> = (0..64u32).filter(|_| next(3) > 0).collect();
+            let pool = Pool::new(ids.clone(), &all);
+            let mut skip: Vec<UserId> = (0..64u32).filter(|_| next(6) == 0).collect();
+            skip.dedup();
+            let shown = next(12) as usize;
+            let want: Vec<Name> = ids
+                .iter()
+                .filter(|id| !skip.contains(id))
+                .take(shown)
+                .map(|&id| all.get(id as usize).cloned().unwrap_or_default())
+                .collect();
+            let got = first_candidates(&pool, &skip, shown);
+            assert_eq!(
+                got.to_vec(),
+                want,
+                "pool {ids:?} skip {skip:?} shown {shown}"
+            );
+        }
+    }
+
+    /// A label made at compile time and completed with the need reads as the label made
+    /// whole, for every count and source.
+    #[test]
+    fn compiled_labels_read_as_whole_ones() {
+        let names = |list: &[&str]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let sources = [
+            Source::Any,
+            Source::Group("qa".to_owned()),
+            Source::Group("a-group-with-a-rather-long-name".to_owned()),
+            Source::Users(names(&["john"])),
+            Source::Users(names(&["john", "jane", "jessy"])),
+            Source::From {
+                users: names(&["ann"]),
+                groups: names(&["sec", "ops"]),
+            },
+        ];
+        let counts = [
+            Count::Default,
+            Count::Exact(2),
+            Count::Percent(2_000),
+            Count::Percent(1_250),
+            Count::Percent(5),
+        ];
+        for source in &sources {
+            for count in counts {
+                let leaf = Leaf {
+                    source: source.clone(),
+                    count,
+                    span: crate::diagnostic::Span::default(),
+                    label: LeafLabel::default(),
+                };
+                let compiled = LeafLabel::new(&leaf);
+                for need in [0, 1, 6, 12_345] {
+                    let need = match count {
+                        Count::Percent(_) => need,
+                        _ => super::super::need_for(&leaf, 0),
+                    };
+                    assert_eq!(
+                        compiled.with_need(need),
+                        label(&leaf, need),
+                        "{leaf:?} {need}"
+                    );
+                }
+            }
         }
     }
 

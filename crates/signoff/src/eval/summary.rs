@@ -3,11 +3,12 @@
 
 use super::context::Context;
 use super::context::UserId;
-use super::requirements::{Unplaced, from_list, push_number};
+use super::requirements::{Unplaced, from_list, push_from_list, push_joined, push_number};
 use crate::compile::{Count, Leaf, Req, Source};
 use crate::decision::{Decision, ExemptReason, Outcome, RequirementResult};
 use crate::model::Request;
 use crate::model::policy::WindowKind;
+use std::ops::Range;
 
 pub const MAX_SUMMARY: usize = 140;
 
@@ -16,6 +17,8 @@ pub(crate) fn summarize(
     request: &Request,
     context: &Context<'_>,
     effective: &[usize],
+    // Per policy, what a distinct-approvers matching left out; empty when no policy
+    // has distinct approvers.
     unplaced: &[Option<Unplaced>],
 ) -> String {
     let text = match decision.decision {
@@ -43,33 +46,37 @@ pub(crate) fn summarize(
             text
         }
         Outcome::Pending => {
-            let mut parts: Vec<String> = Vec::new();
-            for ((result, &index), left_out) in
-                decision.policies.iter().zip(effective).zip(unplaced)
-            {
+            // Every part written straight into the summary; a part already there (by its
+            // text) is taken back out.
+            let mut text = String::with_capacity(MAX_SUMMARY + 16);
+            text.push_str("Pending: ");
+            let mut parts: Vec<Range<usize>> = Vec::with_capacity(8);
+            for (i, (result, &index)) in decision.policies.iter().zip(effective).enumerate() {
+                // Empty when no policy has distinct approvers.
+                let left_out = unplaced.get(i).and_then(Option::as_ref);
                 let Some(policy) = context.policy.policies.get(index) else {
                     continue;
                 };
                 let why = Missing {
                     leaves: &policy.leaves,
-                    unplaced: left_out.as_ref(),
+                    unplaced: left_out,
                     context,
                 };
                 for (req, r) in policy.requires.iter().zip(&result.requirements) {
-                    if let Some(part) = why.missing(req, r) {
-                        if !parts.contains(&part) {
-                            parts.push(part);
-                        }
+                    let mark = text.len();
+                    if !parts.is_empty() {
+                        text.push_str("; ");
+                    }
+                    let start = text.len();
+                    let written = why.missing(req, r, &mut text);
+                    let part = text.get(start..);
+                    let repeated = parts.iter().any(|p| text.get(p.clone()) == part);
+                    if written && !repeated {
+                        parts.push(start..text.len());
+                    } else {
+                        text.truncate(mark);
                     }
                 }
-            }
-            let mut text = String::with_capacity(MAX_SUMMARY + 16);
-            text.push_str("Pending: ");
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    text.push_str("; ");
-                }
-                text.push_str(part);
             }
             text
         }
@@ -121,35 +128,46 @@ struct Missing<'a, 'p> {
 }
 
 impl Missing<'_, '_> {
-    /// What a requirement still lacks, or `None` when it is satisfied.
-    fn missing(&self, req: &Req, result: &RequirementResult) -> Option<String> {
+    /// Writes what a requirement still lacks into `out`; false (nothing written) when it
+    /// is satisfied.
+    fn missing(&self, req: &Req, result: &RequirementResult, out: &mut String) -> bool {
         if result.satisfied {
-            return None;
+            return false;
         }
         let short = result.need.saturating_sub(result.have);
         match req {
             Req::Leaf(i) => {
-                let leaf = self.leaves.get(*i)?;
-                let text = match self.distinct_shortfall(*i, short) {
-                    Some(text) => text,
-                    None => self.own_shortfall(*i, leaf, result, short),
+                let Some(leaf) = self.leaves.get(*i) else {
+                    return false;
                 };
-                Some(if result.unsatisfiable {
-                    format!("{text} (not enough eligible approvers)")
-                } else {
-                    text
-                })
+                match self.distinct_shortfall(*i, short) {
+                    Some(text) => out.push_str(&text),
+                    None => self.own_shortfall(*i, leaf, result, short, out),
+                }
+                if result.unsatisfiable {
+                    out.push_str(" (not enough eligible approvers)");
+                }
+                true
             }
             Req::AllOf(children) | Req::AnyOf(children) => {
-                let parts: Vec<String> = children
-                    .iter()
-                    .zip(result.children())
-                    .filter_map(|(c, r)| self.missing(c, r))
-                    .collect();
-                Some(match req {
-                    Req::AnyOf(_) => format!("either {}", parts.join(" or ")),
-                    _ => parts.join("; "),
-                })
+                let any = matches!(req, Req::AnyOf(_));
+                if any {
+                    out.push_str("either ");
+                }
+                let separator = if any { " or " } else { "; " };
+                let mut first = true;
+                for (c, r) in children.iter().zip(result.children()) {
+                    let mark = out.len();
+                    if !first {
+                        out.push_str(separator);
+                    }
+                    if self.missing(c, r, out) {
+                        first = false;
+                    } else {
+                        out.truncate(mark);
+                    }
+                }
+                true
             }
         }
     }
@@ -216,23 +234,24 @@ impl Missing<'_, '_> {
 }
 
 impl Missing<'_, '_> {
-    /// What a leaf lacks, from its own result. "… must approve" never names someone who
-    /// approved: with distinct approvers, one whose approval sits in a branch of an
-    /// `any_of` that the matching did not choose would count if it were chosen.
+    /// What a leaf lacks, from its own result, written into `out`. "… must approve"
+    /// never names someone who approved: with distinct approvers, one whose approval sits
+    /// in a branch of an `any_of` that the matching did not choose would count if it were
+    /// chosen.
     fn own_shortfall(
         &self,
         index: usize,
         leaf: &Leaf,
         result: &RequirementResult,
         short: u32,
-    ) -> String {
+        out: &mut String,
+    ) {
         match &leaf.source {
             Source::Users(users) if leaf.count == Count::Default => {
                 let approved = self
                     .unplaced
                     .and_then(|u| u.approved.get(index))
                     .map(Vec::as_slice);
-                let mut text = String::with_capacity(64);
                 let waiting = users
                     .iter()
                     .filter(|u| !result.approved_by.iter().any(|a| **a == ***u))
@@ -243,54 +262,43 @@ impl Missing<'_, '_> {
                                 .is_none_or(|id| approved.binary_search(&id).is_err())
                         })
                     });
-                push_joined(&mut text, waiting.map(String::as_str), ", ");
-                text.push_str(" must approve");
-                text
+                push_joined(out, waiting.map(String::as_str), ", ");
+                out.push_str(" must approve");
             }
-            // Written piece by piece into one string: this runs on every pending evaluation.
+            // Written piece by piece: this runs on every pending evaluation.
             Source::Users(users) => {
-                let mut text = more(short, " of ");
-                push_joined(&mut text, users.iter().map(String::as_str), ", ");
-                text
+                more(out, short, " of ");
+                push_joined(out, users.iter().map(String::as_str), ", ");
             }
-            Source::Any => more(short, " from anyone"),
+            Source::Any => more(out, short, " from anyone"),
             Source::Group(g) => {
-                let mut text = more(short, " from group ");
-                text.push_str(g);
-                text
+                more(out, short, " from group ");
+                out.push_str(g);
             }
             Source::From { users, groups } => {
-                let mut text = more(short, " from ");
-                text.push_str(&from_list(users, groups));
-                text
+                more(out, short, " from ");
+                push_from_list(out, users, groups);
             }
         }
     }
 }
 
 /// "2 more" followed by `then`.
-fn more(short: u32, then: &str) -> String {
-    let mut text = String::with_capacity(64);
-    push_number(&mut text, u64::from(short));
-    text.push_str(" more");
-    text.push_str(then);
-    text
-}
-
-/// The items with `separator` between them, as `join` gives, without a list first.
-fn push_joined<'a>(out: &mut String, items: impl Iterator<Item = &'a str>, separator: &str) {
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push_str(separator);
-        }
-        out.push_str(item);
-    }
+fn more(out: &mut String, short: u32, then: &str) {
+    push_number(out, u64::from(short));
+    out.push_str(" more");
+    out.push_str(then);
 }
 
 /// Cuts to at most 140 characters, ending with "…" when cut, and keeps it on one line.
 fn truncate(text: String) -> String {
     // The usual summary: short ASCII without control characters, kept as it is.
-    if text.len() <= MAX_SUMMARY && text.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+    // Printable ASCII is 0x20..=0x7e; folded without stopping early, which the compiler
+    // turns into a few wide compares instead of a branch per byte.
+    let printable_ascii = text
+        .bytes()
+        .fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f));
+    if text.len() <= MAX_SUMMARY && printable_ascii {
         return text;
     }
     let one_line: String = text
