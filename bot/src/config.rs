@@ -198,6 +198,9 @@ pub struct QueueConfig {
     /// How often waiting deployment gates are evaluated again (a blackout ends, a
     /// maintenance window opens); 0 never.
     pub recheck_secs: u64,
+    /// How long handled deliveries are remembered (their ids, for deduplication, and
+    /// their API-call figures); 0 forever. Dead letters stay until queued again.
+    pub keep_done_days: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -275,6 +278,7 @@ impl Default for QueueConfig {
             lease_secs: 300,
             poll_ms: 1_000,
             recheck_secs: 300,
+            keep_done_days: 30,
         }
     }
 }
@@ -382,6 +386,7 @@ impl Config {
             "queue_lease_secs" => self.queue.lease_secs = number(value)?,
             "queue_poll_ms" => self.queue.poll_ms = number(value)?,
             "queue_recheck_secs" => self.queue.recheck_secs = number(value)?,
+            "queue_keep_done_days" => self.queue.keep_done_days = number(value)?,
             "cache_ttl_secs" => self.cache.ttl_secs = number(value)?,
             "cache_policy_ttl_secs" => self.cache.policy_ttl_secs = number(value)?,
             "github_api_url" => self.github.api_url = text(),

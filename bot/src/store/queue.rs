@@ -278,6 +278,22 @@ impl Store {
         self.leave(lease, api_calls, Close::Done { now }).await
     }
 
+    /// Forgets deliveries handled before `before` (Unix milliseconds), at most `limit` of
+    /// them; returns how many. Dead letters stay until queued again. A delivery id
+    /// forgotten can be queued again: only older than GitHub's and GitLab's redelivery
+    /// windows, and anything queued again is evaluated on what the forge shows then.
+    pub async fn forget_done(&self, before: i64, limit: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM deliveries WHERE id IN (
+                 SELECT id FROM deliveries WHERE state = 'done' AND finished_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(limit)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Puts deliveries back for a later attempt. `refund` gives the first (the batch's
     /// head, whose take was the attempt) its attempt back (a rate-limit wait is not a
     /// failure).
@@ -522,6 +538,48 @@ mod tests {
             commented: None,
             edit: None,
         }
+    }
+
+    #[tokio::test]
+    async fn handled_deliveries_are_forgotten_after_their_time_dead_letters_are_not() {
+        let (_dir, store) = store().await;
+        for id in ["old", "recent", "dead"] {
+            assert!(
+                store
+                    .enqueue("github", "1", id, &review(1), 0)
+                    .await
+                    .unwrap()
+            );
+        }
+        let old = store.claim(10, 100, 8).await.unwrap().unwrap();
+        let _ = store.finish(&old.lease(), 100, 0).await.unwrap();
+        let recent = store.claim(10, 100, 8).await.unwrap().unwrap();
+        let _ = store.finish(&recent.lease(), 5_000, 0).await.unwrap();
+        let dead = store.claim(10, 100, 8).await.unwrap().unwrap();
+        let _ = store.fail(&dead.lease(), 100, "boom", 0).await.unwrap();
+        assert_eq!(store.dead_letters(None).await.unwrap().len(), 1);
+        assert_eq!(store.forget_done(1_000, 100).await.unwrap(), 1);
+        assert_eq!(store.dead_letters(None).await.unwrap().len(), 1);
+        assert_eq!(store.forget_done(1_000, 100).await.unwrap(), 0);
+        // Forgotten, its id can be queued again; the others are still known.
+        assert!(
+            store
+                .enqueue("github", "1", "old", &review(1), 0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .enqueue("github", "1", "recent", &review(1), 0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .enqueue("github", "1", "dead", &review(1), 0)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

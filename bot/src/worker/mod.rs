@@ -25,6 +25,7 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
     let lease = i64::try_from(app.config.queue.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let max_attempts = app.config.queue.max_attempts.max(1);
     let mut last_sweep: Option<std::time::Instant> = None;
+    let mut last_forget: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             break;
@@ -33,6 +34,10 @@ pub async fn run(app: Arc<App>, worker: usize, mut stop: watch::Receiver<bool>) 
         if worker == 0 && last_sweep.is_none_or(|t| t.elapsed() >= poll) {
             last_sweep = Some(std::time::Instant::now());
             bury_abandoned(&app, max_attempts).await;
+        }
+        if worker == 0 && last_forget.is_none_or(|t| t.elapsed() >= FORGET_EVERY) {
+            last_forget = Some(std::time::Instant::now());
+            forget_done(&app).await;
         }
         match app.store.claim(now_ms(), lease, max_attempts).await {
             Ok(Some(job)) => {
@@ -117,6 +122,41 @@ async fn with_heartbeat(app: &App, held: &Lease, lease_ms: i64, job: impl Future
     tokio::select! {
         () = job => {}
         () = beat => {}
+    }
+}
+
+/// How often handled deliveries past `queue.keep_done_days` are forgotten.
+const FORGET_EVERY: Duration = Duration::from_secs(600);
+
+/// Forgets handled deliveries past `queue.keep_done_days`, in batches so that no
+/// statement holds the queue's table long.
+async fn forget_done(app: &App) {
+    const BATCH: i64 = 5_000;
+    let days = app.config.queue.keep_done_days;
+    if days == 0 {
+        return;
+    }
+    let keep = i64::try_from(days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);
+    let before = now_ms().saturating_sub(keep);
+    let mut total = 0;
+    loop {
+        match app.store.forget_done(before, BATCH).await {
+            Ok(n) if n == BATCH.unsigned_abs() => {
+                total += n;
+                tokio::task::yield_now().await;
+            }
+            Ok(n) => {
+                total += n;
+                if total > 0 {
+                    tracing::info!(forgotten = total, "handled deliveries forgotten");
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot forget handled deliveries");
+                return;
+            }
+        }
     }
 }
 

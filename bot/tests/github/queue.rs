@@ -180,3 +180,27 @@ async fn a_second_process_on_one_sqlite_file_is_told() {
     assert_eq!(second.sqlite_shared, sqlite);
     second.stop().await;
 }
+
+/// On the test's store (SQLite, or PostgreSQL in CI's second pass): handled deliveries
+/// are forgotten in batches.
+#[tokio::test]
+async fn handled_deliveries_are_forgotten_in_batches() {
+    let h = Harness::new().await;
+    h.open_and_approve(1).await;
+    h.settle().await;
+    let store = &h.bot().app.store;
+    let done = store.counts().await.unwrap().done;
+    assert!(done >= 2, "{done}");
+    let now = signoff_bot::store::now_ms();
+    assert_eq!(
+        store.forget_done(0, 1).await.unwrap(),
+        0,
+        "none handled before 1970"
+    );
+    assert_eq!(store.forget_done(now + 1, 1).await.unwrap(), 1);
+    assert_eq!(
+        store.forget_done(now + 1, 1_000).await.unwrap(),
+        u64::try_from(done - 1).unwrap()
+    );
+    assert_eq!(store.counts().await.unwrap().done, 0);
+}
