@@ -10,16 +10,22 @@ use signoff_bot::store::now_ms;
 
 const EXPIRING: &str = "version: 1\npolicies:\n  two:\n    requires:\n      - any: 2\napply:\n  - policies: [two]\n    to: pull_request\noptions:\n  expires_after: 1h\n";
 
-#[tokio::test]
-async fn an_approval_that_expires_takes_the_green_back_with_no_event() {
-    let h = Harness::new().await;
+/// Pull request 1, approved by alice and bob an hour less `secs` ago under `EXPIRING`
+/// (`expires_after: 1h`): the approvals expire `secs` seconds from now, with no event.
+async fn approved_expiring_in(h: &Harness, secs: i64) {
     h.set_policy("main", EXPIRING);
     h.freeze();
-    // Everything happened an hour ago, less four seconds: the approvals expire in four.
-    h.advance(-3596);
+    h.advance(secs - 3600);
     h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
     h.review(1, "alice", "APPROVED").await;
     h.review(1, "bob", "APPROVED").await;
+}
+
+#[tokio::test]
+async fn an_approval_that_expires_takes_the_green_back_with_no_event() {
+    let h = Harness::new().await;
+    // Everything happened an hour ago, less four seconds: the approvals expire in four.
+    approved_expiring_in(&h, 4).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");
     eventually("the expired approvals no longer count", || {
@@ -60,14 +66,9 @@ async fn a_blackout_for_pull_requests_turns_a_green_head_failing_and_back_when_i
 #[tokio::test]
 async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() {
     let h = Harness::new().await;
-    h.set_policy("main", EXPIRING);
-    h.freeze();
     // Twelve seconds: the rate limit must be set before they expire, on a loaded machine
     // (the whole suite on PostgreSQL) too.
-    h.advance(-3588);
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
+    approved_expiring_in(&h, 12).await;
     h.settle().await;
     // When the approvals expire, GitHub's rate limit keeps the pull request from being
     // read for an hour: the week-old green must not stand meanwhile.
@@ -96,12 +97,7 @@ async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() 
 #[tokio::test]
 async fn a_replayed_delivery_under_the_instant_s_id_does_not_keep_the_green() {
     let h = Harness::new().await;
-    h.set_policy("main", EXPIRING);
-    h.freeze();
-    h.advance(-3594);
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
+    approved_expiring_in(&h, 6).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");
     // The instant is public (the approvals' times plus `expires_after`), and so is the
@@ -130,12 +126,7 @@ async fn a_replayed_delivery_under_the_instant_s_id_does_not_keep_the_green() {
 #[tokio::test]
 async fn an_instant_written_again_after_its_evaluation_is_evaluated_again() {
     let h = Harness::new().await;
-    h.set_policy("main", EXPIRING);
-    h.freeze();
-    h.advance(-3592);
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
+    approved_expiring_in(&h, 8).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");
     let store = &h.bot().app.store;
@@ -187,12 +178,7 @@ async fn a_green_is_held_at_its_instant_while_an_earlier_delivery_of_the_pull_re
         c.queue.backoff_max_ms = 60_000;
     })
     .await;
-    h.set_policy("main", EXPIRING);
-    h.freeze();
-    h.advance(-3594);
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
+    approved_expiring_in(&h, 6).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");
     // GitHub answers the pull request's next read with a 502: the label's delivery waits
@@ -208,12 +194,7 @@ async fn a_green_is_held_at_its_instant_while_an_earlier_delivery_of_the_pull_re
 #[tokio::test]
 async fn a_green_answered_before_the_upgrade_is_taken_back_when_its_approvals_expire() {
     let mut h = Harness::new().await;
-    h.set_policy("main", EXPIRING);
-    h.freeze();
-    h.advance(-3592);
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
+    approved_expiring_in(&h, 8).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");
     // The database as the release before answers kept their instant left it: the same
@@ -248,12 +229,7 @@ async fn two_replicas_polling_alike_queue_an_answer_due_once() {
         return;
     }
     let other = signoff_bot::server::start(h.config.clone()).await.unwrap();
-    h.set_policy("main", EXPIRING);
-    h.freeze();
-    h.advance(-3596);
-    h.open_pr(1, "erin", &sha(1), &["src/lib.rs"]).await;
-    h.review(1, "alice", "APPROVED").await;
-    h.review(1, "bob", "APPROVED").await;
+    approved_expiring_in(&h, 4).await;
     h.settle().await;
     assert_eq!(h.status(&sha(1)).0, "success");
     eventually("the expired approvals no longer count", || {
