@@ -79,7 +79,11 @@ pub struct WindowExpect {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<WindowKind>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::timestamp::deserialize_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub until: Option<Timestamp>,
 }
 

@@ -687,7 +687,7 @@ impl Compiler {
     }
 
     fn timestamp(&mut self, text: &Spanned<String>, what: &str) -> Option<Timestamp> {
-        match text.value.parse::<Timestamp>() {
+        match crate::timestamp::parse(&text.value) {
             Ok(t) => Some(t),
             Err(_) => {
                 self.error(

@@ -29,6 +29,7 @@ mod lint;
 pub mod model;
 pub mod order;
 pub mod scenario;
+pub mod timestamp;
 mod yaml;
 pub mod zones;
 

@@ -139,6 +139,7 @@ mod tests {
         request: Request,
         #[serde(default)]
         grants: Vec<Grant>,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
         now: Timestamp,
     }
 

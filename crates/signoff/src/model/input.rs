@@ -14,6 +14,7 @@ pub struct Input {
     pub directory: Directory,
     #[serde(default)]
     pub grants: Vec<Grant>,
+    #[serde(deserialize_with = "crate::timestamp::deserialize")]
     pub now: Timestamp,
 }
 
@@ -99,6 +100,7 @@ pub struct Grant {
     /// Absent: the request's revision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    #[serde(deserialize_with = "crate::timestamp::deserialize")]
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<Via>,

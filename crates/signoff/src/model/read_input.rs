@@ -187,7 +187,8 @@ fn grant(node: &Node<'_>) -> Result<Grant, DeError> {
 }
 
 /// An RFC 3339 timestamp, as jiff's own `Deserialize` reads it (from a string; numbers
-/// and booleans are read as their text, which jiff then refuses in its own words).
+/// and booleans are read as their text, which is then refused), through our reader
+/// (`crate::timestamp`, as the derives read it too) so that no jiff error is shown.
 pub(crate) fn timestamp(node: &Node<'_>) -> Result<Timestamp, DeError> {
     let text: Cow<'_, str> = match &untag(node).data {
         Data::Value(Scalar::String(s)) => Cow::Borrowed(s),
@@ -195,6 +196,5 @@ pub(crate) fn timestamp(node: &Node<'_>) -> Result<Timestamp, DeError> {
         Data::Value(Scalar::Boolean(b)) => Cow::Owned(b.to_string()),
         _ => return Err(read::wrong_type(node, "a timestamp string")),
     };
-    text.parse()
-        .map_err(|e: jiff::Error| read::located(DeError::custom(e), node))
+    crate::timestamp::parse(&text).map_err(|e| read::located(DeError::custom(e), node))
 }

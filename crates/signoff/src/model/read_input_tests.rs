@@ -5,8 +5,8 @@
 use super::read_input::{directory, grants, request, timestamp};
 use super::read_policy_tests::{corpus, mutations, owned};
 use super::{Directory, Grant, Request};
+use crate::timestamp::Text;
 use crate::yaml::{self, DeError, Node};
-use jiff::Timestamp;
 
 /// Which part of a case file a node is, and how both readers read it.
 #[derive(Clone, Copy)]
@@ -42,7 +42,7 @@ impl Part {
             Part::Request => yaml::from_node::<Request>(node).map(|v| format!("{v:?}")),
             Part::Directory => yaml::from_node::<Directory>(node).map(|v| format!("{v:?}")),
             Part::Grants => yaml::from_node::<Option<Vec<Grant>>>(node).map(|v| format!("{v:?}")),
-            Part::Now => yaml::from_node::<Timestamp>(node).map(|v| format!("{v:?}")),
+            Part::Now => yaml::from_node::<Text>(node).map(|v| format!("{:?}", v.0)),
         }
     }
 
