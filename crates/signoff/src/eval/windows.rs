@@ -8,7 +8,7 @@ use crate::model::Request;
 use crate::model::policy::WindowKind;
 use jiff::civil::{Date, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::{Timestamp, ToSpan};
+use jiff::{Span, Timestamp};
 
 /// An occurrence of a window: `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
     let today = local_date(tz, now);
     let first: i64 = if overnight { -1 } else { 0 };
     for offset in first..=8 {
-        let Ok(date) = today.checked_add(offset.days()) else {
+        let Some(date) = add_days(today, offset) else {
             continue;
         };
         if !days.get(weekday(date)).copied().unwrap_or(false) {
@@ -174,7 +174,7 @@ fn occurrences_near(schedule: &Schedule, now: Timestamp) -> impl Iterator<Item =
         } => {
             let today = local_date(tz, now);
             let occurrences = (-1..=8)
-                .filter_map(move |offset: i64| today.checked_add(offset.days()).ok())
+                .filter_map(move |offset: i64| add_days(today, offset))
                 .filter(move |date| days.get(weekday(*date)).copied().unwrap_or(false))
                 .filter_map(move |date| {
                     let end_date = if until > from {
@@ -218,6 +218,15 @@ fn local_instant(date: Date, time: Time, tz: &TimeZone) -> Option<Timestamp> {
             ambiguous.earlier().ok()
         }
     }
+}
+
+/// `date` moved by `offset` days, `None` past the calendar's ends. Through
+/// `Span::try_days`, not `ToSpan::days`: the latter `expect`s, and a panic message that
+/// can format a jiff error links the `Display` of every jiff error, with all their
+/// messages, into the browser module (docs/simulator.md, "Size").
+fn add_days(date: Date, offset: i64) -> Option<Date> {
+    let days = Span::new().try_days(offset).ok()?;
+    date.checked_add(days).ok()
 }
 
 /// The date on the zone's clocks at `now`: the offset there and plain arithmetic, not a
