@@ -23,6 +23,14 @@ enum Literal {
     Prefix { text: String, path: bool },
     /// `text*` compared case-insensitively: `text` is lowercased.
     FoldedPrefix { text: String, path: bool },
+    /// ASCII text and `?`s (`prod-??-?`): a value of the same length whose bytes equal
+    /// the text's, anything (in path mode, anything but `/`) where the text has a `?`.
+    /// `fold`: compared case-insensitively (the text is lowercased).
+    Fixed {
+        text: String,
+        path: bool,
+        fold: bool,
+    },
 }
 
 /// Characters with a meaning in a glob; text without them only matches itself.
@@ -43,7 +51,21 @@ impl Pattern {
                 Case::Insensitive => Some(Literal::Folded(fold(source))),
             }
         } else {
-            // The other common shape, `prod-*`: plain text and one final star.
+            // The other common shapes: `prod-*`, plain text and one final star; and
+            // `prod-??-?`, plain ASCII text with single-character wildcards.
+            let fixed = source.is_ascii()
+                && !source.contains(|c: char| c != '?' && GLOB_SYNTAX.contains(&c));
+            if fixed {
+                let text = match case {
+                    Case::Sensitive => source.to_owned(),
+                    Case::Insensitive => source.to_ascii_lowercase(),
+                };
+                let fold = case == Case::Insensitive;
+                return Pattern {
+                    glob,
+                    literal: Some(Literal::Fixed { text, path, fold }),
+                };
+            }
             match source.strip_suffix('*') {
                 Some(text) if !text.contains(GLOB_SYNTAX) => match case {
                     Case::Sensitive => Some(Literal::Prefix {
@@ -59,6 +81,11 @@ impl Pattern {
             }
         };
         Pattern { glob, literal }
+    }
+
+    /// Answered by comparing text (on ASCII values), without the glob's automaton.
+    pub fn is_plain(&self) -> bool {
+        self.literal.is_some()
     }
 
     pub fn matches(&self, value: &str) -> bool {
@@ -80,7 +107,18 @@ impl Pattern {
                     .is_some_and(|head| head.eq_ignore_ascii_case(text))
                     && !(*path && value.get(text.len()..).is_some_and(|r| r.contains('/')))
             }
-            Some(Literal::FoldedPrefix { .. }) | None => self.glob.matches(value),
+            // ASCII on both sides: one byte is one character, in either case.
+            Some(Literal::Fixed { text, path, fold }) if value.is_ascii() => {
+                value.len() == text.len()
+                    && value.bytes().zip(text.bytes()).all(|(v, t)| match t {
+                        b'?' => !(*path && v == b'/'),
+                        _ if *fold => v.to_ascii_lowercase() == t,
+                        _ => v == t,
+                    })
+            }
+            Some(Literal::FoldedPrefix { .. } | Literal::Fixed { .. }) | None => {
+                self.glob.matches(value)
+            }
         }
     }
 }
@@ -189,13 +227,62 @@ mod tests {
 
     #[test]
     fn globs_with_syntax_take_no_shortcut() {
-        for source in ["prod-*-eu", "a?", "[ab]", "x\\*", "**", "a**", "*a", "a?*"] {
+        for source in ["prod-*-eu", "[ab]", "x\\*", "**", "a**", "*a", "a?*", "é?"] {
             let glob = Glob::with_case(source, false, Case::Sensitive).unwrap();
             assert!(
                 Pattern::new(glob, Case::Sensitive, false).literal.is_none(),
                 "{source}"
             );
         }
+    }
+
+    /// ASCII text with `?`s answers exactly as the glob: in both cases, in path mode (`?`
+    /// does not match `/`), on values of other lengths and on values outside ASCII (which
+    /// the glob answers).
+    #[test]
+    fn fixed_shortcut_agrees_with_the_glob() {
+        let sources = [
+            "prod-??-?",
+            "Prod-??-?",
+            "?",
+            "a?c",
+            "??",
+            "release/?.0",
+            "?/?",
+        ];
+        let values = [
+            "prod-eu-1",
+            "PROD-EU-1",
+            "Prod-Eu-1",
+            "prod-eu-12",
+            "prod-eu-",
+            "prod-e/-1",
+            "prod-éu-1",
+            "prod-\u{212A}u-1",
+            "",
+            "a",
+            "/",
+            "é",
+            "abc",
+            "aBc",
+            "a/c",
+            "aéc",
+            "ab",
+            "release/1.0",
+            "release//.0",
+            "a/b",
+            "ab/",
+        ];
+        shortcut_agrees_with_the_glob(
+            &sources,
+            &values,
+            &[
+                (false, Case::Sensitive),
+                (false, Case::Insensitive),
+                (true, Case::Sensitive),
+                (true, Case::Insensitive),
+            ],
+        );
     }
 
     /// `text*` answers exactly as the glob: in both cases, in path mode (the star stops
