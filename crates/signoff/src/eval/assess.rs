@@ -87,6 +87,29 @@ impl<'p> Context<'p> {
         out.approved
             .reserve_exact(leaf_count * out.standings.approvers.len());
         out.policies.reserve_exact(out.effective.len());
+        // The approvers as a bitmap over the words their ids span, so that each leaf
+        // finds its approvers by ANDing a few words with its pool's (in id order, as the
+        // approvers are sorted) instead of testing every approver's bit.
+        let first_word = out.standings.approvers.first().map_or(0, |&id| word_of(id));
+        let span = out
+            .standings
+            .approvers
+            .last()
+            .map_or(0, |&id| word_of(id) + 1 - first_word);
+        let mut on_stack = [0u64; APPROVER_WORDS_ON_STACK];
+        let mut on_heap = Vec::new();
+        let approver_words: &mut [u64] = match on_stack.get_mut(..span) {
+            Some(words) => words,
+            None => {
+                on_heap.resize(span, 0);
+                &mut on_heap
+            }
+        };
+        for &id in &out.standings.approvers {
+            if let Some(word) = approver_words.get_mut(word_of(id) - first_word) {
+                *word |= 1 << (id % 64);
+            }
+        }
         for &index in &out.effective {
             let Some(policy) = self.policy.policies.get(index) else {
                 continue;
@@ -98,13 +121,16 @@ impl<'p> Context<'p> {
                 let pool_len = pool.ids.len().saturating_sub(excluded_here);
                 // Approvers are eligible, so never excluded: the pool alone decides.
                 let start = out.approved.len();
-                out.approved.extend(
-                    out.standings
-                        .approvers
-                        .iter()
-                        .copied()
-                        .filter(|id| pool.contains(*id)),
-                );
+                let pool_words = pool.set.words.get(first_word..).unwrap_or_default();
+                for (k, (&approvers, &members)) in approver_words.iter().zip(pool_words).enumerate()
+                {
+                    let base = UserId::try_from((first_word + k) * 64).unwrap_or(UserId::MAX);
+                    let mut both = approvers & members;
+                    while both != 0 {
+                        out.approved.push(base + both.trailing_zeros());
+                        both &= both - 1;
+                    }
+                }
                 out.leaves.push(LeafState {
                     pool,
                     pool_len,
@@ -159,6 +185,15 @@ impl<'p> Context<'p> {
         };
         out
     }
+}
+
+/// Approvers whose ids span up to this many words (64 users each) are kept as a bitmap on
+/// the stack; a wider span takes one allocation.
+const APPROVER_WORDS_ON_STACK: usize = 32;
+
+/// The bitmap word that holds this id.
+fn word_of(id: UserId) -> usize {
+    (id / 64) as usize
 }
 
 impl Assessment<'_> {
