@@ -20,8 +20,12 @@ pub(crate) struct LeafState<'a> {
     /// The pool's size once the request's exclusions are taken out.
     pub pool_len: usize,
     pub need: u32,
-    /// Where this leaf's approvers (in its pool, sorted) are in `Assessment::approved`.
+    /// Where this leaf's approvers (in its pool, sorted) are in `Assessment::approved`:
+    /// listed only for an explanation or a policy with distinct approvers (otherwise an
+    /// empty range, and `approvals` alone serves).
     pub approved: Range<usize>,
+    /// How many approvers are in the pool.
+    pub approvals: usize,
 }
 
 /// One effective policy measured against one request.
@@ -84,8 +88,10 @@ impl<'p> Context<'p> {
             .map(|p| p.leaves.len())
             .sum();
         out.leaves.reserve_exact(leaf_count);
-        out.approved
-            .reserve_exact(leaf_count * out.standings.approvers.len());
+        if detail == Detail::Explanation {
+            out.approved
+                .reserve_exact(leaf_count * out.standings.approvers.len());
+        }
         out.policies.reserve_exact(out.effective.len());
         // The approvers as a bitmap over the words their ids span, so that each leaf
         // finds its approvers by ANDing a few words with its pool's (in id order, as the
@@ -114,6 +120,9 @@ impl<'p> Context<'p> {
             let Some(policy) = self.policy.policies.get(index) else {
                 continue;
             };
+            // `decide` needs only how many approvers each leaf has, unless the matching
+            // of distinct approvers needs who they are.
+            let list_approvers = detail == Detail::Explanation || policy.distinct;
             let first = out.leaves.len();
             for (leaf_index, leaf) in policy.leaves.iter().enumerate() {
                 let pool = self.pool_set(request.kind, index, leaf_index);
@@ -122,12 +131,18 @@ impl<'p> Context<'p> {
                 // Approvers are eligible, so never excluded: the pool alone decides.
                 let start = out.approved.len();
                 let pool_words = pool.set.words.get(first_word..).unwrap_or_default();
+                let mut approvals = 0;
                 for (k, (&approvers, &members)) in approver_words.iter().zip(pool_words).enumerate()
                 {
-                    let base = UserId::try_from((first_word + k) * 64).unwrap_or(UserId::MAX);
+                    // Bit by bit rather than `count_ones`: the baseline x86-64 target has
+                    // no popcount instruction, and few bits are set.
                     let mut both = approvers & members;
+                    let base = UserId::try_from((first_word + k) * 64).unwrap_or(UserId::MAX);
                     while both != 0 {
-                        out.approved.push(base + both.trailing_zeros());
+                        approvals += 1;
+                        if list_approvers {
+                            out.approved.push(base + both.trailing_zeros());
+                        }
                         both &= both - 1;
                     }
                 }
@@ -136,6 +151,7 @@ impl<'p> Context<'p> {
                     pool_len,
                     need: need(leaf, pool_len),
                     approved: start..out.approved.len(),
+                    approvals,
                 });
             }
             let leaves = first..out.leaves.len();
@@ -219,8 +235,13 @@ impl Assessment<'_> {
 
     /// Does leaf `i` have the approvals it needs?
     pub fn leaf_satisfied(&self, policy: &PolicyState, i: usize) -> bool {
-        self.leaf(policy, i)
-            .is_some_and(|l| self.counted(policy, i).len() >= l.need as usize)
+        self.leaf(policy, i).is_some_and(|l| {
+            let counted = match &policy.assigned {
+                Some(assigned) => assigned.get(i).map_or(0, Vec::len),
+                None => l.approvals,
+            };
+            counted >= l.need as usize
+        })
     }
 
     pub fn satisfied(&self, policy: &PolicyState, req: &Req) -> bool {
