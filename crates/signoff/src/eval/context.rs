@@ -124,12 +124,12 @@ impl PartialEq for UserKey<'_> {
 
 impl Eq for UserKey<'_> {}
 
-/// `a == b`, with names of up to 16 bytes compared in two words (which may overlap)
+/// `a == b`, with names (and criteria's plain text) of up to 16 bytes compared in two words (which may overlap)
 /// in place instead of through a call to `memcmp`, which costs more than the comparison
 /// itself at these lengths. (Longer text, such as a revision's digest, is left to
 /// `memcmp`: comparing it a word at a time here measured slower.)
 #[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

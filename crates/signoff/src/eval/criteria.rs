@@ -1,5 +1,6 @@
 //! Match criteria of bindings and windows against a request's attributes.
 
+use super::context::same_bytes;
 use crate::compile::{Attribute, CompiledCriteria};
 use crate::glob::{Case, Glob};
 use crate::model::Attributes;
@@ -90,16 +91,20 @@ impl Pattern {
 
     pub fn matches(&self, value: &str) -> bool {
         match &self.literal {
-            Some(Literal::Exact(text)) => value == text,
+            Some(Literal::Exact(text)) => same_bytes(value.as_bytes(), text.as_bytes()),
             // ASCII lowercases to ASCII one for one, and the folded text holds no
             // uppercase: a byte comparison says the same, faster.
             Some(Literal::Folded(text)) if value.is_ascii() => value.eq_ignore_ascii_case(text),
             Some(Literal::Folded(text)) => {
                 value.chars().flat_map(char::to_lowercase).eq(text.chars())
             }
-            Some(Literal::Prefix { text, path }) => value
-                .strip_prefix(text.as_str())
-                .is_some_and(|rest| !(*path && rest.contains('/'))),
+            Some(Literal::Prefix { text, path }) => {
+                value
+                    .as_bytes()
+                    .get(..text.len())
+                    .is_some_and(|head| same_bytes(head, text.as_bytes()))
+                    && !(*path && value.get(text.len()..).is_some_and(|r| r.contains('/')))
+            }
             // As for `Folded`: ASCII text compared bytewise.
             Some(Literal::FoldedPrefix { text, path }) if value.is_ascii() => {
                 value
