@@ -666,6 +666,9 @@ impl Compiler {
             }
             checks.push((attribute, parsed));
         }
+        // All checks must match, so their order changes no answer, only how soon a
+        // binding that does not apply is left: cheapest first (see `Pattern::cost`).
+        checks.sort_by_key(|(attribute, patterns)| check_cost(*attribute, patterns));
         CompiledCriteria { checks }
     }
 
@@ -828,6 +831,15 @@ impl Compiler {
             tz,
         })
     }
+}
+
+/// How costly a criterion is to check, to order a binding's checks: an attribute with
+/// one value before a list (labels, paths: every element is tried), then patterns
+/// answered by a string comparison before those that run a glob, then fewer patterns.
+fn check_cost(attribute: Attribute, patterns: &[Pattern]) -> (bool, bool, usize) {
+    let list = matches!(attribute, Attribute::Labels | Attribute::Paths);
+    let glob = patterns.iter().any(|p| !p.is_plain());
+    (list, glob, patterns.len())
 }
 
 fn exception(rule: Option<&ExceptionRule>) -> CompiledException {

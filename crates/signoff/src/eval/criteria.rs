@@ -1,5 +1,6 @@
 //! Match criteria of bindings and windows against a request's attributes.
 
+use super::context::same_bytes;
 use crate::compile::{Attribute, CompiledCriteria};
 use crate::glob::{Case, Glob};
 use crate::model::Attributes;
@@ -23,6 +24,14 @@ enum Literal {
     Prefix { text: String, path: bool },
     /// `text*` compared case-insensitively: `text` is lowercased.
     FoldedPrefix { text: String, path: bool },
+    /// ASCII text and `?`s (`prod-??-?`): a value of the same length whose bytes equal
+    /// the text's, anything (in path mode, anything but `/`) where the text has a `?`.
+    /// `fold`: compared case-insensitively (the text is lowercased).
+    Fixed {
+        text: String,
+        path: bool,
+        fold: bool,
+    },
 }
 
 /// Characters with a meaning in a glob; text without them only matches itself.
@@ -43,7 +52,21 @@ impl Pattern {
                 Case::Insensitive => Some(Literal::Folded(fold(source))),
             }
         } else {
-            // The other common shape, `prod-*`: plain text and one final star.
+            // The other common shapes: `prod-*`, plain text and one final star; and
+            // `prod-??-?`, plain ASCII text with single-character wildcards.
+            let fixed = source.is_ascii()
+                && !source.contains(|c: char| c != '?' && GLOB_SYNTAX.contains(&c));
+            if fixed {
+                let text = match case {
+                    Case::Sensitive => source.to_owned(),
+                    Case::Insensitive => source.to_ascii_lowercase(),
+                };
+                let fold = case == Case::Insensitive;
+                return Pattern {
+                    glob,
+                    literal: Some(Literal::Fixed { text, path, fold }),
+                };
+            }
             match source.strip_suffix('*') {
                 Some(text) if !text.contains(GLOB_SYNTAX) => match case {
                     Case::Sensitive => Some(Literal::Prefix {
@@ -61,18 +84,31 @@ impl Pattern {
         Pattern { glob, literal }
     }
 
+    /// Answered by comparing text (on ASCII values), without the glob's automaton.
+    pub fn is_plain(&self) -> bool {
+        self.literal.is_some()
+    }
+
     pub fn matches(&self, value: &str) -> bool {
         match &self.literal {
-            Some(Literal::Exact(text)) => value == text,
+            Some(Literal::Exact(text)) => same_bytes(value.as_bytes(), text.as_bytes()),
             // ASCII lowercases to ASCII one for one, and the folded text holds no
-            // uppercase: a byte comparison says the same, faster.
-            Some(Literal::Folded(text)) if value.is_ascii() => value.eq_ignore_ascii_case(text),
+            // uppercase: a byte comparison says the same, faster (for 8 to 16 bytes, two
+            // words lowercased at once).
+            Some(Literal::Folded(text)) if value.is_ascii() => {
+                folded_words(value.as_bytes(), text.as_bytes())
+                    .unwrap_or_else(|| value.eq_ignore_ascii_case(text))
+            }
             Some(Literal::Folded(text)) => {
                 value.chars().flat_map(char::to_lowercase).eq(text.chars())
             }
-            Some(Literal::Prefix { text, path }) => value
-                .strip_prefix(text.as_str())
-                .is_some_and(|rest| !(*path && rest.contains('/'))),
+            Some(Literal::Prefix { text, path }) => {
+                value
+                    .as_bytes()
+                    .get(..text.len())
+                    .is_some_and(|head| same_bytes(head, text.as_bytes()))
+                    && !(*path && value.get(text.len()..).is_some_and(|r| r.contains('/')))
+            }
             // As for `Folded`: ASCII text compared bytewise.
             Some(Literal::FoldedPrefix { text, path }) if value.is_ascii() => {
                 value
@@ -80,9 +116,49 @@ impl Pattern {
                     .is_some_and(|head| head.eq_ignore_ascii_case(text))
                     && !(*path && value.get(text.len()..).is_some_and(|r| r.contains('/')))
             }
-            Some(Literal::FoldedPrefix { .. }) | None => self.glob.matches(value),
+            // ASCII on both sides: one byte is one character, in either case.
+            Some(Literal::Fixed { text, path, fold }) if value.is_ascii() => {
+                value.len() == text.len()
+                    && value.bytes().zip(text.bytes()).all(|(v, t)| match t {
+                        b'?' => !(*path && v == b'/'),
+                        _ if *fold => v.to_ascii_lowercase() == t,
+                        _ => v == t,
+                    })
+            }
+            Some(Literal::FoldedPrefix { .. } | Literal::Fixed { .. }) | None => {
+                self.glob.matches(value)
+            }
         }
     }
+}
+
+/// For an ASCII value of 8 to 16 bytes, whether it lowercases to `text`: its first and
+/// last words (which may overlap) lowercased eight bytes at a time and compared with
+/// the text's. `None` for other lengths.
+fn folded_words(value: &[u8], text: &[u8]) -> Option<bool> {
+    if !(8..=16).contains(&value.len()) {
+        return None;
+    }
+    if value.len() != text.len() {
+        return Some(false);
+    }
+    let word = |chunk: Option<&[u8; 8]>| chunk.map(|c| u64::from_le_bytes(*c));
+    let (first, last) = (word(value.first_chunk())?, word(value.last_chunk())?);
+    Some(
+        Some(ascii_lowercase(first)) == word(text.first_chunk())
+            && Some(ascii_lowercase(last)) == word(text.last_chunk()),
+    )
+}
+
+/// Eight ASCII bytes with `A`–`Z` lowercased: a byte's high bit, after adding 0x3f, says
+/// it is at least `A`, after adding 0x25 that it is past `Z`; where only the first holds,
+/// 0x20 is set. (No carry crosses bytes: every byte is below 0x80.)
+fn ascii_lowercase(word: u64) -> u64 {
+    const EACH: u64 = 0x0101_0101_0101_0101;
+    let at_least_a = word + 0x3f * EACH;
+    let past_z = word + 0x25 * EACH;
+    let upper = (at_least_a ^ past_z) & (0x80 * EACH);
+    word | (upper >> 2)
 }
 
 /// All given criteria must match; within one, any glob may match. A missing attribute
@@ -189,13 +265,132 @@ mod tests {
 
     #[test]
     fn globs_with_syntax_take_no_shortcut() {
-        for source in ["prod-*-eu", "a?", "[ab]", "x\\*", "**", "a**", "*a", "a?*"] {
+        for source in ["prod-*-eu", "[ab]", "x\\*", "**", "a**", "*a", "a?*", "é?"] {
             let glob = Glob::with_case(source, false, Case::Sensitive).unwrap();
             assert!(
                 Pattern::new(glob, Case::Sensitive, false).literal.is_none(),
                 "{source}"
             );
         }
+    }
+
+    /// Eight bytes lowercased at once: every ASCII byte as `to_ascii_lowercase` gives it,
+    /// at every position (the bytes around `A` and `Z` included).
+    #[test]
+    fn words_lowercase_as_bytes_do() {
+        for start in (0u8..0x80).step_by(3) {
+            let bytes: Vec<u8> = (0..8u8).map(|i| (start + i * 11) % 0x80).collect();
+            let word = u64::from_le_bytes(bytes.clone().try_into().unwrap());
+            let lowered: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
+            assert_eq!(
+                ascii_lowercase(word).to_le_bytes().to_vec(),
+                lowered,
+                "{bytes:?}"
+            );
+        }
+        for b in 0u8..0x80 {
+            let word = u64::from_le_bytes([b; 8]);
+            assert_eq!(
+                ascii_lowercase(word),
+                u64::from_le_bytes([b.to_ascii_lowercase(); 8])
+            );
+        }
+    }
+
+    /// Case-insensitive plain text of 8 to 16 bytes, compared two words at a time, answers
+    /// as the glob, next to the characters either side of `A`–`Z`.
+    #[test]
+    fn folded_words_agree_with_the_glob() {
+        let sources = [
+            "production",
+            "env`prod`1",
+            "env@prod@1",
+            "Staging-EU",
+            "abcdefgh",
+            "abcdefghijklmnop",
+        ];
+        let values = [
+            "production",
+            "PRODUCTION",
+            "ProDucTion",
+            "productioN",
+            "productio",
+            "production1",
+            "env`prod`1",
+            "ENV@PROD@1",
+            "env@prod@1",
+            "ENV`PROD`1",
+            "env[prod{1",
+            "staging-eu",
+            "STAGING-EU",
+            "ABCDEFGH",
+            "abcdefgh",
+            "ABCDEFGHIJKLMNOP",
+            "abcdefghijklmnoP",
+            "abcdefghijklmno",
+            "Abcdefghijklmnopq",
+            "\u{212A}bcdefgh",
+        ];
+        for source in sources {
+            let glob = Glob::with_case(source, false, Case::Insensitive).unwrap();
+            let pattern = Pattern::new(glob.clone(), Case::Insensitive, false);
+            for value in values {
+                assert_eq!(
+                    pattern.matches(value),
+                    glob.matches(value),
+                    "{source} {value}"
+                );
+            }
+        }
+    }
+
+    /// ASCII text with `?`s answers exactly as the glob: in both cases, in path mode (`?`
+    /// does not match `/`), on values of other lengths and on values outside ASCII (which
+    /// the glob answers).
+    #[test]
+    fn fixed_shortcut_agrees_with_the_glob() {
+        let sources = [
+            "prod-??-?",
+            "Prod-??-?",
+            "?",
+            "a?c",
+            "??",
+            "release/?.0",
+            "?/?",
+        ];
+        let values = [
+            "prod-eu-1",
+            "PROD-EU-1",
+            "Prod-Eu-1",
+            "prod-eu-12",
+            "prod-eu-",
+            "prod-e/-1",
+            "prod-éu-1",
+            "prod-\u{212A}u-1",
+            "",
+            "a",
+            "/",
+            "é",
+            "abc",
+            "aBc",
+            "a/c",
+            "aéc",
+            "ab",
+            "release/1.0",
+            "release//.0",
+            "a/b",
+            "ab/",
+        ];
+        shortcut_agrees_with_the_glob(
+            &sources,
+            &values,
+            &[
+                (false, Case::Sensitive),
+                (false, Case::Insensitive),
+                (true, Case::Sensitive),
+                (true, Case::Insensitive),
+            ],
+        );
     }
 
     /// `text*` answers exactly as the glob: in both cases, in path mode (the star stops

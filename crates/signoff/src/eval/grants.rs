@@ -86,6 +86,12 @@ pub(crate) fn standings(
     // plain integers is several times cheaper than sorting (user, time, position)
     // tuples, and the times are only compared within a user's run below.
     let mut kept: Vec<u64> = Vec::with_capacity(grants.len());
+    // `now - at > limit` is `at < now - limit`: one bound per call and a timestamp
+    // comparison per grant instead of a duration per grant. When `now - limit` is out of
+    // range no grant is old enough to expire.
+    let expired_before = options
+        .expires_after
+        .and_then(|limit| now.checked_sub(limit).ok());
     for (index, grant) in grants.iter().enumerate() {
         let mut ignore = |reason| {
             if explain {
@@ -114,11 +120,9 @@ pub(crate) fn standings(
             ignore(IgnoreReason::Stale);
             continue;
         }
-        if let Some(limit) = options.expires_after {
-            if now.duration_since(grant.at) > limit {
-                ignore(IgnoreReason::Expired);
-                continue;
-            }
+        if expired_before.is_some_and(|bound| grant.at < bound) {
+            ignore(IgnoreReason::Expired);
+            continue;
         }
         if grant.at > now {
             ignore(IgnoreReason::Future);
