@@ -1,9 +1,8 @@
 //! serde `Deserializer` over a saphyr node tree that locates every error.
 
 use super::spanned;
-use super::{Data, Node, untag};
+use super::{Data, Node, Scalar, untag};
 use crate::diagnostic::{Problem, Span};
-use saphyr::Scalar;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::fmt;
 
@@ -154,17 +153,31 @@ impl<'a, 'i> NodeDeserializer<'a, 'i> {
     }
 
     fn fail<T>(&self, exp: &dyn de::Expected) -> Result<T, DeError> {
-        Err(de::Error::invalid_type(unexpected(self.node), exp))
+        Err(invalid_type(self.node, exp))
     }
 }
 
-/// What a node is, in serde's words for "expected …, found …".
-pub(crate) fn unexpected<'a>(node: &'a Node<'_>) -> de::Unexpected<'a> {
+/// serde's "expected {exp}, found {the node}" (`invalid_type`). A float is described by
+/// its own text, as serde's `Unexpected::Float` would print its `f64`: formatting an
+/// `f64` would link core's float printing for this message alone (`yaml/scalar.rs`).
+pub(crate) fn invalid_type(node: &Node<'_>, exp: &dyn de::Expected) -> DeError {
+    let float;
+    let found = match &untag(node).data {
+        Data::Value(Scalar::FloatingPoint(f)) => {
+            float = f.describe();
+            de::Unexpected::Other(&float)
+        }
+        _ => unexpected(node),
+    };
+    de::Error::invalid_type(found, exp)
+}
+
+/// What a node other than a float is, in serde's words for "expected …, found …".
+fn unexpected<'a>(node: &'a Node<'_>) -> de::Unexpected<'a> {
     match &untag(node).data {
         Data::Value(Scalar::Null) => de::Unexpected::Unit,
         Data::Value(Scalar::Boolean(b)) => de::Unexpected::Bool(*b),
         Data::Value(Scalar::Integer(i)) => de::Unexpected::Signed(*i),
-        Data::Value(Scalar::FloatingPoint(f)) => de::Unexpected::Float(f.into_inner()),
         Data::Value(Scalar::String(s)) => de::Unexpected::Str(s),
         Data::Sequence(_) => de::Unexpected::Seq,
         Data::Mapping(_) => de::Unexpected::Map,
@@ -189,7 +202,9 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
             Data::Value(Scalar::Null) => visitor.visit_unit(),
             Data::Value(Scalar::Boolean(b)) => visitor.visit_bool(*b),
             Data::Value(Scalar::Integer(i)) => visitor.visit_i64(*i),
-            Data::Value(Scalar::FloatingPoint(f)) => visitor.visit_f64(f.into_inner()),
+            // Where serde's `visit_f64` would refuse an `f64` (none of our types takes one),
+            // with the float's text instead of the printed `f64`.
+            Data::Value(Scalar::FloatingPoint(_)) => Err(invalid_type(node, &visitor)),
             Data::Value(Scalar::String(s)) => visitor.visit_str(s),
             Data::Sequence(items) => visitor.visit_seq(SeqAccess {
                 items: items.iter(),
