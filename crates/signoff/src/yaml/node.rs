@@ -5,8 +5,9 @@
 //! mappings are small and only ever walked in order, so here they are plain vectors of
 //! pairs, and keys are hashed only to find duplicates in a large mapping. Everything a user
 //! can observe is kept as saphyr's loader had it (docs/benchmarks.md, "Parse"): scalars
-//! resolved by saphyr's core schema, custom tags, the "duplicated key in mapping" error at
-//! the same marker, anchors copied on alias with saphyr's node budget and message, spans.
+//! resolved by saphyr's core schema (in `scalar.rs`, which keeps a float's text), custom
+//! tags, the "duplicated key in mapping" error at the same marker, anchors copied on alias
+//! with saphyr's node budget and message, spans.
 
 use super::scalar::{self, Scalar};
 use saphyr_parser::{Event, Marker, ScanError, Span, Tag};
@@ -276,8 +277,9 @@ fn count_within(node: &Node<'_>, budget: &mut usize) -> bool {
 }
 
 /// The builder against saphyr's own loader, which it replaces: the same documents (data,
-/// spans, tags; a float the same `f64` as saphyr's) or the same error, on every YAML file of the repository and on the edge
-/// cases of the loader (duplicate keys, tags, aliases, bad values, empty documents).
+/// spans, tags; a float the text of saphyr's `f64`) or the same error, on every YAML file
+/// of the repository and on the edge cases of the loader (duplicate keys, tags, aliases,
+/// bad values, empty documents, float keys).
 #[cfg(test)]
 mod tests {
     use super::super::ShapeCheck;
