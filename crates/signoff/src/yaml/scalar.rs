@@ -153,6 +153,11 @@ fn decimal(text: &str) -> Option<Value<'_>> {
         Some(b'+') => (false, text.get(1..)?),
         _ => (false, text),
     };
+    // Most plain scalars are names: one look at their first character rules them out
+    // before the scan for an exponent.
+    if !unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
         Some(at) => (unsigned.get(..at)?, exponent(unsigned.get(at + 1..)?)?),
         None => (unsigned, 0),
