@@ -23,8 +23,9 @@ pub struct Span {
 
 impl Span {
     pub(crate) fn from_yaml(span: saphyr_parser::Span) -> Self {
-        let line = |m: saphyr::Marker| u32::try_from(m.line()).unwrap_or(u32::MAX).max(1);
-        let col = |m: saphyr::Marker| u32::try_from(m.col()).unwrap_or(u32::MAX).saturating_add(1);
+        let line = |m: saphyr_parser::Marker| u32::try_from(m.line()).unwrap_or(u32::MAX).max(1);
+        let col =
+            |m: saphyr_parser::Marker| u32::try_from(m.col()).unwrap_or(u32::MAX).saturating_add(1);
         let (start, end) = (span.start, span.end);
         let end = if end.index() < start.index() {
             start
@@ -39,7 +40,7 @@ impl Span {
         }
     }
 
-    pub(crate) fn at_marker(marker: saphyr::Marker) -> Self {
+    pub(crate) fn at_marker(marker: saphyr_parser::Marker) -> Self {
         Self::from_yaml(saphyr_parser::Span::new(marker, marker))
     }
 

@@ -11,9 +11,8 @@ use super::{Action, Attributes, Directory, Grant, Request, Role, User, Via};
 use crate::yaml::read::{
     self, boolean, fields, list, map_entries, missing, option, string, strings,
 };
-use crate::yaml::{Data, DeError, Node, untag};
+use crate::yaml::{Data, DeError, Node, Scalar, untag};
 use jiff::Timestamp;
-use saphyr::Scalar;
 use serde::de::Error as _;
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -16,8 +16,7 @@ use crate::yaml::read::{
     self, boolean, fields, list, map_entries, missing, option, spanned_string, spanned_strings,
     string, strings, variant,
 };
-use crate::yaml::{Data, DeError, Node, Spanned, untag};
-use saphyr::Scalar;
+use crate::yaml::{Data, DeError, Node, Scalar, Spanned, untag};
 use std::collections::BTreeMap;
 
 /// Reads a whole policy file.

@@ -4,8 +4,7 @@
 
 use super::policy::PolicyFile;
 use super::read_policy::policy_file;
-use crate::yaml::{self, Data, DeError, Node};
-use saphyr::Scalar;
+use crate::yaml::{self, Data, DeError, Float, Node, Scalar};
 use saphyr_parser::Tag;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -79,7 +78,7 @@ pub(crate) fn owned(node: Node<'_>) -> Node<'static> {
             Scalar::Null => Scalar::Null,
             Scalar::Boolean(b) => Scalar::Boolean(b),
             Scalar::Integer(i) => Scalar::Integer(i),
-            Scalar::FloatingPoint(f) => Scalar::FloatingPoint(f),
+            Scalar::FloatingPoint(f) => Scalar::FloatingPoint(f.into_owned()),
         }),
         Data::Sequence(items) => Data::Sequence(items.into_iter().map(owned).collect()),
         Data::Mapping(entries) => Data::Mapping(
@@ -103,6 +102,12 @@ fn string(s: &str) -> Data<'static> {
     Data::Value(Scalar::String(Cow::Owned(s.to_owned())))
 }
 
+fn float(text: &'static str) -> Data<'static> {
+    Data::Value(Scalar::FloatingPoint(
+        Float::new(Cow::Borrowed(text)).unwrap(),
+    ))
+}
+
 fn custom_tag() -> Cow<'static, Tag> {
     Cow::Owned(Tag {
         handle: "!".to_owned(),
@@ -123,7 +128,7 @@ fn replacements(span: saphyr_parser::Span) -> Vec<Node<'static>> {
         node(Data::Value(Scalar::Integer(5))),
         node(Data::Value(Scalar::Integer(-1))),
         node(Data::Value(Scalar::Integer(i64::MAX))),
-        node(Data::Value(Scalar::FloatingPoint(1.5.into()))),
+        node(float("1.5")),
         node(string("text")),
         node(string("deployment")),
         node(string("50%")),
@@ -147,7 +152,7 @@ fn key_replacements(key: &Node<'_>) -> Vec<Data<'static>> {
         Data::Value(Scalar::Null),
         Data::Value(Scalar::Integer(1)),
         Data::Value(Scalar::Boolean(false)),
-        Data::Value(Scalar::FloatingPoint(2.5.into())),
+        float("2.5"),
         Data::Sequence(Vec::new()),
         Data::BadValue,
     ];

@@ -1,9 +1,8 @@
 //! serde `Deserializer` over a saphyr node tree that locates every error.
 
 use super::spanned;
-use super::{Data, Node, untag};
+use super::{Data, Node, Scalar, untag};
 use crate::diagnostic::{Problem, Span};
-use saphyr::Scalar;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::fmt;
 
@@ -93,12 +92,31 @@ impl de::Error for DeError {
     }
 }
 
+/// What was found, in serde's words (`Unexpected`'s `Display`) but for our own "null", "a
+/// mapping" and "a list". Spelled out here rather than calling that `Display`, whose arm for
+/// `Float` prints an `f64` and so links core's float printing into the browser's module for
+/// a variant we never build: a float is described by its text, as `Other` ([`invalid_type`]).
 fn describe(unexp: de::Unexpected<'_>) -> String {
+    use de::Unexpected as U;
     match unexp {
-        de::Unexpected::Unit => "null".to_owned(),
-        de::Unexpected::Map => "a mapping".to_owned(),
-        de::Unexpected::Seq => "a list".to_owned(),
-        other => other.to_string(),
+        U::Unit => "null".to_owned(),
+        U::Map => "a mapping".to_owned(),
+        U::Seq => "a list".to_owned(),
+        U::Bool(b) => format!("boolean `{b}`"),
+        U::Unsigned(i) => format!("integer `{i}`"),
+        U::Signed(i) => format!("integer `{i}`"),
+        U::Float(_) => "floating point number".to_owned(),
+        U::Char(c) => format!("character `{c}`"),
+        U::Str(s) => format!("string {s:?}"),
+        U::Bytes(_) => "byte array".to_owned(),
+        U::Option => "Option value".to_owned(),
+        U::NewtypeStruct => "newtype struct".to_owned(),
+        U::Enum => "enum".to_owned(),
+        U::UnitVariant => "unit variant".to_owned(),
+        U::NewtypeVariant => "newtype variant".to_owned(),
+        U::TupleVariant => "tuple variant".to_owned(),
+        U::StructVariant => "struct variant".to_owned(),
+        U::Other(other) => other.to_owned(),
     }
 }
 
@@ -154,17 +172,31 @@ impl<'a, 'i> NodeDeserializer<'a, 'i> {
     }
 
     fn fail<T>(&self, exp: &dyn de::Expected) -> Result<T, DeError> {
-        Err(de::Error::invalid_type(unexpected(self.node), exp))
+        Err(invalid_type(self.node, exp))
     }
 }
 
-/// What a node is, in serde's words for "expected …, found …".
-pub(crate) fn unexpected<'a>(node: &'a Node<'_>) -> de::Unexpected<'a> {
+/// serde's "expected {exp}, found {the node}" (`invalid_type`). A float is described by
+/// its own text, as serde's `Unexpected::Float` would print its `f64`: formatting an
+/// `f64` would link core's float printing for this message alone (`yaml/scalar.rs`).
+pub(crate) fn invalid_type(node: &Node<'_>, exp: &dyn de::Expected) -> DeError {
+    let float;
+    let found = match &untag(node).data {
+        Data::Value(Scalar::FloatingPoint(f)) => {
+            float = f.describe();
+            de::Unexpected::Other(&float)
+        }
+        _ => unexpected(node),
+    };
+    de::Error::invalid_type(found, exp)
+}
+
+/// What a node other than a float is, in serde's words for "expected …, found …".
+fn unexpected<'a>(node: &'a Node<'_>) -> de::Unexpected<'a> {
     match &untag(node).data {
         Data::Value(Scalar::Null) => de::Unexpected::Unit,
         Data::Value(Scalar::Boolean(b)) => de::Unexpected::Bool(*b),
         Data::Value(Scalar::Integer(i)) => de::Unexpected::Signed(*i),
-        Data::Value(Scalar::FloatingPoint(f)) => de::Unexpected::Float(f.into_inner()),
         Data::Value(Scalar::String(s)) => de::Unexpected::Str(s),
         Data::Sequence(_) => de::Unexpected::Seq,
         Data::Mapping(_) => de::Unexpected::Map,
@@ -189,7 +221,9 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_, '_> {
             Data::Value(Scalar::Null) => visitor.visit_unit(),
             Data::Value(Scalar::Boolean(b)) => visitor.visit_bool(*b),
             Data::Value(Scalar::Integer(i)) => visitor.visit_i64(*i),
-            Data::Value(Scalar::FloatingPoint(f)) => visitor.visit_f64(f.into_inner()),
+            // Where serde's `visit_f64` would refuse an `f64` (none of our types takes one),
+            // with the float's text instead of the printed `f64`.
+            Data::Value(Scalar::FloatingPoint(_)) => Err(invalid_type(node, &visitor)),
             Data::Value(Scalar::String(s)) => visitor.visit_str(s),
             Data::Sequence(items) => visitor.visit_seq(SeqAccess {
                 items: items.iter(),
@@ -436,6 +470,65 @@ impl<'de> de::MapAccess<'de> for SpannedAccess<'_, '_> {
                 "internal",
                 "internal: located value read twice",
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use crate::yaml::{self, read};
+    use serde::de::Unexpected as U;
+
+    /// Our words are serde's but for null, mappings, lists and floats.
+    #[test]
+    fn describes_as_serde_does() {
+        for unexp in [
+            U::Bool(true),
+            U::Unsigned(7),
+            U::Signed(-7),
+            U::Char('x'),
+            U::Str("a \"b\"\n"),
+            U::Bytes(b"x"),
+            U::Option,
+            U::NewtypeStruct,
+            U::Enum,
+            U::UnitVariant,
+            U::NewtypeVariant,
+            U::TupleVariant,
+            U::StructVariant,
+            U::Other("something"),
+        ] {
+            assert_eq!(describe(unexp), unexp.to_string());
+        }
+        assert_eq!(describe(U::Unit), "null");
+        assert_eq!(describe(U::Map), "a mapping");
+        assert_eq!(describe(U::Seq), "a list");
+    }
+
+    /// A float is named by its text, through serde's derives as through our readers; the
+    /// same as serde printed its `f64` when the text is how `f64` prints (`1.5`, `2.0`).
+    #[test]
+    fn a_float_is_found_as_written() {
+        for text in [
+            "1.5",
+            "2.0",
+            "1.50",
+            "1e3",
+            "-.inf",
+            ".NaN",
+            "9223372036854775808",
+        ] {
+            let node = yaml::load(text).unwrap();
+            let message = format!("expected u32, found floating point `{text}`");
+            assert_eq!(yaml::from_node::<u32>(&node).unwrap_err().message, message);
+            assert_eq!(read::u32(&node).unwrap_err().message, message);
+            let message = format!("expected a string, found floating point `{text}`");
+            assert_eq!(
+                yaml::from_node::<String>(&node).unwrap_err().message,
+                message
+            );
+            assert_eq!(read::string(&node).unwrap_err().message, message);
         }
     }
 }

@@ -11,6 +11,7 @@ mod de;
 mod fast;
 mod node;
 pub(crate) mod read;
+mod scalar;
 mod spanned;
 
 pub(crate) use de::{DeError, from_node};
@@ -19,6 +20,9 @@ pub use spanned::Spanned;
 use crate::diagnostic::{Problem, Span};
 pub(crate) use node::{Data, Node};
 use saphyr_parser::Event;
+#[cfg(test)]
+pub(crate) use scalar::Float;
+pub(crate) use scalar::Scalar;
 use std::collections::HashMap;
 
 /// How deep mappings and sequences may nest. A real policy or case file stays under 20;
@@ -251,7 +255,7 @@ pub(crate) fn entries<'a, 'i>(
 /// The text of a scalar node used as a mapping key, if it is a plain string.
 pub(crate) fn key_str<'a>(node: &'a Node<'_>) -> Option<&'a str> {
     match &untag(node).data {
-        Data::Value(saphyr::Scalar::String(s)) => Some(s),
+        Data::Value(Scalar::String(s)) => Some(s),
         _ => None,
     }
 }

@@ -5,10 +5,11 @@
 //! mappings are small and only ever walked in order, so here they are plain vectors of
 //! pairs, and keys are hashed only to find duplicates in a large mapping. Everything a user
 //! can observe is kept as saphyr's loader had it (docs/benchmarks.md, "Parse"): scalars
-//! resolved by saphyr's core schema, custom tags, the "duplicated key in mapping" error at
-//! the same marker, anchors copied on alias with saphyr's node budget and message, spans.
+//! resolved by saphyr's core schema (in `scalar.rs`, which keeps a float's text), custom
+//! tags, the "duplicated key in mapping" error at the same marker, anchors copied on alias
+//! with saphyr's node budget and message, spans.
 
-use saphyr::Scalar;
+use super::scalar::{self, Scalar};
 use saphyr_parser::{Event, Marker, ScanError, Span, Tag};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -220,7 +221,7 @@ fn scalar<'i>(
     style: saphyr_parser::ScalarStyle,
     tag: Option<&Cow<'i, Tag>>,
 ) -> Data<'i> {
-    Scalar::parse_from_cow_and_metadata(value, style, tag).map_or(Data::BadValue, Data::Value)
+    scalar::resolve(value, style, tag.map(|t| &**t)).map_or(Data::BadValue, Data::Value)
 }
 
 /// Whether an entry's key equals `key`: a scan in a small mapping, a hash lookup (the
@@ -276,11 +277,13 @@ fn count_within(node: &Node<'_>, budget: &mut usize) -> bool {
 }
 
 /// The builder against saphyr's own loader, which it replaces: the same documents (data,
-/// spans, tags) or the same error, on every YAML file of the repository and on the edge
-/// cases of the loader (duplicate keys, tags, aliases, bad values, empty documents).
+/// spans, tags; a float the text of saphyr's `f64`) or the same error, on every YAML file
+/// of the repository and on the edge cases of the loader (duplicate keys, tags, aliases,
+/// bad values, empty documents, float keys).
 #[cfg(test)]
 mod tests {
     use super::super::ShapeCheck;
+    use super::super::scalar::tests::agrees;
     use super::{Builder, Data, Node};
     use saphyr::{MarkedYaml, YamlData, YamlLoader};
     use saphyr_parser::{Parser, SpannedEventReceiver};
@@ -316,7 +319,9 @@ mod tests {
     fn same(ours: &Node<'_>, theirs: &MarkedYaml<'_>, at: &str) {
         assert_eq!(ours.span, theirs.span, "span at {at}");
         match (&ours.data, &theirs.data) {
-            (Data::Value(a), YamlData::Value(b)) => assert_eq!(a, b, "scalar at {at}"),
+            (Data::Value(a), YamlData::Value(b)) => {
+                assert!(agrees(a, b), "scalar at {at}: ours {a:?}, saphyr's {b:?}");
+            }
             (Data::BadValue, YamlData::BadValue) => {}
             (Data::Tagged(a, inner), YamlData::Tagged(b, their_inner)) => {
                 assert_eq!(a, b, "tag at {at}");
@@ -380,6 +385,12 @@ mod tests {
         "{a: 1, b: [x, y], c: {d: e}}\n",
         "- - - [1, [2, [3]]]\n",
         "a: null\nb: ~\nc: true\nd: 0x1f\ne: 1e3\nf: -.inf\n",
+        "[1.5, 1.50, 1e3, .nan, -0.0, 9223372036854775808, 0x8000000000000000, !!float 1]\n",
+        "1e3: a\n1000.0: b\n",
+        "0.0: a\n-0: b\n",
+        "1e400: a\n.inf: b\n",
+        "!!float 2: a\n2.0: b\n",
+        "{1.5: a, 2.5: b, .inf: c, -.inf: d}\n",
     ];
 
     #[test]

@@ -7,10 +7,9 @@
 //! Each error is built by the same constructors (`de::Error for DeError`) and takes the
 //! position the deserializer gave it: the innermost node the problem is in.
 
-use super::de::{DeError, unexpected};
-use super::{Data, Node, Spanned, untag};
+use super::de::{DeError, invalid_type};
+use super::{Data, Node, Scalar, Spanned, untag};
 use crate::diagnostic::Span;
-use saphyr::Scalar;
 use serde::de::{Error as _, Unexpected};
 
 /// Gives an error the position of `node` unless a deeper node already gave one.
@@ -21,7 +20,7 @@ pub(crate) fn located(mut e: DeError, node: &Node<'_>) -> DeError {
 
 /// "expected {what}, found {the node}" at the node, as serde's `invalid_type`.
 pub(crate) fn wrong_type(node: &Node<'_>, what: &str) -> DeError {
-    located(DeError::invalid_type(unexpected(node), &what), node)
+    located(invalid_type(node, &what), node)
 }
 
 /// What the deserializer said when a self-describing read (a number, a boolean, a count,
