@@ -668,7 +668,11 @@ impl Compiler {
         }
         // All checks must match, so their order changes no answer, only how soon a
         // binding that does not apply is left: cheapest first (see `Pattern::cost`).
-        checks.sort_by_key(|(attribute, patterns)| check_cost(*attribute, patterns));
+        // Through the crate's one shared sort: a `sort_by_key` of its own here cost the
+        // browser module 8 KB (docs/simulator.md, "Size"), for a list of a few checks.
+        order::stable_sort_by(&mut checks, |(a, pa), (b, pb)| {
+            check_cost(*a, pa).cmp(&check_cost(*b, pb))
+        });
         CompiledCriteria { checks }
     }
 
