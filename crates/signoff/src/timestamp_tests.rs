@@ -289,3 +289,58 @@ fn a_bad_timestamp_says_what_and_where() {
         assert_eq!(error, expected, "{text:?}");
     }
 }
+
+/// `Rfc3339` writes what jiff's `Display` (and so its `Serialize` and `Debug`) writes.
+fn written_alike(t: Timestamp) {
+    let ours = super::Rfc3339(t);
+    assert_eq!(ours.to_string(), t.to_string(), "{}", t.as_nanosecond());
+    assert_eq!(format!("{ours:?}"), format!("{t:?}"));
+    assert_eq!(
+        serde_json::to_string(&ours).unwrap(),
+        serde_json::to_string(&t).unwrap()
+    );
+}
+
+#[test]
+fn timestamps_are_written_as_jiff_writes_them() {
+    let edges = [
+        Timestamp::MIN,
+        Timestamp::MAX,
+        Timestamp::UNIX_EPOCH,
+        "0000-01-01T00:00:00Z".parse().unwrap(),
+        "-0001-12-31T23:59:59.999999999Z".parse().unwrap(),
+        "-000001-03-01T00:00:00Z".parse().unwrap(),
+        "1969-12-31T23:59:59.5Z".parse().unwrap(),
+        "2000-02-29T12:00:00.000000001Z".parse().unwrap(),
+        "2026-12-20T00:00:00.120Z".parse().unwrap(),
+        "1900-03-01T00:00:00Z".parse().unwrap(),
+    ];
+    for t in edges {
+        written_alike(t);
+    }
+    // Instants across the whole range, by a stride prime to days and seconds, with
+    // fractions of every length.
+    let (min, max) = (Timestamp::MIN.as_nanosecond(), Timestamp::MAX.as_nanosecond());
+    let stride = (max - min) / 199_999 + 7_919;
+    let mut nanos = min;
+    let mut digits = 1i128;
+    while nanos <= max {
+        let t = Timestamp::from_nanosecond(nanos).unwrap();
+        written_alike(t);
+        let rounded = nanos - nanos.rem_euclid(digits);
+        if let Ok(t) = Timestamp::from_nanosecond(rounded) {
+            written_alike(t);
+        }
+        digits = if digits >= 1_000_000_000 { 1 } else { digits * 10 };
+        nanos += stride;
+    }
+    // Every day boundary of a few leap-year cycles either side of the epoch and of year 0.
+    for center in [0i64, -62_167_219_200] {
+        for day in -1_500..1_500 {
+            let second = center + day * 86_400;
+            for offset in [-1, 0, 1] {
+                written_alike(Timestamp::from_second(second + offset).unwrap());
+            }
+        }
+    }
+}
