@@ -88,7 +88,8 @@ fn blocked(decision: &Decision) -> String {
     let Some(w) = &decision.window else {
         return "Blocked".to_owned();
     };
-    match (w.kind, w.until) {
+    // Written by `Rfc3339`, as jiff writes them, without jiff's printer (its size).
+    match (w.kind, w.until.map(crate::timestamp::Rfc3339)) {
         (WindowKind::Blackout, Some(until)) => {
             format!("Blocked: blackout {} until {until}", w.name)
         }
