@@ -308,7 +308,7 @@ fn timestamps_are_written_as_jiff_writes_them() {
         Timestamp::MAX,
         Timestamp::UNIX_EPOCH,
         "0000-01-01T00:00:00Z".parse().unwrap(),
-        "-0001-12-31T23:59:59.999999999Z".parse().unwrap(),
+        "-000001-12-31T23:59:59.999999999Z".parse().unwrap(),
         "-000001-03-01T00:00:00Z".parse().unwrap(),
         "1969-12-31T23:59:59.5Z".parse().unwrap(),
         "2000-02-29T12:00:00.000000001Z".parse().unwrap(),
@@ -320,7 +320,10 @@ fn timestamps_are_written_as_jiff_writes_them() {
     }
     // Instants across the whole range, by a stride prime to days and seconds, with
     // fractions of every length.
-    let (min, max) = (Timestamp::MIN.as_nanosecond(), Timestamp::MAX.as_nanosecond());
+    let (min, max) = (
+        Timestamp::MIN.as_nanosecond(),
+        Timestamp::MAX.as_nanosecond(),
+    );
     let stride = (max - min) / 199_999 + 7_919;
     let mut nanos = min;
     let mut digits = 1i128;
@@ -331,7 +334,11 @@ fn timestamps_are_written_as_jiff_writes_them() {
         if let Ok(t) = Timestamp::from_nanosecond(rounded) {
             written_alike(t);
         }
-        digits = if digits >= 1_000_000_000 { 1 } else { digits * 10 };
+        digits = if digits >= 1_000_000_000 {
+            1
+        } else {
+            digits * 10
+        };
         nanos += stride;
     }
     // Every day boundary of a few leap-year cycles either side of the epoch and of year 0.
