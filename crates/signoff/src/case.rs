@@ -72,8 +72,7 @@ pub struct RequirementExpect {
     pub unsatisfiable: Option<bool>,
 }
 
-// `Debug` by hand and `until` serialized through `Rfc3339`, as `WindowHit`'s.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowExpect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,21 +82,9 @@ pub struct WindowExpect {
     #[serde(
         default,
         deserialize_with = "crate::timestamp::deserialize_option",
-        serialize_with = "crate::timestamp::serialize_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub until: Option<Timestamp>,
-}
-
-/// What the derive wrote, the timestamp as jiff's `Debug` writes it.
-impl std::fmt::Debug for WindowExpect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WindowExpect")
-            .field("name", &self.name)
-            .field("kind", &self.kind)
-            .field("until", &crate::timestamp::debug_option(&self.until))
-            .finish()
-    }
 }
 
 /// Tells "written as null" from "not written".

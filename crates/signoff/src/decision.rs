@@ -197,25 +197,11 @@ pub enum ExemptReason {
     Token,
 }
 
-// `Debug` by hand and `until` serialized through `Rfc3339`: jiff's own printer keeps
-// 23 KB of its error names in the browser module (crate::timestamp::Rfc3339).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowHit {
     pub name: String,
     pub kind: WindowKind,
     /// When the block ends: the blackout's end, or the next opening of a maintenance
     /// window; null when no opening is coming.
-    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub until: Option<Timestamp>,
-}
-
-/// What the derive wrote, the timestamp as jiff's `Debug` writes it.
-impl std::fmt::Debug for WindowHit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WindowHit")
-            .field("name", &self.name)
-            .field("kind", &self.kind)
-            .field("until", &crate::timestamp::debug_option(&self.until))
-            .finish()
-    }
 }

@@ -88,8 +88,7 @@ fn blocked(decision: &Decision) -> String {
     let Some(w) = &decision.window else {
         return "Blocked".to_owned();
     };
-    // Written by `Rfc3339`, as jiff writes them, without jiff's printer (its size).
-    match (w.kind, w.until.map(crate::timestamp::Rfc3339)) {
+    match (w.kind, w.until) {
         (WindowKind::Blackout, Some(until)) => {
             format!("Blocked: blackout {} until {until}", w.name)
         }
