@@ -38,7 +38,9 @@ pub(crate) fn summarize(
                 .flat_map(|p| p.requirements.iter())
                 .flat_map(|r| r.approved_by.iter().map(|n| &**n))
                 .collect();
-            names.sort();
+            // The crate's shared sort: a few names, and a sort of `&str`s of its own
+            // would cost the browser module about 5 KB (docs/simulator.md, "Size").
+            crate::order::stable_sort_by(&mut names, |a, b| a.cmp(b));
             names.dedup();
             let mut text = String::with_capacity(MAX_SUMMARY + 16);
             text.push_str("Approved by ");
