@@ -66,8 +66,10 @@ impl<'p> Context<'p> {
     ) -> Assessment<'_> {
         let effective = self.effective_policies(request);
         let window = windows::blocking(self, request, now);
-        let exempt = self.exemption(request);
-        let excluded = grants::excluded(self, request);
+        // Looked up once for the exemption's super-admin test and the exclusions.
+        let requester = self.id(&request.requester);
+        let exempt = self.exemption(request, requester);
+        let excluded = grants::excluded(self, request, requester);
         let standings = grants::standings(self, request, grants, now, &excluded, detail);
         let mut out = Assessment {
             effective,

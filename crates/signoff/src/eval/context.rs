@@ -9,9 +9,11 @@
 //! sorted ids (candidates are listed in name order) and as a bitmap over the directory
 //! (membership is one bit test, the union of several pools a few word ORs).
 
-use crate::compile::{Count, Leaf, PolicySet, Source};
+use super::windows::ZoneSpan;
+use crate::compile::{Count, Leaf, PolicySet, Schedule, Source};
 use crate::decision::Name;
 use crate::model::{Directory, Kind, Role};
+use jiff::Timestamp;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -169,6 +171,9 @@ pub struct Context<'p> {
     /// `pools[kind][policy][leaf]`: sorted ids of users in the leaf's source who hold the
     /// approver role for the kind; `None` for `any` (see `approvers`).
     pools: [Vec<OnceLock<PolicyPools>>; 3],
+    /// `zone_spans[window]`: the first offset span found for a weekly window's zone
+    /// (see [`ZoneSpan`]); lock-free, so the context stays `Sync`.
+    zone_spans: Vec<OnceLock<Option<ZoneSpan>>>,
 }
 
 pub(crate) fn kind_index(kind: Kind) -> usize {
@@ -235,7 +240,25 @@ impl<'p> Context<'p> {
             tokens,
             approvers: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
             pools: [lazy(), lazy(), lazy()],
+            zone_spans: policy.windows.iter().map(|_| OnceLock::new()).collect(),
         }
+    }
+
+    /// The offset span of window `window`'s zone covering `now`, if the one kept from the
+    /// first call (a weekly window's, found then) covers it; `None` otherwise, and the
+    /// caller converts through jiff. Only the first is kept: a bulk replay's instants
+    /// mostly share it, and a cell set once needs no lock.
+    pub(crate) fn zone_span(
+        &self,
+        window: usize,
+        schedule: &Schedule,
+        now: Timestamp,
+    ) -> Option<ZoneSpan> {
+        let Schedule::Weekly { tz, .. } = schedule else {
+            return None;
+        };
+        let kept = self.zone_spans.get(window)?;
+        (*kept.get_or_init(|| ZoneSpan::at(tz, now))).filter(|span| span.covers(now))
     }
 
     pub(crate) fn id(&self, name: &str) -> Option<UserId> {

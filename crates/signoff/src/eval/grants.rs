@@ -38,13 +38,18 @@ impl Standings {
 }
 
 /// Who a request keeps out of every pool, sorted: the requester unless self-approval is
-/// allowed, and contributors unless they may approve. Inlined into its one caller.
+/// allowed, and contributors unless they may approve. `requester` is the requester's id
+/// (`None` when not a directory user). Inlined into its one caller.
 #[inline]
-pub(crate) fn excluded(context: &Context<'_>, request: &Request) -> Vec<UserId> {
+pub(crate) fn excluded(
+    context: &Context<'_>,
+    request: &Request,
+    requester: Option<UserId>,
+) -> Vec<UserId> {
     let options = &context.policy.options;
     let mut out = Vec::new();
     if !options.self_approval {
-        out.extend(context.id(&request.requester));
+        out.extend(requester);
     }
     if !options.contributors_can_approve {
         out.extend(request.contributors.iter().filter_map(|c| context.id(c)));

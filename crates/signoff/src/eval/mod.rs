@@ -194,25 +194,25 @@ impl<'p> Context<'p> {
         out
     }
 
-    /// SPEC §4 step 4.
-    fn exemption(&self, request: &Request) -> Option<Exemption> {
+    /// SPEC §4 step 4. `requester_id` is the requester's id, if a directory user.
+    fn exemption(&self, request: &Request, requester_id: Option<UserId>) -> Option<Exemption> {
         let rule = self
             .policy
             .exceptions
             .get(context::kind_index(request.kind))?;
         let requester = &request.requester;
-        let reason =
-            if rule.super_admins && self.id(requester).is_some_and(|id| self.is_super_admin(id)) {
-                ExemptReason::SuperAdmin
-            } else if rule.users.contains(requester) {
-                ExemptReason::User
-            } else if rule.groups.iter().any(|g| self.in_group(requester, g)) {
-                ExemptReason::Group
-            } else if rule.tokens.contains(requester) && self.tokens.contains(requester.as_str()) {
-                ExemptReason::Token
-            } else {
-                return None;
-            };
+        let reason = if rule.super_admins && requester_id.is_some_and(|id| self.is_super_admin(id))
+        {
+            ExemptReason::SuperAdmin
+        } else if rule.users.contains(requester) {
+            ExemptReason::User
+        } else if rule.groups.iter().any(|g| self.in_group(requester, g)) {
+            ExemptReason::Group
+        } else if rule.tokens.contains(requester) && self.tokens.contains(requester.as_str()) {
+            ExemptReason::Token
+        } else {
+            return None;
+        };
         Some(Exemption { reason })
     }
 }

@@ -7,8 +7,8 @@ use crate::decision::WindowHit;
 use crate::model::Request;
 use crate::model::policy::WindowKind;
 use jiff::civil::{Date, Time};
-use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::{Span, Timestamp};
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+use jiff::{SignedDuration, Span, Timestamp};
 
 /// An occurrence of a window: `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +37,12 @@ pub(crate) fn blocking(
     // to apply, and whether one is open or lets the requester through.
     let mut maintenance = false;
     let mut let_through = false;
-    for w in &context.policy.windows {
+    for (i, w) in context.policy.windows.iter().enumerate() {
+        let span = || context.zone_span(i, &w.schedule, now);
         match w.kind {
             WindowKind::Blackout => {
                 if applies(w) {
-                    if let Some(open) = open_at(&w.schedule, now) {
+                    if let Some(open) = open_at(&w.schedule, now, span()) {
                         if !allowed(w) {
                             return Some(WindowHit {
                                 name: w.name.clone(),
@@ -55,7 +56,8 @@ pub(crate) fn blocking(
             WindowKind::Maintenance => {
                 if applies(w) {
                     maintenance = true;
-                    let_through = let_through || open_at(&w.schedule, now).is_some() || allowed(w);
+                    let_through =
+                        let_through || open_at(&w.schedule, now, span()).is_some() || allowed(w);
                 }
             }
         }
@@ -97,7 +99,9 @@ pub(crate) fn blocking(
 /// its start has come. Yesterday's occurrence of a window that ends the day it starts
 /// ended by today's local midnight, so at or before `now`: only an overnight window needs
 /// it.
-fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
+///
+/// `span`, when given, covers `now` in the schedule's zone.
+fn open_at(schedule: &Schedule, now: Timestamp, span: Option<ZoneSpan>) -> Option<Occurrence> {
     let Schedule::Weekly {
         days,
         from,
@@ -108,7 +112,14 @@ fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
         return occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end);
     };
     let overnight = until <= from;
-    let today = local_date(tz, now);
+    let today = span.map_or_else(
+        || local_date(tz, now),
+        |span| span.offset.to_datetime(now).date(),
+    );
+    let convert = |date, time| match span {
+        Some(span) => span.local_instant(date, time, tz),
+        None => local_instant(date, time, tz),
+    };
     let first: i64 = if overnight { -1 } else { 0 };
     for offset in first..=8 {
         let Some(date) = add_days(today, offset) else {
@@ -117,7 +128,7 @@ fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
         if !days.get(weekday(date)).copied().unwrap_or(false) {
             continue;
         }
-        let Some(start) = local_instant(date, *from, tz) else {
+        let Some(start) = convert(date, *from) else {
             continue;
         };
         if start > now {
@@ -128,7 +139,7 @@ fn open_at(schedule: &Schedule, now: Timestamp) -> Option<Occurrence> {
         } else {
             Some(date)
         };
-        let Some(end) = end_date.and_then(|d| local_instant(d, *until, tz)) else {
+        let Some(end) = end_date.and_then(|d| convert(d, *until)) else {
             continue;
         };
         if start < end && now < end {
@@ -192,6 +203,71 @@ fn occurrences_near(schedule: &Schedule, now: Timestamp) -> impl Iterator<Item =
     absolute.into_iter().chain(weekly.into_iter().flatten())
 }
 
+/// A zone's offset and the instants `[from, until)` between two transitions over which it
+/// holds. jiff works out the zone's rules again on every conversion, most of a window's
+/// cost; finding the span costs more than the three conversions of one call, so the
+/// context keeps the first one it finds per window ([`Context::zone_span`]) and every
+/// later call whose `now` lies inside it converts by plain arithmetic, as a bulk replay on
+/// one context does.
+///
+/// A local time whose reading with this offset lands inside the span, at least
+/// [`ZoneSpan::MAX_SHIFT`] after its start, shows that local time and no earlier instant
+/// does (any other offset differs by less than the margin and held only before `from`);
+/// anything else goes to jiff, which keeps gaps, folds and far dates exact.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ZoneSpan {
+    offset: Offset,
+    from: Timestamp,
+    /// `from + MAX_SHIFT`: the first instant a cached conversion may give.
+    exact_from: Timestamp,
+    until: Timestamp,
+}
+
+impl ZoneSpan {
+    /// More than any two offsets can differ (jiff's offsets stay within ±26 hours).
+    const MAX_SHIFT: SignedDuration = SignedDuration::from_hours(72);
+
+    /// The span around `now`; `None` if it cannot be told apart (a transition exactly at
+    /// `now` that `preceding` leaves out).
+    pub(crate) fn at(tz: &TimeZone, now: Timestamp) -> Option<ZoneSpan> {
+        let offset = tz.to_offset(now);
+        // The last transition at or before `now`, trusted only if it brought this offset;
+        // no transition at all means the offset held since the start of time.
+        let from = match tz.preceding(now).next() {
+            None => Timestamp::MIN,
+            Some(t) if t.offset() == offset => t.timestamp(),
+            Some(_) => return None,
+        };
+        let until = tz
+            .following(now)
+            .next()
+            .map_or(Timestamp::MAX, |t| t.timestamp());
+        let exact_from = from.checked_add(Self::MAX_SHIFT).unwrap_or(Timestamp::MAX);
+        Some(ZoneSpan {
+            offset,
+            from,
+            exact_from,
+            until,
+        })
+    }
+
+    pub(crate) fn covers(&self, now: Timestamp) -> bool {
+        self.from <= now && now < self.until
+    }
+
+    /// [`local_instant`], by plain arithmetic when that is exact.
+    fn local_instant(&self, date: Date, time: Time, tz: &TimeZone) -> Option<Timestamp> {
+        if time != Time::MAX {
+            if let Ok(t) = self.offset.to_timestamp(date.to_datetime(time)) {
+                if self.exact_from <= t && t < self.until {
+                    return Some(t);
+                }
+            }
+        }
+        local_instant(date, time, tz)
+    }
+}
+
 /// A window's local time on a date as an instant. `24:00` (kept as [`Time::MAX`]) is the
 /// next midnight. A time skipped by a spring-forward gap is the first valid instant after
 /// it, the moment of the jump, for `from` and `until` alike: the window then covers exactly
@@ -237,4 +313,60 @@ fn local_date(tz: &TimeZone, now: Timestamp) -> Date {
 
 fn weekday(date: Date) -> usize {
     usize::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ZoneSpan, local_instant};
+    use jiff::civil::{Date, Time};
+    use jiff::tz::TimeZone;
+    use jiff::{SignedDuration, Timestamp};
+    use proptest::prelude::*;
+
+    /// Instants within a few days of the 2026 and 2027 DST transitions of both zones, so
+    /// that `now` and the local times fall on both sides of them, in gaps and in folds.
+    fn near_transition() -> impl Strategy<Value = Timestamp> {
+        let transitions = [
+            "2026-03-08T07:00:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-10-25T01:00:00Z",
+            "2026-11-01T06:00:00Z",
+            "2027-03-14T07:00:00Z",
+            "2027-10-31T01:00:00Z",
+        ];
+        (0..transitions.len(), -4 * 86_400i64..4 * 86_400).prop_map(move |(i, secs)| {
+            let at: Timestamp = transitions
+                .get(i)
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(Timestamp::UNIX_EPOCH);
+            at.checked_add(SignedDuration::from_secs(secs))
+                .unwrap_or(at)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn cached_conversion_agrees_with_jiff(
+            zone in prop::sample::select(vec!["Europe/Berlin", "America/New_York"]),
+            now in near_transition(),
+            days in -3i64..=8,
+            minutes in 0i16..=24 * 60,
+        ) {
+            let tz = TimeZone::get(zone).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            // A span found at `now`, as the context would keep it for later calls.
+            let Some(span) = ZoneSpan::at(&tz, now) else {
+                return Ok(());
+            };
+            prop_assert!(span.covers(now));
+            let today: Date = tz.to_offset(now).to_datetime(now).date();
+            let date = today.checked_add(jiff::Span::new().days(days)).unwrap_or(today);
+            let time = if minutes == 24 * 60 {
+                Time::MAX
+            } else {
+                Time::new((minutes / 60) as i8, (minutes % 60) as i8, 0, 0)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?
+            };
+            prop_assert_eq!(span.local_instant(date, time, &tz), local_instant(date, time, &tz));
+        }
+    }
 }
