@@ -23,6 +23,7 @@ pub mod case;
 mod compile;
 pub mod decision;
 pub mod diagnostic;
+mod duration;
 mod eval;
 pub mod glob;
 mod lint;
