@@ -9,6 +9,7 @@
 //! sorted ids (candidates are listed in name order) and as a bitmap over the directory
 //! (membership is one bit test, the union of several pools a few word ORs).
 
+use super::criteria;
 use super::windows::ZoneSpan;
 use crate::compile::{Count, Leaf, PolicySet, Schedule, Source};
 use crate::decision::Name;
@@ -146,6 +147,57 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// One kind's bindings, each list in file order. Most bindings scope an environment by
+/// plain text (`production`), which equals the request's environment or not: looking
+/// the environment up leaves most bindings unvisited.
+#[derive(Debug, Clone, Default)]
+struct BindingIndex<'p> {
+    /// Every binding of the kind.
+    all: Vec<usize>,
+    /// Those without a plain-text environment criterion.
+    unkeyed: Vec<usize>,
+    /// For each text of a plain-text environment criterion: the bindings with that
+    /// text, and the unkeyed ones.
+    by_environment: Vec<(&'p str, Vec<usize>)>,
+}
+
+impl<'p> BindingIndex<'p> {
+    fn new(policy: &'p PolicySet, kind: Kind) -> BindingIndex<'p> {
+        let mut out = BindingIndex::default();
+        for (index, binding) in policy.bindings.iter().enumerate() {
+            if binding.kind != kind {
+                continue;
+            }
+            out.all.push(index);
+            let Some(texts) = criteria::environment_texts(&binding.criteria) else {
+                out.unkeyed.push(index);
+                for (_, list) in &mut out.by_environment {
+                    list.push(index);
+                }
+                continue;
+            };
+            for text in texts {
+                let known = out.by_environment.iter().position(|(t, _)| *t == text);
+                let list = match known.and_then(|at| out.by_environment.get_mut(at)) {
+                    Some((_, list)) => list,
+                    None => {
+                        out.by_environment.push((text, out.unkeyed.clone()));
+                        match out.by_environment.last_mut() {
+                            Some((_, list)) => list,
+                            None => continue,
+                        }
+                    }
+                };
+                // A text repeated in one binding's globs lists it once.
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What `pool_set` gives for an index that does not exist.
 static NO_POOL: LazyLock<Pool> = LazyLock::new(Pool::default);
 
@@ -174,6 +226,8 @@ pub struct Context<'p> {
     /// `zone_spans[window]`: the first offset span found for a weekly window's zone
     /// (see [`ZoneSpan`]); lock-free, so the context stays `Sync`.
     zone_spans: Vec<OnceLock<Option<ZoneSpan>>>,
+    /// Which bindings a request can match, by kind (see [`BindingIndex`]).
+    bindings: [BindingIndex<'p>; 3],
 }
 
 pub(crate) fn kind_index(kind: Kind) -> usize {
@@ -229,6 +283,7 @@ impl<'p> Context<'p> {
                 .map(|_| OnceLock::new())
                 .collect::<Vec<_>>()
         };
+        let bindings = Kind::ALL.map(|kind| BindingIndex::new(policy, kind));
         Context {
             policy,
             users,
@@ -241,6 +296,26 @@ impl<'p> Context<'p> {
             approvers: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
             pools: [lazy(), lazy(), lazy()],
             zone_spans: policy.windows.iter().map(|_| OnceLock::new()).collect(),
+            bindings,
+        }
+    }
+
+    /// The bindings of the request's kind that can match it, in file order: without
+    /// those whose plain-text environment criterion the request's environment cannot
+    /// match, when equality decides it (ASCII without uppercase, or no environment,
+    /// which no criterion matches).
+    pub(crate) fn candidate_bindings(&self, kind: Kind, environment: Option<&str>) -> &[usize] {
+        let Some(index) = self.bindings.get(kind_index(kind)) else {
+            return &[];
+        };
+        match environment {
+            None => &index.unkeyed,
+            Some(e) if e.is_ascii() && !e.bytes().any(|b| b.is_ascii_uppercase()) => index
+                .by_environment
+                .iter()
+                .find(|(text, _)| same_bytes(text.as_bytes(), e.as_bytes()))
+                .map_or(&index.unkeyed, |(_, list)| list),
+            Some(_) => &index.all,
         }
     }
 
