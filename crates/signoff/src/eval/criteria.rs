@@ -170,14 +170,17 @@ fn ascii_lowercase(word: u64) -> u64 {
     word | (upper >> 2)
 }
 
-/// The texts of a binding's environment criterion when each of its globs is plain text
-/// (see [`Pattern::folded_text`]); `None` when it has none or another glob.
-pub(crate) fn environment_texts(criteria: &CompiledCriteria) -> Option<Vec<&str>> {
+/// The globs of a binding's environment criterion when each is plain text (see
+/// [`Pattern::folded_text`]); `None` when it has none or another glob.
+pub(crate) fn plain_environment(criteria: &CompiledCriteria) -> Option<&[Pattern]> {
     let (_, globs) = criteria
         .checks
         .iter()
         .find(|(attribute, _)| *attribute == Attribute::Environment)?;
-    globs.iter().map(Pattern::folded_text).collect()
+    globs
+        .iter()
+        .all(|g| g.folded_text().is_some())
+        .then_some(globs.as_slice())
 }
 
 /// All given criteria must match; within one, any glob may match. A missing attribute

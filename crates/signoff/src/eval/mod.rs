@@ -171,8 +171,17 @@ impl<'p> Context<'p> {
     /// SPEC §4 step 1: policies of every matching binding, once each, in file order.
     fn effective_policies(&self, request: &Request) -> Vec<usize> {
         let mut out = Vec::with_capacity(self.policy.policies.len());
-        let candidates =
-            self.candidate_bindings(request.kind, request.attributes.environment.as_deref());
+        let environment = request.attributes.environment.as_deref();
+        // Another environment (rare) is matched against every binding, listed here: a
+        // second loop of its own cost the browser module more.
+        let every: Vec<usize>;
+        let candidates = match self.candidate_bindings(environment) {
+            Some(candidates) => candidates,
+            None => {
+                every = (0..self.policy.bindings.len()).collect();
+                &every
+            }
+        };
         for &index in candidates {
             self.add_if_bound(index, request, &mut out);
         }
