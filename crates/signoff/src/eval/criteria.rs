@@ -89,6 +89,15 @@ impl Pattern {
         self.literal.is_some()
     }
 
+    /// The lowercased text of a case-insensitive plain-text pattern (`production`): an
+    /// ASCII value without uppercase matches it exactly when equal to it.
+    pub fn folded_text(&self) -> Option<&str> {
+        match &self.literal {
+            Some(Literal::Folded(text)) => Some(text),
+            _ => None,
+        }
+    }
+
     pub fn matches(&self, value: &str) -> bool {
         match &self.literal {
             Some(Literal::Exact(text)) => same_bytes(value.as_bytes(), text.as_bytes()),
@@ -159,6 +168,19 @@ fn ascii_lowercase(word: u64) -> u64 {
     let past_z = word + 0x25 * EACH;
     let upper = (at_least_a ^ past_z) & (0x80 * EACH);
     word | (upper >> 2)
+}
+
+/// The globs of a binding's environment criterion when each is plain text (see
+/// [`Pattern::folded_text`]); `None` when it has none or another glob.
+pub(crate) fn plain_environment(criteria: &CompiledCriteria) -> Option<&[Pattern]> {
+    let (_, globs) = criteria
+        .checks
+        .iter()
+        .find(|(attribute, _)| *attribute == Attribute::Environment)?;
+    globs
+        .iter()
+        .all(|g| g.folded_text().is_some())
+        .then_some(globs.as_slice())
 }
 
 /// All given criteria must match; within one, any glob may match. A missing attribute

@@ -171,27 +171,47 @@ impl<'p> Context<'p> {
     /// SPEC §4 step 1: policies of every matching binding, once each, in file order.
     fn effective_policies(&self, request: &Request) -> Vec<usize> {
         let mut out = Vec::with_capacity(self.policy.policies.len());
-        for binding in &self.policy.bindings {
-            if binding.kind != request.kind {
-                continue;
+        let environment = request.attributes.environment.as_deref();
+        // Another environment (rare) is matched against every binding, listed here: a
+        // second loop of its own cost the browser module more.
+        let every: Vec<usize>;
+        let candidates = match self.candidate_bindings(environment) {
+            Some(candidates) => candidates,
+            None => {
+                every = (0..self.policy.bindings.len()).collect();
+                &every
             }
-            if request.kind == Kind::Config {
-                if let Some(kinds) = &binding.config {
-                    if !request.config.is_some_and(|k| kinds.contains(&k)) {
-                        continue;
-                    }
-                }
-            }
-            if !criteria::criteria_match(&binding.criteria, &request.attributes) {
-                continue;
-            }
-            for &p in &binding.policies {
-                if !out.contains(&p) {
-                    out.push(p);
+        };
+        for &index in candidates {
+            self.add_if_bound(index, request, &mut out);
+        }
+        out
+    }
+
+    /// Adds binding `index`'s policies not yet in `out` if it matches the request.
+    #[inline]
+    fn add_if_bound(&self, index: usize, request: &Request, out: &mut Vec<usize>) {
+        let Some(binding) = self.policy.bindings.get(index) else {
+            return;
+        };
+        if binding.kind != request.kind {
+            return;
+        }
+        if request.kind == Kind::Config {
+            if let Some(kinds) = &binding.config {
+                if !request.config.is_some_and(|k| kinds.contains(&k)) {
+                    return;
                 }
             }
         }
-        out
+        if !criteria::criteria_match(&binding.criteria, &request.attributes) {
+            return;
+        }
+        for &p in &binding.policies {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
     }
 
     /// SPEC §4 step 4. `requester_id` is the requester's id, if a directory user.
@@ -262,6 +282,67 @@ mod tests {
             want.sort_unstable();
             want.dedup();
             assert_eq!(merge_sorted(a, b), want, "{a:?} {b:?}");
+        }
+    }
+
+    /// The environment index gives the policies that matching every binding gives, for
+    /// environments in any case, missing, or not ASCII, and bindings whose environment
+    /// criterion is plain text (in any case, repeated), a glob, or absent.
+    #[test]
+    fn environment_index_agrees_with_matching_every_binding() {
+        let text = "version: 1
+policies:
+  a: { requires: [{ any: 1 }] }
+  b: { requires: [{ any: 1 }] }
+  c: { requires: [{ any: 1 }] }
+  d: { requires: [{ any: 1 }] }
+  e: { requires: [{ any: 1 }] }
+apply:
+  - { policies: [e], to: deployment, where: { environment: [Production, production] } }
+  - { policies: [a], to: deployment }
+  - { policies: [b], to: deployment, where: { environment: [staging, prod-*] } }
+  - { policies: [c, a], to: deployment, where: { environment: [PRODUCTION], app: [web] } }
+  - { policies: [d], to: deployment, where: { environment: [\u{130}stanbul, \u{212A}elvin] } }
+  - { policies: [b], to: config, where: { environment: [production] } }
+  - { policies: [d], to: deployment, where: { environment: [qa, staging] } }
+";
+        let policy = PolicySet::parse(text, "signoff.yml").unwrap();
+        let directory = crate::model::Directory::default();
+        let context = Context::new(&policy, &directory);
+        let environments = [
+            None,
+            Some("production"),
+            Some("Production"),
+            Some("PRODUCTION"),
+            Some("staging"),
+            Some("prod-eu"),
+            Some("qa"),
+            Some("kelvin"),
+            Some("\u{212A}elvin"),
+            Some("i\u{307}stanbul"),
+            Some(""),
+            Some("other"),
+        ];
+        for environment in environments {
+            for app in [None, Some("web")] {
+                for kind in Kind::ALL {
+                    let mut request: Request =
+                        serde_json::from_str(r#"{"kind": "deployment", "requester": "someone"}"#)
+                            .unwrap();
+                    request.kind = kind;
+                    request.attributes.environment = environment.map(str::to_owned);
+                    request.attributes.app = app.map(str::to_owned);
+                    let mut every = Vec::new();
+                    for index in 0..policy.bindings.len() {
+                        context.add_if_bound(index, &request, &mut every);
+                    }
+                    assert_eq!(
+                        context.effective_policies(&request),
+                        every,
+                        "{environment:?} {app:?} {kind:?}"
+                    );
+                }
+            }
         }
     }
 }
