@@ -266,6 +266,14 @@ mod tests {
         );
     }
 
+    /// Every (path, case) mode a pattern can be compiled in.
+    const EVERY_MODE: [(bool, Case); 4] = [
+        (false, Case::Sensitive),
+        (false, Case::Insensitive),
+        (true, Case::Sensitive),
+        (true, Case::Insensitive),
+    ];
+
     /// Each source takes a shortcut in each (path, case) mode and answers every value as
     /// its glob does.
     fn shortcut_agrees_with_the_glob(sources: &[&str], values: &[&str], modes: &[(bool, Case)]) {
@@ -403,16 +411,7 @@ mod tests {
             "a/b",
             "ab/",
         ];
-        shortcut_agrees_with_the_glob(
-            &sources,
-            &values,
-            &[
-                (false, Case::Sensitive),
-                (false, Case::Insensitive),
-                (true, Case::Sensitive),
-                (true, Case::Insensitive),
-            ],
-        );
+        shortcut_agrees_with_the_glob(&sources, &values, &EVERY_MODE);
     }
 
     /// `text*` answers exactly as the glob: in both cases, in path mode (the star stops
@@ -456,15 +455,6 @@ mod tests {
             "ssx",
             "ẞx",
         ];
-        shortcut_agrees_with_the_glob(
-            &sources,
-            &values,
-            &[
-                (false, Case::Sensitive),
-                (false, Case::Insensitive),
-                (true, Case::Sensitive),
-                (true, Case::Insensitive),
-            ],
-        );
+        shortcut_agrees_with_the_glob(&sources, &values, &EVERY_MODE);
     }
 }
