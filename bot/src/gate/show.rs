@@ -105,6 +105,13 @@ async fn hold(
         .filter(|a| edited || a.number != number)
         .any(|a| a.outcome.allows());
     if !green {
+        // This one's answer may already be a hold the forge does not show: the poller's
+        // for an answer time took back (`hold_due`), whose post failed or is still under
+        // way. It is shown before the forge is read: a read that finds the rate limit
+        // spent stops every call until the reset, and the green would stand meanwhile.
+        if edited {
+            show_head(app, forge, repo, revision).await?;
+        }
         return Ok(());
     }
     let pending = pending_answer(number, revision);

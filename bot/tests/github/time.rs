@@ -83,6 +83,12 @@ async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() 
         "success",
         "the approvals expired before GitHub could be made unreadable"
     );
+    held_when_due(&h).await;
+}
+
+/// Waits for the head to show the hold, for the twelve seconds left before the instant
+/// and as long again on a loaded machine.
+async fn held_when_due(h: &Harness) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);
     while h.status(&sha(1)) != ("pending".into(), "Evaluating this pull request".into()) {
         assert!(
@@ -92,6 +98,31 @@ async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() 
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// Whichever posts the hold first (the poller that queued the instant, or the evaluation
+/// it queued), a post that fails must not leave the green standing: the store says
+/// "pending" from then on, and the next attempt must show it before GitHub is read (and
+/// found rate-limited, which stops every call until the reset).
+#[tokio::test]
+async fn a_hold_whose_post_failed_is_shown_before_github_is_read() {
+    let h = Harness::new().await;
+    approved_expiring_in(&h, 12).await;
+    h.settle().await;
+    h.fake
+        .fail_next_matching(&format!("/statuses/{}", sha(1)), Failure::Server(502));
+    h.fake.fail_next_matching(
+        "/pulls/1",
+        Failure::RateLimit {
+            reset_in_secs: 3600,
+        },
+    );
+    assert_eq!(
+        h.status(&sha(1)).0,
+        "success",
+        "the approvals expired before GitHub could be made unreadable"
+    );
+    held_when_due(&h).await;
 }
 
 #[tokio::test]
