@@ -10,6 +10,7 @@
 //! (membership is one bit test, the union of several pools a few word ORs).
 
 use super::criteria::{self, Pattern};
+use super::user_index::UserIndex;
 use super::windows::ZoneSpan;
 use crate::compile::{Count, Leaf, PolicySet, Schedule, Source};
 use crate::decision::Name;
@@ -113,20 +114,6 @@ impl Pool {
     }
 }
 
-/// A user name as the directory index's key: hashed as its text, compared by
-/// [`same_bytes`] (every grant looks its author up, and a call to `memcmp` costs more
-/// than comparing a short name in place).
-#[derive(Debug, Clone, Copy, Hash)]
-struct UserKey<'a>(&'a str);
-
-impl PartialEq for UserKey<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        same_bytes(self.0.as_bytes(), other.0.as_bytes())
-    }
-}
-
-impl Eq for UserKey<'_> {}
-
 /// `a == b`, with names (and criteria's plain text) of up to 16 bytes compared in two words (which may overlap)
 /// in place instead of through a call to `memcmp`, which costs more than the comparison
 /// itself at these lengths. (Longer text, such as a revision's digest, is left to
@@ -199,7 +186,7 @@ pub struct Context<'p> {
     /// for a few nanoseconds each and then copied, not allocated, per decision).
     users: Vec<&'p str>,
     names: Arc<[Name]>,
-    ids: FxHashMap<UserKey<'p>, UserId>,
+    ids: UserIndex,
     pub(crate) super_admin: Vec<bool>,
     /// `roles[kind][user]`: holds the approver role for that kind (super-admins hold all).
     roles: [Vec<bool>; 3],
@@ -234,12 +221,7 @@ impl<'p> Context<'p> {
     pub fn new(policy: &'p PolicySet, directory: &'p Directory) -> Context<'p> {
         let users: Vec<&str> = directory.users.keys().map(String::as_str).collect();
         let names: Arc<[Name]> = users.iter().map(Name::new).collect();
-        let ids: FxHashMap<UserKey<'_>, UserId> = directory
-            .users
-            .keys()
-            .enumerate()
-            .map(|(i, n)| (UserKey(n), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
+        let ids = UserIndex::new(&users);
         let super_admin: Vec<bool> = directory.users.values().map(|u| u.super_admin).collect();
         let roles = Kind::ALL.map(|kind| {
             let role = kind.approver_role();
@@ -329,7 +311,7 @@ impl<'p> Context<'p> {
     }
 
     pub(crate) fn id(&self, name: &str) -> Option<UserId> {
-        self.ids.get(&UserKey(name)).copied()
+        self.ids.get(&self.users, name)
     }
 
     pub(crate) fn name(&self, id: UserId) -> Name {

@@ -9,6 +9,7 @@ mod distinct;
 mod grants;
 mod requirements;
 mod summary;
+mod user_index;
 mod windows;
 
 pub use context::Context;
