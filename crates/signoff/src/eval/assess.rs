@@ -6,6 +6,7 @@
 use super::context::{Context, Pool, UserId, need};
 use super::distinct::{self, LeafSlots};
 use super::grants::{self, Detail, Standings};
+use super::scratch;
 use super::windows;
 use crate::compile::Req;
 use crate::decision::{Exemption, Outcome, WindowHit};
@@ -106,13 +107,7 @@ impl<'p> Context<'p> {
             .map_or(0, |&id| word_of(id) + 1 - first_word);
         let mut on_stack = [0u64; APPROVER_WORDS_ON_STACK];
         let mut on_heap = Vec::new();
-        let approver_words: &mut [u64] = match on_stack.get_mut(..span) {
-            Some(words) => words,
-            None => {
-                on_heap.resize(span, 0);
-                &mut on_heap
-            }
-        };
+        let approver_words = scratch::words(&mut on_stack, &mut on_heap, span);
         for &id in &out.standings.approvers {
             if let Some(word) = approver_words.get_mut(word_of(id) - first_word) {
                 *word |= 1 << (id % 64);

@@ -8,6 +8,7 @@ mod criteria;
 mod distinct;
 mod grants;
 mod requirements;
+mod scratch;
 mod summary;
 mod user_index;
 mod windows;
