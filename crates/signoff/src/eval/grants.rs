@@ -160,6 +160,7 @@ pub(crate) fn standings(
     }
     let user = |key: u64| (key >> 32) as UserId;
     let position = |key: u64| (key & u64::from(u32::MAX)) as usize;
+    let mut excluded_rest = excluded;
     let mut next = 0;
     while let Some(&first) = kept.get(next) {
         let id = user(first);
@@ -201,9 +202,15 @@ pub(crate) fn standings(
         if grant.action == Action::Revoke {
             continue;
         }
+        // Runs come in id order: the excluded below this id are passed for good (a walk
+        // along the sorted list, not a search of it per user).
+        while excluded_rest.first().is_some_and(|&e| e < id) {
+            excluded_rest = excluded_rest.get(1..).unwrap_or_default();
+        }
+        let is_excluded = excluded_rest.first() == Some(&id);
         let ineligible = if !context.has_role(id, request.kind) {
             Some(IgnoreReason::NotApprover)
-        } else if excluded.binary_search(&id).is_ok() {
+        } else if is_excluded {
             Some(if grant.by == request.requester && !options.self_approval {
                 IgnoreReason::SelfApproval
             } else {
