@@ -197,6 +197,9 @@ pub struct Context<'p> {
     /// `approvers[kind]`: every holder of the kind's approver role, the pool of every
     /// `any` requirement.
     approvers: [OnceLock<Pool>; 3],
+    /// `exempt_by_name[kind]`: the directory users the kind's exception names, listed or
+    /// through a group (built the first time a request of the kind is decided).
+    exempt_by_name: [OnceLock<IdSet>; 3],
     /// `pools[kind][policy][leaf]`: sorted ids of users in the leaf's source who hold the
     /// approver role for the kind; `None` for `any` (see `approvers`).
     pools: [Vec<OnceLock<PolicyPools>>; 3],
@@ -268,6 +271,7 @@ impl<'p> Context<'p> {
             members,
             tokens,
             approvers: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            exempt_by_name: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
             pools: [lazy(), lazy(), lazy()],
             zone_spans: policy.windows.iter().map(|_| OnceLock::new()).collect(),
             bindings,
@@ -388,6 +392,34 @@ impl<'p> Context<'p> {
             let ids = (0..count).filter(|id| self.has_role(*id, kind)).collect();
             Pool::new(ids, &self.names)
         })
+    }
+
+    /// Could the kind's exception name this directory user (listed, or in a listed
+    /// group)? A bit test where looking the name up in each group's members cost a
+    /// decision several hundred instructions; `false` says no, `true` leaves the
+    /// reason to the lists.
+    pub(crate) fn exempt_by_name(&self, kind: Kind, id: UserId) -> bool {
+        let Some(cell) = self.exempt_by_name.get(kind_index(kind)) else {
+            return true;
+        };
+        cell.get_or_init(|| {
+            let mut set = IdSet::with_users(self.users.len());
+            if let Some(rule) = self.policy.exceptions.get(kind_index(kind)) {
+                let members = rule
+                    .groups
+                    .iter()
+                    .filter_map(|g| self.members.get(g.as_str()));
+                let names = rule.users.iter().map(String::as_str);
+                for id in names
+                    .chain(members.flatten().copied())
+                    .filter_map(|n| self.id(n))
+                {
+                    set.insert(id);
+                }
+            }
+            set
+        })
+        .contains(id)
     }
 
     /// Sorted ids of the role holders in a leaf's source, before a request's exclusions.

@@ -223,12 +223,14 @@ impl<'p> Context<'p> {
             .exceptions
             .get(context::kind_index(request.kind))?;
         let requester = &request.requester;
+        // A directory user the lists cannot name skips them; anyone else is looked up.
+        let named = requester_id.is_none_or(|id| self.exempt_by_name(request.kind, id));
         let reason = if rule.super_admins && requester_id.is_some_and(|id| self.is_super_admin(id))
         {
             ExemptReason::SuperAdmin
-        } else if rule.users.contains(requester) {
+        } else if named && rule.users.contains(requester) {
             ExemptReason::User
-        } else if rule.groups.iter().any(|g| self.in_group(requester, g)) {
+        } else if named && rule.groups.iter().any(|g| self.in_group(requester, g)) {
             ExemptReason::Group
         } else if rule.tokens.contains(requester) && self.tokens.contains(requester.as_str()) {
             ExemptReason::Token
