@@ -134,13 +134,18 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// Bindings, each list in file order. Of every kind: one index per kind saved another
-/// ~250 instructions per decide on the reference workload but cost the browser module
-/// 0.16 KB more gzipped, past what this step may add. Most bindings scope an environment by
-/// plain text (`production`), which equals the request's environment or not: looking
-/// the environment up leaves most bindings unvisited.
+/// Bindings of each kind, each list in file order. Most bindings scope an environment by
+/// plain text (`production`), which equals the request's environment or not: looking the
+/// environment up leaves most bindings unvisited, and those of other kinds are never
+/// visited.
 #[derive(Debug, Default)]
 struct BindingIndex<'p> {
+    /// `kinds[kind]`: the kind's bindings.
+    kinds: [KindBindings<'p>; 3],
+}
+
+#[derive(Debug, Default)]
+struct KindBindings<'p> {
     /// Those without a plain-text environment criterion.
     unkeyed: Vec<usize>,
     /// For each text of a plain-text environment criterion: the bindings with that
@@ -152,18 +157,22 @@ impl<'p> BindingIndex<'p> {
     fn new(policy: &'p PolicySet) -> BindingIndex<'p> {
         let mut out = BindingIndex::default();
         for (index, binding) in policy.bindings.iter().enumerate() {
+            let Some(of_kind) = out.kinds.get_mut(kind_index(binding.kind)) else {
+                continue;
+            };
             let Some(globs) = criteria::plain_environment(&binding.criteria) else {
-                out.unkeyed.push(index);
-                for (_, list) in &mut out.by_environment {
+                of_kind.unkeyed.push(index);
+                for (_, list) in &mut of_kind.by_environment {
                     list.push(index);
                 }
                 continue;
             };
             for text in globs.iter().filter_map(Pattern::folded_text) {
-                if !out.by_environment.iter().any(|(t, _)| *t == text) {
-                    out.by_environment.push((text, out.unkeyed.clone()));
+                if !of_kind.by_environment.iter().any(|(t, _)| *t == text) {
+                    let unkeyed = of_kind.unkeyed.clone();
+                    of_kind.by_environment.push((text, unkeyed));
                 }
-                for (t, list) in &mut out.by_environment {
+                for (t, list) in &mut of_kind.by_environment {
                     // A text repeated in one binding's globs lists it once.
                     if *t == text && list.last() != Some(&index) {
                         list.push(index);
@@ -278,12 +287,17 @@ impl<'p> Context<'p> {
         }
     }
 
-    /// The bindings that can match a request, in file order: without
+    /// The bindings that can match a request, in file order: those of its kind, without
     /// those whose plain-text environment criterion the request's environment cannot
     /// match, when equality decides it (ASCII without uppercase, or no environment,
-    /// which no criterion matches). `None` for another environment: every binding may.
-    pub(crate) fn candidate_bindings(&self, environment: Option<&str>) -> Option<&[usize]> {
-        let index = &*self.bindings;
+    /// which no criterion matches). `None` for another environment: every binding may
+    /// (the caller still checks each one's kind).
+    pub(crate) fn candidate_bindings(
+        &self,
+        kind: Kind,
+        environment: Option<&str>,
+    ) -> Option<&[usize]> {
+        let index = self.bindings.kinds.get(kind_index(kind))?;
         match environment {
             None => Some(&index.unkeyed),
             Some(e) if e.is_ascii() && !e.bytes().any(|b| b.is_ascii_uppercase()) => Some(

@@ -177,7 +177,7 @@ impl<'p> Context<'p> {
         // Another environment (rare) is matched against every binding, listed here: a
         // second loop of its own cost the browser module more.
         let every: Vec<usize>;
-        let candidates = match self.candidate_bindings(environment) {
+        let candidates = match self.candidate_bindings(request.kind, environment) {
             Some(candidates) => candidates,
             None => {
                 every = (0..self.policy.bindings.len()).collect();
@@ -290,8 +290,9 @@ mod tests {
     }
 
     /// The environment index gives the policies that matching every binding gives, for
-    /// environments in any case, missing, or not ASCII, and bindings whose environment
-    /// criterion is plain text (in any case, repeated), a glob, or absent.
+    /// requests of every kind, environments in any case, missing, or not ASCII, and
+    /// bindings of every kind whose environment criterion is plain text (in any case,
+    /// repeated), a glob, or absent.
     #[test]
     fn environment_index_agrees_with_matching_every_binding() {
         let text = "version: 1
@@ -309,6 +310,9 @@ apply:
   - { policies: [d], to: deployment, where: { environment: [\u{130}stanbul, \u{212A}elvin] } }
   - { policies: [b], to: config, where: { environment: [production] } }
   - { policies: [d], to: deployment, where: { environment: [qa, staging] } }
+  - { policies: [c], to: pull_request }
+  - { policies: [e], to: pull_request, where: { environment: [production] } }
+  - { policies: [a], to: config }
 ";
         let policy = PolicySet::parse(text, "signoff.yml").unwrap();
         let directory = crate::model::Directory::default();
