@@ -37,30 +37,36 @@ pub async fn handle(app: &App, forge: &dyn Forge, events: &[&Event]) -> Result<(
     let Some((repo, number)) = events.first().and_then(|e| change_of(e)) else {
         return Err(HandlerError::Other("not a change's event".to_owned()));
     };
+    if events.iter().any(|e| change_of(e) != Some((repo, number))) {
+        return Err(HandlerError::Other(
+            "a batch mixes the events of two changes".to_owned(),
+        ));
+    }
+    // An answer time took back is held before anything in the batch reads the forge (an
+    // edit's or a label's pull request, a push's time): a read that finds the rate limit
+    // spent stops every call until the reset, and the green would stand meanwhile. Held
+    // on the head it was given for, from the store.
+    if events.iter().any(|e| is_recheck(e)) {
+        let held = app
+            .store
+            .change_revision(forge.kind().as_str(), repo, number)
+            .await?;
+        if let Some(revision) = held {
+            show::hold_while_evaluating(app, forge, repo, (number, &revision), true).await?;
+        }
+    }
     let mut evaluate = false;
     let mut deployments = false;
     let mut suspects = Vec::new();
     for event in events {
-        if change_of(event) != Some((repo, number)) {
-            return Err(HandlerError::Other(
-                "a batch mixes the events of two changes".to_owned(),
-            ));
-        }
         if let Event::Change { head, action, .. } = event {
-            // A head new to this pull request, a new base, new labels, or an answer time
-            // took back: no green shown for it while it is evaluated (the event's head,
-            // else the pull request's).
+            // A head new to this pull request, a new base or new labels: no green shown
+            // for it while it is evaluated (the event's head, else the pull request's).
+            // (An answer time took back was held above.)
             let held = match head {
                 Some(head) => Some(head.sha.clone()),
                 None if INPUTS_CHANGED.contains(&action.as_str()) => {
                     Some(forge.change(repo, number).await?.head_sha)
-                }
-                // Time changed its outcome on the inputs it was decided on: held on the
-                // head it was given for, without waiting on the forge.
-                None if action == super::due::ACTION => {
-                    app.store
-                        .change_revision(forge.kind().as_str(), repo, number)
-                        .await?
                 }
                 None => None,
             };
@@ -97,6 +103,11 @@ pub async fn handle(app: &App, forge: &dyn Forge, events: &[&Event]) -> Result<(
         gates_of_pull(app, forge, repo, number).await?;
     }
     Ok(())
+}
+
+/// Is this the evaluation queued when an answer's time came (`worker::due`)?
+fn is_recheck(event: &Event) -> bool {
+    matches!(event, Event::Change { head: None, action, .. } if action == super::due::ACTION)
 }
 
 fn change_of(event: &Event) -> Option<(&Repo, u64)> {

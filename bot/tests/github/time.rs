@@ -125,6 +125,58 @@ async fn a_hold_whose_post_failed_is_shown_before_github_is_read() {
     held_when_due(&h).await;
 }
 
+/// The instant's evaluation queued behind a label change of the same pull request: the
+/// two are handled as one batch, and the label's read of the pull request must not come
+/// before the hold. Here the poller's own hold never reached GitHub (the recheck is
+/// queued as the poller queues it, with no post), and that read finds the rate limit
+/// spent, which stops every call until the reset.
+#[tokio::test]
+async fn an_answer_due_behind_a_label_change_is_held_before_github_is_read() {
+    let mut h = Harness::new().await;
+    // Ten seconds: the green must be seen and the workers stopped before they expire.
+    approved_expiring_in(&h, 10).await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+    h.stop_bot().await;
+    h.config.workers = 0;
+    h.start_bot().await;
+    let store = &h.bot().app.store;
+    let due = loop {
+        if let Some(due) = store.due_rechecks(now_ms()).await.unwrap().pop() {
+            break due;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    h.label(1, "docs").await;
+    let recheck = signoff_bot::event::Event::Change {
+        repo: due.repo.clone(),
+        tenant: due.tenant,
+        number: due.number,
+        action: "recheck".to_owned(),
+        head: None,
+    };
+    let delivery = signoff_bot::worker::due::delivery_id(&due);
+    assert!(
+        store
+            .enqueue("github", "recheck", &delivery, &recheck, now_ms())
+            .await
+            .unwrap()
+    );
+    h.fake.fail_next_matching(
+        "/pulls/1",
+        Failure::RateLimit {
+            reset_in_secs: 3600,
+        },
+    );
+    h.stop_bot().await;
+    h.config.workers = 2;
+    h.start_bot().await;
+    eventually("the hold is shown", || {
+        h.status(&sha(1)) == ("pending".into(), "Evaluating this pull request".into())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_replayed_delivery_under_the_instant_s_id_does_not_keep_the_green() {
     let h = Harness::new().await;
