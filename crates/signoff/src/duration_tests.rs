@@ -5,6 +5,7 @@
 //! about 19,998 years (see the module's documentation).
 
 use super::parse;
+use crate::test_rng::Rng;
 use jiff::SignedDuration;
 use std::time::Duration;
 
@@ -227,22 +228,6 @@ fn every_mutation_of_the_good_forms_reads_as_jiff_reads_it() {
         accepted > 2_500 && all - accepted > 25_000,
         "{accepted} of {all}"
     );
-}
-
-/// A small deterministic generator (xorshift), so that failures repeat.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
 }
 
 /// Spellings of each unit, largest first, friendly and ISO 8601.

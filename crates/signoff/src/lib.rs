@@ -30,6 +30,8 @@ mod lint;
 pub mod model;
 pub mod order;
 pub mod scenario;
+#[cfg(test)]
+mod test_rng;
 pub mod timestamp;
 mod yaml;
 pub mod zones;

@@ -2,6 +2,7 @@
 //! spans, and saphyr-parser without an error.
 
 use super::events;
+use crate::test_rng::Rng;
 use saphyr_parser::Parser;
 use std::path::{Path, PathBuf};
 
@@ -120,26 +121,6 @@ const QUIRKS: &[&str] = &[
 fn agrees_with_saphyr_parser_where_its_spans_are_irregular() {
     for text in QUIRKS {
         assert!(agrees(text, "quirk"), "the fast path gave up on {text:?}");
-    }
-}
-
-/// A small deterministic generator (xorshift), so a failure names its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
     }
 }
 
