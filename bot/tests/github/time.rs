@@ -72,18 +72,29 @@ async fn an_answer_time_took_back_is_held_pending_while_github_cannot_be_read() 
     h.settle().await;
     // When the approvals expire, GitHub's rate limit keeps the pull request from being
     // read for an hour: the week-old green must not stand meanwhile.
+    rate_limited_while_green(&h);
+    held_when_due(&h).await;
+}
+
+/// GitHub's rate limit keeps pull request 1 from being read for an hour, from its next
+/// read on.
+fn pull_unreadable_for_an_hour(h: &Harness) {
     h.fake.fail_next_matching(
         "/pulls/1",
         Failure::RateLimit {
             reset_in_secs: 3600,
         },
     );
+}
+
+/// [`pull_unreadable_for_an_hour`], set while the head still shows the approvals' green.
+fn rate_limited_while_green(h: &Harness) {
+    pull_unreadable_for_an_hour(h);
     assert_eq!(
         h.status(&sha(1)).0,
         "success",
         "the approvals expired before GitHub could be made unreadable"
     );
-    held_when_due(&h).await;
 }
 
 /// Waits for the head to show the hold, for the twelve seconds left before the instant
@@ -111,17 +122,7 @@ async fn a_hold_whose_post_failed_is_shown_before_github_is_read() {
     h.settle().await;
     h.fake
         .fail_next_matching(&format!("/statuses/{}", sha(1)), Failure::Server(502));
-    h.fake.fail_next_matching(
-        "/pulls/1",
-        Failure::RateLimit {
-            reset_in_secs: 3600,
-        },
-    );
-    assert_eq!(
-        h.status(&sha(1)).0,
-        "success",
-        "the approvals expired before GitHub could be made unreadable"
-    );
+    rate_limited_while_green(&h);
     held_when_due(&h).await;
 }
 
@@ -162,12 +163,7 @@ async fn an_answer_due_behind_a_label_change_is_held_before_github_is_read() {
             .await
             .unwrap()
     );
-    h.fake.fail_next_matching(
-        "/pulls/1",
-        Failure::RateLimit {
-            reset_in_secs: 3600,
-        },
-    );
+    pull_unreadable_for_an_hour(&h);
     h.stop_bot().await;
     h.config.workers = 2;
     h.start_bot().await;
