@@ -4,6 +4,7 @@
 //! cannot disagree.
 
 use super::context::{Context, Pool, UserId, need};
+use super::criteria::Values;
 use super::distinct::{self, LeafSlots};
 use super::grants::{self, Detail, Standings};
 use super::scratch;
@@ -65,8 +66,9 @@ impl<'p> Context<'p> {
         now: Timestamp,
         detail: Detail,
     ) -> Assessment<'_> {
-        let effective = self.effective_policies(request);
-        let window = windows::blocking(self, request, now);
+        let values = Values::of(&request.attributes);
+        let effective = self.effective_policies(request, &values);
+        let window = windows::blocking(self, request, &values, now);
         // Looked up once for the exemption's super-admin test and the exclusions.
         let requester = self.id(&request.requester);
         let exempt = self.exemption(request, requester);

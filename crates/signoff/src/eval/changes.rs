@@ -4,7 +4,7 @@
 //! then and evaluates again.
 
 use super::context::Context;
-use super::criteria::criteria_match;
+use super::criteria::{Values, criteria_match};
 use super::windows;
 use crate::compile::Schedule;
 use crate::model::{Grant, Request};
@@ -86,11 +86,12 @@ impl<'p> Instants<'p> {
         }
         times.sort_unstable();
         times.dedup();
+        let values = Values::of(&request.attributes);
         let windows = context
             .policy
             .windows
             .iter()
-            .filter(|w| w.to == request.kind && criteria_match(&w.criteria, &request.attributes))
+            .filter(|w| w.to == request.kind && criteria_match(&w.criteria, &values))
             .map(|w| (&w.schedule, windows::next_boundary(&w.schedule, now)))
             .collect();
         Instants {

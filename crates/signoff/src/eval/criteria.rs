@@ -99,12 +99,18 @@ impl Pattern {
     }
 
     pub fn matches(&self, value: &str) -> bool {
+        self.matches_value(value, value.is_ascii())
+    }
+
+    /// [`Pattern::matches`] with `ascii`, whether `value` is ASCII, known: criteria find
+    /// it once per value, not once per glob (the scan cost more than most comparisons).
+    fn matches_value(&self, value: &str, ascii: bool) -> bool {
         match &self.literal {
             Some(Literal::Exact(text)) => same_bytes(value.as_bytes(), text.as_bytes()),
             // ASCII lowercases to ASCII one for one, and the folded text holds no
             // uppercase: a byte comparison says the same, faster (for 8 to 16 bytes, two
             // words lowercased at once).
-            Some(Literal::Folded(text)) if value.is_ascii() => {
+            Some(Literal::Folded(text)) if ascii => {
                 folded_words(value.as_bytes(), text.as_bytes())
                     .unwrap_or_else(|| value.eq_ignore_ascii_case(text))
             }
@@ -119,14 +125,14 @@ impl Pattern {
                     && !(*path && value.get(text.len()..).is_some_and(|r| r.contains('/')))
             }
             // As for `Folded`: ASCII text compared bytewise.
-            Some(Literal::FoldedPrefix { text, path }) if value.is_ascii() => {
+            Some(Literal::FoldedPrefix { text, path }) if ascii => {
                 value
                     .get(..text.len())
                     .is_some_and(|head| head.eq_ignore_ascii_case(text))
                     && !(*path && value.get(text.len()..).is_some_and(|r| r.contains('/')))
             }
             // ASCII on both sides: one byte is one character, in either case.
-            Some(Literal::Fixed { text, path, fold }) if value.is_ascii() => {
+            Some(Literal::Fixed { text, path, fold }) if ascii => {
                 value.len() == text.len()
                     && value.bytes().zip(text.bytes()).all(|(v, t)| match t {
                         b'?' => !(*path && v == b'/'),
@@ -183,27 +189,72 @@ pub(crate) fn plain_environment(criteria: &CompiledCriteria) -> Option<&[Pattern
         .then_some(globs.as_slice())
 }
 
+/// A request's attributes as criteria read them, made once per request: each
+/// single-valued attribute with whether it is ASCII, so that no glob scans it again.
+pub(crate) struct Values<'r> {
+    /// By [`Attribute::single_index`].
+    single: [Option<(&'r str, bool)>; SINGLE],
+    labels: &'r [String],
+    paths: &'r [String],
+}
+
+/// How many attributes hold one value.
+const SINGLE: usize = 6;
+
+impl<'r> Values<'r> {
+    pub fn of(attributes: &'r Attributes) -> Values<'r> {
+        let value = |v: &'r Option<String>| v.as_deref().map(|v| (v, v.is_ascii()));
+        Values {
+            single: [
+                value(&attributes.cluster),
+                value(&attributes.app),
+                value(&attributes.environment),
+                value(&attributes.repo),
+                value(&attributes.branch),
+                value(&attributes.source_branch),
+            ],
+            labels: &attributes.labels,
+            paths: &attributes.paths,
+        }
+    }
+}
+
 /// All given criteria must match; within one, any glob may match. A missing attribute
 /// never matches a criterion that is given; `labels` and `paths` match when any element does.
-pub(crate) fn criteria_match(criteria: &CompiledCriteria, attributes: &Attributes) -> bool {
+pub(crate) fn criteria_match(criteria: &CompiledCriteria, values: &Values<'_>) -> bool {
     criteria.checks.iter().all(|(attribute, globs)| {
-        let single = |value: &Option<String>| {
-            value
-                .as_deref()
-                .is_some_and(|v| globs.iter().any(|g| g.matches(v)))
+        let many = |values: &[String]| {
+            values.iter().any(|v| {
+                let ascii = v.is_ascii();
+                globs.iter().any(|g| g.matches_value(v, ascii))
+            })
         };
-        let many = |values: &[String]| values.iter().any(|v| globs.iter().any(|g| g.matches(v)));
         match attribute {
-            Attribute::Cluster => single(&attributes.cluster),
-            Attribute::App => single(&attributes.app),
-            Attribute::Environment => single(&attributes.environment),
-            Attribute::Repo => single(&attributes.repo),
-            Attribute::Branch => single(&attributes.branch),
-            Attribute::SourceBranch => single(&attributes.source_branch),
-            Attribute::Labels => many(&attributes.labels),
-            Attribute::Paths => many(&attributes.paths),
+            Attribute::Labels => many(values.labels),
+            Attribute::Paths => many(values.paths),
+            single => values
+                .single
+                .get(single.single_index())
+                .copied()
+                .flatten()
+                .is_some_and(|(v, ascii)| globs.iter().any(|g| g.matches_value(v, ascii))),
         }
     })
+}
+
+impl Attribute {
+    /// Where a single-valued attribute is in [`Values`] (past the end for the others).
+    fn single_index(self) -> usize {
+        match self {
+            Attribute::Cluster => 0,
+            Attribute::App => 1,
+            Attribute::Environment => 2,
+            Attribute::Repo => 3,
+            Attribute::Branch => 4,
+            Attribute::SourceBranch => 5,
+            Attribute::Labels | Attribute::Paths => SINGLE,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use crate::decision::{
 };
 use crate::model::{Grant, Input, Kind, Request};
 use context::UserId;
+use criteria::Values;
 use grants::Detail;
 use jiff::Timestamp;
 
@@ -171,7 +172,7 @@ impl<'p> Context<'p> {
     }
 
     /// SPEC §4 step 1: policies of every matching binding, once each, in file order.
-    fn effective_policies(&self, request: &Request) -> Vec<usize> {
+    fn effective_policies(&self, request: &Request, values: &Values<'_>) -> Vec<usize> {
         let mut out = Vec::with_capacity(self.policy.policies.len());
         let environment = request.attributes.environment.as_deref();
         // Another environment (rare) is matched against every binding, listed here: a
@@ -185,14 +186,20 @@ impl<'p> Context<'p> {
             }
         };
         for &index in candidates {
-            self.add_if_bound(index, request, &mut out);
+            self.add_if_bound(index, request, values, &mut out);
         }
         out
     }
 
     /// Adds binding `index`'s policies not yet in `out` if it matches the request.
     #[inline]
-    fn add_if_bound(&self, index: usize, request: &Request, out: &mut Vec<usize>) {
+    fn add_if_bound(
+        &self,
+        index: usize,
+        request: &Request,
+        values: &Values<'_>,
+        out: &mut Vec<usize>,
+    ) {
         let Some(binding) = self.policy.bindings.get(index) else {
             return;
         };
@@ -206,7 +213,7 @@ impl<'p> Context<'p> {
                 }
             }
         }
-        if !criteria::criteria_match(&binding.criteria, &request.attributes) {
+        if !criteria::criteria_match(&binding.criteria, values) {
             return;
         }
         for &p in &binding.policies {
@@ -340,12 +347,13 @@ apply:
                     request.kind = kind;
                     request.attributes.environment = environment.map(str::to_owned);
                     request.attributes.app = app.map(str::to_owned);
+                    let values = Values::of(&request.attributes);
                     let mut every = Vec::new();
                     for index in 0..policy.bindings.len() {
-                        context.add_if_bound(index, &request, &mut every);
+                        context.add_if_bound(index, &request, &values, &mut every);
                     }
                     assert_eq!(
-                        context.effective_policies(&request),
+                        context.effective_policies(&request, &values),
                         every,
                         "{environment:?} {app:?} {kind:?}"
                     );

@@ -1,7 +1,7 @@
 //! SPEC §4 step 2: blackout and maintenance windows, absolute or weekly in local time.
 
 use super::context::Context;
-use super::criteria::criteria_match;
+use super::criteria::{Values, criteria_match};
 use crate::compile::{CompiledWindow, Schedule};
 use crate::decision::WindowHit;
 use crate::model::Request;
@@ -21,11 +21,10 @@ struct Occurrence {
 pub(crate) fn blocking(
     context: &Context<'_>,
     request: &Request,
+    values: &Values<'_>,
     now: Timestamp,
 ) -> Option<WindowHit> {
-    let applies = |w: &CompiledWindow| {
-        w.to == request.kind && criteria_match(&w.criteria, &request.attributes)
-    };
+    let applies = |w: &CompiledWindow| w.to == request.kind && criteria_match(&w.criteria, values);
     let allowed = |w: &CompiledWindow| {
         w.allow_users.contains(&request.requester)
             || w.allow_groups
