@@ -99,13 +99,19 @@ impl<'p> Context<'p> {
         }
         out.policies.reserve_exact(out.effective.len());
         // The approvers as a bitmap over the words their ids span, so that each leaf
-        // finds its approvers by ANDing a few words with its pool's (in id order, as the
-        // approvers are sorted) instead of testing every approver's bit.
-        let first_word = out.standings.approvers.first().map_or(0, |&id| word_of(id));
+        // finds its approvers, in id order, by ANDing a few words with its pool's instead
+        // of testing every approver's bit.
+        let first_word = out
+            .standings
+            .approvers
+            .iter()
+            .min()
+            .map_or(0, |&id| word_of(id));
         let span = out
             .standings
             .approvers
-            .last()
+            .iter()
+            .max()
             .map_or(0, |&id| word_of(id) + 1 - first_word);
         let mut on_stack = [0u64; APPROVER_WORDS_ON_STACK];
         let mut on_heap = Vec::new();
