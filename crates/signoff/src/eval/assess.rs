@@ -8,11 +8,13 @@ use super::criteria::Values;
 use super::distinct::{self, LeafSlots};
 use super::grants::{self, Detail, Standings};
 use super::scratch;
+use super::spare::{self, Spare};
 use super::windows;
 use crate::compile::Req;
 use crate::decision::{Exemption, Outcome, WindowHit};
 use crate::model::{Grant, Request};
 use jiff::Timestamp;
+use std::mem::take;
 use std::ops::Range;
 
 /// A leaf requirement measured against one request.
@@ -66,14 +68,16 @@ impl<'p> Context<'p> {
         now: Timestamp,
         detail: Detail,
     ) -> Assessment<'_> {
+        let mut spare = spare::take_spare();
         let values = Values::of(&request.attributes);
-        let effective = self.effective_policies(request, &values);
+        let effective = self.effective_policies(request, &values, take(&mut spare.effective));
         let window = windows::blocking(self, request, &values, now);
         // Looked up once for the exemption's super-admin test and the exclusions.
         let requester = self.id(&request.requester);
         let exempt = self.exemption(request, requester);
-        let excluded = grants::excluded(self, request, requester);
-        let standings = grants::standings(self, request, grants, now, &excluded, detail);
+        let excluded = grants::excluded(self, request, requester, &mut spare);
+        let standings =
+            grants::standings(self, request, grants, now, &excluded, detail, &mut spare);
         let mut out = Assessment {
             effective,
             window,
@@ -81,9 +85,9 @@ impl<'p> Context<'p> {
             excluded,
             standings,
             leaves: Vec::new(),
-            approved: Vec::new(),
-            policies: Vec::new(),
-            rejected_by: Vec::new(),
+            approved: take(&mut spare.approved),
+            policies: take(&mut spare.policies),
+            rejected_by: take(&mut spare.rejected_by),
             decision: Outcome::Pending,
         };
         let leaf_count: usize = out
@@ -184,13 +188,15 @@ impl<'p> Context<'p> {
             state.satisfied = policy.requires.iter().all(|r| out.satisfied(&state, r));
             out.policies.push(state);
         }
-        out.rejected_by = out
-            .standings
-            .rejecters
-            .iter()
-            .copied()
-            .filter(|id| out.in_a_pool(*id))
-            .collect();
+        let mut rejected_by = take(&mut out.rejected_by);
+        rejected_by.extend(
+            out.standings
+                .rejecters
+                .iter()
+                .copied()
+                .filter(|id| out.in_a_pool(*id)),
+        );
+        out.rejected_by = rejected_by;
         out.decision = if out.window.is_some() {
             Outcome::Blocked
         } else if out.effective.is_empty() {
@@ -215,6 +221,21 @@ const APPROVER_WORDS_ON_STACK: usize = 32;
 /// The bitmap word that holds this id.
 fn word_of(id: UserId) -> usize {
     (id / 64) as usize
+}
+
+/// The lists go back to this thread's spares for its next decision.
+impl Drop for Assessment<'_> {
+    fn drop(&mut self) {
+        spare::give_back(Spare {
+            effective: take(&mut self.effective),
+            excluded: take(&mut self.excluded),
+            approvers: take(&mut self.standings.approvers),
+            rejecters: take(&mut self.standings.rejecters),
+            approved: take(&mut self.approved),
+            policies: take(&mut self.policies),
+            rejected_by: take(&mut self.rejected_by),
+        });
+    }
 }
 
 impl Assessment<'_> {

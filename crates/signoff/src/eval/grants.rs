@@ -3,6 +3,7 @@
 
 use super::context::{Context, UserId};
 use super::scratch;
+use super::spare::Spare;
 use crate::decision::{IgnoreReason, Name};
 use crate::model::{Action, Grant, Request};
 use jiff::Timestamp;
@@ -47,10 +48,12 @@ pub(crate) fn excluded(
     context: &Context<'_>,
     request: &Request,
     requester: Option<UserId>,
+    spare: &mut Spare,
 ) -> Vec<UserId> {
     let options = &context.policy.options;
     // Sized once: growing it from empty took two reallocations per decision.
-    let mut out = Vec::with_capacity(1 + request.contributors.len());
+    let mut out = std::mem::take(&mut spare.excluded);
+    out.reserve(1 + request.contributors.len());
     if !options.self_approval {
         out.extend(requester);
     }
@@ -86,14 +89,17 @@ pub(crate) fn standings(
     now: Timestamp,
     excluded: &[UserId],
     detail: Detail,
+    spare: &mut Spare,
 ) -> Standings {
     let options = &context.policy.options;
     let explain = detail == Detail::Explanation;
     let detailed = if explain { grants.len() } else { 0 };
     // Sized once: most grants end up in one of these lists.
+    let mut approvers = std::mem::take(&mut spare.approvers);
+    approvers.reserve(grants.len());
     let mut out = Standings {
-        approvers: Vec::with_capacity(grants.len()),
-        rejecters: Vec::new(),
+        approvers,
+        rejecters: std::mem::take(&mut spare.rejecters),
         approved_at: Vec::with_capacity(detailed),
         dropped: Vec::with_capacity(detailed),
     };
@@ -332,10 +338,13 @@ options:
             }))
             .unwrap();
             let requester = context.id(&request.requester);
-            let excluded = excluded(&context, &request, requester);
+            let mut spare = Spare::default();
+            let excluded = excluded(&context, &request, requester, &mut spare);
             let want = reference(&context, &request, &grants, now, &excluded);
             for detail in [Detail::Verdict, Detail::Explanation] {
-                let got = standings(&context, &request, &grants, now, &excluded, detail);
+                let got = standings(
+                    &context, &request, &grants, now, &excluded, detail, &mut spare,
+                );
                 let mut approvers = got.approvers.clone();
                 if detail == Detail::Explanation {
                     assert!(approvers.is_sorted(), "case {case}: approvers in id order");

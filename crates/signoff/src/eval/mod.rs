@@ -9,6 +9,7 @@ mod distinct;
 mod grants;
 mod requirements;
 mod scratch;
+mod spare;
 mod summary;
 mod user_index;
 mod windows;
@@ -172,8 +173,13 @@ impl<'p> Context<'p> {
     }
 
     /// SPEC §4 step 1: policies of every matching binding, once each, in file order.
-    fn effective_policies(&self, request: &Request, values: &Values<'_>) -> Vec<usize> {
-        let mut out = Vec::with_capacity(self.policy.policies.len());
+    fn effective_policies(
+        &self,
+        request: &Request,
+        values: &Values<'_>,
+        mut out: Vec<usize>,
+    ) -> Vec<usize> {
+        out.reserve(self.policy.policies.len());
         let environment = request.attributes.environment.as_deref();
         // Another environment (rare) is matched against every binding, listed here: a
         // second loop of its own cost the browser module more.
@@ -353,7 +359,7 @@ apply:
                         context.add_if_bound(index, &request, &values, &mut every);
                     }
                     assert_eq!(
-                        context.effective_policies(&request, &values),
+                        context.effective_policies(&request, &values, Vec::new()),
                         every,
                         "{environment:?} {app:?} {kind:?}"
                     );
