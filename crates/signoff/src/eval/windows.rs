@@ -110,6 +110,11 @@ fn open_at(schedule: &Schedule, now: Timestamp, span: Option<ZoneSpan>) -> Optio
     else {
         return occurrences_near(schedule, now).find(|o| o.start <= now && now < o.end);
     };
+    // Within a kept span, by arithmetic (about a third of the cost); otherwise, or when
+    // a local time falls near the span's edges, through jiff below.
+    if let Some(found) = span.and_then(|span| span.open_at(days, *from, *until, now)) {
+        return found;
+    }
     let overnight = until <= from;
     let today = span.map_or_else(
         || local_date(tz, now),
@@ -254,6 +259,55 @@ impl ZoneSpan {
         self.from <= now && now < self.until
     }
 
+    /// [`open_at`] for a weekly window, by plain arithmetic on day numbers and seconds:
+    /// the same search, with no calendar. `None` when a local time it needs falls outside
+    /// the span's exact part; the caller then searches through jiff.
+    fn open_at(
+        &self,
+        days: &[bool; 7],
+        from: Time,
+        until: Time,
+        now: Timestamp,
+    ) -> Option<Option<Occurrence>> {
+        const DAY: i64 = 86_400;
+        let offset = i64::from(self.offset.seconds());
+        // Whole seconds, rounded down (jiff rounds a negative timestamp's toward zero).
+        let now_second = now.as_second() - i64::from(now.subsec_nanosecond() < 0);
+        let today = now_second.checked_add(offset)?.div_euclid(DAY);
+        let instant = |day: i64, time: Time| {
+            // `24:00` (kept as `Time::MAX`) is the next midnight.
+            let (second, nanosecond) = if time == Time::MAX {
+                (DAY, 0)
+            } else {
+                let second = i64::from(time.hour()) * 3600
+                    + i64::from(time.minute()) * 60
+                    + i64::from(time.second());
+                (second, time.subsec_nanosecond())
+            };
+            let local = day.checked_mul(DAY)?.checked_add(second)?;
+            let t = Timestamp::new(local.checked_sub(offset)?, nanosecond).ok()?;
+            (self.exact_from <= t && t < self.until).then_some(t)
+        };
+        let overnight = until <= from;
+        let first: i64 = if overnight { -1 } else { 0 };
+        for day in (first..=8).map(|d| today + d) {
+            // Day 0, 1970-01-01, was a Thursday: 3 counting from Monday.
+            let weekday = usize::try_from((day + 3).rem_euclid(7)).unwrap_or(0);
+            if !days.get(weekday).copied().unwrap_or(false) {
+                continue;
+            }
+            let start = instant(day, from)?;
+            if start > now {
+                return Some(None);
+            }
+            let end = instant(if overnight { day + 1 } else { day }, until)?;
+            if start < end && now < end {
+                return Some(Some(Occurrence { start, end }));
+            }
+        }
+        Some(None)
+    }
+
     /// [`local_instant`], by plain arithmetic when that is exact.
     fn local_instant(&self, date: Date, time: Time, tz: &TimeZone) -> Option<Timestamp> {
         if time != Time::MAX {
@@ -316,7 +370,8 @@ fn weekday(date: Date) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{ZoneSpan, local_instant};
+    use super::{ZoneSpan, local_instant, open_at};
+    use crate::compile::Schedule;
     use jiff::civil::{Date, Time};
     use jiff::tz::TimeZone;
     use jiff::{SignedDuration, Timestamp};
@@ -343,6 +398,24 @@ mod tests {
         })
     }
 
+    /// Before 1970 a fraction of a second makes jiff's whole seconds round up (toward
+    /// zero): the last half second of 1969-12-31, a Wednesday, is still in its window.
+    #[test]
+    fn a_window_is_open_in_the_last_half_second_before_1970() {
+        let tz = TimeZone::UTC;
+        let now: Timestamp = "1969-12-31T23:59:59.5Z".parse().unwrap();
+        let span = ZoneSpan::at(&tz, now).unwrap();
+        let schedule = Schedule::Weekly {
+            days: [false, false, true, false, false, false, false],
+            from: Time::new(23, 0, 0, 0).unwrap(),
+            until: Time::MAX,
+            tz,
+        };
+        let open = open_at(&schedule, now, Some(span));
+        assert_eq!(open, open_at(&schedule, now, None));
+        assert!(open.is_some(), "open until midnight");
+    }
+
     proptest! {
         #[test]
         fn cached_conversion_agrees_with_jiff(
@@ -366,6 +439,41 @@ mod tests {
                     .map_err(|e| TestCaseError::fail(e.to_string()))?
             };
             prop_assert_eq!(span.local_instant(date, time, &tz), local_instant(date, time, &tz));
+        }
+
+        /// A weekly window found open (or not) by arithmetic within a kept span is the one
+        /// jiff finds, for any days, start and end (overnight, to `24:00`, with seconds),
+        /// around DST transitions and in zones with half-hour shifts or none.
+        #[test]
+        fn weekly_search_by_arithmetic_agrees_with_jiff(
+            zone in prop::sample::select(vec![
+                "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
+            ]),
+            now in near_transition(),
+            days in prop::array::uniform7(any::<bool>()),
+            from in 0i32..24 * 3600,
+            until in prop_oneof![1 => Just(24 * 3600), 3 => 0i32..24 * 3600],
+            nanos in prop::sample::select(vec![0i32, 1, 999_999_999]),
+        ) {
+            let tz = TimeZone::get(zone).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let Some(span) = ZoneSpan::at(&tz, now) else {
+                return Ok(());
+            };
+            let time = |s: i32, n: i32| {
+                if s == 24 * 3600 {
+                    Ok(Time::MAX)
+                } else {
+                    Time::new((s / 3600) as i8, (s / 60 % 60) as i8, (s % 60) as i8, n)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))
+                }
+            };
+            let schedule = Schedule::Weekly {
+                days,
+                from: time(from, nanos)?,
+                until: time(until, 0)?,
+                tz: tz.clone(),
+            };
+            prop_assert_eq!(open_at(&schedule, now, Some(span)), open_at(&schedule, now, None));
         }
     }
 }
