@@ -136,13 +136,14 @@ pub(crate) fn standings(
             }
         };
         let Some(id) = context.id(&grant.by) else {
-            // Tokens are known, but never approve.
-            let reason = if context.tokens.contains(grant.by.as_str()) {
-                IgnoreReason::NotApprover
-            } else {
-                IgnoreReason::UnknownUser
-            };
-            ignore(reason);
+            // Tokens are known, but never approve. Only an explanation says which.
+            if explain {
+                ignore(if context.tokens.contains(grant.by.as_str()) {
+                    IgnoreReason::NotApprover
+                } else {
+                    IgnoreReason::UnknownUser
+                });
+            }
             continue;
         };
         let on_revision = match (&grant.revision, &request.revision) {
