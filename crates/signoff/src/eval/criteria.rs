@@ -238,22 +238,27 @@ fn is_ascii(bytes: &[u8]) -> bool {
 /// never matches a criterion that is given; `labels` and `paths` match when any element does.
 pub(crate) fn criteria_match(criteria: &CompiledCriteria, values: &Values<'_>) -> bool {
     criteria.checks.iter().all(|(attribute, globs)| {
-        let many = |values: &[String]| {
-            values.iter().any(|v| {
-                let ascii = v.is_ascii();
-                globs.iter().any(|g| g.matches_value(v, ascii))
-            })
-        };
-        match attribute {
-            Attribute::Labels => many(values.labels),
-            Attribute::Paths => many(values.paths),
-            single => values
-                .single
-                .get(single.single_index())
-                .copied()
-                .flatten()
-                .is_some_and(|(v, ascii)| globs.iter().any(|g| g.matches_value(v, ascii))),
+        match values.single.get(attribute.single_index()) {
+            Some(Some((value, ascii))) => globs.iter().any(|g| g.matches_value(value, *ascii)),
+            Some(None) => false,
+            None => {
+                let many = match attribute {
+                    Attribute::Labels => values.labels,
+                    _ => values.paths,
+                };
+                any_element_matches(globs, many)
+            }
         }
+    })
+}
+
+/// Whether any glob matches any of `values` (labels, paths). Not inlined: it is the rarer
+/// criterion, and kept apart the loop over single values needs fewer registers.
+#[inline(never)]
+fn any_element_matches(globs: &[Pattern], values: &[String]) -> bool {
+    values.iter().any(|v| {
+        let ascii = v.is_ascii();
+        globs.iter().any(|g| g.matches_value(v, ascii))
     })
 }
 
