@@ -10,7 +10,7 @@ use super::grants::{self, Detail, Standings};
 use super::scratch;
 use super::spare::{self, Spare};
 use super::windows;
-use crate::compile::Req;
+use crate::compile::{Count, Req};
 use crate::decision::{Exemption, Outcome, WindowHit};
 use crate::model::{Grant, Request};
 use jiff::Timestamp;
@@ -21,7 +21,8 @@ use std::ops::Range;
 pub(crate) struct LeafState<'a> {
     /// Role holders in the source, before the request's exclusions.
     pub pool: &'a Pool,
-    /// The pool's size once the request's exclusions are taken out.
+    /// The pool's size once the request's exclusions are taken out. For a verdict, only
+    /// where a percentage needs it; otherwise the size before them (nothing reads it).
     pub pool_len: usize,
     pub need: u32,
     /// Where this leaf's approvers (in its pool, sorted) are in `Assessment::approved`:
@@ -97,7 +98,8 @@ impl<'p> Context<'p> {
             .map(|p| p.leaves.len())
             .sum();
         out.leaves.reserve_exact(leaf_count);
-        if detail == Detail::Explanation {
+        let explain = detail == Detail::Explanation;
+        if explain {
             out.approved
                 .reserve_exact(leaf_count * out.standings.approvers.len());
         }
@@ -131,12 +133,19 @@ impl<'p> Context<'p> {
             };
             // `decide` needs only how many approvers each leaf has, unless the matching
             // of distinct approvers needs who they are.
-            let list_approvers = detail == Detail::Explanation || policy.distinct;
+            let list_approvers = explain || policy.distinct;
             let first = out.leaves.len();
             for (leaf_index, leaf) in policy.leaves.iter().enumerate() {
                 let pool = self.pool_set(request.kind, index, leaf_index);
-                let excluded_here = out.excluded.iter().filter(|id| pool.contains(**id)).count();
-                let pool_len = pool.ids.len().saturating_sub(excluded_here);
+                // Only a percentage needs the pool's size after the exclusions, and only an
+                // explanation shows it: a verdict skips counting them for the other leaves.
+                let pool_len = if explain || matches!(leaf.count, Count::Percent(_)) {
+                    let excluded_here =
+                        out.excluded.iter().filter(|id| pool.contains(**id)).count();
+                    pool.ids.len().saturating_sub(excluded_here)
+                } else {
+                    pool.ids.len()
+                };
                 // Approvers are eligible, so never excluded: the pool alone decides.
                 let start = out.approved.len();
                 let pool_words = pool.set.words.get(first_word..).unwrap_or_default();
