@@ -149,27 +149,42 @@ struct KindBindings<'p> {
     /// Those without a plain-text environment criterion.
     unkeyed: Vec<usize>,
     /// For each text of a plain-text environment criterion: the bindings with that
-    /// text, and the unkeyed ones.
+    /// text, and the unkeyed ones whose environment criterion (a glob such as `prod-*`),
+    /// if any, lets that text through. A request whose environment is the text needs no
+    /// other: the criterion's answer for it is known when the index is built.
     by_environment: Vec<(&'p str, Vec<usize>)>,
 }
 
 impl<'p> BindingIndex<'p> {
     fn new(policy: &'p PolicySet) -> BindingIndex<'p> {
         let mut out = BindingIndex::default();
+        let admits = |index: usize, text: &str| {
+            policy
+                .bindings
+                .get(index)
+                .is_some_and(|b| criteria::environment_admits(&b.criteria, text))
+        };
         for (index, binding) in policy.bindings.iter().enumerate() {
             let Some(of_kind) = out.kinds.get_mut(kind_index(binding.kind)) else {
                 continue;
             };
             let Some(globs) = criteria::plain_environment(&binding.criteria) else {
                 of_kind.unkeyed.push(index);
-                for (_, list) in &mut of_kind.by_environment {
-                    list.push(index);
+                for (text, list) in &mut of_kind.by_environment {
+                    if admits(index, text) {
+                        list.push(index);
+                    }
                 }
                 continue;
             };
             for text in globs.iter().filter_map(Pattern::folded_text) {
                 if !of_kind.by_environment.iter().any(|(t, _)| *t == text) {
-                    let unkeyed = of_kind.unkeyed.clone();
+                    let unkeyed = of_kind
+                        .unkeyed
+                        .iter()
+                        .copied()
+                        .filter(|&u| admits(u, text))
+                        .collect();
                     of_kind.by_environment.push((text, unkeyed));
                 }
                 for (t, list) in &mut of_kind.by_environment {

@@ -191,6 +191,15 @@ pub(crate) fn plain_environment(criteria: &CompiledCriteria) -> Option<&[Pattern
         .then_some(globs.as_slice())
 }
 
+/// Whether a binding's environment criterion, if it has one, lets `environment` through.
+pub(crate) fn environment_admits(criteria: &CompiledCriteria, environment: &str) -> bool {
+    criteria
+        .checks
+        .iter()
+        .filter(|(attribute, _)| *attribute == Attribute::Environment)
+        .all(|(_, globs)| globs.iter().any(|g| g.matches(environment)))
+}
+
 /// A request's attributes as criteria read them, made once per request: each
 /// single-valued attribute with whether it is ASCII, so that no glob scans it again.
 pub(crate) struct Values<'r> {
