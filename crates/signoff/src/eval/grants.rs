@@ -72,6 +72,15 @@ const GRANTS_ON_STACK: usize = 32;
 /// An odd multiplier with well-spread bits, to hash ids into the table (rustc-hash's).
 const MIX: u64 = 0xf135_7aea_2e62_a9c5;
 
+/// The slot to probe after `slot` on the `step`-th step (from 1) in a table of `slots`
+/// slots, a power of two. Triangular steps (1, 2, 3, …) rather than one slot at a time:
+/// they visit every slot, so a free one is always reached, and users whose ids hash to
+/// neighbouring slots do not pile into one run that every later grant must walk (grants
+/// from thousands of chosen users could otherwise make each insertion cost the run).
+fn next_slot(slot: usize, step: usize, slots: usize) -> usize {
+    (slot + step) & (slots - 1)
+}
+
 /// Whether the caller explains the decision: only then are the dropped grants (with
 /// their names) and the times of approvals recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +179,7 @@ pub(crate) fn standings(
         let user_bits = u64::from(id) + 1;
         let entry = user_bits << 32 | u64::from(position_bits);
         let mut slot = (user_bits.wrapping_mul(MIX) >> shift) as usize;
+        let mut step = 0;
         while let Some(held) = table.get_mut(slot) {
             if *held == 0 {
                 *held = entry;
@@ -201,7 +211,8 @@ pub(crate) fn standings(
                 }
                 break;
             }
-            slot = (slot + 1) & (slots - 1);
+            step += 1;
+            slot = next_slot(slot, step, slots);
         }
     }
     // One bit per excluded id modulo 64: most users are cleared by a bit test, without
@@ -363,6 +374,44 @@ options:
                 assert_eq!(got.rejecters, want.rejecters, "case {case} {detail:?}");
             }
         }
+    }
+
+    /// Triangular steps from any slot visit every slot of a power-of-two table once in
+    /// its first `slots` probes: the insertion always finds a free slot.
+    #[test]
+    fn triangular_probing_visits_every_slot() {
+        for slots in [2usize, 4, 8, 64, 1024] {
+            for home in [0, 1, slots / 2, slots - 1] {
+                let mut seen = vec![false; slots];
+                let mut slot = home;
+                for step in 1..=slots {
+                    seen[slot] = true;
+                    slot = next_slot(slot, step, slots);
+                }
+                assert!(seen.iter().all(|s| *s), "{slots} slots from {home}");
+            }
+        }
+    }
+
+    /// Users whose ids hash to a run of neighbouring slots, each home taken twice (as
+    /// grants from chosen users could arrange): the second wave leaves the run in a few
+    /// steps each, where one slot at a time walks to its end (about 190 probes each).
+    #[test]
+    fn neighbouring_homes_do_not_pile_up() {
+        let slots = 1024;
+        let mut table = vec![false; slots];
+        let mut probes = 0;
+        for home in (100..356).chain(100..356) {
+            let mut slot = home;
+            let mut step = 0;
+            while table[slot] {
+                probes += 1;
+                step += 1;
+                slot = next_slot(slot, step, slots);
+            }
+            table[slot] = true;
+        }
+        assert!(probes < 256 * 24, "{probes} probes for 512 insertions");
     }
 
     struct Want {
