@@ -158,33 +158,20 @@ struct KindBindings<'p> {
 impl<'p> BindingIndex<'p> {
     fn new(policy: &'p PolicySet) -> BindingIndex<'p> {
         let mut out = BindingIndex::default();
-        let admits = |index: usize, text: &str| {
-            policy
-                .bindings
-                .get(index)
-                .is_some_and(|b| criteria::environment_admits(&b.criteria, text))
-        };
         for (index, binding) in policy.bindings.iter().enumerate() {
             let Some(of_kind) = out.kinds.get_mut(kind_index(binding.kind)) else {
                 continue;
             };
             let Some(globs) = criteria::plain_environment(&binding.criteria) else {
                 of_kind.unkeyed.push(index);
-                for (text, list) in &mut of_kind.by_environment {
-                    if admits(index, text) {
-                        list.push(index);
-                    }
+                for (_, list) in &mut of_kind.by_environment {
+                    list.push(index);
                 }
                 continue;
             };
             for text in globs.iter().filter_map(Pattern::folded_text) {
                 if !of_kind.by_environment.iter().any(|(t, _)| *t == text) {
-                    let unkeyed = of_kind
-                        .unkeyed
-                        .iter()
-                        .copied()
-                        .filter(|&u| admits(u, text))
-                        .collect();
+                    let unkeyed = of_kind.unkeyed.clone();
                     of_kind.by_environment.push((text, unkeyed));
                 }
                 for (t, list) in &mut of_kind.by_environment {
@@ -195,9 +182,33 @@ impl<'p> BindingIndex<'p> {
                 }
             }
         }
+        // Then each text keeps only the bindings whose environment criterion lets it
+        // through (an unkeyed binding's `prod-*` does for `production`, `dev-*` does not).
+        // Bounded: a policy written to list a great many bindings under a great many
+        // texts keeps its lists whole, which is exact too (each binding's criteria are
+        // still checked), rather than make every context cost that many glob matches.
+        for of_kind in &mut out.kinds {
+            let listed: usize = of_kind.by_environment.iter().map(|(_, l)| l.len()).sum();
+            if listed > FILTERED_AT_MOST {
+                continue;
+            }
+            for (text, list) in &mut of_kind.by_environment {
+                let environment = [(*text).to_owned()];
+                list.retain(|&index| {
+                    policy
+                        .bindings
+                        .get(index)
+                        .is_some_and(|b| criteria::environment_admits(&b.criteria, &environment))
+                });
+            }
+        }
         out
     }
 }
+
+/// The most index entries of one kind filtered by their environment glob (see
+/// [`BindingIndex::new`]).
+const FILTERED_AT_MOST: usize = 16_384;
 
 /// What `pool_set` gives for an index that does not exist.
 static NO_POOL: LazyLock<Pool> = LazyLock::new(Pool::default);

@@ -191,17 +191,16 @@ pub(crate) fn plain_environment(criteria: &CompiledCriteria) -> Option<&[Pattern
         .then_some(globs.as_slice())
 }
 
-/// Whether a binding's environment criterion, if it has one, lets `environment` through.
-/// (Once per index entry, when a context is built: the text is copied so as to go through
-/// `any_element_matches`, whose copy of the comparisons the module already holds, rather
-/// than link another, 0.9 KB.)
-pub(crate) fn environment_admits(criteria: &CompiledCriteria, environment: &str) -> bool {
-    let values = [environment.to_owned()];
+/// Whether a binding's environment criterion, if it has one, lets `environment` (one
+/// text) through. The text comes as a list so as to go through `any_element_matches`,
+/// whose copy of the comparisons the module already holds, rather than link another
+/// (0.9 KB).
+pub(crate) fn environment_admits(criteria: &CompiledCriteria, environment: &[String]) -> bool {
     criteria
         .checks
         .iter()
         .filter(|(attribute, _)| *attribute == Attribute::Environment)
-        .all(|(_, globs)| any_element_matches(globs, &values))
+        .all(|(_, globs)| any_element_matches(globs, environment))
 }
 
 /// A request's attributes as criteria read them, made once per request: each

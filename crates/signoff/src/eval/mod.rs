@@ -327,6 +327,32 @@ apply:
   - { policies: [e], to: pull_request, where: { environment: [production] } }
   - { policies: [a], to: config }
 ";
+        index_agrees_with_matching_every_binding(text);
+    }
+
+    /// The same with more index entries than are filtered by their environment glob
+    /// (`FILTERED_AT_MOST`): 130 unkeyed bindings under 130 texts, the lists kept whole.
+    #[test]
+    fn environment_index_kept_whole_agrees_with_matching_every_binding() {
+        let mut text = String::from(
+            "version: 1\npolicies:\n  a: { requires: [{ any: 1 }] }\n  b: { requires: [{ any: 1 }] }\napply:\n",
+        );
+        for i in 0..130 {
+            text.push_str(&format!(
+                "  - {{ policies: [a], to: deployment, where: {{ environment: [env-{i}] }} }}\n"
+            ));
+            let glob = ["prod-*", "staging", "qa*"][i % 3];
+            text.push_str(&format!(
+                "  - {{ policies: [b], to: deployment, where: {{ environment: [{glob}, x{i}-*] }} }}\n"
+            ));
+        }
+        text.push_str(
+            "  - { policies: [a], to: deployment, where: { environment: [production] } }\n",
+        );
+        index_agrees_with_matching_every_binding(&text);
+    }
+
+    fn index_agrees_with_matching_every_binding(text: &str) {
         let policy = PolicySet::parse(text, "signoff.yml").unwrap();
         let directory = crate::model::Directory::default();
         let context = Context::new(&policy, &directory);
@@ -343,6 +369,8 @@ apply:
             Some("i\u{307}stanbul"),
             Some(""),
             Some("other"),
+            Some("env-7"),
+            Some("x7-a"),
         ];
         for environment in environments {
             for app in [None, Some("web")] {
