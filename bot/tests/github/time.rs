@@ -21,13 +21,18 @@ async fn approved_expiring_in(h: &Harness, secs: i64) {
     h.review(1, "bob", "APPROVED").await;
 }
 
+/// [`approved_expiring_in`], handled: the pull request shows green.
+async fn green_expiring_in(h: &Harness, secs: i64) {
+    approved_expiring_in(h, secs).await;
+    h.settle().await;
+    assert_eq!(h.status(&sha(1)).0, "success");
+}
+
 #[tokio::test]
 async fn an_approval_that_expires_takes_the_green_back_with_no_event() {
     let h = Harness::new().await;
     // Everything happened an hour ago, less four seconds: the approvals expire in four.
-    approved_expiring_in(&h, 4).await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success");
+    green_expiring_in(&h, 4).await;
     eventually("the expired approvals no longer count", || {
         h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
     })
@@ -135,9 +140,7 @@ async fn a_hold_whose_post_failed_is_shown_before_github_is_read() {
 async fn an_answer_due_behind_a_label_change_is_held_before_github_is_read() {
     let mut h = Harness::new().await;
     // Ten seconds: the green must be seen and the workers stopped before they expire.
-    approved_expiring_in(&h, 10).await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success");
+    green_expiring_in(&h, 10).await;
     h.stop_bot().await;
     h.config.workers = 0;
     h.start_bot().await;
@@ -176,9 +179,7 @@ async fn an_answer_due_behind_a_label_change_is_held_before_github_is_read() {
 #[tokio::test]
 async fn a_replayed_delivery_under_the_instant_s_id_does_not_keep_the_green() {
     let h = Harness::new().await;
-    approved_expiring_in(&h, 6).await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success");
+    green_expiring_in(&h, 6).await;
     // The instant is public (the approvals' times plus `expires_after`), and so is the
     // shape of the id the bot queues it under. Whoever captured a signed delivery
     // replays it under that id before the instant, as GitHub's delivery header is not
@@ -205,9 +206,7 @@ async fn a_replayed_delivery_under_the_instant_s_id_does_not_keep_the_green() {
 #[tokio::test]
 async fn an_instant_written_again_after_its_evaluation_is_evaluated_again() {
     let h = Harness::new().await;
-    approved_expiring_in(&h, 8).await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success");
+    green_expiring_in(&h, 8).await;
     let store = &h.bot().app.store;
     let repo = Repo::new("acme", "app");
     let green = store
@@ -257,9 +256,7 @@ async fn a_green_is_held_at_its_instant_while_an_earlier_delivery_of_the_pull_re
         c.queue.backoff_max_ms = 60_000;
     })
     .await;
-    approved_expiring_in(&h, 6).await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success");
+    green_expiring_in(&h, 6).await;
     // GitHub answers the pull request's next read with a 502: the label's delivery waits
     // half a minute or more to be tried again, and the change's deliveries queue behind it.
     h.fake.fail_next_matching("/pulls/1", Failure::Server(502));
@@ -273,9 +270,7 @@ async fn a_green_is_held_at_its_instant_while_an_earlier_delivery_of_the_pull_re
 #[tokio::test]
 async fn a_green_answered_before_the_upgrade_is_taken_back_when_its_approvals_expire() {
     let mut h = Harness::new().await;
-    approved_expiring_in(&h, 8).await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success");
+    green_expiring_in(&h, 8).await;
     // The database as the release before answers kept their instant left it: the same
     // answer, without the columns (and the migrations from there on not yet applied).
     h.stop_bot().await;
@@ -308,9 +303,7 @@ async fn two_replicas_polling_alike_queue_an_answer_due_once() {
         return;
     }
     let other = signoff_bot::server::start(h.config.clone()).await.unwrap();
-    approved_expiring_in(&h, 4).await;
-    h.settle().await;
-    assert_eq!(h.status(&sha(1)).0, "success");
+    green_expiring_in(&h, 4).await;
     eventually("the expired approvals no longer count", || {
         h.status(&sha(1)) == ("pending".into(), "Pending: 2 more from anyone".into())
     })
